@@ -1,0 +1,61 @@
+"""Curator's command line: the same engine as the app, for scripts and CI.
+
+``curator`` or ``curator FILE`` opens the desktop app; ``curator SUBCOMMAND``
+runs headless. Each subcommand lives in its own module here and exposes
+``register(subparsers)``, which adds its parser and sets ``func``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from curator import __version__
+
+# Modules that define subcommands, in the order --help lists them.
+SUBCOMMAND_MODULES = [
+    "curator.cli.validate",
+]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, like argparse, but say where to look
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="curator", description="Curate LLM fine-tuning datasets. "
+                     "Run without a subcommand (or with just a file) to open the desktop app.")
+    parser.add_argument("--version", action="version", version=f"curator {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _subcommand_names() -> set[str]:
+    return {m.rsplit(".", 1)[1].replace("_", "-") for m in SUBCOMMAND_MODULES}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in _subcommand_names() and not argv[0].startswith("-")) or argv[0] == "gui":
+        from curator.gui.launch import launch
+
+        return launch(argv[1:] if argv and argv[0] == "gui" else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,73 @@
+"""Helpers shared by the subcommands: loading with clear errors, JSON output, line lists."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from curator.core.dataset import load_dataset
+from curator.core.io import FileReadError
+from curator.core.records import Dataset
+from curator.core.schema import SchemaFileError
+
+
+def add_load_options(p: argparse.ArgumentParser) -> None:
+    """--format / --schema / --field, shared by every command that reads a dataset."""
+    p.add_argument("file", help="dataset: .jsonl, .jsonl.gz or a .json array")
+    p.add_argument("--format", default="auto",
+                   choices=["auto", "alpaca", "openai", "sharegpt", "prompt-completion", "text"],
+                   help="record format (default: detect)")
+    p.add_argument("--schema", metavar="S", help="validate against this JSON Schema instead of the built-in one")
+    p.add_argument("--field", metavar="CANONICAL=SOURCE", action="append", default=[],
+                   help="read a canonical field from another key, e.g. --field output=response (repeatable)")
+
+
+def parse_mapping(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--field takes CANONICAL=SOURCE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+class LoadFailed(Exception):
+    """Loading failed; ``message`` names the file and what is wrong."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def load_from_args(args: argparse.Namespace, progress=None) -> Dataset:
+    try:
+        mapping = parse_mapping(args.field)
+        return load_dataset(args.file, format=args.format, schema=args.schema, mapping=mapping,
+                            progress=progress)
+    except (FileReadError, SchemaFileError, ValueError) as exc:
+        raise LoadFailed(str(exc)) from exc
+
+
+def print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2))
+    sys.stdout.write("\n")
+
+
+def parse_lines(spec: str) -> list[int]:
+    """``"3,7,10-20"`` → [3, 7, 10, …, 20]."""
+    out: list[int] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            a, b = part.split("-", 1)
+            lo, hi = int(a), int(b)
+            if hi < lo:
+                raise ValueError(f"bad range {part!r}")
+            out.extend(range(lo, hi + 1))
+        else:
+            out.append(int(part))
+    return out

@@ -1,0 +1,134 @@
+"""Load a dataset: read, detect formats, build the canonical view, validate."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+from . import formats as F
+from .io import FileReadError, RawFile, read_file
+from .progress import CancelToken, ProgressSink, Ticker
+from .records import Dataset, Problem, Record
+from .schema import builtin_validator, load_user_validator, validate
+
+__all__ = ["load_dataset", "FileReadError", "build_record"]
+
+
+def load_dataset(path: str | os.PathLike, *, format: str = "auto", schema: str | os.PathLike | None = None,
+                 mapping: Mapping[str, str] | None = None, progress: ProgressSink | None = None,
+                 cancel: CancelToken | None = None) -> Dataset:
+    """Read and validate a fine-tuning file.
+
+    Parameters
+    ----------
+    format
+        ``"auto"`` (detect per record; the file's format is the most common one) or
+        one of :data:`curator.core.formats.FORMAT_NAMES` to validate every record as that format.
+    schema
+        A user JSON Schema that replaces the built-in schema of the format.
+    mapping
+        Canonical field → source field, e.g. ``{"output": "response"}``.
+
+    Raises :class:`FileReadError` when the file cannot be read at all, and
+    :class:`curator.core.schema.SchemaFileError` for an unusable ``schema``.
+    """
+    if format != "auto" and format not in F.FORMAT_NAMES:
+        raise ValueError(f"unknown format {format!r}; expected auto or one of {', '.join(F.FORMAT_NAMES)}")
+    user_validator = load_user_validator(schema) if schema else None
+    raw = read_file(path, progress=progress, cancel=cancel)
+    return build_dataset(raw, format=format, user_validator=user_validator, schema=schema,
+                         mapping=mapping, progress=progress, cancel=cancel)
+
+
+def build_dataset(raw: RawFile, *, format: str = "auto", user_validator=None, schema=None,
+                  mapping: Mapping[str, str] | None = None, progress: ProgressSink | None = None,
+                  cancel: CancelToken | None = None) -> Dataset:
+    detected: list[str] = []
+    views: list[dict | None] = []
+    for r in raw.records:
+        if r.error_code is None and isinstance(r.value, dict):
+            view = F.apply_mapping(r.value, mapping)
+            views.append(view)
+            detected.append(F.detect_format(view))
+        else:
+            views.append(None)
+            detected.append("unknown")
+    counts = Counter(d for d in detected if d != "unknown")
+    if format != "auto":
+        file_format = format
+    elif counts:
+        file_format = counts.most_common(1)[0][0]
+    else:
+        file_format = "unknown"
+    file_warnings: list[Problem] = []
+    if format == "auto" and len(counts) > 1:
+        others = sorted((n, f) for f, n in counts.items() if f != file_format)
+        desc = ", ".join(f"{n} {f}" for n, f in others)
+        first_lines = [raw.records[i].line for i, d in enumerate(detected)
+                       if d not in (file_format, "unknown")][:5]
+        file_warnings.append(Problem(0, "mixed_formats",
+                                     f"the file mixes formats: {counts[file_format]} {file_format}, {desc} "
+                                     f"(first at line(s) {', '.join(map(str, first_lines))}); trainers expect one format per file",
+                                     None, "warning"))
+    records: list[Record] = []
+    ticker = Ticker(progress, cancel, len(raw.records), "Checking schema", every=2000)
+    for i, (r, view, fmt) in enumerate(zip(raw.records, views, detected)):
+        ticker.tick(i)
+        rec = Record(index=i, line=r.line, start_line=r.start_line, data=r.value, raw=r.raw)
+        if r.error_code is not None:
+            rec.errors.append(Problem(r.line, r.error_code, r.error or "", None, "error", r.start_line))
+            records.append(rec)
+            continue
+        assert view is not None
+        use = fmt if format == "auto" else format
+        if fmt == "unknown" and format == "auto":
+            keys = ", ".join(list(view)[:8]) or "none"
+            rec.errors.append(Problem(r.line, "unknown_format",
+                                      "no known fine-tuning format: expected messages, conversations, "
+                                      f"instruction/output, prompt/completion or text; found keys: {keys}",
+                                      "$", "error", r.start_line))
+            records.append(rec)
+            continue
+        rec.format = use
+        if format == "auto" and fmt != file_format:
+            rec.errors.append(Problem(r.line, "mixed_format",
+                                      f"this record is in {fmt} format but the file is {file_format}",
+                                      "$", "error", r.start_line))
+        validator = user_validator or builtin_validator(use)
+        schema_errors = validate(validator, view, r.line, r.start_line)
+        rec.errors.extend(schema_errors)
+        rec.turns = F.to_turns(view, use)
+        rec.prompt, rec.response = F.split_prompt_response(rec.turns)
+        if not schema_errors or user_validator is not None:
+            errs, warns = F.semantic_checks(view, use, rec.turns, r.line, r.start_line)
+            rec.errors.extend(errs)
+            rec.warnings.extend(warns)
+        records.append(rec)
+    ticker.report(len(raw.records))
+    return Dataset(path=raw.path, container=raw.container, gzip=raw.gzip, format=file_format,
+                   format_counts=dict(counts), records=records, size=raw.size, sha256=raw.sha256,
+                   file_warnings=file_warnings,
+                   schema_source=str(schema) if schema else f"builtin:{file_format}")
+
+
+def build_record(obj: dict, *, line: int, fmt: str, index: int = 0, validator=None) -> Record:
+    """Build and validate one record from an object (used for fixes typed by a reviewer)."""
+    rec = Record(index=index, line=line, start_line=line, data=obj)
+    if not isinstance(obj, dict):
+        rec.errors.append(Problem(line, "not_object", "expected a JSON object {...}"))
+        return rec
+    use = fmt if fmt in F.FORMAT_NAMES else F.detect_format(obj)
+    if use == "unknown":
+        rec.errors.append(Problem(line, "unknown_format", "no known fine-tuning format"))
+        return rec
+    rec.format = use
+    rec.errors.extend(validate(validator or builtin_validator(use), obj, line, line))
+    rec.turns = F.to_turns(obj, use)
+    rec.prompt, rec.response = F.split_prompt_response(rec.turns)
+    if not rec.errors:
+        errs, warns = F.semantic_checks(obj, use, rec.turns, line, line)
+        rec.errors.extend(errs)
+        rec.warnings.extend(warns)
+    return rec

@@ -1,0 +1,415 @@
+"""Reading JSONL, gzipped JSONL and JSON-array files, line by line, with a
+plain-language problem for every line that cannot be used.
+
+JSONL framing is LF only: the bytes are split on ``\\n`` and each line is
+decoded as strict UTF-8. A BOM at the start and CRLF endings are tolerated;
+blank lines are skipped without shifting line numbers. The source is opened
+read-only and never written.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from .progress import CancelToken, ProgressSink, Ticker
+
+MAX_DEPTH = 64                      # deeper nesting is reported, not loaded
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # a single record over this is reported, not loaded
+
+_KEY_RE = re.compile(rb'"[ \t\r\n]*:')
+_LONG_INT_RE = re.compile(rb"\d{19,}")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class FileReadError(Exception):
+    """The file cannot be read at all (missing, unreadable, empty, not JSON/JSONL)."""
+
+
+@dataclass(slots=True)
+class RawRecord:
+    line: int          # public number: JSONL physical line, or JSON element index
+    start_line: int    # physical line where it starts
+    raw: bytes
+    value: object = None
+    error_code: str | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class RawFile:
+    path: Path
+    container: str     # "jsonl" | "json"
+    gzip: bool
+    size: int
+    sha256: str
+    records: list[RawRecord]
+
+
+def read_bytes(path: str | os.PathLike) -> tuple[bytes, bool, int, str]:
+    """Read a file read-only; return (decompressed bytes, was_gzip, size, sha256 of the file)."""
+    p = Path(path)
+    if not p.exists():
+        raise FileReadError(f"{p}: no such file")
+    if p.is_dir():
+        raise FileReadError(f"{p}: is a folder, not a file")
+    try:
+        with open(p, "rb") as fh:  # read-only, always
+            blob = fh.read()
+    except OSError as exc:
+        raise FileReadError(f"{p}: cannot be read ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256(blob).hexdigest()
+    size = len(blob)
+    was_gzip = blob[:2] == _GZIP_MAGIC
+    if was_gzip:
+        try:
+            blob = gzip.decompress(blob)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise FileReadError(f"{p}: looks gzip-compressed but cannot be decompressed ({exc})") from exc
+    return blob, was_gzip, size, digest
+
+
+def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
+              cancel: CancelToken | None = None, max_record_bytes: int = MAX_RECORD_BYTES) -> RawFile:
+    """Read a JSONL / JSONL.gz / JSON-array file into :class:`RawRecord` s.
+
+    Raises :class:`FileReadError` when the file cannot be read at all.
+    """
+    p = Path(path)
+    blob, was_gzip, size, digest = read_bytes(p)
+    if blob.startswith(b"\xef\xbb\xbf"):
+        blob = blob[3:]
+    head = blob.lstrip(b" \t\r\n")
+    if not head:
+        raise FileReadError(f"{p}: the file is empty")
+    container = "jsonl"
+    if head[:1] == b"[":
+        container = _guess_array(blob)
+    if container == "json":
+        records = _read_array(p, blob, progress, cancel, max_record_bytes)
+    else:
+        records = _read_lines(blob, progress, cancel, max_record_bytes)
+        if records and all(r.error_code is not None for r in records) and not any(
+                r.error_code in ("not_object", "duplicate_key", "too_deep", "too_large", "nan",
+                                 "lone_surrogate") for r in records):
+            first = records[0]
+            raise FileReadError(f"{p}: not a JSON or JSONL file (line {first.line}: {first.error})")
+    if not records:
+        raise FileReadError(f"{p}: the file holds no records (only blank lines)")
+    return RawFile(p, container, was_gzip, size, digest, records)
+
+
+def _guess_array(blob: bytes) -> str:
+    """A file starting with '[' is a JSON array unless its first line is a complete value
+    followed by more lines (then it is JSONL whose first record is an array)."""
+    first, sep, rest = blob.partition(b"\n")
+    if sep and rest.strip():
+        try:
+            orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return "json"
+        return "jsonl"
+    return "json"
+
+
+def _read_lines(blob: bytes, progress, cancel, max_record_bytes: int) -> list[RawRecord]:
+    lines = blob.split(b"\n")
+    total = len(lines)
+    ticker = Ticker(progress, cancel, total, "Reading lines", every=5000)
+    out: list[RawRecord] = []
+    append = out.append
+    loads = orjson.loads
+    for i, line in enumerate(lines):
+        if not (i & 4095):
+            ticker.tick(i)
+        if line[-1:] == b"\r":
+            line = line[:-1]
+        if not line or line.isspace():
+            continue
+        n = i + 1
+        rec = RawRecord(n, n, line)
+        if len(line) > max_record_bytes:
+            rec.error_code = "too_large"
+            rec.error = (f"the line is {len(line) / 1e6:.1f} MB long; records over "
+                         f"{max_record_bytes / 1e6:.0f} MB are not loaded")
+            append(rec)
+            continue
+        try:
+            value = loads(line)
+        except orjson.JSONDecodeError:
+            _diagnose(rec)
+            append(rec)
+            continue
+        if _LONG_INT_RE.search(line):
+            # orjson turns integers beyond 64 bits into floats; the stdlib keeps them exact.
+            value = json.loads(line.decode("utf-8"))
+        rec.value = value
+        _post_checks(rec)
+        append(rec)
+    ticker.report(total)
+    return out
+
+
+def _post_checks(rec: RawRecord) -> None:
+    value = rec.value
+    if not isinstance(value, dict):
+        rec.error_code = "not_object"
+        kind = _json_kind(value)
+        rec.error = f"expected a JSON object {{...}} but found {kind}"
+        return
+    line = rec.raw
+    n_keys_text = len(_KEY_RE.findall(line))
+    n_keys, depth = _count_keys(value)
+    if n_keys_text != n_keys:
+        dup = _find_duplicate_key(line)
+        if dup is not None:
+            rec.error_code = "duplicate_key"
+            rec.error = f'the key "{dup}" appears twice in the same object; only one value can be kept'
+            return
+    if depth > MAX_DEPTH:
+        rec.error_code = "too_deep"
+        rec.error = f"nesting is {depth} levels deep; more than {MAX_DEPTH} is not supported"
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "an array [...]"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def _count_keys(value: object) -> tuple[int, int]:
+    """Total number of object keys in a parsed value, and its nesting depth."""
+    keys = 0
+    max_depth = 0
+    stack = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        v, d = pop()
+        if isinstance(v, dict):
+            keys += len(v)
+            if d > max_depth:
+                max_depth = d
+            for x in v.values():
+                if isinstance(x, (dict, list)):
+                    push((x, d + 1))
+        elif isinstance(v, list):
+            if d > max_depth:
+                max_depth = d
+            for x in v:
+                if isinstance(x, (dict, list)):
+                    push((x, d + 1))
+    return keys, max_depth
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _pairs_hook(pairs: list[tuple[str, object]]) -> dict:
+    d: dict = {}
+    for k, v in pairs:
+        if k in d:
+            raise _DuplicateKey(k)
+        d[k] = v
+    return d
+
+
+def _find_duplicate_key(line: bytes) -> str | None:
+    try:
+        json.loads(line.decode("utf-8", "replace"), object_pairs_hook=_pairs_hook)
+    except _DuplicateKey as dup:
+        return dup.key
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"__constant__{name}")
+
+
+def _diagnose(rec: RawRecord) -> None:
+    """Explain, in plain words, why a line is not valid JSON (the slow path)."""
+    line = rec.raw
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = line[exc.start:exc.start + 1]
+        col = len(line[:exc.start].decode("utf-8", "replace")) + 1
+        rec.error_code = "invalid_utf8"
+        rec.error = (f"not valid UTF-8 text (byte 0x{bad.hex()} at column {col}); "
+                     "save the file as UTF-8")
+        return
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_pairs_hook)
+    except _DuplicateKey as dup:
+        rec.error_code = "duplicate_key"
+        rec.error = f'the key "{dup.key}" appears twice in the same object; only one value can be kept'
+        return
+    except RecursionError:
+        rec.error_code = "too_deep"
+        rec.error = f"nesting is far deeper than {MAX_DEPTH} levels; not supported"
+        return
+    except ValueError as exc:
+        msg = str(exc)
+        if msg.startswith("__constant__"):
+            rec.error_code = "nan"
+            rec.error = (f"not valid JSON — {msg[12:]} is not a JSON number "
+                         "(NaN and Infinity are not allowed; use null or a string)")
+            return
+        rec.error_code = "invalid_json"
+        rec.error = _json_error_message(exc, text)
+        return
+    # stdlib accepted what orjson refused: lone surrogates or too-deep nesting.
+    if re.search(r"\\u[dD][89abAB][0-9a-fA-F]{2}", text) or re.search(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}", text):
+        if _has_lone_surrogate(value):
+            rec.error_code = "lone_surrogate"
+            m = re.search(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", text)
+            esc = m.group(0) if m else "a \\uD8xx escape"
+            col = str(m.start() + 1) if m else "?"
+            rec.error = (f"contains a lone surrogate escape ({esc}) at column {col}, "
+                         "which is not valid Unicode text")
+            return
+    _, depth = _count_keys(value)
+    if depth > MAX_DEPTH:
+        rec.error_code = "too_deep"
+        rec.error = f"nesting is {depth} levels deep; more than {MAX_DEPTH} is not supported"
+        return
+    rec.value = value
+    _post_checks(rec)
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+_FRIENDLY = {
+    "Expecting ',' delimiter": "expected ',' between items",
+    "Expecting ':' delimiter": "expected ':' after a key",
+    "Expecting property name enclosed in double quotes": "expected a key in double quotes",
+    "Expecting value": "expected a value",
+    "Unterminated string starting at": "a string is never closed",
+    "Invalid control character at": "a raw control character (such as a tab or newline) inside a string",
+    "Invalid \\escape": "an invalid backslash escape",
+    "Invalid \\uXXXX escape": "an invalid \\u escape",
+}
+
+
+def _json_error_message(exc: ValueError, text: str) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        col = exc.colno
+        if exc.msg == "Extra data":
+            return (f"not valid JSON — the line holds more than one JSON value "
+                    f"(a second one starts at column {col}); put one object per line")
+        if exc.pos >= len(text.rstrip()) and exc.msg != "Extra data":
+            return (f"not valid JSON — the line ends before the JSON is complete "
+                    f"(cut off at column {col}?)")
+        friendly = _FRIENDLY.get(exc.msg, exc.msg[:1].lower() + exc.msg[1:])
+        ch = text[exc.pos] if exc.pos < len(text) else ""
+        near = f" near '{ch}'" if ch.strip() and friendly.startswith("expected") else ""
+        if exc.msg == "Expecting value" and ch:
+            return f"not valid JSON — unexpected '{ch}' at column {col}"
+        return f"not valid JSON — {friendly}{near} at column {col}"
+    return f"not valid JSON — {exc}"
+
+
+def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -> list[RawRecord]:
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = blob.count(b"\n", 0, exc.start) + 1
+        raise FileReadError(f"{p}: not valid UTF-8 text (byte 0x{blob[exc.start:exc.start + 1].hex()} "
+                            f"on line {line}); save the file as UTF-8") from exc
+    decoder = json.JSONDecoder()
+    n = len(text)
+    pos = text.index("[") + 1
+    line_no = 1 + text.count("\n", 0, pos)
+    counted_to = pos
+    ws = " \t\r\n"
+    out: list[RawRecord] = []
+    ticker = Ticker(progress, cancel, n, "Reading JSON array", every=1 << 20)
+    index = 0
+    expect_value = True
+    while True:
+        while pos < n and text[pos] in ws:
+            pos += 1
+        if pos >= n:
+            raise FileReadError(f"{p}: the JSON array is never closed (file ends at line {line_no + text.count(chr(10), counted_to, n)})")
+        ch = text[pos]
+        if ch == "]":
+            break
+        if ch == ",":
+            if expect_value:
+                raise _array_error(p, text, pos, "expected a value before ','")
+            expect_value = True
+            pos += 1
+            continue
+        if not expect_value:
+            raise _array_error(p, text, pos, "expected ',' or ']' between elements")
+        line_no += text.count("\n", counted_to, pos)
+        counted_to = pos
+        try:
+            _, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise _array_error(p, text, exc.pos, _json_error_message(exc, text[:exc.pos + 1]).replace(
+                "not valid JSON — ", "")) from exc
+        except RecursionError as exc:
+            raise _array_error(p, text, pos, f"element {index + 1} nests far deeper than {MAX_DEPTH} levels") from exc
+        index += 1
+        chunk = text[pos:end].encode("utf-8", "surrogatepass")
+        rec = RawRecord(index, line_no, chunk)
+        if len(chunk) > max_record_bytes:
+            rec.error_code = "too_large"
+            rec.error = (f"the element is {len(chunk) / 1e6:.1f} MB long; records over "
+                         f"{max_record_bytes / 1e6:.0f} MB are not loaded")
+        else:
+            try:
+                rec.value = orjson.loads(chunk)
+                if _LONG_INT_RE.search(chunk):
+                    rec.value = json.loads(text[pos:end])
+                _post_checks(rec)
+            except orjson.JSONDecodeError:
+                _diagnose(rec)
+        out.append(rec)
+        expect_value = False
+        pos = end
+        ticker.tick(pos)
+    tail = text[pos + 1:].strip()
+    if tail:
+        raise _array_error(p, text, pos + 1 + (len(text[pos + 1:]) - len(text[pos + 1:].lstrip())),
+                           "unexpected text after the closing ']'")
+    ticker.report(n)
+    return out
+
+
+def _array_error(p: Path, text: str, pos: int, message: str) -> FileReadError:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return FileReadError(f"{p}: line {line}, column {col}: {message}")
