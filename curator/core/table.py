@@ -1,0 +1,382 @@
+"""The examples table behind the GUI, headless (no Qt).
+
+:class:`ExamplesTable` builds its columns once from a :class:`~curator.core.records.Dataset`
+(plus the scan's flags and the reviewer's decisions) and answers filter / sort / search
+queries with arrays of record indices. The GUI's table model only holds the array it is
+given and reads cells from :meth:`ExamplesTable.row`, so a reset over 100,000 rows is one
+numpy operation, not a Python loop.
+
+:func:`finding_items` orders the scan's findings worst first for the findings panel, and
+:func:`word_diff` is the word-level difference the side-by-side view highlights.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .decisions import UNDECIDED
+from .findings import (FLAG_CONTRADICTION, FLAG_DUPLICATE, FLAG_INVALID, FLAG_LINT, FLAG_NEAR_DUPLICATE,
+                       ScanResult)
+from .progress import CancelToken, ProgressSink, Ticker
+
+if TYPE_CHECKING:
+    from .records import Dataset, Record
+
+# One bit per flag, so "has any of these flags" is a single vectorised AND.
+FLAG_BITS: dict[str, int] = {
+    FLAG_INVALID: 1,
+    FLAG_DUPLICATE: 2,
+    FLAG_NEAR_DUPLICATE: 4,
+    FLAG_CONTRADICTION: 8,
+    FLAG_LINT: 16,
+}
+# Filter names a user picks: "duplicate" means exact or near.
+FILTER_FLAGS: dict[str, int] = {
+    "any": sum(FLAG_BITS.values()),
+    FLAG_INVALID: FLAG_BITS[FLAG_INVALID],
+    FLAG_DUPLICATE: FLAG_BITS[FLAG_DUPLICATE] | FLAG_BITS[FLAG_NEAR_DUPLICATE],
+    FLAG_CONTRADICTION: FLAG_BITS[FLAG_CONTRADICTION],
+    FLAG_LINT: FLAG_BITS[FLAG_LINT],
+    "none": 0,
+}
+# Badge text per flag, in display order.
+BADGES: tuple[tuple[str, str], ...] = (
+    (FLAG_INVALID, "invalid"),
+    (FLAG_DUPLICATE, "duplicate"),
+    (FLAG_NEAR_DUPLICATE, "near-dup"),
+    (FLAG_CONTRADICTION, "contradiction"),
+    (FLAG_LINT, "lint"),
+)
+SORT_KEYS = ("line", "status", "flags", "format", "prompt", "response", "length")
+PREVIEW_CHARS = 200
+_WS = re.compile(r"\s+")
+
+
+def preview(text: str, n: int = PREVIEW_CHARS) -> str:
+    """One line of at most ``n`` characters: whitespace collapsed, an ellipsis when cut."""
+    # Cut before collapsing so a 10 MB field costs no more than a short one.
+    text = _WS.sub(" ", text[: n * 4]).strip()
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def record_text(rec: Record) -> str:
+    """Everything a reader would search in a record: every turn's text, or the raw line."""
+    if rec.turns:
+        return "\n".join(t.content for t in rec.turns)
+    return rec.raw.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """The cells of one row, as the GUI shows them."""
+
+    index: int
+    line: int
+    status: str
+    flags: tuple[str, ...]
+    format: str
+    prompt: str
+    response: str
+    length: int
+    problem: str      # first error message, "" when valid
+
+
+@dataclass(frozen=True, slots=True)
+class TableQuery:
+    """What the user asked to see. Empty strings mean "no constraint"."""
+
+    status: str = ""          # a decision status, "undecided", or ""
+    flag: str = ""            # a key of FILTER_FLAGS, or ""
+    format: str = ""          # a record format, or ""
+    text: str = ""            # full-text search: every word must occur (case-insensitive)
+    sort: str = "line"        # one of SORT_KEYS
+    descending: bool = False
+
+
+class ExamplesTable:
+    """Columns of a dataset, built once; queries return arrays of record indices."""
+
+    def __init__(self, dataset: Dataset, scan: ScanResult | None = None,
+                 statuses: Mapping[int, str] | None = None, *, progress: ProgressSink | None = None,
+                 cancel: CancelToken | None = None) -> None:
+        import pandas as pd
+
+        self.dataset = dataset
+        records = dataset.records
+        n = len(records)
+        self._line_to_index = {r.line: i for i, r in enumerate(records)}
+        lines = np.empty(n, dtype=np.int64)
+        prompts: list[str] = []
+        responses: list[str] = []
+        texts: list[str] = []
+        lengths = np.empty(n, dtype=np.int64)
+        invalid = np.zeros(n, dtype=bool)
+        ticker = Ticker(progress, cancel, n, "Building the table", every=5000)
+        for i, rec in enumerate(records):
+            ticker.tick(i)
+            lines[i] = rec.line
+            prompts.append(preview(rec.prompt))
+            responses.append(preview(rec.response))
+            text = record_text(rec)
+            texts.append(text)
+            lengths[i] = len(rec.prompt) + len(rec.response) if rec.turns else len(text)
+            invalid[i] = bool(rec.errors)
+        ticker.finish()
+        self.lines = lines
+        self.lengths = lengths
+        self.formats = pd.Categorical([r.format for r in records])
+        self.prompts = np.array(prompts, dtype=object)
+        self.responses = np.array(responses, dtype=object)
+        # Lower-cased once so each search is one vectorised substring test.
+        self._search = pd.Series(texts, dtype=object).str.lower()
+        self._invalid = invalid
+        self.flags = np.zeros(n, dtype=np.uint8)
+        self.status = np.full(n, UNDECIDED, dtype=object)
+        self.set_scan(scan)
+        if statuses:
+            self.set_statuses(statuses)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    # -- updates -----------------------------------------------------------------------------
+
+    def set_scan(self, scan: ScanResult | None) -> None:
+        """Recompute the flag column from a scan (None: only invalid records are flagged)."""
+        self.scan = scan
+        flags = np.where(self._invalid, FLAG_BITS[FLAG_INVALID], 0).astype(np.uint8)
+        if scan is not None:
+            for line, names in scan.flags_by_line().items():
+                i = self._line_to_index.get(line)
+                if i is None:
+                    continue
+                for name in names:
+                    flags[i] |= FLAG_BITS.get(name, 0)
+        self.flags = flags
+
+    def set_statuses(self, statuses: Mapping[int, str]) -> list[int]:
+        """Set the status of lines (line → status); returns the indices that changed."""
+        changed = []
+        for line, status in statuses.items():
+            i = self._line_to_index.get(line)
+            if i is not None and self.status[i] != status:
+                self.status[i] = status
+                changed.append(i)
+        return changed
+
+    def reset_statuses(self, statuses: Mapping[int, str]) -> None:
+        """Replace every status: lines not in ``statuses`` become undecided."""
+        self.status[:] = UNDECIDED
+        self.set_statuses(statuses)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def index_of(self, line: int) -> int | None:
+        return self._line_to_index.get(line)
+
+    def flag_names(self, i: int) -> tuple[str, ...]:
+        bits = int(self.flags[i])
+        return tuple(name for name, _ in BADGES if bits & FLAG_BITS[name])
+
+    def row(self, i: int) -> TableRow:
+        rec = self.dataset.records[i]
+        return TableRow(i, int(self.lines[i]), str(self.status[i]), self.flag_names(i), str(self.formats[i]),
+                        self.prompts[i], self.responses[i], int(self.lengths[i]),
+                        rec.errors[0].message if rec.errors else "")
+
+    def format_names(self) -> list[str]:
+        return sorted(str(c) for c in self.formats.categories)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status and per filter flag (for the filter bar's labels)."""
+        out: dict[str, int] = {}
+        values, counts = np.unique(self.status.astype(str), return_counts=True) if len(self) else ([], [])
+        out.update({f"status:{v}": int(c) for v, c in zip(values, counts)})
+        for name, bits in FILTER_FLAGS.items():
+            if name == "none":
+                out[f"flag:{name}"] = int(np.count_nonzero(self.flags == 0))
+            else:
+                out[f"flag:{name}"] = int(np.count_nonzero(self.flags & bits))
+        return out
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def mask(self, query: TableQuery) -> np.ndarray:
+        m = np.ones(len(self), dtype=bool)
+        if query.status:
+            m &= self.status == query.status
+        if query.flag:
+            if query.flag not in FILTER_FLAGS:
+                raise ValueError(f"unknown flag filter {query.flag!r}; expected one of {', '.join(FILTER_FLAGS)}")
+            bits = FILTER_FLAGS[query.flag]
+            m &= (self.flags == 0) if bits == 0 else (self.flags & bits) != 0
+        if query.format:
+            m &= np.asarray(self.formats == query.format)
+        for word in query.text.lower().split():
+            # Only test rows still in the running: later words cost less.
+            idx = np.flatnonzero(m)
+            if not len(idx):
+                break
+            hits = self._search.iloc[idx].str.contains(word, regex=False).to_numpy(dtype=bool)
+            m[idx[~hits]] = False
+        return m
+
+    def order(self, key: str = "line", descending: bool = False) -> np.ndarray:
+        """All indices sorted by ``key`` (stable: ties keep file order)."""
+        import pandas as pd
+
+        if key not in SORT_KEYS:
+            raise ValueError(f"unknown sort key {key!r}; expected one of {', '.join(SORT_KEYS)}")
+        values: np.ndarray
+        if key == "line":
+            values = self.lines
+        elif key == "length":
+            values = self.lengths
+        elif key == "flags":
+            values = self.flags
+        elif key == "format":
+            values = np.asarray(self.formats.codes)
+        else:
+            column = {"status": self.status, "prompt": self.prompts, "response": self.responses}[key]
+            values = pd.Series(column, dtype=object).str.lower().to_numpy(dtype=object)
+        if descending:
+            # Reverse a stable ascending sort of the reversed array: descending, ties in file order.
+            n = len(values)
+            asc = np.argsort(values[::-1], kind="stable")
+            return (n - 1 - asc)[::-1]
+        return np.argsort(values, kind="stable")
+
+    def query(self, query: TableQuery) -> np.ndarray:
+        """Indices of the rows matching ``query``, in its sort order."""
+        order = self.order(query.sort, query.descending)
+        m = self.mask(query)
+        return order[m[order]]
+
+
+# -- findings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FindingItem:
+    """One entry of the findings panel."""
+
+    kind: str                 # "contradiction", "duplicate" (exact) or "near_duplicate"
+    lines: tuple[int, ...]
+    keeper: int | None
+    score: float              # 0–100: similarity that makes it a finding
+    title: str
+    detail: str
+    ref: object = None        # the ExactGroup / NearCluster / Contradiction it came from
+
+    def pair_score(self, a: int, b: int) -> float | None:
+        """The similarity of two members, when the scan measured it."""
+        from .findings import Contradiction, ExactGroup, NearCluster
+
+        if isinstance(self.ref, ExactGroup):
+            return 100.0
+        if isinstance(self.ref, Contradiction):
+            return float(self.ref.prompt_similarity)
+        if isinstance(self.ref, NearCluster):
+            for p in self.ref.pairs:
+                if {p.a, p.b} == {a, b}:
+                    return float(p.score)
+        return None
+
+
+def _pct(x: float) -> float:
+    return float(x) * 100.0 if float(x) <= 1.0 else float(x)
+
+
+def finding_items(scan: ScanResult | None) -> list[FindingItem]:
+    """The scan's clusters and contradictions, worst first.
+
+    Contradictions come first (same question, different answers teach a model to guess), by
+    prompt similarity; then exact duplicate groups, largest first; then near-duplicate
+    clusters, largest and most similar first.
+    """
+    if scan is None:
+        return []
+    items: list[tuple[tuple, FindingItem]] = []
+    for k in scan.contradictions:
+        ps, rs = _pct(k.prompt_similarity), _pct(k.response_similarity)
+        items.append(((0, -ps, rs, k.a), FindingItem(
+            "contradiction", (k.a, k.b), None, ps, f"Contradiction: lines {k.a} and {k.b}",
+            f"prompts {ps:.0f}% alike, responses {rs:.0f}% alike", k)))
+    for g in scan.exact_duplicates:
+        items.append(((1, -len(g.lines), 0.0, g.lines[0]), FindingItem(
+            "duplicate", tuple(g.lines), g.keeper, 100.0,
+            f"Exact duplicates: {len(g.lines)} copies", "lines " + _line_list(g.lines), g)))
+    for c in scan.near_duplicates:
+        best = max((_pct(p.score) for p in c.pairs), default=0.0)
+        items.append(((2, -len(c.lines), -best, c.lines[0]), FindingItem(
+            "near_duplicate", tuple(c.lines), c.keeper, best,
+            f"Near duplicates: {len(c.lines)} examples, up to {best:.0f}% alike", "lines " + _line_list(c.lines), c)))
+    items.sort(key=lambda t: t[0])
+    return [it for _, it in items]
+
+
+def _line_list(lines: Iterable[int], limit: int = 8) -> str:
+    lines = list(lines)
+    head = ", ".join(str(x) for x in lines[:limit])
+    return head + (f" … (+{len(lines) - limit})" if len(lines) > limit else "")
+
+
+# -- word diff ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+MAX_DIFF_TOKENS = 4000
+
+
+def word_diff(a: str, b: str) -> list[tuple[str, str]]:
+    """Word-level difference of two texts as ``(op, text)`` runs.
+
+    ``op`` is ``"equal"``, ``"delete"`` (only in ``a``) or ``"insert"`` (only in ``b``), the
+    shape of :attr:`curator.core.findings.Contradiction.diff`. Joining the equal+delete runs
+    gives back ``a``; joining the equal+insert runs gives back ``b``. Texts beyond
+    :data:`MAX_DIFF_TOKENS` tokens are compared on their first tokens and the rest is marked
+    changed, so a pathological pair cannot stall the window.
+    """
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    tail_a, tail_b = "".join(ta[MAX_DIFF_TOKENS:]), "".join(tb[MAX_DIFF_TOKENS:])
+    ta, tb = ta[:MAX_DIFF_TOKENS], tb[:MAX_DIFF_TOKENS]
+    out: list[tuple[str, str]] = []
+
+    def emit(op: str, text: str) -> None:
+        if not text:
+            return
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        else:
+            out.append((op, text))
+
+    sm = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            emit("equal", "".join(ta[i1:i2]))
+        else:
+            emit("delete", "".join(ta[i1:i2]))
+            emit("insert", "".join(tb[j1:j2]))
+    emit("delete", tail_a)
+    emit("insert", tail_b)
+    return out
+
+
+def diff_sides(ops: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Split diff runs into the two sides: ``[(text, changed)]`` for a and for b."""
+    left: list[tuple[str, bool]] = []
+    right: list[tuple[str, bool]] = []
+    for op, text in ops:
+        if op == "equal":
+            left.append((text, False))
+            right.append((text, False))
+        elif op == "delete":
+            left.append((text, True))
+        else:
+            right.append((text, True))
+    return left, right

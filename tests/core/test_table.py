@@ -1,0 +1,140 @@
+"""The headless examples table: filters, sort, search and findings order, on real files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from curator.core.dataset import load_dataset
+from curator.core.findings import Contradiction, ExactGroup, LintFinding, NearCluster, PairScore, ScanResult
+from curator.core.table import ExamplesTable, TableQuery, diff_sides, finding_items, preview, word_diff
+
+
+def chat(q: str, a: str) -> dict:
+    return {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+
+
+@pytest.fixture
+def table(tmp_path):
+    rows = [
+        chat("How do I reset my password?", "Click Forgot password."),          # line 1
+        chat("How do I reset my password?", "Click Forgot password."),          # line 2 dup of 1
+        chat("Where is my parcel?", "Check the tracking page for updates."),     # line 3
+        chat("Where is my parcel", "Call us, we cannot track parcels."),         # line 4 contradicts 3
+        {"instruction": "Summarise", "input": "Zebra text", "output": "Short."},  # line 5 alpaca: mixed
+        chat("Cancel my order", "Done <img src=x onerror=alert(1)>"),            # line 6
+    ]
+    p = tmp_path / "t.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n{not json\n", encoding="utf-8")
+    ds = load_dataset(p)
+    scan = ScanResult(exact_duplicates=[ExactGroup((1, 2), 1)],
+                      contradictions=[Contradiction(3, 4, 0.97, 0.2)],
+                      lint=[LintFinding(6, "html", "HTML in response")])
+    return ExamplesTable(ds, scan, {1: "approved", 4: "rejected"})
+
+
+def lines(t: ExamplesTable, q: TableQuery) -> list[int]:
+    return [int(t.lines[i]) for i in t.query(q)]
+
+
+def test_columns_and_rows(table):
+    assert len(table) == 7
+    r = table.row(table.index_of(6))
+    assert r.prompt == "Cancel my order" and r.response.startswith("Done <img")
+    assert r.flags == ("lint",) and r.status == "undecided" and r.format == "openai"
+    bad = table.row(table.index_of(7))
+    assert bad.flags == ("invalid",) and bad.problem
+    assert table.row(0).flags == ("duplicate",) and table.row(0).status == "approved"
+    assert table.row(0).length == len("How do I reset my password?") + len("Click Forgot password.")
+
+
+def test_filters(table):
+    assert lines(table, TableQuery(flag="duplicate")) == [1, 2]
+    assert lines(table, TableQuery(flag="contradiction")) == [3, 4]
+    assert lines(table, TableQuery(flag="invalid")) == [5, 7]   # mixed-format alpaca and broken JSON
+    assert lines(table, TableQuery(flag="none")) == []
+    assert lines(table, TableQuery(status="rejected")) == [4]
+    assert lines(table, TableQuery(status="undecided", flag="any")) == [2, 3, 5, 6, 7]
+    assert lines(table, TableQuery(format="alpaca")) == [5]
+    with pytest.raises(ValueError):
+        table.query(TableQuery(flag="bogus"))
+
+
+def test_search_is_case_insensitive_and_all_words(table):
+    assert lines(table, TableQuery(text="PARCEL")) == [3, 4]
+    assert lines(table, TableQuery(text="parcel tracking")) == [3]
+    assert lines(table, TableQuery(text="zebra")) == [5]
+    assert lines(table, TableQuery(text="<img src=x")) == [6]
+    assert lines(table, TableQuery(text="not json")) == [7]    # raw text of an unparsable line
+    assert lines(table, TableQuery(text="parcel", status="rejected")) == [4]
+
+
+def test_sort_stable_both_ways(table):
+    assert lines(table, TableQuery(sort="line", descending=True)) == [7, 6, 5, 4, 3, 2, 1]
+    by_len = lines(table, TableQuery(sort="length"))
+    lengths = [table.row(table.index_of(x)).length for x in by_len]
+    assert lengths == sorted(lengths)
+    # ties keep file order in both directions
+    desc = lines(table, TableQuery(sort="status", descending=True))
+    assert desc[:5] == [2, 3, 5, 6, 7] and desc[5:] == [4, 1]
+    assert lines(table, TableQuery(sort="prompt"))[:2] == [7, 6]  # empty, then "Cancel…" case-insensitively
+    with pytest.raises(ValueError):
+        table.order("nope")
+
+
+def test_statuses_update(table):
+    changed = table.set_statuses({2: "rejected", 99: "approved"})
+    assert changed == [1]
+    table.reset_statuses({3: "fixed"})
+    assert lines(table, TableQuery(status="fixed")) == [3]
+    assert lines(table, TableQuery(status="approved")) == []
+    c = table.counts()
+    assert c["status:fixed"] == 1 and c["flag:duplicate"] == 2 and c["flag:any"] == 7
+
+
+def test_large_table_queries_fast(tmp_path):
+    import time
+
+    p = tmp_path / "big.jsonl"
+    with p.open("w") as f:
+        for i in range(20000):
+            f.write(json.dumps(chat(f"question {i} about item{i % 97}", f"answer {i}")) + "\n")
+    t = ExamplesTable(load_dataset(p))
+    t0 = time.perf_counter()
+    ids = t.query(TableQuery(text="item5", sort="prompt", descending=True))
+    assert time.perf_counter() - t0 < 1.0
+    assert len(ids) == sum(1 for i in range(20000) if f"item{i % 97}".startswith("item5"))
+    assert isinstance(ids, np.ndarray)
+
+
+def test_findings_worst_first():
+    scan = ScanResult(
+        exact_duplicates=[ExactGroup((1, 2), 1), ExactGroup((5, 6, 7), 5)],
+        near_duplicates=[NearCluster((10, 11), 10, (PairScore(10, 11, 93.0),))],
+        contradictions=[Contradiction(20, 21, 0.9, 0.3), Contradiction(30, 31, 0.99, 0.1)],
+    )
+    items = finding_items(scan)
+    assert [i.lines for i in items] == [(30, 31), (20, 21), (5, 6, 7), (1, 2), (10, 11)]
+    assert items[0].score == pytest.approx(99.0)
+    assert items[-1].pair_score(11, 10) == 93.0
+    assert finding_items(None) == []
+
+
+def test_word_diff_round_trips():
+    a = "Take 200 mg of ibuprofen every 6 hours."
+    b = "Take 400 mg of ibuprofen every 4 hours, with food."
+    ops = word_diff(a, b)
+    left, right = diff_sides(ops)
+    assert "".join(t for t, _ in left) == a and "".join(t for t, _ in right) == b
+    changed_left = [t for t, c in left if c]
+    assert changed_left == ["200", "6"]
+    assert [t for t, c in right if c] == ["400", "4", ", with food"]
+    assert ("equal", "Take ") == ops[0]
+
+
+def test_preview_collapses_and_cuts():
+    assert preview("a\n\n  b") == "a b"
+    long = preview("x" * 1000, 50)
+    assert len(long) == 50 and long.endswith("…")
