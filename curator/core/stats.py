@@ -1,0 +1,296 @@
+"""Numbers behind the dashboard: counts, length histograms, metadata distributions and
+data-size guidance. Plain functions over a :class:`Dataset`, a :class:`ScanResult` and the
+current decisions; the GUI only draws what these return.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision
+from .findings import (FLAG_CONTRADICTION, FLAG_DUPLICATE, FLAG_INVALID, FLAG_LINT,
+                       FLAG_NEAR_DUPLICATE, ScanResult)
+from .records import Dataset
+
+# Fields that carry the example itself in some format; everything else at the top level of a
+# record (or inside a "metadata" object) is metadata a user may want to see distributed.
+CONTENT_FIELDS = frozenset({"messages", "conversations", "instruction", "input", "output", "prompt",
+                            "completion", "text", "system", "tools", "functions", "parallel_tool_calls",
+                            "id", "history"})
+# A field with more distinct values than this is an identifier or free text, not a category.
+MAX_CATEGORIES = 50
+
+
+# --- training goals and how much data each needs --------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    key: str
+    label: str
+    low: int            # fewer usable examples than this: too small for the goal
+    high: int           # the top of the usual range; more rarely helps much
+    note: str
+
+
+GOALS: tuple[Goal, ...] = (
+    Goal("style", "Style or format adaptation", 100, 500,
+         "Teaching a tone, a format or a persona: a few hundred clean examples usually suffice."),
+    Goal("domain", "Domain specialisation", 1_000, 10_000,
+         "Teaching the vocabulary and facts of a field needs thousands of examples."),
+    Goal("complex", "Complex tasks", 10_000, 100_000,
+         "Multi-step reasoning, tool use or new skills need tens of thousands of examples."),
+)
+GOALS_BY_KEY = {g.key: g for g in GOALS}
+
+EVAL_SHARE_LOW = 0.10
+EVAL_SHARE_HIGH = 0.20
+# Below this many eval examples one example moves the score by 2 points or more, so two runs
+# cannot be told apart.
+MIN_EVAL_EXAMPLES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Guidance:
+    goal: Goal
+    usable: int
+    eval_fraction: float
+    eval_count: int
+    train_count: int
+    level: str                      # "ok" or "warning"
+    messages: tuple[str, ...]
+
+
+def size_guidance(usable: int, goal: str, eval_fraction: float = 0.1) -> Guidance:
+    """Judge whether ``usable`` examples, split with ``eval_fraction``, fit a training goal.
+
+    Parameters
+    ----------
+    usable
+        Examples expected in the export (see :func:`usable_count`).
+    goal
+        A key of :data:`GOALS_BY_KEY`: ``"style"``, ``"domain"`` or ``"complex"``.
+    eval_fraction
+        Share held out for evaluation; 10–20% is the usual range.
+    """
+    g = GOALS_BY_KEY[goal]
+    eval_count = int(round(usable * eval_fraction))
+    train_count = usable - eval_count
+    msgs: list[str] = []
+    level = "ok"
+    if train_count < g.low:
+        level = "warning"
+        msgs.append(f"Too small for {g.label.lower()}: {train_count:,} training examples, "
+                    f"at least ~{g.low:,} are usually needed (typical range {g.low:,}–{g.high:,}).")
+    elif train_count > g.high:
+        msgs.append(f"{train_count:,} training examples is above the usual range for "
+                    f"{g.label.lower()} ({g.low:,}–{g.high:,}); more data rarely hurts, but review a "
+                    f"sample rather than everything.")
+    else:
+        msgs.append(f"{train_count:,} training examples is within the usual range for "
+                    f"{g.label.lower()} ({g.low:,}–{g.high:,}).")
+    if eval_count < MIN_EVAL_EXAMPLES:
+        level = "warning"
+        msgs.append(f"The eval split is too small: {eval_count:,} examples (fewer than "
+                    f"{MIN_EVAL_EXAMPLES}); a single example moves its score by "
+                    f"{100 / max(eval_count, 1):.0f} points.")
+    if not (EVAL_SHARE_LOW <= eval_fraction <= EVAL_SHARE_HIGH):
+        level = "warning"
+        msgs.append(f"Eval share {eval_fraction:.0%} is outside the usual 10–20%.")
+    return Guidance(g, usable, eval_fraction, eval_count, train_count, level, tuple(msgs))
+
+
+# --- counts ---------------------------------------------------------------------------------
+
+def _status_of(d: Decision | str | None) -> str:
+    if d is None:
+        return UNDECIDED
+    return d if isinstance(d, str) else d.status
+
+
+def status_counts(dataset: Dataset, decisions: Mapping[int, Decision | str]) -> dict[str, int]:
+    """Records per review status, in a fixed order (undecided first)."""
+    out = {UNDECIDED: 0, APPROVED: 0, FIXED: 0, REJECTED: 0, SKIPPED: 0}
+    for rec in dataset.records:
+        s = _status_of(decisions.get(rec.line))
+        out[s] = out.get(s, 0) + 1
+    return out
+
+
+def finding_counts(dataset: Dataset, scan: ScanResult | None) -> dict[str, int]:
+    """Records carrying each flag (a record in two groups counts once per flag)."""
+    out = {FLAG_INVALID: dataset.invalid_count, FLAG_DUPLICATE: 0, FLAG_NEAR_DUPLICATE: 0,
+           FLAG_CONTRADICTION: 0, FLAG_LINT: 0}
+    if scan is not None:
+        for flags in scan.flags_by_line().values():
+            for f in flags:
+                out[f] = out.get(f, 0) + 1
+    return out
+
+
+def usable_count(dataset: Dataset, scan: ScanResult | None,
+                 decisions: Mapping[int, Decision | str]) -> int:
+    """Examples an export would likely keep: valid, not rejected, one per exact-duplicate group.
+
+    A guide for the dashboard only; the export plan gives the exact figure.
+    """
+    dropped: set[int] = set()
+    if scan is not None:
+        for g in scan.exact_duplicates:
+            dropped.update(ln for ln in g.lines if ln != g.keeper and
+                           _status_of(decisions.get(ln)) not in (APPROVED, FIXED))
+    n = 0
+    for rec in dataset.records:
+        s = _status_of(decisions.get(rec.line))
+        if s == REJECTED or rec.line in dropped:
+            continue
+        if rec.valid or s == FIXED:
+            n += 1
+    return n
+
+
+# --- lengths --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    edges: tuple[float, ...]        # len(counts) + 1 bin edges
+    counts: tuple[int, ...]
+    median: float
+    p95: float
+    maximum: int
+    log_scale: bool                 # edges grow geometrically (lengths span orders of magnitude)
+
+
+def lengths(dataset: Dataset) -> tuple[list[int], list[int]]:
+    """Prompt and response lengths in characters, for parsed records."""
+    ps, rs = [], []
+    for rec in dataset.records:
+        if rec.parsed:
+            ps.append(len(rec.prompt))
+            rs.append(len(rec.response))
+    return ps, rs
+
+
+def histogram(values: list[int], bins: int = 30) -> Histogram:
+    """Bin lengths; geometric bins when the values span more than two orders of magnitude."""
+    import numpy as np
+
+    if not values:
+        return Histogram((0.0, 1.0), (0,), 0.0, 0.0, 0, False)
+    arr = np.asarray(values, dtype=np.int64)
+    lo, hi = int(arr.min()), int(arr.max())
+    log_scale = hi >= 100 * max(lo, 1)
+    if hi == lo:
+        edges = np.array([lo - 0.5, hi + 0.5])
+    elif log_scale:
+        edges = np.geomspace(max(lo, 1), hi + 1, bins + 1)
+        edges[0] = min(edges[0], lo)
+    else:
+        edges = np.linspace(lo, hi + 1, bins + 1)
+    counts, edges = np.histogram(arr, bins=edges)
+    return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts),
+                     float(np.median(arr)), float(np.percentile(arr, 95)), hi, log_scale)
+
+
+# --- metadata -------------------------------------------------------------------------------
+
+def _metadata_items(data: object):
+    if not isinstance(data, dict):
+        return
+    for k, v in data.items():
+        if k == "metadata" and isinstance(v, dict):
+            for mk, mv in v.items():
+                yield f"metadata.{mk}", mv
+        elif k not in CONTENT_FIELDS:
+            yield k, v
+
+
+def _category_value(v: object) -> str | None:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, (str, int)):
+        return str(v)
+    return None
+
+
+def metadata_fields(dataset: Dataset) -> list[str]:
+    """Metadata fields that look like categories (scalar, ≤ MAX_CATEGORIES distinct values),
+    most often present first."""
+    present: Counter[str] = Counter()
+    values: dict[str, set[str]] = {}
+    not_category: set[str] = set()     # lists, objects, floats: not something to count by
+    for rec in dataset.records:
+        for k, v in _metadata_items(rec.data):
+            cv = _category_value(v)
+            if cv is None:
+                if v is not None:
+                    not_category.add(k)
+                continue
+            present[k] += 1
+            vals = values.setdefault(k, set())
+            if len(vals) <= MAX_CATEGORIES:
+                vals.add(cv)
+    return [k for k, _ in present.most_common()
+            if k not in not_category and len(values[k]) <= MAX_CATEGORIES]
+
+
+def field_value(data: object, name: str) -> str | None:
+    """The category value of metadata field ``name`` (``metadata.x`` reads a nested field)."""
+    if not isinstance(data, dict):
+        return None
+    if name.startswith("metadata.") and isinstance(data.get("metadata"), dict):
+        return _category_value(data["metadata"].get(name.split(".", 1)[1]))
+    return _category_value(data.get(name))
+
+
+MISSING = "(missing)"
+OTHER = "(other)"
+
+
+def field_distribution(dataset: Dataset, name: str, top: int = 12) -> list[tuple[str, int]]:
+    """(value, count) for a metadata field, commonest first; the tail beyond ``top`` values is
+    summed into ``(other)`` and records without the field are counted as ``(missing)``."""
+    c: Counter[str] = Counter()
+    for rec in dataset.records:
+        v = field_value(rec.data, name)
+        c[MISSING if v is None else v] += 1
+    missing = c.pop(MISSING, 0)
+    common = c.most_common()
+    out = common[:top]
+    rest = sum(n for _, n in common[top:])
+    if rest:
+        out.append((OTHER, rest))
+    if missing:
+        out.append((MISSING, missing))
+    return out
+
+
+# --- everything at once ---------------------------------------------------------------------
+
+@dataclass
+class DashboardStats:
+    records: int
+    status: dict[str, int]
+    formats: dict[str, int]
+    findings: dict[str, int]
+    usable: int
+    prompt_lengths: Histogram
+    response_lengths: Histogram
+    fields: list[str] = field(default_factory=list)
+
+
+def dashboard_stats(dataset: Dataset, scan: ScanResult | None,
+                    decisions: Mapping[int, Decision | str]) -> DashboardStats:
+    """Everything the dashboard draws except the per-field distribution (asked on demand)."""
+    ps, rs = lengths(dataset)
+    return DashboardStats(
+        records=len(dataset.records),
+        status=status_counts(dataset, decisions),
+        formats=dict(sorted(dataset.format_counts.items(), key=lambda kv: -kv[1])),
+        findings=finding_counts(dataset, scan),
+        usable=usable_count(dataset, scan, decisions),
+        prompt_lengths=histogram(ps),
+        response_lengths=histogram(rs),
+        fields=metadata_fields(dataset),
+    )

@@ -1,0 +1,271 @@
+"""The dashboard: what is in the set, what is wrong with it, and whether it is enough.
+
+All numbers come from :mod:`curator.core.stats`; this module only draws them. matplotlib
+(and its Qt backend) is imported when a dashboard is created, not when the app starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QSizePolicy, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from curator.core import stats
+from curator.core.decisions import Decision
+from curator.core.findings import ScanResult
+from curator.core.records import Dataset
+
+STATUS_COLOURS = {"undecided": "#9e9e9e", "approved": "#2e7d32", "fixed": "#1565c0",
+                  "rejected": "#c62828", "skipped": "#ef6c00"}
+FINDING_LABELS = {"invalid": "Invalid", "duplicate": "Exact duplicate",
+                  "near_duplicate": "Near-duplicate", "contradiction": "Contradiction", "lint": "Lint"}
+
+
+def _mpl_text(s: str, limit: int = 28) -> str:
+    """Record-derived text for a chart label: shortened, and '$' escaped so matplotlib never
+    reads it as mathtext."""
+    s = " ".join(str(s).split())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s.replace("$", r"\$")
+
+
+class DashboardView(QWidget):
+    """Counts, length histograms, a metadata distribution and data-size guidance.
+
+    Give it data with :meth:`set_data`; call :meth:`refresh` after decisions change.
+    """
+
+    goal_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, goal: str = "domain",
+                 eval_fraction: float = 0.1) -> None:
+        super().__init__(parent)
+        # The Qt backend of matplotlib loads here, when a dashboard is first opened.
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        self._dataset: Dataset | None = None
+        self._scan: ScanResult | None = None
+        self._decisions: Mapping[int, Decision | str] = {}
+        self._stats: stats.DashboardStats | None = None
+
+        self.summary = QLabel(self)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.summary.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.summary.setFont(font)
+
+        self.goal_box = QComboBox(self)
+        for g in stats.GOALS:
+            self.goal_box.addItem(f"{g.label} ({g.low:,}–{g.high:,})", g.key)
+            self.goal_box.setItemData(self.goal_box.count() - 1, g.note, Qt.ItemDataRole.ToolTipRole)
+        self.goal_box.setCurrentIndex(max(0, self.goal_box.findData(goal)))
+        self.goal_box.setToolTip("What you will fine-tune for; sets how much data is enough.")
+        self.eval_spin = QSpinBox(self)
+        self.eval_spin.setRange(1, 50)
+        self.eval_spin.setSuffix(" %")
+        self.eval_spin.setValue(round(eval_fraction * 100))
+        self.eval_spin.setToolTip("Share of the export held out for evaluation (10–20% is usual).")
+        self.field_box = QComboBox(self)
+        self.field_box.setToolTip("A metadata field of the records to show the distribution of.")
+        self.field_box.setMinimumContentsLength(14)
+
+        controls = QHBoxLayout()
+        for text, w in (("Training &goal:", self.goal_box), ("&Eval share:", self.eval_spin),
+                        ("&Distribution of:", self.field_box)):
+            lab = QLabel(text, self)
+            lab.setBuddy(w)
+            controls.addWidget(lab)
+            controls.addWidget(w)
+            controls.addSpacing(12)
+        controls.addStretch(1)
+
+        self.guidance = QLabel(self)
+        self.guidance.setTextFormat(Qt.TextFormat.PlainText)
+        self.guidance.setWordWrap(True)
+        self.guidance.setFrameShape(QFrame.Shape.StyledPanel)
+        self.guidance.setMargin(8)
+        self.guidance.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+        self.figure = Figure(figsize=(10, 6), layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setParent(self)
+        self.canvas.setMinimumSize(640, 420)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(controls)
+        layout.addWidget(self.guidance)
+        layout.addWidget(self.canvas, 1)
+
+        self.goal_box.currentIndexChanged.connect(self._on_goal)
+        self.eval_spin.valueChanged.connect(lambda _v: self._update_guidance())
+        self.field_box.currentIndexChanged.connect(lambda _i: self._draw())
+
+    # --- data -----------------------------------------------------------------------------
+
+    def set_data(self, dataset: Dataset | None, scan: ScanResult | None,
+                 decisions: Mapping[int, Decision | str] | None = None) -> None:
+        self._dataset, self._scan = dataset, scan
+        self._decisions = decisions or {}
+        self._recompute(keep_field=False)
+
+    def refresh(self, decisions: Mapping[int, Decision | str] | None = None,
+                scan: ScanResult | None = None) -> None:
+        """Redraw after decisions (or the scan) changed."""
+        if decisions is not None:
+            self._decisions = decisions
+        if scan is not None:
+            self._scan = scan
+        self._recompute(keep_field=True)
+
+    @property
+    def goal(self) -> str:
+        return self.goal_box.currentData()
+
+    @property
+    def eval_fraction(self) -> float:
+        return self.eval_spin.value() / 100
+
+    @property
+    def current_stats(self) -> stats.DashboardStats | None:
+        return self._stats
+
+    def current_guidance(self) -> stats.Guidance | None:
+        if self._stats is None:
+            return None
+        return stats.size_guidance(self._stats.usable, self.goal, self.eval_fraction)
+
+    def _recompute(self, keep_field: bool) -> None:
+        if self._dataset is None:
+            self._stats = None
+            self.summary.setText("No dataset open.")
+            self.guidance.clear()
+            self.figure.clear()
+            self.canvas.draw_idle()
+            return
+        previous = self.field_box.currentData() if keep_field else None
+        self._stats = stats.dashboard_stats(self._dataset, self._scan, self._decisions)
+        s = self._stats
+        decided = s.records - s.status.get("undecided", 0)
+        self.summary.setText(
+            f"{s.records:,} records · {decided:,} reviewed · ~{s.usable:,} usable for export · "
+            f"format {self._dataset.format}")
+        self.field_box.blockSignals(True)
+        self.field_box.clear()
+        if s.fields:
+            for f in s.fields:
+                self.field_box.addItem(f, f)
+        else:
+            self.field_box.addItem("(no metadata fields)", None)
+        if previous is not None and self.field_box.findData(previous) >= 0:
+            self.field_box.setCurrentIndex(self.field_box.findData(previous))
+        self.field_box.setEnabled(bool(s.fields))
+        self.field_box.blockSignals(False)
+        self._update_guidance()
+        self._draw()
+
+    def _on_goal(self, _index: int) -> None:
+        self._update_guidance()
+        self.goal_changed.emit(self.goal)
+
+    def _update_guidance(self) -> None:
+        g = self.current_guidance()
+        if g is None:
+            self.guidance.clear()
+            return
+        head = "⚠ " if g.level == "warning" else "✓ "
+        self.guidance.setText(head + "\n".join(g.messages))
+        pal = self.guidance.palette()
+        if g.level == "warning":
+            pal.setColor(QPalette.ColorRole.Window, QColor("#fff3cd"))
+            pal.setColor(QPalette.ColorRole.WindowText, QColor("#3e2f00"))
+        else:
+            pal = self.palette()
+        self.guidance.setAutoFillBackground(g.level == "warning")
+        self.guidance.setPalette(pal)
+        self.guidance.setProperty("level", g.level)
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _colours(self) -> tuple[str, str, str]:
+        pal = self.palette()
+        return (pal.color(QPalette.ColorRole.Window).name(), pal.color(QPalette.ColorRole.Base).name(),
+                pal.color(QPalette.ColorRole.WindowText).name())
+
+    def _style(self, ax, title: str, fg: str, base: str) -> None:
+        ax.set_title(title, color=fg, fontsize=10, loc="left")
+        ax.set_facecolor(base)
+        ax.tick_params(colors=fg, labelsize=8)
+        for sp in ax.spines.values():
+            sp.set_color(fg)
+            sp.set_alpha(0.4)
+        ax.xaxis.label.set_color(fg)
+        ax.yaxis.label.set_color(fg)
+
+    def _bars(self, ax, items: list[tuple[str, int]], colours: list[str] | None, fg: str) -> None:
+        labels = [_mpl_text(k) for k, _ in items][::-1]
+        values = [v for _, v in items][::-1]
+        bars = ax.barh(range(len(values)), values, color=(colours[::-1] if colours else "#5c6bc0"))
+        ax.set_yticks(range(len(values)), labels)
+        # at least five bar slots, so one category does not become a wall of colour
+        ax.set_ylim(min(-0.5, len(values) - 5.5), len(values) - 0.5)
+        ax.bar_label(bars, labels=[f"{v:,}" for v in values], padding=3, color=fg, fontsize=8)
+        ax.set_xlim(0, max(values + [1]) * 1.25)
+        ax.xaxis.set_visible(False)
+
+    def _hist(self, ax, h: stats.Histogram, colour: str, fg: str) -> None:
+        ax.stairs(h.counts, h.edges, fill=True, color=colour, alpha=0.85)
+        if h.log_scale:
+            ax.set_xscale("log")
+        ax.axvline(h.median, color=fg, linestyle="--", linewidth=1)
+        ax.text(0.98, 0.95, f"median {h.median:,.0f}\n95% ≤ {h.p95:,.0f}\nmax {h.maximum:,}",
+                transform=ax.transAxes, ha="right", va="top", color=fg, fontsize=8)
+        ax.set_xlabel("characters", fontsize=8)
+        ax.set_ylabel("records", fontsize=8)
+
+    def _draw(self) -> None:
+        self.figure.clear()
+        s = self._stats
+        if s is None or self._dataset is None:
+            self.canvas.draw_idle()
+            return
+        window, base, fg = self._colours()
+        self.figure.set_facecolor(window)
+        axes = self.figure.subplots(2, 3)
+        (a_status, a_find, a_fmt), (a_pl, a_rl, a_field) = axes
+
+        items = [(k, v) for k, v in s.status.items()]
+        self._bars(a_status, items, [STATUS_COLOURS.get(k, "#777") for k, _ in items], fg)
+        self._style(a_status, "Review status", fg, base)
+
+        items = [(FINDING_LABELS.get(k, k), v) for k, v in s.findings.items()]
+        self._bars(a_find, items, ["#c62828", "#6a1b9a", "#8e24aa", "#ef6c00", "#f9a825"][: len(items)], fg)
+        self._style(a_find, "Records flagged" if self._scan is not None else "Records flagged (scan pending)",
+                    fg, base)
+
+        self._bars(a_fmt, list(s.formats.items()) or [("none", 0)], None, fg)
+        self._style(a_fmt, "Format", fg, base)
+
+        self._hist(a_pl, s.prompt_lengths, "#42a5f5", fg)
+        self._style(a_pl, "Prompt length", fg, base)
+        self._hist(a_rl, s.response_lengths, "#66bb6a", fg)
+        self._style(a_rl, "Response length", fg, base)
+
+        name = self.field_box.currentData()
+        if name:
+            dist = stats.field_distribution(self._dataset, name)
+            self._bars(a_field, dist, None, fg)
+            self._style(a_field, f"By {_mpl_text(name, 40)}", fg, base)
+        else:
+            a_field.axis("off")
+            a_field.text(0.5, 0.5, "The records carry no\nmetadata field to count by",
+                         ha="center", va="center", color=fg, fontsize=9, transform=a_field.transAxes)
+            self._style(a_field, "Metadata", fg, base)
+        self.canvas.draw_idle()

@@ -1,0 +1,69 @@
+"""Dashboard numbers: counts, histograms, metadata distributions, size guidance."""
+
+from __future__ import annotations
+
+import json
+
+from curator.core import stats
+from curator.core.dataset import load_dataset
+from curator.core.decisions import Decision
+from curator.core.findings import ExactGroup, ScanResult
+
+
+def _write(tmp_path, rows):
+    p = tmp_path / "d.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n", encoding="utf-8")
+    return load_dataset(p)
+
+
+def _alpaca(i, cat, out_len=10):
+    return {"instruction": f"Question {i}", "input": "", "output": "x" * out_len, "category": cat,
+            "tags": ["a", "b"], "score": 0.5}
+
+
+def test_counts_and_usable(tmp_path):
+    ds = _write(tmp_path, [_alpaca(i, "billing" if i % 3 else "refund") for i in range(1, 10)])
+    assert len(ds.records) == 10 and ds.invalid_count == 1
+    decisions = {1: Decision(1, "approved"), 2: Decision(2, "rejected"), 3: "fixed"}
+    st = stats.status_counts(ds, decisions)
+    assert st == {"undecided": 7, "approved": 1, "fixed": 1, "rejected": 1, "skipped": 0}
+    scan = ScanResult(exact_duplicates=[ExactGroup((4, 5, 6), 4)])
+    f = stats.finding_counts(ds, scan)
+    assert f["invalid"] == 1 and f["duplicate"] == 3 and f["contradiction"] == 0
+    # 10 records - 1 invalid - 1 rejected - 2 non-keeper duplicates
+    assert stats.usable_count(ds, scan, decisions) == 6
+    # approving a duplicate member keeps it
+    decisions[5] = Decision(5, "approved")
+    assert stats.usable_count(ds, scan, decisions) == 7
+
+
+def test_metadata_fields_skip_non_categories_and_distribution_folds_tail(tmp_path):
+    rows = [_alpaca(i, f"c{i % 20}") for i in range(1, 41)]
+    rows[0].pop("category")
+    ds = _write(tmp_path, rows)
+    fields = stats.metadata_fields(ds)
+    assert fields == ["category"]          # tags (list) and score (float) are not categories
+    dist = stats.field_distribution(ds, "category", top=5)
+    assert len(dist) == 7 and dist[-2][0] == stats.OTHER and dist[-1] == (stats.MISSING, 2)
+    assert sum(n for _, n in dist) == len(ds.records)
+
+
+def test_histogram_switches_to_log_bins_for_wide_ranges():
+    narrow = stats.histogram([10, 20, 30, 40], bins=3)
+    assert not narrow.log_scale and sum(narrow.counts) == 4
+    wide = stats.histogram([1, 5, 50, 500, 5000, 5000], bins=4)
+    assert wide.log_scale and sum(wide.counts) == 6 and wide.maximum == 5000
+    assert wide.edges[0] <= 1 and wide.edges[-1] > 5000
+    assert stats.histogram([]).counts == (0,)
+
+
+def test_size_guidance_thresholds():
+    ok = stats.size_guidance(3000, "domain", 0.1)
+    assert ok.level == "ok" and ok.eval_count == 300 and ok.train_count == 2700
+    small = stats.size_guidance(600, "domain", 0.1)
+    assert small.level == "warning" and "Too small" in small.messages[0]
+    # enough for style adaptation, but the 10% eval split has only 30 examples
+    style = stats.size_guidance(300, "style", 0.1)
+    assert style.level == "warning" and any("eval split is too small" in m for m in style.messages)
+    assert stats.size_guidance(300, "style", 0.2).level == "ok"
+    assert stats.size_guidance(20000, "domain", 0.3).level == "warning"   # share outside 10–20%
