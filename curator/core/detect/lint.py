@@ -1,0 +1,150 @@
+"""Lint checks reviewers ask for. Each finding has a stable code and a severity.
+
+Codes (public: sample data and the GUI filter on them):
+
+``empty_response``   error    the answer is empty or whitespace only
+``repeats_prompt``   warning  the answer repeats the prompt instead of answering it
+``placeholder``      warning  placeholder text such as "N/A", "<noinput>", "TODO", "lorem ipsum"
+``truncated``        warning  the answer looks cut off (open code fence, ends mid-sentence)
+``refusal``          warning  refusal boilerplate ("As an AI language model …")
+``too_long``         warning  the estimated token count exceeds the budget
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz
+
+from curator.core.findings import LintFinding
+from curator.core.progress import Ticker
+from curator.core.records import Record
+
+from .normalize import estimate_tokens, normalize
+
+SEVERITY = {
+    "empty_response": "error",
+    "repeats_prompt": "warning",
+    "placeholder": "warning",
+    "truncated": "warning",
+    "refusal": "warning",
+    "too_long": "warning",
+}
+
+# whole-field placeholders (after normalisation, which strips surrounding punctuation)
+_PLACEHOLDER_EXACT = {
+    "n/a", "na", "none", "null", "nil", "todo", "tbd", "tba", "fixme", "xxx", "placeholder",
+    "noinput", "nooutput", "no input", "no output", "lorem ipsum", "answer", "response", "output",
+    "insert answer here", "your answer here", "to be added", "to be written", "undefined",
+}
+# placeholders that are never legitimate inside a text
+_PLACEHOLDER_INSIDE = re.compile(
+    r"<\s*no\s*(?:input|output)\s*>|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b)|lorem ipsum|\[(?:insert|your|placeholder)[^\]]{0,40}\]"
+    r"|\{\{\s*\w+\s*\}\}|<\s*(?:insert|placeholder)[^>]{0,40}>",
+    re.IGNORECASE)
+
+_REFUSAL = re.compile(
+    r"\bas an ai(?: language)? model\b|\bas a (?:large )?language model\b|\bi am an ai(?: language model)?\b"
+    r"|\bi(?:'m| am) (?:sorry|afraid),? (?:but )?i (?:can(?:not|'t)|am (?:not able|unable)) "
+    r"(?:help|assist|provide|comply|do that|answer)"
+    r"|\bi can(?:not|'t) (?:help|assist) with (?:that|this)\b"
+    r"|\bi(?:'m| am) not able to (?:help|assist|provide) (?:with )?(?:that|this)\b"
+    r"|作为(?:一个)?(?:人工智能|ai)(?:语言)?模型",
+    re.IGNORECASE)
+
+_TERMINAL = set(".!?。！？…)]}>\"'`”’»*|;")
+_DANGLING_WORDS = {"the", "a", "an", "and", "or", "but", "of", "to", "with", "for", "in", "on", "at",
+                   "that", "which", "is", "are", "was", "were", "be", "by", "from", "as", "if", "because",
+                   "this", "these", "their", "your", "my", "our", "its", "such"}
+
+
+def _is_truncated(resp: str) -> bool:
+    text = resp.rstrip()
+    if not text:
+        return False
+    if text.count("```") % 2 == 1:
+        return True
+    last = text[-1]
+    if last in ",:-–(\\/":
+        return True
+    if last in _TERMINAL or last.isdigit():
+        return False
+    words = text.split()
+    tail = words[-1].lower() if words else ""
+    if tail in _DANGLING_WORDS and len(words) >= 6:
+        return True
+    # a long prose answer whose last line is a sentence without an end: cut mid-sentence
+    last_line = text.rsplit("\n", 1)[-1].strip()
+    return (len(text) >= 200 and len(last_line.split()) >= 8 and last.isalpha()
+            and not last_line.startswith(("-", "*", "#", "|")) and not re.match(r"^\d+[.)]", last_line))
+
+
+_REFUSAL_HINTS = ("ai", "language model", "sorry", "can't", "cannot", "unable", "not able", "作为")
+_PLACEHOLDER_HINTS = ("todo", "tbd", "fixme", "lorem", "input", "output", "[", "{{", "<")
+
+
+def _has_refusal(text: str) -> bool:
+    low = text[:600].lower()
+    return any(h in low for h in _REFUSAL_HINTS) and _REFUSAL.search(low) is not None
+
+
+def _has_placeholder(text: str) -> bool:
+    low = text.lower()
+    return any(h in low for h in _PLACEHOLDER_HINTS) and _PLACEHOLDER_INSIDE.search(text) is not None
+
+
+def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
+    out: list[LintFinding] = []
+
+    def add(code: str, message: str) -> None:
+        out.append(LintFinding(rec.line, code, message, SEVERITY[code]))
+
+    resp = rec.response
+    has_answer_turn = any(t.role == "assistant" for t in rec.turns)
+    if has_answer_turn and not resp.strip():
+        # an assistant turn that only calls a tool is not empty
+        last = next(t for t in reversed(rec.turns) if t.role == "assistant")
+        if not last.content.strip():
+            add("empty_response", "the response is empty or whitespace only")
+    nresp = normalize(resp)
+    nprompt = normalize(rec.prompt)
+    if nresp and nprompt and len(nprompt) >= 3:
+        if nresp == nprompt or (len(nprompt) >= 20 and nprompt in nresp and len(nresp) < 1.2 * len(nprompt)) \
+                or (len(nresp) >= 20 and fuzz.ratio(nresp, nprompt, score_cutoff=90)):
+            add("repeats_prompt", "the response repeats the prompt instead of answering it")
+    placeholder_in = None
+    if nresp in _PLACEHOLDER_EXACT or (resp.strip() and _has_placeholder(resp)):
+        placeholder_in = "response"
+    else:
+        for t in rec.turns:
+            if t is rec.turns[-1] and t.role == "assistant":
+                continue
+            if t.content and (_has_placeholder(t.content)
+                              or (t.role == "user" and normalize(t.content) in _PLACEHOLDER_EXACT)):
+                placeholder_in = f"{t.role} turn"
+                break
+    if placeholder_in:
+        add("placeholder", f"placeholder text in the {placeholder_in}")
+    if resp.strip() and _is_truncated(resp):
+        add("truncated", "the response looks cut off (it ends mid-sentence or inside a code block)")
+    if _has_refusal(resp):
+        add("refusal", "the response contains refusal boilerplate (\"As an AI language model…\")")
+    tokens = sum(estimate_tokens(t.content) for t in rec.turns)
+    if tokens > token_budget:
+        add("too_long", f"about {tokens:,} tokens, above the budget of {token_budget:,}")
+    return out
+
+
+def lint_records(records: Iterable[Record], *, total: int | None = None, token_budget: int = 4096,
+                 progress=None, cancel=None) -> list[LintFinding]:
+    """Run every lint check on every parsed record (valid or not; invalid ones are linted too
+    because an empty answer is both a schema error and something a reviewer filters on)."""
+    tick = Ticker(progress, cancel, total, "Checking records (lint)", every=5000)
+    out: list[LintFinding] = []
+    for i, rec in enumerate(records):
+        if rec.parsed and rec.turns:
+            out.extend(lint_record(rec, token_budget=token_budget))
+        tick.tick(i)
+    tick.finish()
+    return out

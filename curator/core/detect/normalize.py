@@ -1,0 +1,55 @@
+"""Text normalisation shared by every detector.
+
+Two records are "the same text" for Curator when they agree after Unicode NFKC,
+case folding, collapsing runs of whitespace and stripping punctuation that
+surrounds the text. Everything that compares text (exact, near, contradictions)
+goes through :func:`normalize` so the detectors agree with each other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+# the first letter/digit (\W is Unicode-aware, so CJK punctuation counts as punctuation)
+_WORDCHAR = re.compile(r"[^\W_]")
+
+
+def normalize(text: str) -> str:
+    """NFKC, casefold, whitespace runs → one space, surrounding punctuation removed."""
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    t = _WS.sub(" ", t)
+    # strip surrounding punctuation/symbols/spaces; searching the reversed text for the last
+    # letter keeps this linear (a "[\W_]+$" pattern is quadratic on long punctuation runs)
+    m = _WORDCHAR.search(t)
+    if m is None:
+        return ""
+    end = _WORDCHAR.search(t[::-1])
+    return t[m.start(): len(t) - end.start()]
+
+
+def has_spaces(text: str) -> bool:
+    """True when the text is written with spaces between words (not Chinese/Japanese/Thai…).
+
+    Decided by the share of whitespace: spaced scripts have about one space per
+    4–8 characters; unspaced ones have almost none even when they embed a few
+    Latin words.
+    """
+    if not text:
+        return True
+    spaces = text.count(" ")
+    return spaces * 12 >= len(text)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough tokenizer-free token count: ~4 characters per token, one per CJK character."""
+    if not text:
+        return 0
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    return cjk + (len(text) - cjk + 3) // 4

@@ -1,0 +1,87 @@
+"""One call that runs every detector on a loaded dataset: ``run_scan``.
+
+The store, the export and the GUI call this; the CLI's ``curator scan`` prints
+its result. Only valid records are compared with each other; lint runs on
+every parsed record. All lines in the result are public ``Record.line`` numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from curator.core.detect.exact import find_exact_duplicates
+from curator.core.detect.lint import lint_records
+from curator.core.detect.normalize import normalize
+from curator.core.findings import ScanResult
+from curator.core.progress import Stopwatch, check_cancel
+from curator.core.records import Dataset, Record
+
+
+@dataclass
+class ScanSettings:
+    """Thresholds of a scan (rapidfuzz 0–100 scale) and the lint token budget."""
+
+    near_threshold: float = 90.0       # whole-record similarity for near-duplicates
+    prompt_threshold: float = 90.0     # prompt similarity for "the same question"
+    # free-text answers below this similarity (content-word measure, see contradictions.py)
+    # are in disagreement
+    response_threshold: float = 50.0
+    token_budget: int = 4096           # lint: estimated tokens per example above this → too_long
+    boilerplate_share: float = 0.3     # text shared by at least this share of records is discounted
+    near: bool = True
+    contradictions: bool = True
+    lint: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "ScanSettings":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (d or {}).items() if k in known})
+
+
+def record_key(rec: Record) -> str:
+    """The exact-duplicate key: every turn's role and normalised text."""
+    return "\x1e".join(f"{t.role}\x1f{normalize(t.content)}" for t in rec.turns)
+
+
+def keeper_rank(rec: Record) -> tuple:
+    """Bigger is a better keeper: valid, no warnings, longest answer, then earliest line."""
+    return (rec.valid, not rec.warnings, len(rec.response.strip()), len(rec.prompt), -rec.line)
+
+
+def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
+             progress=None, cancel=None) -> ScanResult:
+    """Find exact duplicates, near-duplicates, contradictions and lint findings.
+
+    Parameters
+    ----------
+    dataset
+        a loaded dataset; invalid records are not compared, only linted.
+    settings
+        a :class:`ScanSettings` or a dict of its fields (unknown keys ignored).
+    progress, cancel
+        progress sink and cancel token (see ``curator.core.progress``); raises
+        ``Cancelled`` between or inside steps.
+    """
+    if not isinstance(settings, ScanSettings):
+        settings = ScanSettings.from_dict(settings)
+    watch = Stopwatch()
+    result = ScanResult(settings=settings.to_dict())
+    records = [r for r in dataset.records if r.valid]
+    lines = [r.line for r in records]
+
+    with watch.step("exact"):
+        keys = [record_key(r) for r in records]
+        check_cancel(cancel)
+        groups, _reps = find_exact_duplicates(keys, lines, keeper_rank=lambda i: keeper_rank(records[i]),
+                                              progress=progress, cancel=cancel)
+        result.exact_duplicates = groups
+
+    if settings.lint:
+        with watch.step("lint"):
+            result.lint = lint_records(dataset.records, total=len(dataset.records),
+                                       token_budget=settings.token_budget, progress=progress, cancel=cancel)
+    result.timings = watch.timings
+    return result
