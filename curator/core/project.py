@@ -1,0 +1,676 @@
+"""The public Python API for reviewing a dataset: :func:`open_project` → :class:`Project`.
+
+The CLI, the GUI and the exporter all go through this object::
+
+    import curator
+    with curator.open_project("support.jsonl", reviewer="ana") as project:
+        project.approve(3)
+        project.reject(7, reason="wrong", note="refund period is 14 days")
+        project.undo()
+        lines = project.queue("sample", fraction=0.1, seed=7)
+        print(project.status())
+
+A project is one SQLite file (default: beside the dataset, ``<dataset name>.curator``) owned by
+:mod:`curator.core.store`. Every mutation is a command on the persisted undo stack
+(:mod:`curator.core.review`) and is on disk before the method returns.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .dataset import build_record, load_dataset
+from .decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, STATUSES, UNDECIDED, Decision
+from .estimate import DEFAULT_TARGET, Estimate, estimate
+from .findings import FLAG_INVALID, ScanResult
+from .progress import CancelToken, ProgressSink
+from .records import Dataset, Problem, canonical_json
+from .review import (Approve, BulkApprove, BulkReject, Change, Command, CommandStack, Fix, Reject,
+                     ResolveCluster, ResolveContradiction, Skip, lines_tuple)
+from .sampling import SampleSpec, draw_sample, new_seed, parse_stratify
+from .store import (ProjectFileError, ProjectTooNewError, Store, decision_from_json, decision_to_json,
+                    set_aside, utc_now)
+
+__all__ = ["open_project", "Project", "ProjectFileError", "ProjectTooNewError", "InvalidFixError",
+           "UnknownLineError", "SourceChange", "UnmatchedDecision", "default_project_path", "QUEUE_KINDS"]
+
+QUEUE_KINDS = ("all", "flagged", "sample")
+VERDICTS = (APPROVED, REJECTED, FIXED)     # statuses that count as "reviewed" for the estimate
+
+
+class InvalidFixError(ValueError):
+    """A fix was refused: the corrected record does not pass the dataset's schema/format checks."""
+
+    def __init__(self, line: int, problems: list[Problem]) -> None:
+        self.line = line
+        self.problems = problems
+        detail = "; ".join(f"{p.message}" + (f" at {p.path}" if p.path and p.path != "$" else "")
+                           for p in problems)
+        super().__init__(f"fix for line {line} refused: {detail}")
+
+
+class UnknownLineError(ValueError):
+    """A line number that is not a record of this dataset."""
+
+    def __init__(self, line: int, dataset: Dataset) -> None:
+        self.line = line
+        n = len(dataset.records)
+        span = f"lines {dataset.records[0].line}–{dataset.records[-1].line}" if n else "no records"
+        super().__init__(f"no record at line {line} in {dataset.path.name} ({n} records, {span})")
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedDecision:
+    """A decision kept aside because its record is not in the current source file."""
+
+    old_line: int
+    content_hash: str
+    source_sha256: str        # the source the decision was made on
+    decision: Decision
+    at: str                   # when it was set aside
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """What happened to decisions when the project was reopened on a changed source file."""
+
+    old_sha256: str
+    new_sha256: str
+    carried: int                      # decisions now attached to a record (same or moved line)
+    moved: Mapping[int, int]          # old line → new line, for the ones whose line changed
+    unmatched: tuple[UnmatchedDecision, ...]
+    sample_cleared: bool
+
+
+def default_project_path(dataset_path: str | os.PathLike) -> Path:
+    """``support.jsonl`` → ``support.jsonl.curator`` in the same folder."""
+    p = Path(dataset_path)
+    return p.with_name(p.name + ".curator")
+
+
+def _default_reviewer() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers; a blank reviewer is still recorded
+        return ""
+
+
+def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None = None,
+                 reviewer: str | None = None, progress: ProgressSink | None = None,
+                 cancel: CancelToken | None = None, *, format: str = "auto",
+                 schema: str | os.PathLike | None = None, mapping: Mapping[str, str] | None = None,
+                 scan: bool = True, scan_settings: Mapping | None = None,
+                 on_damaged: str = "raise") -> "Project":
+    """Load a dataset and open (or create) its review project.
+
+    Parameters
+    ----------
+    path
+        The dataset (.jsonl, .jsonl.gz or a JSON array); read-only, always.
+    project_path
+        The project file; default :func:`default_project_path`.
+    reviewer
+        Name recorded with every decision (default: the login name). Settable later.
+    format, schema, mapping
+        As :func:`curator.core.dataset.load_dataset`.
+    scan
+        Compute (or load from the project's cache) the findings now, under ``progress``/``cancel``.
+        With ``False`` they are computed on first use of :attr:`Project.scan`.
+    scan_settings
+        Settings for the scan (``curator.core.scan.ScanSettings`` fields); default: the ones stored
+        in the project, else the defaults.
+    on_damaged
+        ``"raise"``: a damaged, foreign or too-new project file raises :class:`ProjectFileError`
+        (its ``dataset`` attribute holds the loaded dataset, so the data can still be shown);
+        ``"fresh"``: the bad file is renamed to ``<name>.damaged-<timestamp>`` and a new project is
+        started (``Project.set_aside`` says where the old file went).
+
+    Raises
+    ------
+    curator.core.io.FileReadError
+        The dataset cannot be read.
+    ProjectFileError
+        The project file cannot be used (with ``on_damaged="raise"``).
+    """
+    if on_damaged not in ("raise", "fresh"):
+        raise ValueError(f"on_damaged must be 'raise' or 'fresh', got {on_damaged!r}")
+    dataset = load_dataset(path, format=format, schema=schema, mapping=mapping, progress=progress,
+                           cancel=cancel)
+    ppath = Path(os.path.abspath(project_path if project_path is not None else default_project_path(dataset.path)))
+    aside: Path | None = None
+    try:
+        store = Store(ppath)
+    except ProjectFileError as exc:
+        if on_damaged != "fresh":
+            exc.dataset = dataset  # type: ignore[attr-defined]
+            raise
+        aside = set_aside(ppath)
+        store = Store(ppath)
+    project = Project(dataset, store, reviewer=reviewer if reviewer is not None else _default_reviewer(),
+                      load_options={"format": format, "schema": str(schema) if schema else None,
+                                    "mapping": dict(mapping) if mapping else None},
+                      set_aside=aside)
+    try:
+        if scan_settings is not None:
+            project._scan_settings = dict(scan_settings)
+        if scan:
+            project._ensure_scan(progress=progress, cancel=cancel)
+    except BaseException:
+        project.close()
+        raise
+    return project
+
+
+class Project:
+    """An open review project over one dataset. Create it with :func:`open_project`."""
+
+    def __init__(self, dataset: Dataset, store: Store, *, reviewer: str = "",
+                 load_options: Mapping | None = None, set_aside: Path | None = None) -> None:
+        self.dataset = dataset
+        self.store = store
+        self.reviewer = reviewer
+        self.set_aside = set_aside          # where a damaged project file was moved, if it was
+        self._lock = threading.RLock()
+        self._lines = {r.line for r in dataset.records}
+        self._scan: ScanResult | None = None
+        self._scan_settings: dict | None = store.get_meta("scan_settings")
+        self.source_change: SourceChange | None = None
+        if store.get_meta("source") is None:
+            with store.transaction() as tx:
+                tx.set_meta("source", self._source_meta())
+                tx.set_meta("load_options", dict(load_options or {}))
+                tx.log("created", reviewer=reviewer, payload=self._source_meta())
+        else:
+            old = store.get_meta("source")
+            if old.get("sha256") != dataset.sha256:
+                self.source_change = self._carry_over(old)
+            elif old.get("path") != str(dataset.path.resolve()):
+                store.set_meta("source", self._source_meta())
+        self._decisions: dict[int, Decision] = store.load_decisions()
+        self._stack = CommandStack(store, self._decisions, self._hash_of)
+
+    # ---- basics ----------------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _source_meta(self) -> dict:
+        return {"path": str(self.dataset.path.resolve()), "size": self.dataset.size,
+                "sha256": self.dataset.sha256}
+
+    def _hash_of(self, line: int) -> str:
+        return self.dataset.by_line(line).content_hash()
+
+    def _check_line(self, line: int) -> int:
+        line = int(line)
+        if line not in self._lines:
+            raise UnknownLineError(line, self.dataset)
+        return line
+
+    # ---- decisions -------------------------------------------------------------------------------
+
+    def decisions(self) -> dict[int, Decision]:
+        """line → current decision (a copy; records without one are absent)."""
+        with self._lock:
+            return dict(self._decisions)
+
+    def decision(self, line: int) -> Decision | None:
+        return self._decisions.get(int(line))
+
+    def status_of(self, line: int) -> str:
+        d = self._decisions.get(int(line))
+        return d.status if d else UNDECIDED
+
+    def effective_record(self, line: int) -> object:
+        """The record as it should be exported: the fixed version if fixed, else the source data."""
+        d = self._decisions.get(int(line))
+        if d is not None and d.status == FIXED and d.fixed is not None:
+            return d.fixed
+        return self.dataset.by_line(int(line)).data
+
+    def _run(self, command: Command) -> Change:
+        with self._lock:
+            return self._stack.push(command, self.reviewer)
+
+    def approve(self, lines: int | Iterable[int]) -> Change:
+        """Approve one line, or several as one undo step."""
+        ls = tuple(self._check_line(x) for x in lines_tuple(lines))
+        if not ls:
+            raise ValueError("nothing to approve: no lines given")
+        return self._run(Approve(ls[0]) if len(ls) == 1 else BulkApprove(ls))
+
+    def bulk_approve(self, lines: Iterable[int]) -> Change:
+        """Approve a set of lines (e.g. a filtered view) as one undo step."""
+        ls = tuple(self._check_line(x) for x in lines_tuple(lines))
+        if not ls:
+            raise ValueError("nothing to approve: no lines given")
+        return self._run(BulkApprove(ls))
+
+    def reject(self, lines: int | Iterable[int], reason: str | None = None, note: str | None = None) -> Change:
+        """Reject one line (or several, as one undo step), with an optional reason code and note."""
+        if reason is not None and reason not in REJECT_REASONS:
+            raise ValueError(f"unknown reject reason {reason!r}; expected one of {', '.join(REJECT_REASONS)} "
+                             "(free text goes in the note)")
+        ls = tuple(self._check_line(x) for x in lines_tuple(lines))
+        if not ls:
+            raise ValueError("nothing to reject: no lines given")
+        if len(ls) == 1:
+            return self._run(Reject(ls[0], reason, note))
+        return self._run(BulkReject(ls, reason, note))
+
+    def validate_fix(self, line: int, record: object) -> list[Problem]:
+        """Problems the corrected record would have (empty list = acceptable)."""
+        line = self._check_line(line)
+        if not isinstance(record, dict):
+            return [Problem(line, "not_object", "a fixed record must be a JSON object {...}")]
+        try:
+            canonical_json(record)
+        except (TypeError, ValueError) as exc:
+            return [Problem(line, "not_json", f"not representable as JSON: {exc}")]
+        src = self.dataset.by_line(line)
+        fmt = src.format if src.format != "unknown" else self.dataset.format
+        rec = build_record(record, line=line, fmt=fmt, validator=self._user_validator())
+        return list(rec.errors)
+
+    def _user_validator(self):
+        source = self.dataset.schema_source
+        if not source or source.startswith("builtin:"):
+            return None
+        from .schema import load_user_validator
+
+        return load_user_validator(source)
+
+    def fix(self, line: int, record: dict, note: str | None = None) -> Change:
+        """Store a corrected record; refused with :class:`InvalidFixError` if it fails validation."""
+        line = self._check_line(line)
+        problems = self.validate_fix(line, record)
+        if problems:
+            raise InvalidFixError(line, problems)
+        return self._run(Fix(line, record, note))
+
+    def skip(self, line: int) -> Change:
+        return self._run(Skip(self._check_line(line)))
+
+    def resolve_cluster(self, lines: Iterable[int], keep: int) -> Change:
+        """Keep ``keep`` (approved) and reject every other member as its duplicate: one undo step."""
+        ls = tuple(self._check_line(x) for x in lines_tuple(lines))
+        return self._run(ResolveCluster(ls, self._check_line(keep)))
+
+    def resolve_contradiction(self, a: int, b: int, action: str = "keep_a", record: dict | None = None) -> Change:
+        """``keep_a`` / ``keep_b`` (approve one, reject the other), ``reject_both``, or ``fix``
+        (store ``record`` as the fix of ``a`` and reject ``b``). One undo step."""
+        a, b = self._check_line(a), self._check_line(b)
+        if action == "fix":
+            problems = self.validate_fix(a, record)
+            if problems:
+                raise InvalidFixError(a, problems)
+        return self._run(ResolveContradiction(a, b, action, record))
+
+    # ---- undo / redo -----------------------------------------------------------------------------
+
+    def undo(self) -> Change | None:
+        with self._lock:
+            return self._stack.undo(self.reviewer)
+
+    def redo(self) -> Change | None:
+        with self._lock:
+            return self._stack.redo(self.reviewer)
+
+    @property
+    def can_undo(self) -> bool:
+        return self._stack.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self._stack.can_redo
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._stack.undo_label
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._stack.redo_label
+
+    def history(self, limit: int = 50) -> list[dict]:
+        """Recent commands, newest first: id, label, kind, state (done/undone), at."""
+        return self._stack.history(limit)
+
+    def events(self, since_id: int = 0) -> list[dict]:
+        """The append-only audit log."""
+        return self.store.events(since_id)
+
+    # ---- scan ------------------------------------------------------------------------------------
+
+    @property
+    def scan_settings(self) -> dict:
+        from .scan import ScanSettings
+
+        return ScanSettings.from_dict(self._scan_settings).to_dict()
+
+    def _scan_key(self, settings: dict) -> str:
+        from curator import __version__
+
+        return f"{self.dataset.sha256}:{__version__}:{canonical_json(settings).decode()}"
+
+    @property
+    def scan(self) -> ScanResult:
+        """The findings for the current source and settings (computed once, cached in the project)."""
+        return self._ensure_scan()
+
+    def _ensure_scan(self, progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> ScanResult:
+        with self._lock:
+            if self._scan is not None:
+                return self._scan
+            settings = self.scan_settings
+            rows = self.store.query("SELECT result FROM scan_cache WHERE key=?", (self._scan_key(settings),))
+            if rows:
+                self._scan = ScanResult.from_json(json.loads(rows[0][0]))
+                return self._scan
+        return self.rescan(settings, progress=progress, cancel=cancel)
+
+    def rescan(self, settings: Mapping | None = None, progress: ProgressSink | None = None,
+               cancel: CancelToken | None = None) -> ScanResult:
+        """Run the detectors (``curator.core.scan.run_scan``) and cache the result in the project."""
+        from .scan import ScanSettings, run_scan
+
+        norm = ScanSettings.from_dict(dict(settings) if settings is not None else self._scan_settings).to_dict()
+        result = run_scan(self.dataset, settings=norm, progress=progress, cancel=cancel)
+
+        with self._lock:
+            with self.store.transaction() as tx:
+                tx.execute("INSERT INTO scan_cache(key, at, result) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                           "SET at=excluded.at, result=excluded.result",
+                           (self._scan_key(norm), utc_now(), json.dumps(result.to_json(), ensure_ascii=False)))
+                tx.set_meta("scan_settings", norm)
+                tx.log("scan", reviewer=self.reviewer, payload={"settings": norm, "timings": result.timings})
+            self._scan_settings = norm
+            self._scan = result
+        return result
+
+    def flags_by_line(self) -> dict[int, set[str]]:
+        """Scan flags plus ``invalid`` for schema-invalid records."""
+        flags = {ln: set(f) for ln, f in self.scan.flags_by_line().items()}
+        for r in self.dataset.records:
+            if not r.valid:
+                flags.setdefault(r.line, set()).add(FLAG_INVALID)
+        return flags
+
+    # ---- queues, sampling, resume ----------------------------------------------------------------
+
+    def queue(self, kind: str = "all", fraction: float | None = None, seed: int | None = None,
+              stratify: str | None = None) -> list[int]:
+        """The lines of a review queue, in review order; it becomes the project's current queue.
+
+        ``all``: every record in file order. ``flagged``: invalid records and those with a scan
+        finding (duplicate, near-duplicate, contradiction, lint). ``sample``: the stored sample; a
+        new one is drawn (and stored) when none exists or ``fraction``/``seed``/``stratify`` differ
+        from the stored one. The sample is in random (rank) order, so any prefix is a random sample.
+        """
+        if kind not in QUEUE_KINDS:
+            raise ValueError(f"unknown queue {kind!r}; expected one of {', '.join(QUEUE_KINDS)}")
+        if kind == "all":
+            lines = [r.line for r in self.dataset.records]
+        elif kind == "flagged":
+            flags = self.flags_by_line()
+            lines = [r.line for r in self.dataset.records if r.line in flags]
+        else:
+            lines = self._sample_for(fraction, seed, stratify)
+        with self._lock:
+            spec = {"kind": kind}
+            if self.store.get_meta("queue") != spec:
+                self.store.set_meta("queue", spec)
+        return lines
+
+    def current_queue(self) -> str:
+        return (self.store.get_meta("queue") or {}).get("kind", "all")
+
+    def _sample_for(self, fraction: float | None, seed: int | None, stratify: str | None) -> list[int]:
+        stratify = parse_stratify(stratify)
+        spec = self.sample_spec()
+        if spec is not None and (fraction is None or abs(fraction - spec.fraction) < 1e-12) \
+                and (seed is None or seed == spec.seed) and (stratify is None or stratify == spec.stratify):
+            return self.sample_lines() or []
+        return self.draw_sample(fraction, seed if seed is not None else (spec.seed if spec else None), stratify)
+
+    def _strata(self, stratify: str | None) -> dict[int, str] | None:
+        if stratify is None:
+            return None
+        if stratify == "format":
+            return {r.line: r.format for r in self.dataset.records}
+        if stratify == "flagged":
+            flags = self.flags_by_line()
+            return {r.line: ("flagged" if r.line in flags else "unflagged") for r in self.dataset.records}
+        from .stats import field_value
+
+        name = stratify.split(":", 1)[1]
+        out = {}
+        for r in self.dataset.records:
+            v = field_value(r.data, name)
+            out[r.line] = "(missing)" if v is None else v
+        return out
+
+    def draw_sample(self, fraction: float | None = None, seed: int | None = None,
+                    stratify: str | None = None) -> list[int]:
+        """Draw a new seeded sample and store it in the project (replacing any earlier one)."""
+        stratify = parse_stratify(stratify)
+        seed = new_seed() if seed is None else int(seed)
+        lines, labels, used = draw_sample([r.line for r in self.dataset.records], fraction=fraction,
+                                          seed=seed, strata=self._strata(stratify))
+        spec = SampleSpec(used, seed, stratify, len(self.dataset.records), len(lines))
+        with self._lock, self.store.transaction() as tx:
+            old = self.store.get_meta("sample")
+            tx.execute("DELETE FROM sample")
+            tx.executemany("INSERT INTO sample(line, rank, stratum) VALUES (?, ?, ?)",
+                           ((ln, i, labels.get(ln, "")) for i, ln in enumerate(lines)))
+            tx.set_meta("sample", spec.to_json())
+            tx.log("sample", reviewer=self.reviewer, payload={"spec": spec.to_json(), "replaced": old})
+        return lines
+
+    def sample_spec(self) -> SampleSpec | None:
+        doc = self.store.get_meta("sample")
+        return SampleSpec.from_json(doc) if doc else None
+
+    def sample_lines(self) -> list[int] | None:
+        """The stored sample in review order, or None if no sample was drawn."""
+        if self.store.get_meta("sample") is None:
+            return None
+        return [r[0] for r in self.store.query("SELECT line FROM sample ORDER BY rank")]
+
+    def next_undecided(self, queue_lines: list[int], after: int | None = None) -> int | None:
+        """The first line of ``queue_lines`` after ``after`` (in queue order) with no decision.
+
+        ``after=None`` searches from the start. Skipped lines count as handled.
+        """
+        start = 0
+        if after is not None:
+            try:
+                start = queue_lines.index(after) + 1
+            except ValueError:
+                start = 0
+        for ln in queue_lines[start:]:
+            if ln not in self._decisions:
+                return ln
+        return None
+
+    def set_position(self, line: int) -> None:
+        """Remember the line the reviewer is looking at (resume starts here)."""
+        self.store.set_meta("position", self._check_line(line))
+
+    def resume_line(self) -> int | None:
+        """Where a reopened project continues: the next undecided line of the current queue at or
+        after the remembered position (wrapping to the start), or None when all are decided."""
+        kind = self.current_queue()
+        queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])
+        pos = self.store.get_meta("position")
+        if pos in queue:
+            i = queue.index(pos)
+            for ln in queue[i:] + queue[:i]:
+                if ln not in self._decisions:
+                    return ln
+            return None
+        return self.next_undecided(queue)
+
+    # ---- change detection ------------------------------------------------------------------------
+
+    def _carry_over(self, old_source: dict) -> SourceChange:
+        """Re-attach decisions to records by content hash after the source file changed."""
+        new_hash = {r.line: r.content_hash() for r in self.dataset.records}
+        by_hash: dict[str, list[int]] = {}
+        for ln, h in new_hash.items():
+            by_hash.setdefault(h, []).append(ln)
+        rows = self.store.query("SELECT line, status, reviewer, at, reason, note, fixed, content_hash "
+                                "FROM decisions ORDER BY line")
+
+        old = [(r[0], Decision(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else None), r[7])
+               for r in rows]
+        taken: set[int] = set()
+        target: dict[int, int] = {}
+        for ln, _d, h in old:                      # first: records still on their own line
+            if new_hash.get(ln) == h:
+                target[ln] = ln
+                taken.add(ln)
+        for ln, _d, h in old:                      # then: records that moved (duplicates in order)
+            if ln in target:
+                continue
+            for cand in by_hash.get(h, ()):
+                if cand not in taken:
+                    target[ln] = cand
+                    taken.add(cand)
+                    break
+        at = utc_now()
+        unmatched = tuple(UnmatchedDecision(ln, h, old_source.get("sha256", ""), d, at)
+                          for ln, d, h in old if ln not in target)
+        moved = {o: n for o, n in target.items() if o != n}
+        pos = self.store.get_meta("position")
+        sample_cleared = self.store.get_meta("sample") is not None
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM decisions")
+            tx.put_decisions((target[ln], Decision(target[ln], d.status, d.reviewer, d.at, d.reason, d.note,
+                                                   d.fixed), h) for ln, d, h in old if ln in target)
+            for u in unmatched:
+                tx.execute("INSERT INTO unmatched(at, old_line, content_hash, source_sha256, decision) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           (at, u.old_line, u.content_hash, u.source_sha256,
+                            json.dumps(decision_to_json(u.decision), ensure_ascii=False)))
+                tx.log("unmatched", reviewer=self.reviewer, line=u.old_line, status=None, at=at,
+                       payload={"decision": decision_to_json(u.decision), "content_hash": u.content_hash})
+            for o, n in moved.items():
+                tx.log("carried", reviewer=self.reviewer, line=n, at=at, payload={"from_line": o})
+            # line numbers moved: the undo history would point at the wrong records
+            CommandStack(self.store, {}, self._hash_of).discard_all(tx)
+            if sample_cleared:
+                tx.execute("DELETE FROM sample")
+                tx.set_meta("sample", None)
+            if isinstance(pos, int):
+                tx.set_meta("position", target.get(pos, pos if pos in self._lines else None))
+            tx.set_meta("source", self._source_meta())
+            tx.log("source_changed", reviewer=self.reviewer, at=at,
+                   payload={"old": old_source, "new": self._source_meta(), "carried": len(target),
+                            "moved": len(moved), "unmatched": len(unmatched), "sample_cleared": sample_cleared})
+        return SourceChange(old_source.get("sha256", ""), self.dataset.sha256, len(target), moved, unmatched,
+                            sample_cleared)
+
+    def unmatched(self) -> list[UnmatchedDecision]:
+        """Every decision set aside because its record was no longer in the source (kept forever)."""
+        return [UnmatchedDecision(r[0], r[1], r[2], decision_from_json(json.loads(r[3])), r[4])
+                for r in self.store.query("SELECT old_line, content_hash, source_sha256, decision, at "
+                                          "FROM unmatched ORDER BY id")]
+
+    # ---- estimate and status ---------------------------------------------------------------------
+
+    def estimate(self, target: float = DEFAULT_TARGET) -> Estimate | None:
+        """The acceptance estimate from the sample's decisions, or None if no sample was drawn."""
+        sample = self.sample_lines()
+        if sample is None:
+            return None
+        with self._lock:
+            dec = self._decisions
+            reviewed = defects = skipped = 0
+            for ln in sample:
+                d = dec.get(ln)
+                if d is None:
+                    continue
+                if d.status in VERDICTS:
+                    reviewed += 1
+                    defects += d.status in (REJECTED, FIXED)
+                elif d.status == SKIPPED:
+                    skipped += 1
+            with_verdict = sum(1 for ln, d in dec.items() if d.status in VERDICTS and ln in self._lines)
+        return estimate(population=len(self.dataset.records), sample_size=len(sample), reviewed=reviewed,
+                        defects=defects, skipped=skipped, remainder=len(self.dataset.records) - with_verdict,
+                        target=target)
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            out = {s: 0 for s in STATUSES}
+            for ln, d in self._decisions.items():
+                if ln in self._lines:
+                    out[d.status] += 1
+        out[UNDECIDED] = len(self.dataset.records) - sum(out.values())
+        return out
+
+    def unresolved_findings(self) -> dict[str, int]:
+        """Findings with at least one member still undecided (skipped counts as undecided here)."""
+        dec = self._decisions
+
+        def open_(lines: Iterable[int]) -> bool:
+            return any((d := dec.get(ln)) is None or d.status == SKIPPED for ln in lines)
+
+        scan = self.scan
+        return {
+            "invalid": sum(1 for r in self.dataset.records if not r.valid and open_((r.line,))),
+            "exact_duplicates": sum(1 for g in scan.exact_duplicates if open_(g.lines)),
+            "near_duplicates": sum(1 for c in scan.near_duplicates if open_(c.lines)),
+            "contradictions": sum(1 for k in scan.contradictions if open_((k.a, k.b))),
+            "lint": sum(1 for f in scan.lint if open_((f.line,))),
+        }
+
+    def status(self, *, lines: bool = False, target: float = DEFAULT_TARGET) -> dict:
+        """What ``curator status --json`` prints (see the README for the keys)."""
+        counts = self.counts()
+        kind = self.current_queue()
+        queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])
+        in_queue = [self._decisions.get(ln) for ln in queue]
+        est = self.estimate(target)
+        spec = self.sample_spec()
+        out = {
+            "records": len(self.dataset.records),
+            "decisions": {k: counts[k] for k in (APPROVED, REJECTED, FIXED, SKIPPED, UNDECIDED)},
+            "queue": {"kind": kind, "size": len(queue),
+                      "decided": sum(1 for d in in_queue if d is not None and d.status in VERDICTS),
+                      "skipped": sum(1 for d in in_queue if d is not None and d.status == SKIPPED),
+                      "undecided": sum(1 for d in in_queue if d is None),
+                      "next": self.resume_line()},
+            "estimate": est.to_json() if est else None,
+            "project": str(self.path),
+            "source": self._source_meta(),
+            "sample": spec.to_json() if spec else None,
+            "findings": self.unresolved_findings(),
+            "unmatched": len(self.unmatched()),
+            "undo": self.undo_label,
+            "redo": self.redo_label,
+        }
+        if lines:
+            by: dict[str, list[int]] = {s: [] for s in (APPROVED, REJECTED, FIXED, SKIPPED)}
+            for ln in sorted(self._decisions):
+                if ln in self._lines:
+                    by[self._decisions[ln].status].append(ln)
+            out["lines"] = by
+        return out

@@ -1,0 +1,418 @@
+"""Review commands with do/undo, and the command stack persisted in the project store.
+
+Every mutation of a project is a :class:`Command` (approve, reject, fix, skip, resolve a
+duplicate cluster, resolve a contradiction, bulk-approve). The :class:`CommandStack` turns a
+command into a :class:`RecordedCommand` — the exact before/after decision of every line it
+touches — and applies it in one store transaction together with its events, so the command, its
+effect and its audit trail are on disk together (or not at all). Undo applies the "before"
+states, redo the "after" states; both survive closing and reopening the project because the
+stack lives in the store's ``commands`` table.
+
+Each do/undo/redo returns a frozen :class:`Change` (Anki's ``OpChanges``): which lines changed,
+their new statuses, and the label, so a view decides what to refresh.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision
+from .store import Store, _Tx, decision_from_json, decision_to_json, utc_now
+
+__all__ = ["Change", "Command", "Approve", "BulkApprove", "Reject", "Fix", "Skip", "ResolveCluster",
+           "ResolveContradiction", "BulkReject", "CommandStack", "RecordedCommand", "LineChange",
+           "CONTRADICTION_ACTIONS"]
+
+CONTRADICTION_ACTIONS = ("keep_a", "keep_b", "reject_both", "fix")
+
+
+@dataclass(frozen=True, slots=True)
+class LineChange:
+    line: int
+    before: Decision | None
+    after: Decision | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one do/undo/redo changed: views refresh ``lines`` and recount from ``statuses``."""
+
+    action: str                             # "do" | "undo" | "redo"
+    label: str                              # e.g. "Approve 240 examples"
+    kind: str                               # command kind, e.g. "approve", "resolve_cluster"
+    command_id: int
+    lines: tuple[int, ...]
+    statuses: Mapping[int, str] = field(default_factory=dict)   # line → new status (UNDECIDED if none)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "statuses", MappingProxyType(dict(self.statuses)))
+
+
+# ---- commands: what to change ------------------------------------------------------------------
+
+
+class Command(ABC):
+    """A review action, before it is applied: :meth:`plan` says the new decision of each line."""
+
+    kind = "command"
+
+    @abstractmethod
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        """The decision each touched line will have (None = undecided)."""
+
+    @property
+    @abstractmethod
+    def label(self) -> str:
+        """What the undo/redo menu entries say, e.g. "Approve 240 examples"."""
+
+    @property
+    def position(self) -> int | None:
+        """The line the reviewer was on when deciding (for resume); None for bulk actions."""
+        return None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@dataclass(frozen=True)
+class Approve(Command):
+    line: int
+    kind = "approve"
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        return {self.line: Decision(self.line, APPROVED, reviewer, at)}
+
+    @property
+    def label(self) -> str:
+        return f"Approve line {self.line}"
+
+    @property
+    def position(self) -> int | None:
+        return self.line
+
+
+@dataclass(frozen=True)
+class BulkApprove(Command):
+    lines: tuple[int, ...]
+    kind = "bulk_approve"
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        return {ln: Decision(ln, APPROVED, reviewer, at) for ln in self.lines}
+
+    @property
+    def label(self) -> str:
+        return f"Approve {_plural(len(self.lines), 'example')}"
+
+
+@dataclass(frozen=True)
+class Reject(Command):
+    line: int
+    reason: str | None = None
+    note: str | None = None
+    kind = "reject"
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        return {self.line: Decision(self.line, REJECTED, reviewer, at, self.reason, self.note)}
+
+    @property
+    def label(self) -> str:
+        return f"Reject line {self.line}"
+
+    @property
+    def position(self) -> int | None:
+        return self.line
+
+
+@dataclass(frozen=True)
+class BulkReject(Command):
+    lines: tuple[int, ...]
+    reason: str | None = None
+    note: str | None = None
+    kind = "bulk_reject"
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        return {ln: Decision(ln, REJECTED, reviewer, at, self.reason, self.note) for ln in self.lines}
+
+    @property
+    def label(self) -> str:
+        return f"Reject {_plural(len(self.lines), 'example')}"
+
+
+@dataclass(frozen=True)
+class Fix(Command):
+    """Store a corrected record. The record must already be validated (the project does it)."""
+
+    line: int
+    record: dict
+    note: str | None = None
+    kind = "fix"
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        return {self.line: Decision(self.line, FIXED, reviewer, at, None, self.note, self.record)}
+
+    @property
+    def label(self) -> str:
+        return f"Fix line {self.line}"
+
+    @property
+    def position(self) -> int | None:
+        return self.line
+
+
+@dataclass(frozen=True)
+class Skip(Command):
+    line: int
+    kind = "skip"
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        return {self.line: Decision(self.line, SKIPPED, reviewer, at)}
+
+    @property
+    def label(self) -> str:
+        return f"Skip line {self.line}"
+
+    @property
+    def position(self) -> int | None:
+        return self.line
+
+
+@dataclass(frozen=True)
+class ResolveCluster(Command):
+    """Keep one member of a duplicate cluster (approved), reject the rest as duplicates of it."""
+
+    lines: tuple[int, ...]
+    keep: int
+    kind = "resolve_cluster"
+
+    def __post_init__(self) -> None:
+        if self.keep not in self.lines:
+            raise ValueError(f"line {self.keep} to keep is not in the cluster {list(self.lines)}")
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        out: dict[int, Decision | None] = {}
+        for ln in self.lines:
+            if ln == self.keep:
+                out[ln] = Decision(ln, APPROVED, reviewer, at)
+            else:
+                out[ln] = Decision(ln, REJECTED, reviewer, at, "duplicate", f"duplicate of line {self.keep}")
+        return out
+
+    @property
+    def label(self) -> str:
+        others = len(self.lines) - 1
+        return f"Keep line {self.keep}, reject {_plural(others, 'duplicate')}"
+
+    @property
+    def position(self) -> int | None:
+        return self.keep
+
+
+@dataclass(frozen=True)
+class ResolveContradiction(Command):
+    """Resolve a contradicting pair: keep A, keep B, reject both, or fix A and reject B."""
+
+    a: int
+    b: int
+    action: str
+    record: dict | None = None
+    kind = "resolve_contradiction"
+
+    def __post_init__(self) -> None:
+        if self.action not in CONTRADICTION_ACTIONS:
+            raise ValueError(f"unknown contradiction action {self.action!r}; expected one of "
+                             f"{', '.join(CONTRADICTION_ACTIONS)}")
+        if self.action == "fix" and not isinstance(self.record, dict):
+            raise ValueError("action 'fix' needs the corrected record (a JSON object) for line a")
+        if self.a == self.b:
+            raise ValueError("a contradiction needs two different lines")
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        a, b = self.a, self.b
+
+        def rej(ln: int, other: int) -> Decision:
+            return Decision(ln, REJECTED, reviewer, at, "contradiction", f"contradicts line {other}")
+
+        if self.action == "keep_a":
+            return {a: Decision(a, APPROVED, reviewer, at), b: rej(b, a)}
+        if self.action == "keep_b":
+            return {a: rej(a, b), b: Decision(b, APPROVED, reviewer, at)}
+        if self.action == "reject_both":
+            return {a: rej(a, b), b: rej(b, a)}
+        return {a: Decision(a, FIXED, reviewer, at, None, f"fixed contradiction with line {b}", self.record),
+                b: rej(b, a)}
+
+    @property
+    def label(self) -> str:
+        what = {"keep_a": f"keep line {self.a}", "keep_b": f"keep line {self.b}",
+                "reject_both": "reject both", "fix": f"fix line {self.a}"}[self.action]
+        return f"Resolve contradiction {self.a}/{self.b}: {what}"
+
+    @property
+    def position(self) -> int | None:
+        return max(self.a, self.b)
+
+
+# ---- recorded commands and the stack -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCommand:
+    """A command as applied: the before/after decision of every line, with its label.
+
+    ``do``/``undo`` write the after/before states through an open store transaction.
+    """
+
+    id: int
+    kind: str
+    label: str
+    changes: tuple[LineChange, ...]
+    hashes: Mapping[int, str]
+
+    def do(self, tx: _Tx, reviewer: str, action: str = "do") -> Change:
+        return self._apply(tx, reviewer, action, after=True)
+
+    def undo(self, tx: _Tx, reviewer: str) -> Change:
+        return self._apply(tx, reviewer, "undo", after=False)
+
+    def _apply(self, tx: _Tx, reviewer: str, action: str, *, after: bool) -> Change:
+        states = [(c.line, c.after if after else c.before) for c in self.changes]
+        tx.put_decisions((ln, d, self.hashes.get(ln, "")) for ln, d in states)
+        at = utc_now()
+        tx.conn.executemany(
+            "INSERT INTO events(at, reviewer, action, command_id, line, status, payload) VALUES (?,?,?,?,?,?,?)",
+            [(at, reviewer, action, self.id, ln, d.status if d else None,
+              json.dumps({"label": self.label, "decision": decision_to_json(d)}, ensure_ascii=False))
+             for ln, d in states])
+        return Change(action, self.label, self.kind, self.id, tuple(ln for ln, _ in states),
+                      {ln: (d.status if d else UNDECIDED) for ln, d in states})
+
+    def changes_json(self) -> str:
+        return json.dumps([{"line": c.line, "hash": self.hashes.get(c.line, ""),
+                            "before": decision_to_json(c.before), "after": decision_to_json(c.after)}
+                           for c in self.changes], ensure_ascii=False)
+
+    @classmethod
+    def from_row(cls, cid: int, kind: str, label: str, changes: str) -> "RecordedCommand":
+        items = json.loads(changes)
+        return cls(cid, kind, label,
+                   tuple(LineChange(int(c["line"]), decision_from_json(c["before"]),
+                                    decision_from_json(c["after"])) for c in items),
+                   {int(c["line"]): c.get("hash", "") for c in items})
+
+
+class CommandStack:
+    """The undo/redo stack over a store, plus the in-memory view of current decisions.
+
+    ``decisions`` is the caller's live dict (line → Decision); the stack keeps it in step with the
+    store after each successful transaction. ``hash_of(line)`` gives the record's content hash, kept
+    next to each decision so decisions can follow records when the source file changes.
+    """
+
+    def __init__(self, store: Store, decisions: MutableMapping[int, Decision],
+                 hash_of: Callable[[int], str]) -> None:
+        self.store = store
+        self.decisions = decisions
+        self.hash_of = hash_of
+
+    # -- do / undo / redo
+
+    def push(self, command: Command, reviewer: str) -> Change:
+        at = utc_now()
+        plan = command.plan(reviewer, at)
+        changes = tuple(LineChange(ln, self.decisions.get(ln), d) for ln, d in plan.items())
+        hashes = {ln: self.hash_of(ln) for ln in plan}
+        with self.store.transaction() as tx:
+            tx.execute("UPDATE commands SET state='discarded' WHERE state='undone'")
+            draft = RecordedCommand(0, command.kind, command.label, changes, hashes)
+            cur = tx.execute("INSERT INTO commands(label, kind, state, at, changes) VALUES (?,?,?,?,?)",
+                             (command.label, command.kind, "done", at, draft.changes_json()))
+            rec = RecordedCommand(int(cur.lastrowid), command.kind, command.label, changes, hashes)
+            change = rec.do(tx, reviewer)
+            if command.position is not None:
+                tx.set_meta("position", command.position)
+        self._mirror(rec, after=True)
+        return change
+
+    def undo(self, reviewer: str) -> Change | None:
+        with self.store.transaction() as tx:
+            row = tx.execute("SELECT id, kind, label, changes FROM commands WHERE state='done' "
+                             "ORDER BY id DESC LIMIT 1").fetchone()
+            if row is None:
+                return None
+            rec = RecordedCommand.from_row(*row)
+            change = rec.undo(tx, reviewer)
+            tx.execute("UPDATE commands SET state='undone' WHERE id=?", (rec.id,))
+            self._set_position(tx, rec)
+        self._mirror(rec, after=False)
+        return change
+
+    def redo(self, reviewer: str) -> Change | None:
+        with self.store.transaction() as tx:
+            row = tx.execute("SELECT id, kind, label, changes FROM commands WHERE state='undone' "
+                             "ORDER BY id ASC LIMIT 1").fetchone()
+            if row is None:
+                return None
+            rec = RecordedCommand.from_row(*row)
+            change = rec.do(tx, reviewer, action="redo")
+            tx.execute("UPDATE commands SET state='done' WHERE id=?", (rec.id,))
+            self._set_position(tx, rec)
+        self._mirror(rec, after=True)
+        return change
+
+    def discard_all(self, tx: _Tx) -> None:
+        """Forget the undo/redo history (used when the source changed and line numbers moved)."""
+        tx.execute("UPDATE commands SET state='discarded' WHERE state IN ('done', 'undone')")
+
+    @staticmethod
+    def _set_position(tx: _Tx, rec: RecordedCommand) -> None:
+        # single decisions and pairs: resume on the line that was undone/redone; bulk actions
+        # leave the reviewer where they were
+        if len(rec.changes) <= 2:
+            tx.set_meta("position", rec.changes[0].line)
+
+    def _mirror(self, rec: RecordedCommand, *, after: bool) -> None:
+        for c in rec.changes:
+            d = c.after if after else c.before
+            if d is None:
+                self.decisions.pop(c.line, None)
+            else:
+                self.decisions[c.line] = d
+
+    # -- labels
+
+    def _peek(self, state: str, order: str) -> str | None:
+        rows = self.store.query(f"SELECT label FROM commands WHERE state=? ORDER BY id {order} LIMIT 1",
+                                (state,))
+        return rows[0][0] if rows else None
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._peek("done", "DESC")
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._peek("undone", "ASC")
+
+    @property
+    def can_undo(self) -> bool:
+        return self.undo_label is not None
+
+    @property
+    def can_redo(self) -> bool:
+        return self.redo_label is not None
+
+    def history(self, limit: int = 50) -> list[dict]:
+        rows = self.store.query("SELECT id, label, kind, state, at FROM commands "
+                                "WHERE state != 'discarded' ORDER BY id DESC LIMIT ?", (limit,))
+        return [{"id": r[0], "label": r[1], "kind": r[2], "state": r[3], "at": r[4]} for r in rows]
+
+
+def lines_tuple(lines: int | Iterable[int]) -> tuple[int, ...]:
+    if isinstance(lines, int):
+        return (lines,)
+    return tuple(dict.fromkeys(int(x) for x in lines))  # de-duplicate, keep order
