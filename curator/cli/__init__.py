@@ -16,6 +16,8 @@ from curator import __version__
 # Modules that define subcommands, in the order --help lists them.
 SUBCOMMAND_MODULES = [
     "curator.cli.validate",
+    "curator.cli.status",
+    "curator.cli.review",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -217,7 +217,8 @@ class Project:
     def _hash_of(self, line: int) -> str:
         return self.dataset.by_line(line).content_hash()
 
-    def _check_line(self, line: int) -> int:
+    def check_line(self, line: int) -> int:
+        """``line`` as an int if it is a record of this dataset, else :class:`UnknownLineError`."""
         line = int(line)
         if line not in self._lines:
             raise UnknownLineError(line, self.dataset)
@@ -250,14 +251,14 @@ class Project:
 
     def approve(self, lines: int | Iterable[int]) -> Change:
         """Approve one line, or several as one undo step."""
-        ls = tuple(self._check_line(x) for x in lines_tuple(lines))
+        ls = tuple(self.check_line(x) for x in lines_tuple(lines))
         if not ls:
             raise ValueError("nothing to approve: no lines given")
         return self._run(Approve(ls[0]) if len(ls) == 1 else BulkApprove(ls))
 
     def bulk_approve(self, lines: Iterable[int]) -> Change:
         """Approve a set of lines (e.g. a filtered view) as one undo step."""
-        ls = tuple(self._check_line(x) for x in lines_tuple(lines))
+        ls = tuple(self.check_line(x) for x in lines_tuple(lines))
         if not ls:
             raise ValueError("nothing to approve: no lines given")
         return self._run(BulkApprove(ls))
@@ -267,7 +268,7 @@ class Project:
         if reason is not None and reason not in REJECT_REASONS:
             raise ValueError(f"unknown reject reason {reason!r}; expected one of {', '.join(REJECT_REASONS)} "
                              "(free text goes in the note)")
-        ls = tuple(self._check_line(x) for x in lines_tuple(lines))
+        ls = tuple(self.check_line(x) for x in lines_tuple(lines))
         if not ls:
             raise ValueError("nothing to reject: no lines given")
         if len(ls) == 1:
@@ -276,7 +277,7 @@ class Project:
 
     def validate_fix(self, line: int, record: object) -> list[Problem]:
         """Problems the corrected record would have (empty list = acceptable)."""
-        line = self._check_line(line)
+        line = self.check_line(line)
         if not isinstance(record, dict):
             return [Problem(line, "not_object", "a fixed record must be a JSON object {...}")]
         try:
@@ -298,24 +299,24 @@ class Project:
 
     def fix(self, line: int, record: dict, note: str | None = None) -> Change:
         """Store a corrected record; refused with :class:`InvalidFixError` if it fails validation."""
-        line = self._check_line(line)
+        line = self.check_line(line)
         problems = self.validate_fix(line, record)
         if problems:
             raise InvalidFixError(line, problems)
         return self._run(Fix(line, record, note))
 
     def skip(self, line: int) -> Change:
-        return self._run(Skip(self._check_line(line)))
+        return self._run(Skip(self.check_line(line)))
 
     def resolve_cluster(self, lines: Iterable[int], keep: int) -> Change:
         """Keep ``keep`` (approved) and reject every other member as its duplicate: one undo step."""
-        ls = tuple(self._check_line(x) for x in lines_tuple(lines))
-        return self._run(ResolveCluster(ls, self._check_line(keep)))
+        ls = tuple(self.check_line(x) for x in lines_tuple(lines))
+        return self._run(ResolveCluster(ls, self.check_line(keep)))
 
     def resolve_contradiction(self, a: int, b: int, action: str = "keep_a", record: dict | None = None) -> Change:
         """``keep_a`` / ``keep_b`` (approve one, reject the other), ``reject_both``, or ``fix``
         (store ``record`` as the fix of ``a`` and reject ``b``). One undo step."""
-        a, b = self._check_line(a), self._check_line(b)
+        a, b = self.check_line(a), self.check_line(b)
         if action == "fix":
             problems = self.validate_fix(a, record)
             if problems:
@@ -511,7 +512,7 @@ class Project:
 
     def set_position(self, line: int) -> None:
         """Remember the line the reviewer is looking at (resume starts here)."""
-        self.store.set_meta("position", self._check_line(line))
+        self.store.set_meta("position", self.check_line(line))
 
     def resume_line(self) -> int | None:
         """Where a reopened project continues: the next undecided line of the current queue at or

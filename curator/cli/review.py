@@ -1,0 +1,101 @@
+"""``curator review FILE --approve LINES --reject LINES``: apply decisions from a script.
+
+LINES are like ``3,7,10-20``. Each flag is one undoable step in the project (the app's Undo
+reverts it). ``--sample F`` draws (and stores) the seeded review sample used by ``curator status``'s
+acceptance estimate. Exit 0 on success, 2 on a usage error (unknown line, a line both approved
+and rejected) or when the dataset or project file cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from curator.core.decisions import REJECT_REASONS
+
+from .common import add_load_options, parse_lines, print_json
+from .status import add_project_options, open_from_args
+
+
+def register(sub) -> None:
+    p = sub.add_parser("review", help="approve/reject lines from a script; draw the review sample",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_load_options(p)
+    add_project_options(p)
+    p.add_argument("--approve", metavar="LINES", default="", help="lines to approve, e.g. 3,7,10-20")
+    p.add_argument("--reject", metavar="LINES", default="", help="lines to reject")
+    p.add_argument("--skip", metavar="LINES", default="", help="lines to mark skipped")
+    p.add_argument("--reason", choices=REJECT_REASONS, help="reason code for --reject")
+    p.add_argument("--note", help="free-text note for --reject")
+    p.add_argument("--reviewer", metavar="NAME", help="name recorded with the decisions (default: login name)")
+    p.add_argument("--sample", type=float, metavar="FRACTION",
+                   help="draw and store a seeded review sample of this fraction (e.g. 0.1)")
+    p.add_argument("--seed", type=int, help="seed for --sample (default: a new random seed, stored)")
+    p.add_argument("--stratify", metavar="BY", help="stratify --sample by format, flagged or field:NAME")
+    p.add_argument("--json", action="store_true", help="print what changed as one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        approve = parse_lines(args.approve)
+        reject = parse_lines(args.reject)
+        skip = parse_lines(args.skip)
+    except ValueError as exc:
+        print(f"curator: bad LINES: {exc}", file=sys.stderr)
+        return 2
+    both = sorted((set(approve) & set(reject)) | (set(approve) & set(skip)) | (set(reject) & set(skip)))
+    if both:
+        print(f"curator: line(s) given two decisions: {','.join(map(str, both[:20]))}", file=sys.stderr)
+        return 2
+    if (args.reason or args.note) and not reject:
+        print("curator: --reason/--note apply to --reject, which is empty", file=sys.stderr)
+        return 2
+    if args.sample is not None and not 0 < args.sample <= 1:
+        print("curator: --sample takes a fraction in (0, 1], e.g. 0.1", file=sys.stderr)
+        return 2
+    if not (approve or reject or skip or args.sample is not None):
+        print("curator: nothing to do: give --approve, --reject, --skip or --sample", file=sys.stderr)
+        return 2
+    # the flagged stratification needs the findings; nothing else here does
+    project = open_from_args(args, scan=args.stratify == "flagged", reviewer=args.reviewer)
+    if project is None:
+        return 2
+    from curator.core.project import UnknownLineError
+
+    changes = []
+    with project:
+        try:
+            for ln in approve + reject + skip:
+                project.check_line(ln)
+            if approve:
+                changes.append(project.approve(approve))
+            if reject:
+                changes.append(project.reject(reject, reason=args.reason, note=args.note))
+            for ln in skip:
+                changes.append(project.skip(ln))
+            sample = None
+            if args.sample is not None:
+                sample = project.draw_sample(args.sample, args.seed, args.stratify)
+                project.queue("sample")
+        except UnknownLineError as exc:
+            print(f"curator: {exc}", file=sys.stderr)
+            return 2
+        except ValueError as exc:
+            print(f"curator: {exc}", file=sys.stderr)
+            return 2
+        spec = project.sample_spec()
+        if args.json:
+            print_json({"project": str(project.path), "reviewer": project.reviewer,
+                        "changes": [{"label": c.label, "lines": list(c.lines)} for c in changes],
+                        "sample": spec.to_json() if sample is not None and spec else None,
+                        "decisions": project.counts()})
+        else:
+            for c in changes:
+                print(c.label)
+            if sample is not None and spec is not None:
+                print(f"Drew a sample of {spec.size:,} of {spec.population:,} records "
+                      f"(fraction {spec.fraction:g}, seed {spec.seed}"
+                      + (f", stratified by {spec.stratify}" if spec.stratify else "") + ")")
+            print(f"project: {project.path}")
+    return 0

@@ -1,0 +1,99 @@
+"""``curator status FILE``: review progress, the acceptance estimate and unresolved findings.
+
+JSON shape (public contract): ``{"records", "decisions": {"approved", "rejected", "fixed",
+"skipped", "undecided"}, "queue", "estimate", "project", ...}``; ``--lines`` adds
+``"lines": {"approved": [...], "rejected": [...], "fixed": [...], "skipped": [...]}``.
+Exit 0 on success, 2 when the dataset or the project file cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import add_load_options, parse_mapping, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("status", help="review progress, acceptance estimate and unresolved findings",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_load_options(p)
+    add_project_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--lines", action="store_true", help="also list the lines of each decision")
+    p.add_argument("--target", type=float, default=0.02, metavar="RATE",
+                   help="defect-rate target for the acceptance estimate (default 0.02)")
+    p.set_defaults(func=run)
+
+
+def add_project_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", metavar="PATH", help="project file (default: FILE.curator beside the dataset)")
+    p.add_argument("--fresh-project", action="store_true",
+                   help="if the project file is damaged or foreign, keep it aside (renamed "
+                        "*.damaged-<time>) and start a fresh project")
+
+
+def open_from_args(args: argparse.Namespace, *, scan: bool, reviewer: str | None = None):
+    """Open the project for a command, or print why not and return None (caller exits 2)."""
+    from curator.core.io import FileReadError
+    from curator.core.project import open_project
+    from curator.core.schema import SchemaFileError
+    from curator.core.store import ProjectFileError
+
+    try:
+        return open_project(args.file, project_path=args.project, reviewer=reviewer, format=args.format,
+                            schema=args.schema, mapping=parse_mapping(args.field), scan=scan,
+                            on_damaged="fresh" if args.fresh_project else "raise")
+    except ProjectFileError as exc:
+        print(f"curator: project file {exc.path}: {exc.reason}\n"
+              f"  the dataset itself is fine; run again with --fresh-project to start a fresh project "
+              f"(the old file is kept aside as {exc.path.name}.damaged-<time>)", file=sys.stderr)
+    except (FileReadError, SchemaFileError, ValueError) as exc:
+        print(f"curator: {exc}", file=sys.stderr)
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.target < 1:
+        print("curator: --target must be between 0 and 1 (e.g. 0.02)", file=sys.stderr)
+        return 2
+    project = open_from_args(args, scan=True)
+    if project is None:
+        return 2
+    if project.set_aside is not None:
+        print(f"curator: the unusable project file was kept aside as {project.set_aside}", file=sys.stderr)
+    with project:
+        st = project.status(lines=args.lines, target=args.target)
+        if args.json:
+            print_json(st)
+        else:
+            print_human(project, st)
+    return 0
+
+
+def print_human(project, st: dict, out=sys.stdout) -> None:
+    d = st["decisions"]
+    n = st["records"]
+    done = n - d["undecided"]
+    out.write(f"{project.dataset.path}: {n:,} records, {done:,} decided "
+              f"({d['approved']:,} approved, {d['rejected']:,} rejected, {d['fixed']:,} fixed, "
+              f"{d['skipped']:,} skipped), {d['undecided']:,} undecided\n")
+    q = st["queue"]
+    nxt = f", next line {q['next']}" if q["next"] is not None else ", nothing left"
+    out.write(f"  queue {q['kind']}: {q['decided']:,} of {q['size']:,} reviewed{nxt}\n")
+    est = project.estimate(st["estimate"]["target"]) if st["estimate"] else None
+    if est is not None:
+        out.write(f"  estimate: {est.sentence()}\n")
+    elif n >= 1000:
+        out.write("  estimate: no sample drawn (curator review FILE --sample 0.1, or the app's sample queue)\n")
+    f = st["findings"]
+    open_items = [f"{v:,} {k.replace('_', ' ')}" for k, v in f.items() if v]
+    out.write(f"  unresolved findings: {', '.join(open_items) if open_items else 'none'}\n")
+    if st["unmatched"]:
+        out.write(f"  {st['unmatched']:,} decisions could not be matched to the changed source file "
+                  "(kept in the project)\n")
+    if "lines" in st:
+        for k, v in st["lines"].items():
+            if v:
+                out.write(f"  {k}: {','.join(map(str, v))}\n")
+    out.write(f"  project: {st['project']}\n")
