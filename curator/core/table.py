@@ -65,6 +65,25 @@ def preview(text: str, n: int = PREVIEW_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def prompt_preview_text(rec: Record) -> str:
+    """The turn a reader recognises a prompt by: the last non-system turn before the answer.
+
+    A system prompt shared by every record would otherwise fill the whole preview column.
+    """
+    last = max((i for i, t in enumerate(rec.turns) if t.role == "assistant"), default=len(rec.turns))
+    for t in reversed(rec.turns[:last]):
+        if t.role != "system" and t.content.strip():
+            return t.content
+    return rec.prompt
+
+
+def labelled_text(rec: Record) -> str:
+    """Every turn as ``Role: text`` lines (what the side-by-side comparison shows)."""
+    if not rec.turns:
+        return rec.raw.decode("utf-8", "replace")
+    return "\n".join(f"{t.role.title()}: {t.content}" for t in rec.turns)
+
+
 def record_text(rec: Record) -> str:
     """Everything a reader would search in a record: every turn's text, or the raw line."""
     if rec.turns:
@@ -121,7 +140,7 @@ class ExamplesTable:
         for i, rec in enumerate(records):
             ticker.tick(i)
             lines[i] = rec.line
-            prompts.append(preview(rec.prompt))
+            prompts.append(preview(prompt_preview_text(rec)))
             responses.append(preview(rec.response))
             text = record_text(rec)
             texts.append(text)

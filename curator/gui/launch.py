@@ -1,17 +1,13 @@
-"""Start the desktop app (``curator`` / ``curator FILE`` / ``python -m curator``)."""
+"""Start the desktop app (``curator`` / ``curator FILE`` / ``python -m curator``).
+
+The platform check runs before anything imports Qt's GUI modules, so a machine without the X
+libraries Qt needs gets a sentence saying what to install instead of Qt's abort.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-
-def default_sample() -> Path | None:
-    root = Path(__file__).resolve().parents[2] / "sample_data"
-    for name in ("support_chat.jsonl", "clinical_notes.jsonl"):
-        if (root / name).exists():
-            return root / name
-    return None
 
 
 def launch(argv: list[str]) -> int:
@@ -21,17 +17,19 @@ def launch(argv: list[str]) -> int:
     if problem:
         print(f"curator: {problem}", file=sys.stderr)
         return 2
-    from PySide6.QtWidgets import QApplication
-
+    from . import errors
+    from .app import apply_theme, create_app
     from .main_window import MainWindow
+    from .settings import THEME, Preferences
 
-    app = QApplication.instance() or QApplication([sys.argv[0], *[a for a in argv if a.startswith("-")]])
-    app.setApplicationName("Curator")
-    app.setOrganizationName("Curator")
+    qt_args = [a for a in argv if a.startswith("-")]
     files = [a for a in argv if not a.startswith("-")]
-    window = MainWindow()
+    app = create_app([sys.argv[0], *qt_args])
+    errors.install()
+    prefs = Preferences()
+    apply_theme(app, prefs.get(THEME))
+    window = MainWindow(prefs)
     window.show()
-    target = Path(files[0]) if files else default_sample()
-    if target is not None:
-        window.open_path(target)
+    if files:
+        window.open_path(Path(files[0]).expanduser())
     return app.exec()

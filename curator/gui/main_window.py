@@ -1,39 +1,1060 @@
-"""The main window."""
+"""The main window: welcome screen, examples table + example view, findings, and registered views.
+
+Everything about data is decided in the core; this window wires widgets to an open
+:class:`curator.core.project.Project`:
+
+* opening runs ``open_project`` (load, validate, scan) and builds the core
+  :class:`~curator.core.table.ExamplesTable` on the :class:`~curator.gui.run_op.OpRunner`,
+  with the step, a progress bar and Cancel on screen;
+* every mutation (approve, fix, resolve, undo …) is a project call run as a store write; its
+  :class:`~curator.core.review.Change` comes back to :meth:`MainWindow.apply_change`, which
+  updates the table, the findings, the Undo/Redo actions and emits :attr:`project_changed`.
+
+**Adding a view** (review desk, dashboard …): call :meth:`MainWindow.register_view` from
+:meth:`MainWindow._register_views` with a factory ``create(window) -> QWidget``. The factory runs
+each time a project opens (``window.project`` is set by then); the widget gets a tab and a View
+menu entry, and is dropped when the project closes. A widget with a ``changed`` signal carrying a
+core ``Change`` is connected to :meth:`apply_change`; one with ``project_changed(change)`` (a
+method) is told about changes made elsewhere. Menu actions go in ``window.menus[...]``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTableView, QHeaderView
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDialog, QFileDialog, QHBoxLayout,
+                               QHeaderView, QInputDialog, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
+                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QTableView, QTabWidget,
+                               QVBoxLayout, QWidget)
 
-from curator.core.dataset import load_dataset
-from curator.core.io import FileReadError
+from curator import __version__
+from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, UNDECIDED
+from curator.core.table import ExamplesTable, FindingItem, TableQuery
 
-from .table_model import QtExamplesModel
+from . import errors
+from .example_view import ExampleView, FixDialog, edit_record
+from .findings_view import FindingsView
+from .run_op import Op, OpRunner, describe_progress
+from .settings import GEOMETRY, LAST_DIR, REVIEWER, SPLITTERS, STATE, THEME, Preferences
+from .table_model import COL_FLAGS, COL_FORMAT, COL_LENGTH, COL_LINE, COL_PROMPT, COL_RESPONSE, COL_STATUS
+from .table_model import BadgeDelegate, ExampleIdRole, LineRole, QtExamplesModel
+from .welcome import WelcomePage
+
+DATA_SUFFIXES = (".jsonl", ".json", ".gz", ".ndjson")
+PAGE_WELCOME, PAGE_LOADING, PAGE_WORKSPACE = range(3)
+STATUS_FILTERS = (("All statuses", ""), ("Undecided", UNDECIDED), ("Approved", APPROVED),
+                  ("Rejected", REJECTED), ("Fixed", FIXED), ("Skipped", SKIPPED))
+FLAG_FILTERS = (("Any flags", ""), ("Flagged", "any"), ("Invalid", "invalid"), ("Duplicate", "duplicate"),
+                ("Contradiction", "contradiction"), ("Lint", "lint"), ("No flags", "none"))
+
+
+@dataclass
+class ViewSpec:
+    key: str
+    title: str
+    create: Callable[["MainWindow"], QWidget]
+    shortcut: str | None = None
+    tooltip: str = ""
+    widget: QWidget | None = None
+    action: QAction | None = None
+
+
+class LoadingPage(QWidget):
+    """Shown while a file opens: what is happening, how far, and a way out."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.4)
+        f.setBold(True)
+        self.title.setFont(f)
+        self.step = QLabel("Starting…", self)
+        self.step.setObjectName("stepLabel")
+        self.step.setTextFormat(Qt.TextFormat.PlainText)
+        self.bar = QProgressBar(self)
+        self.bar.setMinimumWidth(420)
+        self.bar.setTextVisible(True)
+        self.cancel = QPushButton("Cancel", self)
+        self.cancel.setToolTip("Stop opening this file (Esc)")
+        self.cancel.setShortcut(QKeySequence("Escape"))
+        box = QVBoxLayout()
+        box.addWidget(self.title)
+        box.addWidget(self.step)
+        box.addWidget(self.bar)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.cancel)
+        box.addLayout(row)
+        outer = QVBoxLayout(self)
+        outer.addStretch(2)
+        h = QHBoxLayout()
+        h.addStretch(1)
+        h.addLayout(box, 2)
+        h.addStretch(1)
+        outer.addLayout(h)
+        outer.addStretch(3)
+
+
+class ExamplesPage(QWidget):
+    """Filter bar, the examples table, and the example view beside it."""
+
+    def __init__(self, model: QtExamplesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search every word of prompts and responses…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Full-text search: rows containing all the words, case-insensitive. "
+                               "Esc clears, Enter goes to the table.")
+        self.status_box = QComboBox(self)
+        self.flag_box = QComboBox(self)
+        self.format_box = QComboBox(self)
+        for box, items, tip in ((self.status_box, STATUS_FILTERS, "Show examples with this decision"),
+                                (self.flag_box, FLAG_FILTERS, "Show examples with this finding"),
+                                (self.format_box, (("All formats", ""),), "Show examples of this format")):
+            for label, value in items:
+                box.addItem(label, value)
+            box.setToolTip(tip)
+        self.count = QLabel(self)
+        self.count.setObjectName("rowCount")
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 3)
+        bar.addWidget(self.status_box)
+        bar.addWidget(self.flag_box)
+        bar.addWidget(self.format_box)
+        bar.addWidget(self.count)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("examplesTable")
+        self.table.setModel(model)
+        self.table.setItemDelegateForColumn(COL_FLAGS, BadgeDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_LINE, Qt.SortOrder.AscendingOrder)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vh = self.table.verticalHeader()
+        vh.setVisible(False)
+        # Fixed row heights: Qt never measures 100,000 rows.
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)  # the response takes what is left
+        hh.setHighlightSections(False)
+        for col, width in ((COL_LINE, 64), (COL_STATUS, 82), (COL_FLAGS, 170), (COL_FORMAT, 80),
+                           (COL_LENGTH, 64), (COL_PROMPT, 280), (COL_RESPONSE, 280)):
+            self.table.setColumnWidth(col, width)
+        self.example = ExampleView(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("examplesSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.example)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([760, 500])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(bar)
+        lay.addWidget(self.splitter, 1)
+        QWidget.setTabOrder(self.search, self.status_box)
+        QWidget.setTabOrder(self.status_box, self.flag_box)
+        QWidget.setTabOrder(self.flag_box, self.format_box)
+        QWidget.setTabOrder(self.format_box, self.table)
+        QWidget.setTabOrder(self.table, self.example.tabs)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowTitle("Curator")
-        self.resize(1200, 760)
-        self.model = QtExamplesModel(self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.setCentralWidget(self.table)
-        self.dataset = None
+    project_opened = Signal(object)      # the Project
+    project_changed = Signal(object)     # a core Change (after it is on disk)
+    project_closed = Signal()
 
-    def open_path(self, path: Path) -> None:
-        try:
-            self.dataset = load_dataset(path)
-        except FileReadError as exc:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open file", str(exc), parent=self)
-            box.setTextFormat(__import__("PySide6.QtCore", fromlist=["Qt"]).Qt.TextFormat.PlainText)
-            box.exec()
-            return
-        self.model.set_dataset(self.dataset)
+    def __init__(self, prefs: Preferences | None = None, runner: OpRunner | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Curator")
+        self.resize(1280, 800)
+        self.setAcceptDrops(True)
+        self.prefs = prefs or Preferences()
+        self.runner = runner or OpRunner(self)
+        self.project: Any = None
+        self.table: ExamplesTable | None = None
+        self.path: Path | None = None
+        self.fix_dialog: FixDialog | None = None
+        self._open_op: Op | None = None
+        self.model = QtExamplesModel(self)
+        self.menus: dict[str, QMenu] = {}
+        self.view_specs: list[ViewSpec] = []
+
+        self.stack = QStackedWidget(self)
+        self.welcome = WelcomePage(self)
+        self.loading = LoadingPage(self)
+        self.views = QTabWidget(self)
+        self.views.setObjectName("views")
+        self.views.setDocumentMode(True)
+        self.examples = ExamplesPage(self.model, self)
+        self.findings = FindingsView(self)
+        self.views.addTab(self.examples, "Examples")
+        self.views.addTab(self.findings, "Findings")
+        self.views.setTabToolTip(0, "Every example, filtered and searched (Ctrl+1)")
+        self.views.setTabToolTip(1, "Duplicate clusters and contradictions, worst first (Ctrl+2)")
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.loading)
+        self.stack.addWidget(self.views)
+        self.setCentralWidget(self.stack)
+
+        self._build_status_bar()
+        self._build_actions()
+        self._build_menus()
+        self._register_views()
+        self._connect()
+        self._restore_layout()
+        self._refresh_recent()
+        self._update_actions()
+
+    # ---- construction ------------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.op_label = QLabel(self)
+        self.op_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.op_bar = QProgressBar(self)
+        self.op_bar.setMaximumWidth(220)
+        self.op_bar.setTextVisible(False)
+        self.op_cancel = QPushButton("Cancel", self)
+        self.op_cancel.setToolTip("Stop the running operation")
+        self.count_label = QLabel(self)
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        for w in (self.op_label, self.op_bar, self.op_cancel):
+            sb.addPermanentWidget(w)
+            w.setVisible(False)
+        sb.addPermanentWidget(self.count_label)
+
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence.StandardKey | None = None,
+                tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        act.triggered.connect(lambda _checked=False: slot())
+        return act
+
+    def _build_actions(self) -> None:
+        self.open_action = self._action("&Open…", self.browse, QKeySequence.StandardKey.Open,
+                                        "Open a .jsonl or .json dataset (its review project opens with it)")
+        self.close_action = self._action("&Close", self.close_project, QKeySequence.StandardKey.Close,
+                                         "Close the dataset; your decisions are already saved")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Quit Curator")
+        self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo, "Take back the last change")
+        self.redo_action = self._action("&Redo", self.redo, "Ctrl+Shift+Z", "Redo the change you took back")
+        self.fix_action = self._action("&Fix Example…", self.fix_current, "E",
+                                       "Edit the selected example with live schema validation (E)")
+        self.approve_action = self._action("&Approve Example", self.approve_current, "Ctrl+Return",
+                                           "Approve the selected example")
+        self.reject_action = self._action("Re&ject Example…", self.reject_current, "Ctrl+Backspace",
+                                          "Reject the selected example, with an optional reason")
+        self.find_action = self._action("&Find…", self.focus_search, QKeySequence.StandardKey.Find,
+                                        "Search the examples")
+        self.settings_action = self._action("&Settings…", self.show_settings, QKeySequence.StandardKey.Preferences,
+                                            "Thresholds, reviewer name, keys and theme")
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.rescan_action = self._action("&Rescan", self.rescan, "F5",
+                                          "Run the duplicate/contradiction checks again with the current settings")
+        self.keys_action = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1",
+                                        "Every key Curator understands")
+        self.about_action = self._action("&About Curator", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        # Keys the review desk binds too (E, Ctrl+Z …) work here only while focus is in these pages,
+        # so the two never compete for the same key.
+        for act in (self.undo_action, self.redo_action, self.fix_action, self.approve_action, self.reject_action):
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.examples.addAction(act)
+            self.findings.addAction(act)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for key, label in (("system", "Follow the &System"), ("light", "&Light"), ("dark", "&Dark")):
+            act = QAction(label, self, checkable=True)
+            act.setData(key)
+            act.triggered.connect(lambda _c=False, k=key: self.set_theme(k))
+            self.theme_group.addAction(act)
+            self.theme_actions[key] = act
+        self.theme_actions.get(self.prefs.get(THEME), self.theme_actions["system"]).setChecked(True)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file = mb.addMenu("&File")
+        file.addAction(self.open_action)
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file.addSeparator()
+        file.addAction(self.close_action)
+        file.addSeparator()
+        file.addAction(self.quit_action)
+        edit = mb.addMenu("&Edit")
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        edit.addAction(self.approve_action)
+        edit.addAction(self.reject_action)
+        edit.addAction(self.fix_action)
+        edit.addSeparator()
+        edit.addAction(self.find_action)
+        edit.addAction(self.rescan_action)
+        edit.addSeparator()
+        edit.addAction(self.settings_action)
+        view = mb.addMenu("&View")
+        self.view_menu = view
+        self.examples_view_action = self._action("&Examples", lambda: self.show_view("examples"), "Ctrl+1",
+                                                 "The examples table")
+        self.findings_view_action = self._action("F&indings", lambda: self.show_view("findings"), "Ctrl+2",
+                                                 "Duplicates and contradictions")
+        view.addAction(self.examples_view_action)
+        view.addAction(self.findings_view_action)
+        self._view_separator = view.addSeparator()
+        theme = view.addMenu("&Theme")
+        for act in self.theme_actions.values():
+            theme.addAction(act)
+        help_ = mb.addMenu("&Help")
+        help_.addAction(self.keys_action)
+        help_.addAction(self.about_action)
+        self.menus = {"file": file, "edit": edit, "view": view, "help": help_}
+
+    def register_view(self, key: str, title: str, create: Callable[["MainWindow"], QWidget], *,
+                      shortcut: str | None = None, tooltip: str = "") -> ViewSpec:
+        """Add a view that exists while a project is open (see the module docstring)."""
+        spec = ViewSpec(key, title, create, shortcut, tooltip)
+        spec.action = self._action(f"&{title}", lambda: self.show_view(key), shortcut, tooltip)
+        self.view_menu.insertAction(self._view_separator, spec.action)
+        self.view_specs.append(spec)
+        self._update_actions()
+        return spec
+
+    def _register_views(self) -> None:
+        """Other views hook in here, e.g. ``self.register_view("review", "Review Desk", make_desk, shortcut="Ctrl+3")``."""
+
+    def _connect(self) -> None:
+        self.welcome.open_requested.connect(self.open_path)
+        self.welcome.browse_requested.connect(self.browse)
+        self.loading.cancel.clicked.connect(self.cancel_open)
+        self.op_cancel.clicked.connect(self.runner.cancel_all)
+        self.runner.started.connect(self._op_started)
+        self.runner.progressed.connect(self._op_progress)
+        self.runner.finished.connect(self._op_finished)
+        ex = self.examples
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(200)
+        self._search_timer.timeout.connect(self.apply_filters)
+        ex.search.textChanged.connect(self._search_timer.start)
+        ex.search.returnPressed.connect(self._search_return)
+        for box in (ex.status_box, ex.flag_box, ex.format_box):
+            box.currentIndexChanged.connect(self.apply_filters)
+        ex.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.model.modelReset.connect(self._after_reset)
+        ex.example.fix_requested.connect(self.fix_current)
+        ex.example.approve_requested.connect(self.approve_current)
+        ex.example.reject_requested.connect(self.reject_current)
+        self.findings.resolve.connect(self.resolve_finding)
+        self.views.currentChanged.connect(lambda _i: self._update_actions())
+        esc = QAction(self)
+        esc.setShortcut(QKeySequence("Escape"))
+        esc.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        esc.triggered.connect(lambda: ex.search.clear())
+        ex.search.addAction(esc)
+
+    # ---- layout persistence ------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geo = self.prefs.get(GEOMETRY)
+        if geo:
+            self.restoreGeometry(QByteArray(geo))
+        state = self.prefs.get(STATE)
+        if state:
+            self.restoreState(QByteArray(state))
+        splitters = self.prefs.get(SPLITTERS)
+        for splitter in (self.examples.splitter, self.findings.splitter):
+            sizes = splitters.get(splitter.objectName())
+            if isinstance(sizes, list) and len(sizes) == splitter.count() and all(isinstance(s, int) for s in sizes):
+                splitter.setSizes(sizes)
+        widths = splitters.get("examplesColumns")
+        if isinstance(widths, list):
+            for col, w in enumerate(widths[: self.model.columnCount()]):
+                if isinstance(w, int) and w > 10:
+                    self.examples.table.setColumnWidth(col, w)
+
+    def save_layout(self) -> None:
+        self.prefs.set(GEOMETRY, bytes(self.saveGeometry().data()))
+        self.prefs.set(STATE, bytes(self.saveState().data()))
+        splitters = {s.objectName(): s.sizes() for s in (self.examples.splitter, self.findings.splitter)}
+        splitters["examplesColumns"] = [self.examples.table.columnWidth(c) for c in range(self.model.columnCount())]
+        self.prefs.set(SPLITTERS, splitters)
+        self.prefs.sync()
+
+    # ---- opening -----------------------------------------------------------------------------
+
+    def browse(self) -> None:
+        start = str(self.path.parent) if self.path else (self.prefs.get(LAST_DIR) or str(Path.home()))
+        name, _ = QFileDialog.getOpenFileName(self, "Open a dataset", start,
+                                              "Fine-tuning data (*.jsonl *.json *.jsonl.gz *.ndjson);;All files (*)")
+        if name:
+            self.open_path(Path(name))
+
+    def open_path(self, path: str | Path, *, fresh: bool = False) -> Op | None:
+        """Open a dataset and its project in the background (load, validate, scan, build the table)."""
+        from curator import open_project
+
+        path = Path(path)
+        if not path.is_file():
+            self._warn("Cannot open file", f"{path}\n\nThe file does not exist (it may have been moved or deleted).")
+            self.prefs.remove_recent(path)
+            self._refresh_recent()
+            return None
+        if self._open_op is not None and not self._open_op.finished:
+            self._open_op.cancel.set()
+        self.close_project()
+        reviewer = self.prefs.get(REVIEWER) or None
+        settings = self.prefs.scan_settings()
+
+        def work(progress=None, cancel=None):
+            project = open_project(path, reviewer=reviewer, progress=progress, cancel=cancel, scan=True,
+                                   scan_settings=settings, on_damaged="fresh" if fresh else "raise")
+            try:
+                statuses = {line: d.status for line, d in project.decisions().items()}
+                table = ExamplesTable(project.dataset, project.scan, statuses, progress=progress, cancel=cancel)
+            except BaseException:
+                project.close()
+                raise
+            return project, table
+
+        self.loading.title.setText(f"Opening {path.name}")
+        self.loading.step.setText("Reading the file…")
+        self.loading.bar.setRange(0, 0)
+        self.stack.setCurrentIndex(PAGE_LOADING)
+        self.loading.cancel.setFocus()
+        self._open_op = self.runner.run(work, title=f"Opening {path.name}",
+                                        on_done=lambda res: self._opened(path, *res),
+                                        on_error=lambda exc, tb: self._open_failed(path, exc, tb),
+                                        on_cancelled=self._open_cancelled, writes=True)
+        return self._open_op
+
+    def cancel_open(self) -> None:
+        if self._open_op is not None and not self._open_op.finished:
+            self._open_op.cancel.set()
+            self.loading.step.setText("Cancelling…")
+
+    def _opened(self, path: Path, project: Any, table: ExamplesTable) -> None:
+        self.project, self.table, self.path = project, table, path
+        ex = self.examples
+        for box in (ex.status_box, ex.flag_box):
+            box.blockSignals(True)
+            box.setCurrentIndex(0)
+            box.blockSignals(False)
+        ex.format_box.blockSignals(True)
+        ex.format_box.clear()
+        ex.format_box.addItem("All formats", "")
+        for fmt in table.format_names():
+            ex.format_box.addItem(fmt, fmt)
+        ex.format_box.blockSignals(False)
+        ex.search.blockSignals(True)
+        ex.search.clear()
+        ex.search.blockSignals(False)
+        header = ex.table.horizontalHeader()
+        self.model.set_table(table, TableQuery(sort="line"))
+        header.setSortIndicator(COL_LINE, Qt.SortOrder.AscendingOrder)
+        self.findings.set_table(table)
+        self._create_views()
+        self.stack.setCurrentIndex(PAGE_WORKSPACE)
+        self.views.setCurrentIndex(0)
         self.setWindowTitle(f"{path.name} — Curator")
+        self.prefs.add_recent(path)
+        self._refresh_recent()
+        self._update_counts()
+        self._update_actions()
+        ds = project.dataset
+        scan = table.scan
+        n_find = len(self.findings.model.items)
         self.statusBar().showMessage(
-            f"{len(self.dataset.records)} records, {self.dataset.invalid_count} invalid, format {self.dataset.format}")
+            f"Opened {path.name}: {len(ds.records):,} examples, {ds.invalid_count:,} invalid, "
+            f"{n_find:,} findings" + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else ""),
+            10000)
+        resume = None
+        try:
+            resume = project.resume_line()
+        except Exception:  # an unusable saved position must not block opening
+            resume = None
+        self.select_line(resume if resume is not None else (int(table.lines[0]) if len(table) else None))
+        ex.table.setFocus()
+        self._report_project_notes(project)
+        self.project_opened.emit(project)
+
+    def _report_project_notes(self, project: Any) -> None:
+        notes = []
+        aside = getattr(project, "set_aside", None)
+        if aside:
+            notes.append(f"The old project file could not be used and was kept aside as:\n{aside}")
+        change = getattr(project, "source_change", None)
+        if change is not None:
+            unmatched = list(getattr(change, "unmatched", ()))
+            notes.append(f"The file changed since your last session. {getattr(change, 'carried', 0):,} decision(s) "
+                         f"were carried over by content" + (f"; {len(unmatched):,} could not be matched to any "
+                                                            "record and are kept in the project." if unmatched else "."))
+        if notes:
+            self._info("Project notes", "\n\n".join(notes))
+
+    def _open_failed(self, path: Path, exc: BaseException, tb: str) -> None:
+        from curator.core.io import FileReadError
+        from curator.core.store import ProjectFileError
+
+        self.stack.setCurrentIndex(PAGE_WELCOME)
+        self._update_actions()
+        if isinstance(exc, ProjectFileError):
+            box = QMessageBox(QMessageBox.Icon.Warning, "Project file cannot be used",
+                              f"{exc}\n\nThe dataset itself is fine. Start a fresh project? The old project "
+                              "file is kept aside, renamed, not deleted.",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.button(QMessageBox.StandardButton.Yes).setText("Start a fresh project")
+            box.setDefaultButton(QMessageBox.StandardButton.Yes)
+            self._last_box = box
+            box.finished.connect(lambda result: self.open_path(path, fresh=True)
+                                 if result == QMessageBox.StandardButton.Yes else None)
+            box.open()
+            return
+        if isinstance(exc, (FileReadError, OSError, ValueError)):
+            self._warn("Cannot open file", f"{path}\n\n{exc}")
+            return
+        errors.report(exc, tb)
+
+    def _open_cancelled(self) -> None:
+        self.stack.setCurrentIndex(PAGE_WELCOME)
+        self.statusBar().showMessage("Opening cancelled.", 5000)
+        self._update_actions()
+
+    def close_project(self) -> None:
+        for spec in self.view_specs:
+            if spec.widget is not None:
+                i = self.views.indexOf(spec.widget)
+                if i >= 0:
+                    self.views.removeTab(i)
+                spec.widget.deleteLater()
+                spec.widget = None
+        if self.project is not None:
+            self.project.close()
+            self.project = None
+            self.project_closed.emit()
+        self.table = None
+        self.path = None
+        self.model.set_table(None)
+        self.findings.set_table(None)
+        self.examples.example.set_record(None)
+        self.stack.setCurrentIndex(PAGE_WELCOME)
+        self.setWindowTitle("Curator")
+        self.count_label.clear()
+        self._update_actions()
+
+    def _create_views(self) -> None:
+        for spec in self.view_specs:
+            widget = spec.create(self)
+            spec.widget = widget
+            self.views.addTab(widget, spec.title)
+            if spec.tooltip:
+                self.views.setTabToolTip(self.views.count() - 1, spec.tooltip)
+            changed = getattr(widget, "changed", None)
+            if changed is not None and hasattr(changed, "connect"):
+                changed.connect(self._change_from_view)
+
+    # ---- views -------------------------------------------------------------------------------
+
+    def show_view(self, key: str) -> None:
+        if self.project is None:
+            return
+        if key == "examples":
+            self.views.setCurrentWidget(self.examples)
+            self.examples.table.setFocus()
+            return
+        if key == "findings":
+            self.views.setCurrentWidget(self.findings)
+            self.findings.list.setFocus()
+            return
+        for spec in self.view_specs:
+            if spec.key == key and spec.widget is not None:
+                self.views.setCurrentWidget(spec.widget)
+                spec.widget.setFocus()
+
+    def view_widget(self, key: str) -> QWidget | None:
+        for spec in self.view_specs:
+            if spec.key == key:
+                return spec.widget
+        return {"examples": self.examples, "findings": self.findings}.get(key)
+
+    # ---- table -------------------------------------------------------------------------------
+
+    def current_query(self) -> TableQuery:
+        ex = self.examples
+        q = self.model.query
+        return TableQuery(status=ex.status_box.currentData() or "", flag=ex.flag_box.currentData() or "",
+                          format=ex.format_box.currentData() or "", text=ex.search.text().strip(),
+                          sort=q.sort, descending=q.descending)
+
+    def apply_filters(self) -> None:
+        self._search_timer.stop()
+        if self.table is None:
+            return
+        keep = self.current_line()
+        self.model.set_query(self.current_query())
+        self._update_counts()
+        row = self.model.row_of_line(keep) if keep is not None else None
+        if row is None and self.model.rowCount():
+            row = 0
+        if row is not None:
+            self._select_row(row)
+        else:
+            self.examples.example.set_record(None)
+
+    def _after_reset(self) -> None:
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        total = len(self.table) if self.table is not None else 0
+        shown = self.model.rowCount()
+        text = f"{shown:,} of {total:,} examples" if total else ""
+        self.examples.count.setText(text)
+        if self.table is not None:
+            c = self.table.counts()
+            decided = total - c.get(f"status:{UNDECIDED}", 0)
+            self.count_label.setText(f"{decided:,} of {total:,} decided · {c.get('flag:any', 0):,} flagged")
+
+    def _search_return(self) -> None:
+        self.apply_filters()
+        self.examples.table.setFocus()
+
+    def focus_search(self) -> None:
+        if self.project is None:
+            return
+        self.views.setCurrentWidget(self.examples)
+        self.examples.search.setFocus()
+        self.examples.search.selectAll()
+
+    def current_line(self) -> int | None:
+        idx = self.examples.table.currentIndex()
+        if not idx.isValid():
+            return None
+        return idx.data(LineRole)
+
+    def select_line(self, line: int | None) -> bool:
+        if line is None:
+            return False
+        row = self.model.row_of_line(line)
+        if row is None:
+            return False
+        self._select_row(row)
+        return True
+
+    def _select_row(self, row: int) -> None:
+        t = self.examples.table
+        idx = self.model.index(row, 0)
+        t.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                           | QItemSelectionModel.SelectionFlag.Rows)
+        t.scrollTo(idx, QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_current(current)
+
+    def _show_current(self, current: QModelIndex | None = None) -> None:
+        current = current if current is not None else self.examples.table.currentIndex()
+        if self.project is None or current is None or not current.isValid():
+            self.examples.example.set_record(None)
+            return
+        rec = self.project.dataset.records[current.data(ExampleIdRole)]
+        decision = self.project.decision(rec.line)
+        fixed = None
+        if decision is not None and decision.status == FIXED and isinstance(decision.fixed, dict):
+            from curator.core.dataset import build_record
+
+            fixed = build_record(decision.fixed, line=rec.line, fmt=rec.format)
+        self.examples.example.set_record(rec, decision, fixed)
+
+    # ---- mutations ---------------------------------------------------------------------------
+
+    def mutate(self, title: str, call: Callable[[], Any]) -> Op | None:
+        """Run a project mutation as a store write; its Change goes to :meth:`apply_change`."""
+        if self.project is None:
+            return None
+        return self.runner.run(lambda progress=None, cancel=None: call(), title=title,
+                               on_done=self.apply_change, on_error=self._mutation_failed,
+                               writes=True, cancellable=False)
+
+    def _change_from_view(self, change: Any) -> None:
+        self.apply_change(change, source=self.sender())
+
+    def apply_change(self, change: Any, source: Any = None) -> None:
+        """A change is on disk: refresh what shows it and tell the other views."""
+        if change is None or self.project is None:
+            self._update_actions()
+            return
+        statuses = dict(getattr(change, "statuses", {}) or {})
+        self.model.refresh_statuses(statuses)
+        self.findings.refresh()
+        cur = self.current_line()
+        if cur is not None and cur in statuses:
+            self._show_current()
+        self._update_counts()
+        self._update_actions()
+        label = getattr(change, "label", "")
+        action = getattr(change, "action", "do")
+        if label:
+            prefix = {"undo": "Undone: ", "redo": "Redone: "}.get(action, "")
+            self.statusBar().showMessage(prefix + label, 6000)
+        for spec in self.view_specs:
+            w = spec.widget
+            if w is not None and w is not source and callable(getattr(w, "project_changed", None)):
+                w.project_changed(change)
+        self.project_changed.emit(change)
+
+    def _mutation_failed(self, exc: BaseException, tb: str) -> None:
+        from curator.core.project import InvalidFixError, UnknownLineError
+
+        if isinstance(exc, (InvalidFixError, UnknownLineError, ValueError)):
+            self._warn("Not saved", str(exc))
+        else:
+            errors.report(exc, tb)
+        self._update_actions()
+
+    def undo(self) -> None:
+        if self.project is not None and self.project.can_undo:
+            self.mutate("Undo", self.project.undo)
+
+    def redo(self) -> None:
+        if self.project is not None and self.project.can_redo:
+            self.mutate("Redo", self.project.redo)
+
+    def approve_current(self) -> None:
+        line = self.current_line()
+        if self.project is not None and line is not None:
+            self.mutate(f"Approving line {line}", lambda: self.project.approve(line))
+
+    def reject_current(self, reason: str | None = None, ask: bool = True) -> None:
+        line = self.current_line()
+        if self.project is None or line is None:
+            return
+        if ask and reason is None:
+            choices = ["(no reason)", *REJECT_REASONS]
+            picked, ok = QInputDialog.getItem(self, f"Reject line {line}", "Reason (optional):", choices, 0, False)
+            if not ok:
+                return
+            reason = None if picked == choices[0] else picked
+        self.mutate(f"Rejecting line {line}", lambda: self.project.reject(line, reason=reason))
+
+    def fix_current(self) -> FixDialog | None:
+        return self.open_fix_dialog(self.current_line())
+
+    def open_fix_dialog(self, line: int | None, on_saved: Callable[[dict], None] | None = None) -> FixDialog | None:
+        """Open the Fix editor for ``line`` (window-modal, non-blocking); saving stores a fix."""
+        if self.project is None or line is None:
+            return None
+        project = self.project
+        rec = project.dataset.by_line(line)
+        d = project.decision(line)
+        obj = d.fixed if d is not None and d.status == FIXED and d.fixed is not None else (
+            rec.data if rec.data is not None else {})
+
+        def validate(o: object) -> list[str]:
+            return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
+
+        dlg = FixDialog(line, obj, validate, self)
+        self.fix_dialog = dlg
+
+        def saved() -> None:
+            record = dlg.result_obj
+            if record is None:
+                return
+            if on_saved is not None:
+                on_saved(record)
+            else:
+                self.mutate(f"Fixing line {line}", lambda: project.fix(line, record))
+
+        dlg.accepted.connect(saved)
+        dlg.open()
+        return dlg
+
+    def edit_record(self, parent: QWidget, record: Any, current_fix: dict | None) -> dict | None:
+        """Blocking Fix editor for other views (the review desk): the corrected record, or None."""
+        if self.project is None:
+            return None
+        return edit_record(parent, record, current_fix, self.project)
+
+    def resolve_finding(self, item: FindingItem, action: str, line: int) -> None:
+        project = self.project
+        if project is None:
+            return
+        lines = list(item.lines)
+        if item.kind == "contradiction":
+            a, b = item.lines[0], item.lines[1]
+            if action == "keep":
+                what = "keep_a" if line == a else "keep_b"
+                self.mutate("Resolving contradiction", lambda: project.resolve_contradiction(a, b, what))
+            elif action == "reject_all":
+                self.mutate("Resolving contradiction", lambda: project.resolve_contradiction(a, b, "reject_both"))
+            elif action == "fix":
+                other = b if line == a else a
+                self.open_fix_dialog(line, on_saved=lambda rec: self.mutate(
+                    "Resolving contradiction", lambda: project.resolve_contradiction(line, other, "fix", rec)))
+                return
+        else:
+            if action == "keep":
+                self.mutate("Resolving duplicates", lambda: project.resolve_cluster(lines, keep=line))
+            elif action == "reject_all":
+                self.mutate("Rejecting duplicates", lambda: project.reject(lines, reason="duplicate"))
+            else:
+                return
+        self.findings.select_next_open()
+
+    def rescan(self) -> None:
+        project, table = self.project, self.table
+        if project is None or table is None:
+            return
+        settings = self.prefs.scan_settings()
+
+        def work(progress=None, cancel=None):
+            return project.rescan(settings, progress=progress, cancel=cancel)
+
+        def done(scan: Any) -> None:
+            if self.project is not project:
+                return
+            table.set_scan(scan)
+            self.model.refresh_all()
+            self.findings.set_table(table)
+            self._update_counts()
+            self.statusBar().showMessage(f"Rescanned: {len(self.findings.model.items):,} findings", 6000)
+
+        self.runner.run(work, title="Rescanning", on_done=done, on_error=self._mutation_failed, writes=True)
+
+    # ---- progress display --------------------------------------------------------------------
+
+    def _op_started(self, op: Op) -> None:
+        if op is self._open_op:
+            return
+        if op.writes and not op.cancellable:
+            return  # a decision: too quick to deserve a progress bar
+        self.op_label.setText(op.title + "…")
+        self.op_bar.setRange(0, 0)
+        for w in (self.op_label, self.op_bar):
+            w.setVisible(True)
+        self.op_cancel.setVisible(op.cancellable)
+
+    def _op_progress(self, op: Op, state: Any) -> None:
+        text = describe_progress(state)
+        if op is self._open_op:
+            self.loading.step.setText(text)
+            bar = self.loading.bar
+        else:
+            if not self.op_label.isVisible():
+                return
+            self.op_label.setText(text)
+            bar = self.op_bar
+        if state.total:
+            bar.setRange(0, int(state.total))
+            bar.setValue(min(int(state.done), int(state.total)))
+        else:
+            bar.setRange(0, 0)
+
+    def _op_finished(self, _op: Op) -> None:
+        if not self.runner.busy():
+            for w in (self.op_label, self.op_bar, self.op_cancel):
+                w.setVisible(False)
+        self._update_actions()
+
+    # ---- actions state -----------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        has = self.project is not None
+        p = self.project
+        self.close_action.setEnabled(has)
+        self.rescan_action.setEnabled(has)
+        self.find_action.setEnabled(has)
+        for act in (self.fix_action, self.approve_action, self.reject_action):
+            act.setEnabled(has)
+        self.examples_view_action.setEnabled(has)
+        self.findings_view_action.setEnabled(has)
+        for spec in self.view_specs:
+            if spec.action is not None:
+                spec.action.setEnabled(has)
+        can_undo = bool(has and p.can_undo)
+        can_redo = bool(has and p.can_redo)
+        self.undo_action.setEnabled(can_undo)
+        self.redo_action.setEnabled(can_redo)
+        self.undo_action.setText(f"&Undo {p.undo_label}" if can_undo and p.undo_label else "&Undo")
+        self.redo_action.setText(f"&Redo {p.redo_label}" if can_redo and p.redo_label else "&Redo")
+
+    # ---- recent files ------------------------------------------------------------------------
+
+    def _refresh_recent(self) -> None:
+        self.welcome.set_recent(self.prefs.recent_files())
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.prefs.recent_files()
+        for i, f in enumerate(files, 1):
+            act = self.recent_menu.addAction(f"&{i % 10} {Path(f).name}")
+            act.setToolTip(f)
+            act.setStatusTip(f)
+            act.triggered.connect(lambda _c=False, p=f: self.open_path(Path(p)))
+        if not files:
+            act = self.recent_menu.addAction("No recent files")
+            act.setEnabled(False)
+
+    # ---- drag and drop -----------------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        md = event.mimeData()
+        if not md.hasUrls():
+            return None
+        for url in md.urls():
+            if url.isLocalFile():
+                p = Path(url.toLocalFile())
+                if p.suffix.lower() in DATA_SUFFIXES and p.is_file():
+                    return p
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_file(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_path(path)
+
+    # ---- dialogs -----------------------------------------------------------------------------
+
+    def _warn(self, title: str, text: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        self._last_box = box
+        box.open()
+        return box
+
+    def _info(self, title: str, text: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        self._last_box = box
+        box.open()
+        return box
+
+    def show_settings(self) -> QDialog:
+        from .settings import SettingsDialog
+
+        dlg = SettingsDialog(self.prefs, self)
+        self.settings_dialog = dlg
+
+        def accepted() -> None:
+            before = self.prefs.scan_settings()
+            dlg.save()
+            self.set_theme(self.prefs.get(THEME))
+            if self.project is not None:
+                name = self.prefs.get(REVIEWER)
+                if name:
+                    self.project.reviewer = name
+                if self.prefs.scan_settings() != before:
+                    self.rescan()
+            self.statusBar().showMessage("Settings saved.", 4000)
+
+        dlg.accepted.connect(accepted)
+        dlg.open()
+        return dlg
+
+    def set_theme(self, theme: str) -> None:
+        from .app import apply_theme
+
+        self.prefs.set(THEME, theme)
+        if theme in self.theme_actions:
+            self.theme_actions[theme].setChecked(True)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+
+    def shortcut_text(self) -> str:
+        from . import shortcuts as sc
+
+        rows = [("Window", "")]
+        acts = [self.open_action, self.close_action, self.quit_action, self.undo_action, self.redo_action,
+                self.approve_action, self.reject_action, self.fix_action, self.find_action, self.rescan_action,
+                self.settings_action, self.examples_view_action, self.findings_view_action,
+                *[s.action for s in self.view_specs if s.action is not None], self.keys_action]
+        for a in acts:
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
+            if keys:
+                rows.append((a.text().replace("&", ""), keys))
+        rows += [("", ""), ("Findings", ""), ("Keep left / keep right", "Alt+1 / Alt+2"),
+                 ("Fix left / reject all", "Alt+3 / Alt+4"), ("", ""), ("Review desk", "")]
+        overrides = self.prefs.key_overrides()
+        for s in sc.SHORTCUTS:
+            rows.append((s.label, ", ".join(sc.keys_for(s.action, overrides))))
+        width = max(len(r[0]) for r in rows) + 3
+        return "\n".join(f"{a:<{width}}{b}" if b else a for a, b in rows)
+
+    def show_shortcuts(self) -> QDialog:
+        from PySide6.QtGui import QFontDatabase
+        from PySide6.QtWidgets import QDialogButtonBox, QPlainTextEdit
+
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Keyboard shortcuts")
+        text = QPlainTextEdit(dlg)
+        text.setReadOnly(True)
+        text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        text.setPlainText(self.shortcut_text())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dlg)
+        buttons.rejected.connect(dlg.reject)
+        lay = QVBoxLayout(dlg)
+        lay.addWidget(text)
+        lay.addWidget(buttons)
+        dlg.resize(560, 620)
+        self.shortcuts_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def show_about(self) -> QMessageBox:
+        import PySide6
+
+        log = errors.log_path()
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Curator",
+                          f"Curator {__version__}\n\n"
+                          "Turns a JSONL dump of fine-tuning examples into a dataset you can trust: validation, "
+                          "duplicates and contradictions, review with undo, leak-free train/eval export.\n\n"
+                          f"Qt {PySide6.QtCore.qVersion()} · PySide6 {PySide6.__version__} · MIT licence"
+                          + (f"\n\nLog file: {log}" if log else ""),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        self._last_box = box
+        box.open()
+        return box
+
+    # ---- shutdown ----------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.cancel_all()
+        self.runner.wait_idle(10000)
+        self.save_layout()
+        if self.project is not None:
+            self.project.close()
+            self.project = None
+        super().closeEvent(event)

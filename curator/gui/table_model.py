@@ -1,63 +1,248 @@
-"""One table model over record ids (STYLE.md §4): cells computed lazily per visible row."""
+"""One table model over record ids (STYLE.md §4).
+
+:class:`QtExamplesModel` adapts a core :class:`~curator.core.table.ExamplesTable` to Qt. It holds
+only an ordered numpy array of record indices; filtering, sorting and search are core queries
+whose result is swapped in between ``beginResetModel()`` and ``endResetModel()``. ``data()``
+reads precomputed columns (no I/O, no parsing), so 100,000 rows scroll like 100.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from curator.core.records import Dataset
+from curator.core.decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED
+from curator.core.table import BADGES, SORT_KEYS, ExamplesTable, TableQuery
 
-LineRole = Qt.ItemDataRole.UserRole
-COLUMNS = ("Line", "Format", "Status", "Prompt", "Response")
+# Named roles (STYLE.md §4).
+ExampleIdRole = Qt.ItemDataRole.UserRole          # record index into dataset.records
+LineRole = Qt.ItemDataRole.UserRole + 1           # public line number
+StatusRole = Qt.ItemDataRole.UserRole + 2         # decision status string
+FlagsRole = Qt.ItemDataRole.UserRole + 3          # tuple of flag names
+FormatRole = Qt.ItemDataRole.UserRole + 4
+LengthRole = Qt.ItemDataRole.UserRole + 5
 
+# (header, sort key, tooltip)
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("Line", "line", "Line in the source file (record number in a JSON array)"),
+    ("Status", "status", "Your decision: undecided, approved, rejected, fixed or skipped"),
+    ("Flags", "flags", "What the checks found: invalid, duplicate, near-dup, contradiction, lint"),
+    ("Format", "format", "The record's format (alpaca, openai, sharegpt, …)"),
+    ("Length", "length", "Characters of prompt and response"),
+    ("Prompt", "prompt", "The question: the last user turn before the answer"),
+    ("Response", "response", "The final answer"),
+)
+COL_LINE, COL_STATUS, COL_FLAGS, COL_FORMAT, COL_LENGTH, COL_PROMPT, COL_RESPONSE = range(len(COLUMNS))
+assert all(key in SORT_KEYS for _, key, _ in COLUMNS)
 
-def _preview(text: str, n: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+STATUS_TEXT = {UNDECIDED: "—", APPROVED: "approved", REJECTED: "rejected", FIXED: "fixed", SKIPPED: "skipped"}
+# Readable on light and dark backgrounds alike (mid-saturation).
+STATUS_COLORS = {APPROVED: "#2e9d4f", REJECTED: "#d0453b", FIXED: "#2f7fd1", SKIPPED: "#a77d1c"}
+BADGE_COLORS = {"invalid": "#c0392b", "duplicate": "#8e44ad", "near_duplicate": "#9b6bc0",
+                "contradiction": "#d35400", "lint": "#7f8c8d"}
+BADGE_TEXT = dict(BADGES)
 
 
 class QtExamplesModel(QAbstractTableModel):
-    """Adapts a core :class:`Dataset` (plus an ordered id array) to Qt."""
+    """Adapts an :class:`ExamplesTable` and an ordered index array to Qt."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._ds: Dataset | None = None
-        self._rows: list[int] = []
+        self.table: ExamplesTable | None = None
+        self._ids: np.ndarray = np.empty(0, dtype=np.int64)
+        self._row_of: np.ndarray = np.empty(0, dtype=np.int64)
+        self.query = TableQuery()
 
-    def set_dataset(self, ds: Dataset | None) -> None:
+    # -- core side ---------------------------------------------------------------------------
+
+    def set_table(self, table: ExamplesTable | None, query: TableQuery | None = None) -> None:
         self.beginResetModel()
-        self._ds = ds
-        self._rows = list(range(len(ds.records))) if ds else []
+        self.table = table
+        if query is not None:
+            self.query = query
+        self._ids = table.query(self.query) if table is not None else np.empty(0, dtype=np.int64)
+        self._index_rows()
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def set_query(self, query: TableQuery) -> None:
+        """Apply a new filter/sort/search (computed by the core), swapping the id array."""
+        self.query = query
+        ids = self.table.query(query) if self.table is not None else np.empty(0, dtype=np.int64)
+        self.beginResetModel()
+        self._ids = ids
+        self._index_rows()
+        self.endResetModel()
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+    def refresh_statuses(self, statuses: dict[int, str]) -> None:
+        """Statuses changed (line → status): update the core column and repaint those rows."""
+        if self.table is None:
+            return
+        changed = self.table.set_statuses(statuses)
+        self._rows_changed(changed)
+
+    def refresh_all(self) -> None:
+        if self.table is not None and len(self._ids):
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+
+    def _rows_changed(self, record_indices: list[int]) -> None:
+        for i in record_indices:
+            row = self.row_of(i)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def _index_rows(self) -> None:
+        n = len(self.table) if self.table is not None else 0
+        self._row_of = np.full(n, -1, dtype=np.int64)
+        self._row_of[self._ids] = np.arange(len(self._ids), dtype=np.int64)
+
+    def ids(self) -> np.ndarray:
+        return self._ids
+
+    def record_index(self, row: int) -> int:
+        return int(self._ids[row])
+
+    def row_of(self, record_index: int) -> int | None:
+        if 0 <= record_index < len(self._row_of):
+            r = int(self._row_of[record_index])
+            return r if r >= 0 else None
+        return None
+
+    def row_of_line(self, line: int) -> int | None:
+        if self.table is None:
+            return None
+        i = self.table.index_of(line)
+        return None if i is None else self.row_of(i)
+
+    # -- Qt side -----------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMNS[section][2]
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or self._ds is None:
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self.table is None or not 0 <= index.row() < len(self._ids):
             return None
-        rec = self._ds.records[self._rows[index.row()]]
+        t = self.table
+        i = int(self._ids[index.row()])
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return rec.line
-            if col == 1:
-                return rec.format
-            if col == 2:
-                return "valid" if rec.valid else f"invalid: {rec.errors[0].message}"
-            if col == 3:
-                return _preview(rec.prompt)
-            if col == 4:
-                return _preview(rec.response)
-        if role == Qt.ItemDataRole.ToolTipRole and col == 2 and not rec.valid:
-            return "\n".join(p.message for p in rec.errors)
+            if col == COL_LINE:
+                return int(t.lines[i])
+            if col == COL_STATUS:
+                return STATUS_TEXT.get(str(t.status[i]), str(t.status[i]))
+            if col == COL_FLAGS:
+                return " ".join(BADGE_TEXT[f] for f in t.flag_names(i))
+            if col == COL_FORMAT:
+                return str(t.formats[i])
+            if col == COL_PROMPT:
+                return t.prompts[i]
+            if col == COL_RESPONSE:
+                return t.responses[i]
+            if col == COL_LENGTH:
+                return f"{int(t.lengths[i]):,}"
+            return None
+        if role == ExampleIdRole:
+            return i
         if role == LineRole:
-            return rec.line
+            return int(t.lines[i])
+        if role == StatusRole:
+            return str(t.status[i])
+        if role == FlagsRole:
+            return t.flag_names(i)
+        if role == FormatRole:
+            return str(t.formats[i])
+        if role == LengthRole:
+            return int(t.lengths[i])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_FLAGS:
+                rec = t.dataset.records[i]
+                notes = [p.message for p in rec.errors[:3]]
+                return "\n".join(notes) or " ".join(BADGE_TEXT[f] for f in t.flag_names(i)) or None
+            if col in (COL_PROMPT, COL_RESPONSE):
+                # Tooltips are rich text when they look like HTML: escape so record text stays text.
+                return _plain_tooltip(t.prompts[i] if col == COL_PROMPT else t.responses[i])
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
+            color = STATUS_COLORS.get(str(t.status[i]))
+            return QColor(color) if color else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_LINE, COL_LENGTH):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        q = self.query
+        self.set_query(TableQuery(q.status, q.flag, q.format, q.text, COLUMNS[column][1],
+                                  order == Qt.SortOrder.DescendingOrder))
+
+
+def _plain_tooltip(text: str) -> str:
+    import html
+
+    # Qt shows a tooltip as rich text when Qt::mightBeRichText() says so; <qt> + escaping makes the
+    # untrusted text display literally either way.
+    return "<qt>" + html.escape(text) + "</qt>" if text else ""
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints the flags column as coloured badges (text drawn with drawText: never HTML)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        flags = index.data(FlagsRole) or ()
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        if not flags:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = painter.font()
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        fm = QFontMetrics(font)
+        x = option.rect.x() + 4
+        h = fm.height() + 2
+        y = option.rect.y() + (option.rect.height() - h) // 2
+        for name in flags:
+            text = BADGE_TEXT.get(name, name)
+            w = fm.horizontalAdvance(text) + 10
+            if x + w > option.rect.right():
+                painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+                painter.drawText(QRect(x, y, option.rect.right() - x, h), Qt.AlignmentFlag.AlignVCenter, "…")
+                break
+            rect = QRect(x, y, w, h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(BADGE_COLORS.get(name, "#666666")))
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            x += w + 4
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        fm = QFontMetrics(option.font)
+        flags = index.data(FlagsRole) or ()
+        w = sum(fm.horizontalAdvance(BADGE_TEXT.get(f, f)) + 14 for f in flags) + 8
+        return QSize(max(w, 60), fm.height() + 8)

@@ -1,0 +1,322 @@
+"""The findings panel: duplicate clusters and contradictions, worst first, with a side-by-side diff.
+
+The list order and the word diff come from the core (:func:`curator.core.table.finding_items`,
+:func:`curator.core.table.word_diff`); this module only shows them and turns button clicks into
+a :attr:`FindingsView.resolve` request that the main window passes to the project.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QListView, QPushButton, QSplitter,
+                               QTextEdit, QVBoxLayout, QWidget)
+
+from curator.core.decisions import UNDECIDED
+from curator.core.table import ExamplesTable, FindingItem, diff_sides, finding_items, labelled_text, word_diff
+
+FindingRole = Qt.ItemDataRole.UserRole
+KIND_TEXT = {"contradiction": "Contradiction", "duplicate": "Exact duplicates", "near_duplicate": "Near duplicates"}
+# Translucent so the text colour of either theme stays readable on top.
+CHANGED_LEFT = QColor(230, 60, 60, 90)
+CHANGED_RIGHT = QColor(40, 170, 80, 90)
+
+
+class FindingsModel(QAbstractListModel):
+    """The scan's findings, worst first, with how many members are still undecided."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.items: list[FindingItem] = []
+        self.table: ExamplesTable | None = None
+
+    def set_findings(self, table: ExamplesTable | None) -> None:
+        self.beginResetModel()
+        self.table = table
+        self.items = finding_items(table.scan) if table is not None else []
+        self.endResetModel()
+
+    def open_count(self, item: FindingItem) -> int:
+        if self.table is None:
+            return len(item.lines)
+        n = 0
+        for ln in item.lines:
+            i = self.table.index_of(ln)
+            if i is not None and self.table.status[i] == UNDECIDED:
+                n += 1
+        return n
+
+    def is_resolved(self, item: FindingItem) -> bool:
+        return self.open_count(item) == 0
+
+    def refresh(self) -> None:
+        if self.items:
+            self.dataChanged.emit(self.index(0), self.index(len(self.items) - 1))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.items)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.items):
+            return None
+        item = self.items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            mark = "✔ " if self.is_resolved(item) else ""
+            return f"{mark}{item.title}\n{item.detail}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            state = "resolved" if self.is_resolved(item) else f"{self.open_count(item)} undecided"
+            return f"{KIND_TEXT[item.kind]} ({state}). Select to compare the members side by side."
+        if role == Qt.ItemDataRole.ForegroundRole and self.is_resolved(item):
+            return QColor("#808080")
+        if role == FindingRole:
+            return item
+        return None
+
+
+class DiffView(QWidget):
+    """Two members side by side, differing words highlighted, with one-click resolutions."""
+
+    # resolve(item, action, line): action in keep (line kept, others rejected) / fix (line fixed,
+    # other rejected) / reject_all
+    resolve = Signal(object, str, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.item: FindingItem | None = None
+        self.table: ExamplesTable | None = None
+        self.title = QLabel("Select a finding on the left to compare its examples.", self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setWordWrap(True)
+        f = self.title.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() + 1)
+        self.title.setFont(f)
+        self.scores = QLabel(self)
+        self.scores.setTextFormat(Qt.TextFormat.PlainText)
+        self.scores.setWordWrap(True)
+        self.left_pick = QComboBox(self)
+        self.right_pick = QComboBox(self)
+        self.left_pick.setToolTip("Which member to show on the left")
+        self.right_pick.setToolTip("Which member to show on the right")
+        self.left_pick.currentIndexChanged.connect(self._show_pair)
+        self.right_pick.currentIndexChanged.connect(self._show_pair)
+        self.left = self._side("diffLeft")
+        self.right = self._side("diffRight")
+        self.left_head = QLabel(self)
+        self.right_head = QLabel(self)
+        for lab in (self.left_head, self.right_head):
+            lab.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.keep_left = QPushButton("Keep left", self)
+        self.keep_right = QPushButton("Keep right", self)
+        self.fix_btn = QPushButton("Fix left…", self)
+        self.reject_all = QPushButton("Reject both", self)
+        self.keep_left.setShortcut(QKeySequence("Alt+1"))
+        self.keep_right.setShortcut(QKeySequence("Alt+2"))
+        self.fix_btn.setShortcut(QKeySequence("Alt+3"))
+        self.reject_all.setShortcut(QKeySequence("Alt+4"))
+        self.keep_left.clicked.connect(lambda: self._emit("keep", self._line(self.left_pick)))
+        self.keep_right.clicked.connect(lambda: self._emit("keep", self._line(self.right_pick)))
+        self.fix_btn.clicked.connect(lambda: self._emit("fix", self._line(self.left_pick)))
+        self.reject_all.clicked.connect(lambda: self._emit("reject_all", 0))
+
+        grid = QGridLayout()
+        grid.addWidget(self.left_pick, 0, 0)
+        grid.addWidget(self.right_pick, 0, 1)
+        grid.addWidget(self.left_head, 1, 0)
+        grid.addWidget(self.right_head, 1, 1)
+        grid.addWidget(self.left, 2, 0)
+        grid.addWidget(self.right, 2, 1)
+        grid.setRowStretch(2, 1)
+        buttons = QHBoxLayout()
+        for b in (self.keep_left, self.keep_right, self.fix_btn, self.reject_all):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.scores)
+        lay.addLayout(grid, 1)
+        lay.addLayout(buttons)
+        self.set_item(None, None)
+
+    def _side(self, name: str) -> QTextEdit:
+        edit = QTextEdit(self)
+        edit.setObjectName(name)
+        edit.setReadOnly(True)
+        edit.setAcceptRichText(False)
+        return edit
+
+    @staticmethod
+    def _line(combo: QComboBox) -> int:
+        value = combo.currentData()
+        return int(value) if value is not None else 0
+
+    def _emit(self, action: str, line: int) -> None:
+        if self.item is not None:
+            self.resolve.emit(self.item, action, line)
+
+    def set_item(self, item: FindingItem | None, table: ExamplesTable | None) -> None:
+        self.item, self.table = item, table
+        has = item is not None and table is not None
+        for w in (self.keep_left, self.keep_right, self.fix_btn, self.reject_all, self.left_pick, self.right_pick):
+            w.setEnabled(has)
+        if not has:
+            self.title.setText("Select a finding on the left to compare its examples.")
+            self.scores.clear()
+            self.left.clear()
+            self.right.clear()
+            self.left_head.clear()
+            self.right_head.clear()
+            self.left_pick.clear()
+            self.right_pick.clear()
+            return
+        assert item is not None
+        self.title.setText(f"{item.title} — {item.detail}")
+        lines = list(item.lines)
+        # Suggested keeper on the left; the most similar other member on the right.
+        left = item.keeper if item.keeper in lines else lines[0]
+        others = [x for x in lines if x != left]
+        right = max(others, key=lambda x: item.pair_score(left, x) or 0.0) if others else left
+        for combo, chosen in ((self.left_pick, left), (self.right_pick, right)):
+            combo.blockSignals(True)
+            combo.clear()
+            for ln in lines:
+                tag = " (suggested keeper)" if ln == item.keeper else ""
+                combo.addItem(f"Line {ln}{tag}", ln)
+            combo.setCurrentIndex(lines.index(chosen))
+            combo.blockSignals(False)
+        multi = len(lines) > 2
+        self.left_pick.setVisible(multi)
+        self.right_pick.setVisible(multi)
+        self.reject_all.setText("Reject all" if multi else "Reject both")
+        self.fix_btn.setVisible(item.kind == "contradiction")
+        self.keep_left.setToolTip("Approve the left example and reject the other(s) as duplicates"
+                                  if item.kind != "contradiction" else
+                                  "Approve the left example and reject the right one (Alt+1)")
+        self.keep_right.setToolTip("Approve the right example and reject the other(s) (Alt+2)")
+        self.fix_btn.setToolTip("Correct the left example and reject the right one (Alt+3)")
+        self.reject_all.setToolTip("Reject every example of this finding (Alt+4)")
+        self._show_pair()
+
+    def _status(self, line: int) -> str:
+        assert self.table is not None
+        i = self.table.index_of(line)
+        return str(self.table.status[i]) if i is not None else "?"
+
+    def _show_pair(self) -> None:
+        if self.item is None or self.table is None:
+            return
+        a, b = self._line(self.left_pick), self._line(self.right_pick)
+        ds = self.table.dataset
+        ra, rb = ds.by_line(a), ds.by_line(b)
+        self.keep_left.setText(f"Keep line {a}")
+        self.keep_right.setText(f"Keep line {b}")
+        self.fix_btn.setText(f"Fix line {a}…")
+        self.left_head.setText(f"Line {a} · {self._status(a)}")
+        self.right_head.setText(f"Line {b} · {self._status(b)}")
+        item = self.item
+        if item.kind == "contradiction":
+            k = item.ref
+            self.scores.setText(f"Prompt similarity {_pct(k.prompt_similarity):.0f}% · "
+                                f"response similarity {_pct(k.response_similarity):.0f}%. "
+                                "Same question, different answers: keep the right one, fix, or reject both.")
+        else:
+            score = item.pair_score(a, b)
+            s = f"Similarity of these two: {score:.0f}%" if score is not None and a != b else \
+                f"Most similar pair in the cluster: {item.score:.0f}%"
+            self.scores.setText(f"{s}. Keep one and the others are rejected as its duplicates.")
+        ops = word_diff(labelled_text(ra), labelled_text(rb))
+        left, right = diff_sides(ops)
+        _write_runs(self.left, left, CHANGED_LEFT)
+        _write_runs(self.right, right, CHANGED_RIGHT)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(420, 300)
+
+
+def _pct(x: float) -> float:
+    return float(x) * 100.0 if float(x) <= 1.0 else float(x)
+
+
+def _write_runs(edit: QTextEdit, runs: list[tuple[str, bool]], color: QColor) -> None:
+    edit.clear()
+    cur = edit.textCursor()
+    plain = QTextCharFormat()
+    changed = QTextCharFormat()
+    changed.setBackground(color)
+    changed.setFontUnderline(True)  # not colour alone: readable for colour-blind reviewers
+    for text, is_changed in runs:
+        cur.insertText(text, changed if is_changed else plain)
+    edit.moveCursor(QTextCursor.MoveOperation.Start)
+
+
+class FindingsView(QWidget):
+    """List of findings on the left, the diff of the selected one on the right."""
+
+    resolve = Signal(object, str, int)
+    selected = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = FindingsModel(self)
+        self.list = QListView(self)
+        self.list.setObjectName("findingsList")
+        self.list.setModel(self.model)
+        self.list.setAlternatingRowColors(True)
+        self.list.setWordWrap(True)
+        self.list.setUniformItemSizes(True)
+        self.list.setSpacing(2)
+        self.empty = QLabel("No duplicates or contradictions found.", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setVisible(False)
+        self.diff = DiffView(self)
+        self.diff.resolve.connect(self.resolve)
+        left = QWidget(self)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.count_label = QLabel(self)
+        ll.addWidget(self.count_label)
+        ll.addWidget(self.list, 1)
+        ll.addWidget(self.empty)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("findingsSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.diff)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([320, 900])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.splitter)
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
+
+    def set_table(self, table: ExamplesTable | None) -> None:
+        self.model.set_findings(table)
+        n = len(self.model.items)
+        self.count_label.setText(f"{n:,} finding(s), worst first" if table is not None else "")
+        self.empty.setVisible(table is not None and n == 0)
+        self.diff.set_item(None, None)
+        if n:
+            self.list.setCurrentIndex(self.model.index(0))
+
+    def refresh(self) -> None:
+        """Statuses changed: repaint the list and the member headings."""
+        self.model.refresh()
+        if self.diff.item is not None:
+            self.diff._show_pair()
+
+    def select_next_open(self) -> None:
+        """Move to the next finding that still has undecided members (after resolving one)."""
+        items = self.model.items
+        start = self.list.currentIndex().row()
+        for k in range(1, len(items) + 1):
+            row = (start + k) % len(items)
+            if not self.model.is_resolved(items[row]):
+                self.list.setCurrentIndex(self.model.index(row))
+                return
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item = current.data(FindingRole) if current.isValid() else None
+        self.diff.set_item(item, self.model.table)
+        self.selected.emit(item)

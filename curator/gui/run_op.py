@@ -1,0 +1,207 @@
+"""Run a long core function off the main thread (STYLE.md §3).
+
+The one helper every view uses for work that can take more than a blink: the core function
+runs on a :class:`QThreadPool` worker with a :class:`~curator.core.progress.Progress` sink and a
+:class:`~curator.core.progress.CancelFlag`; a :class:`QTimer` polls the progress every ~100 ms
+and hands it to whoever shows it; the result or the error is delivered on the main thread.
+Operations that write to the project store are queued so only one runs at a time.
+
+Tests switch the runner to *inline* mode (:func:`set_inline`): the function runs on the calling
+thread and the callbacks fire before :meth:`OpRunner.run` returns, which keeps them deterministic.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+from curator.core.progress import Cancelled, CancelFlag, Progress, ProgressState
+
+POLL_MS = 100
+_INLINE = False
+
+
+def set_inline(inline: bool) -> None:
+    """Run every op synchronously on the calling thread (for tests)."""
+    global _INLINE
+    _INLINE = inline
+
+
+def is_inline() -> bool:
+    return _INLINE
+
+
+@dataclass
+class Op:
+    """One operation: ``fn(progress=, cancel=)`` plus what to do with its outcome."""
+
+    fn: Callable[..., Any]
+    title: str
+    on_done: Callable[[Any], None] | None = None
+    on_error: Callable[[BaseException, str], None] | None = None
+    on_cancelled: Callable[[], None] | None = None
+    writes: bool = False            # writes to the project store: run one at a time
+    cancellable: bool = True
+    progress: Progress = field(default_factory=Progress)
+    cancel: CancelFlag = field(default_factory=CancelFlag)
+    finished: bool = False
+
+
+class _Signals(QObject):
+    # object payloads: the result / exception travel as Python objects, queued to the main thread
+    done = Signal(object, object)
+    failed = Signal(object, object, str)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, op: Op, signals: _Signals) -> None:
+        super().__init__()
+        self.op, self.signals = op, signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.op.fn(progress=self.op.progress, cancel=self.op.cancel)
+        except BaseException as exc:  # delivered to the main thread; a worker must never die silently
+            self.signals.failed.emit(self.op, exc, traceback.format_exc())
+        else:
+            self.signals.done.emit(self.op, result)
+
+
+class OpRunner(QObject):
+    """Starts ops, reports their progress, and delivers their outcome on the main thread.
+
+    Signals
+    -------
+    started(op), progressed(op, ProgressState), finished(op)
+        For a progress display; ``finished`` fires after the op's own callback.
+    """
+
+    started = Signal(object)
+    progressed = Signal(object, object)
+    finished = Signal(object)
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self.pool = pool or QThreadPool.globalInstance()
+        self._signals = _Signals(self)
+        self._signals.done.connect(self._on_done)
+        self._signals.failed.connect(self._on_failed)
+        self._running: list[Op] = []
+        self._writes: deque[Op] = deque()
+        self._writing: Op | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+    # -- public ------------------------------------------------------------------------------
+
+    def run(self, fn: Callable[..., Any], *, title: str, on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException, str], None] | None = None,
+            on_cancelled: Callable[[], None] | None = None, writes: bool = False,
+            cancellable: bool = True) -> Op:
+        """Run ``fn(progress=, cancel=)``; returns the :class:`Op` (its ``cancel`` flag is live)."""
+        op = Op(fn, title, on_done, on_error, on_cancelled, writes, cancellable)
+        if writes:
+            if self._writing is not None:
+                self._writes.append(op)
+                return op
+            self._writing = op
+        self._start(op)
+        return op
+
+    def cancel_all(self) -> None:
+        for op in list(self._running) + list(self._writes):
+            op.cancel.set()
+
+    def busy(self) -> bool:
+        return bool(self._running or self._writes)
+
+    def current(self) -> Op | None:
+        return self._running[-1] if self._running else None
+
+    def wait_idle(self, timeout_ms: int = 60000) -> bool:
+        """Block until every op is finished (for shutdown and scripts), processing events."""
+        from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QElapsedTimer
+
+        clock = QElapsedTimer()
+        clock.start()
+        while self.busy() and clock.elapsed() < timeout_ms:
+            QCoreApplication.processEvents()
+            self.pool.waitForDone(QDeadlineTimer(20))
+        QCoreApplication.processEvents()
+        return not self.busy()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _start(self, op: Op) -> None:
+        self._running.append(op)
+        self.started.emit(op)
+        if _INLINE:
+            try:
+                result = op.fn(progress=op.progress, cancel=op.cancel)
+            except BaseException as exc:
+                self._on_failed(op, exc, traceback.format_exc())
+            else:
+                self._on_done(op, result)
+            return
+        if not self._timer.isActive():
+            self._timer.start()
+        self.pool.start(_Runnable(op, self._signals))
+
+    def _poll(self) -> None:
+        for op in self._running:
+            self.progressed.emit(op, op.progress.snapshot())
+        if not self._running:
+            self._timer.stop()
+
+    @Slot(object, object)
+    def _on_done(self, op: Op, result: Any) -> None:
+        self._finish(op)
+        try:
+            if op.on_done:
+                op.on_done(result)
+        finally:
+            self._after(op)
+
+    @Slot(object, object, str)
+    def _on_failed(self, op: Op, exc: BaseException, tb: str) -> None:
+        self._finish(op)
+        try:
+            if isinstance(exc, Cancelled):
+                if op.on_cancelled:
+                    op.on_cancelled()
+            elif op.on_error:
+                op.on_error(exc, tb)
+            else:
+                raise exc
+        finally:
+            self._after(op)
+
+    def _finish(self, op: Op) -> None:
+        op.finished = True
+        if op in self._running:
+            self._running.remove(op)
+        self.progressed.emit(op, op.progress.snapshot())
+
+    def _after(self, op: Op) -> None:
+        self.finished.emit(op)
+        if op is self._writing:
+            self._writing = None
+            if self._writes:
+                nxt = self._writes.popleft()
+                self._writing = nxt
+                self._start(nxt)
+
+
+def describe_progress(state: ProgressState) -> str:
+    """``Checking schema… 41,200 / 100,000`` (or just the step when the total is unknown)."""
+    label = state.label or "Working"
+    if state.total:
+        return f"{label}… {state.done:,} / {state.total:,}"
+    return f"{label}…"
