@@ -18,6 +18,8 @@ SUBCOMMAND_MODULES = [
     "curator.cli.validate",
     "curator.cli.status",
     "curator.cli.review",
+    "curator.cli.export",
+    "curator.cli.verify",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

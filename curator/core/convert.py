@@ -94,3 +94,101 @@ def conversion_losses(fmt_from: str, fmt_to: str) -> list[str]:
     if fmt_from not in ("openai",) and fmt_to == "openai":
         losses.append("metadata fields outside the conversation are dropped")
     return losses
+
+
+# --- whole-record projection for export -------------------------------------------------------
+
+EXPORT_FORMATS = ("same", "openai", "alpaca", "sharegpt")
+
+# Top-level keys each format carries; anything else is metadata a conversion drops.
+FORMAT_KEYS = {
+    "openai": ("messages", "tools", "parallel_tool_calls", "functions"),
+    "sharegpt": ("conversations", "system", "tools"),
+    "alpaca": ("instruction", "input", "output", "system", "history"),
+    "prompt-completion": ("prompt", "completion"),
+    "text": ("text",),
+}
+
+#: Loss codes → what the conversion dropped, in words for the manifest and the export dialog.
+LOSS_TEXT = {
+    "metadata_dropped": "top-level fields outside the target format were dropped",
+    "weights_dropped": "per-message training weights (0/1) were dropped, so every answer is trained on",
+    "tool_calls_as_text": "tool calls and tool results became plain-text turns",
+    "names_dropped": "message 'name' fields were dropped",
+    "parts_as_text": "multi-part message content became text (images became '[image]')",
+    "history": "earlier turns moved to 'history' (LLaMA-Factory trains on it; Axolotl's alpaca type ignores it)",
+    "input_joined": "Alpaca instruction and input were joined with a newline into one user turn",
+    "text_as_answer": "a plain-text record became one assistant turn with an empty prompt",
+    "trailing_turns_dropped": "turns after the last assistant answer were dropped",
+    "system_joined": "several system turns were joined into one 'system' field",
+}
+
+
+def _openai_passthrough(obj: Mapping) -> dict:
+    msgs = list(obj.get("messages") or [])
+    system = obj.get("system")
+    if isinstance(system, str) and system:
+        msgs.insert(0, {"role": "system", "content": system})
+    out: dict = {"messages": msgs}
+    for key in ("tools", "parallel_tool_calls", "functions"):
+        if key in obj:
+            out[key] = obj[key]
+    return out
+
+
+def project_record(obj: Mapping, src_fmt: str, turns: tuple[Turn, ...], target: str) -> tuple[dict, list[str]]:
+    """Project one record to ``target`` (one of :data:`EXPORT_FORMATS` except ``"same"``).
+
+    Returns the new object and the loss codes (keys of :data:`LOSS_TEXT`) that
+    apply to this record. A record already in the target format keeps its
+    conversation untouched (tool calls, weights, names survive); only keys
+    outside the format are dropped.
+    """
+    losses: list[str] = []
+    known = FORMAT_KEYS.get(src_fmt, ())
+    if src_fmt == "openai" and "system" in obj:
+        known = known + ("system",)
+    if any(k not in known for k in obj):
+        losses.append("metadata_dropped")
+    if target == src_fmt:
+        if target == "openai":
+            return _openai_passthrough(obj), losses
+        return {k: obj[k] for k in FORMAT_KEYS[target] if k in obj}, losses
+
+    msgs = obj.get("messages") if src_fmt == "openai" else None
+    if isinstance(msgs, list):
+        ms = [m for m in msgs if isinstance(m, Mapping)]
+        if any(m.get("tool_calls") or m.get("function_call") or m.get("role") in ("tool", "function") for m in ms):
+            losses.append("tool_calls_as_text")
+        if any("name" in m for m in ms):
+            losses.append("names_dropped")
+        if any(isinstance(m.get("content"), list) for m in ms):
+            losses.append("parts_as_text")
+    if src_fmt == "sharegpt" and target == "openai" and any(
+            t.source_role in ("function_call", "observation", "function") for t in turns):
+        losses.append("tool_calls_as_text")
+    if src_fmt == "alpaca" and isinstance(obj.get("input"), str) and obj["input"].strip():
+        losses.append("input_joined")
+    if src_fmt == "text":
+        losses.append("text_as_answer")
+
+    if target == "openai":
+        return turns_to_openai(turns, obj), losses
+    if any(t.weight is not None for t in turns):
+        losses.append("weights_dropped")
+    if target == "sharegpt":
+        return turns_to_sharegpt(turns, obj), losses
+    if target == "alpaca":
+        if src_fmt in ("openai", "sharegpt") and "tool_calls_as_text" not in losses and any(
+                t.role == "tool" or t.source_role in ("function_call", "observation") for t in turns):
+            losses.append("tool_calls_as_text")
+        if sum(1 for t in turns if t.role == "system") > 1:
+            losses.append("system_joined")
+        last_assistant = max((i for i, t in enumerate(turns) if t.role == "assistant"), default=-1)
+        if 0 <= last_assistant < len(turns) - 1:
+            losses.append("trailing_turns_dropped")
+        out = turns_to_alpaca(turns)
+        if "history" in out:
+            losses.append("history")
+        return out, losses
+    raise ValueError(f"unknown export format {target!r}; expected one of {', '.join(EXPORT_FORMATS)}")

@@ -1,0 +1,146 @@
+"""``curator export FILE --out DIR``: write leak-free train/eval splits and a manifest.
+
+What goes in: approved and fixed records (fixed ones in their fixed form), plus — with
+``--include unrejected`` — records nobody reviewed. Without ``--include`` the review decides:
+after a sample review, or when there is no project (nothing reviewed), unreviewed records go in;
+after a partial review without a sample only approved and fixed ones do. Never rejected or
+schema-invalid records; from each duplicate cluster only the suggested keeper, unless the
+reviewer approved several members. Unresolved contradictions block the export (exit 1) unless
+``--allow-contradictions``.
+
+Decisions come from the project file beside the dataset (FILE.curator, or ``--project``); the
+export never creates one. An eval fraction outside 5–50% is refused unless ``--force`` confirms
+it; ``--force`` also replaces an existing export in DIR. DIR is created if its parent exists.
+
+Exit 0 on success, 1 when blocked by findings (unresolved contradictions, leakage that cannot be
+grouped away, nothing to export), 2 on a usage or I/O error (bad option, unreadable dataset or
+project, destination missing, unwritable or holding an export without ``--force``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .common import print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="write leak-free train/eval splits with a verifiable manifest",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", help="dataset: .jsonl, .jsonl.gz or a .json array")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for train.jsonl, eval.jsonl, manifest.json")
+    p.add_argument("--eval-fraction", type=float, default=0.1, metavar="F",
+                   help="share of records for eval (default 0.1; 0.1-0.2 recommended)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="split seed (default 0)")
+    p.add_argument("--stratify", metavar="FIELD",
+                   help="keep each stratum's eval share: a metadata field (dotted path), 'format' or 'length'")
+    p.add_argument("--format", dest="out_format", default="same", choices=["same", "openai", "alpaca", "sharegpt"],
+                   help="output format (default: same as the source)")
+    p.add_argument("--include", choices=["reviewed", "unrejected"],
+                   help="reviewed: approved and fixed only; unrejected: also unreviewed records "
+                        "(default: decided by the review, see above)")
+    p.add_argument("--allow-contradictions", action="store_true",
+                   help="export even with unresolved contradictions (each pair stays on one side)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing export in DIR; confirm an eval fraction outside 5-50%%")
+    p.add_argument("--project", metavar="PATH", help="project file (default: FILE.curator beside the dataset)")
+    p.add_argument("--json", action="store_true", help="print the plan summary as one JSON object")
+    p.set_defaults(func=run)
+
+
+def _err(msg: str) -> int:
+    print(f"curator: {msg}", file=sys.stderr)
+    return 2
+
+
+def load_inputs(file: str, project_path: str | None):
+    """(dataset, scan, decisions, sample_lines, estimate, project path or None) for an export.
+
+    With a project file: its decisions, sample and estimate. Without one: nothing is reviewed.
+    """
+    from curator.core.project import default_project_path, open_project
+
+    ppath = Path(project_path) if project_path else default_project_path(file)
+    if ppath.exists():
+        with open_project(file, project_path=ppath, scan=True) as project:
+            est = project.estimate()
+            return (project.dataset, project.scan, project.decisions(), project.sample_lines(), est,
+                    str(project.path))
+    if project_path:
+        raise FileNotFoundError(f"project file {ppath} does not exist")
+    from curator.core.dataset import load_dataset
+    from curator.core.scan import run_scan
+
+    ds = load_dataset(file)
+    return ds, run_scan(ds), {}, None, None, None
+
+
+def run(args: argparse.Namespace) -> int:
+    from curator.core.export import (ExportError, ExportOptions, check_destination, plan_export,
+                                     write_export)
+    from curator.core.io import FileReadError
+    from curator.core.split import fraction_needs_confirmation
+    from curator.core.store import ProjectFileError
+
+    f = args.eval_fraction
+    if not 0 < f < 1:
+        return _err(f"--eval-fraction must be between 0 and 1 (e.g. 0.1), got {f:g}")
+    if fraction_needs_confirmation(f) and not args.force:
+        return _err(f"--eval-fraction {f:g} is outside the recommended 5-50%; pass --force to use it anyway")
+    try:
+        check_destination(args.file, args.out, force=args.force)
+    except ExportError as exc:
+        return _err(str(exc))
+    try:
+        ds, scan, decisions, sample, est, ppath = load_inputs(args.file, args.project)
+    except ProjectFileError as exc:
+        return _err(f"project file {exc.path}: {exc.reason} (see `curator status --fresh-project`)")
+    except (FileReadError, FileNotFoundError, ValueError) as exc:
+        return _err(str(exc))
+    opts = ExportOptions(eval_fraction=f, seed=args.seed, stratify=args.stratify, format=args.out_format,
+                         include=args.include, allow_contradictions=args.allow_contradictions,
+                         confirm_fraction=args.force)
+    try:
+        plan = plan_export(ds, scan, decisions, options=opts, sample_lines=sample, estimate=est,
+                           project_path=ppath)
+    except ValueError as exc:
+        return _err(str(exc))
+    if args.json:
+        print_json(plan.summary())
+    if plan.blockers:
+        print("curator: export blocked:", file=sys.stderr)
+        for b in plan.blockers:
+            print(f"  - {b.message}", file=sys.stderr)
+        return 1
+    try:
+        write_export(plan, args.out, force=args.force)
+    except ExportError as exc:
+        return _err(str(exc))
+    if not args.json:
+        print_human(plan, args.out)
+    return 0
+
+
+def print_human(plan, out_dir: str, out=None) -> None:
+    out = out or sys.stdout
+    c = plan.counts()
+    lk = plan.leakage
+    out.write(f"wrote {c['train']:,} train + {c['eval']:,} eval records to {out_dir} "
+              f"(format {plan.options.format}, eval fraction {plan.options.eval_fraction:g}, seed {plan.options.seed})\n")
+    out.write(f"  include: {plan.include} — {plan.include_reason}\n")
+    if c["excluded"]:
+        out.write("  left out: " + ", ".join(f"{n:,} {k}" for k, n in c["excluded"].items()) + "\n")
+    if lk:
+        out.write(f"  leakage check: no train/eval pair at or above {lk.threshold:g}; highest cross-split "
+                  f"similarity {lk.max_score:.1f} ({lk.compared:,} pairs, {lk.method})\n")
+    if plan.split and plan.options.stratify:
+        for label, s in plan.split.strata.items():
+            out.write(f"  stratum {label}: {s.eval}/{s.records} eval (target {s.target_eval})\n")
+    for item in plan.loss_report():
+        fields = item.get("fields")
+        extra = f": {', '.join(fields)}" if fields else ""
+        out.write(f"  conversion drops: {item['text']}{extra} ({item['records']:,} records)\n")
+    for w in plan.warnings:
+        out.write(f"  warning: {w}\n")

@@ -1,0 +1,43 @@
+"""``curator verify DIR``: re-check an export against its manifest.
+
+Re-hashes every file, checks the record counts, that each row sits in the split the manifest
+gives it (naming moved, added, edited and missing records), that no linked group straddles the
+split, and re-runs the train/eval leakage check on the files as they are.
+Exit 0 when everything matches, 1 on any mismatch, 2 when DIR has no readable manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("verify", help="re-check an export folder against its manifest",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dir", help="export folder (holds manifest.json)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from curator.core.verify import verify_export
+
+    rep = verify_export(args.dir)
+    if args.json:
+        print_json(rep.to_json())
+    else:
+        if rep.ok:
+            lk = rep.leakage
+            print(f"{args.dir}: OK — {rep.checked.get('train_rows', 0):,} train, {rep.checked.get('eval_rows', 0):,} "
+                  f"eval records match the manifest; highest train/eval similarity "
+                  f"{lk.max_score:.1f} (threshold {lk.threshold:g})" if lk else f"{args.dir}: OK")
+        else:
+            print(f"{args.dir}: {len(rep.problems)} problem(s)", file=sys.stderr)
+            for p in rep.problems:
+                print(f"  {p.code}: {p.message}", file=sys.stderr)
+    if any(p.code == "manifest" for p in rep.problems):
+        return 2
+    return 0 if rep.ok else 1

@@ -1,0 +1,730 @@
+"""Export clean train/eval splits that cannot leak, with a manifest anyone can verify.
+
+Two steps, so a dialog can preview before anything touches the disk:
+
+* :func:`plan_export` decides what goes in (decisions, duplicate keepers,
+  contradictions), splits it group-aware and seeded, projects each record to
+  the target format, and runs the leakage check. It writes nothing.
+* :func:`write_export` writes ``train.jsonl``, ``eval.jsonl``, ``README.md``
+  and ``manifest.json`` atomically (temp file in the same folder, fsync,
+  rename, fsync of the folder).
+
+What goes in (``ExportOptions.include``):
+
+* ``"unrejected"``: every schema-valid record that was not rejected (approved,
+  fixed, skipped or never reviewed). The default when the review was a sample
+  (the unreviewed rest is what the sample vouches for) and when nothing was
+  reviewed at all (then the export is the file minus invalid records and
+  duplicate copies).
+* ``"reviewed"``: only records explicitly approved or fixed. The default when
+  some records were reviewed without a sample (a partial full review).
+
+Never rejected or schema-invalid records; fixed records in their fixed form.
+From each duplicate cluster (exact and near) only the keeper goes in, unless
+the reviewer approved or fixed members of it, then exactly those.
+Contradictions whose two sides would both go in and were not both decided by
+the reviewer block the export unless ``allow_contradictions``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, is_dataclass
+from pathlib import Path
+
+import orjson
+
+from curator import __version__
+
+from . import convert
+from .dataset import build_record
+from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
+from .findings import Contradiction, ScanResult
+from .progress import CancelToken, ProgressSink, Ticker, check_cancel
+from .records import Dataset, Record
+from .split import SplitResult, fraction_needs_confirmation, make_split, stratum_labels
+from .verify import LeakageResult, check_leakage, leak_text
+
+INCLUDE_REVIEWED = "reviewed"
+INCLUDE_UNREJECTED = "unrejected"
+INCLUDE_MODES = (INCLUDE_REVIEWED, INCLUDE_UNREJECTED)
+TARGET_FORMATS = convert.EXPORT_FORMATS
+
+TRAIN_FILE, EVAL_FILE, MANIFEST_FILE, README_FILE = "train.jsonl", "eval.jsonl", "manifest.json", "README.md"
+OUTPUT_FILES = (TRAIN_FILE, EVAL_FILE, README_FILE, MANIFEST_FILE)
+MANIFEST_VERSION = 1
+DEFAULT_NEAR_THRESHOLD = 90.0
+# After the leakage check finds cross-split pairs, they are tied and the split is redone;
+# each round can only merge groups, so a few rounds always settle.
+MAX_LEAK_ROUNDS = 50
+
+UNREVIEWED = "unreviewed"
+
+# Why a record stays out (keys of ExportPlan.excluded); text for reports.
+EXCLUDE_TEXT = {
+    "rejected": "rejected by the reviewer",
+    "invalid": "schema-invalid (and not fixed)",
+    "fixed_invalid": "fixed form does not pass the schema",
+    "duplicate": "duplicate copy (another member of its cluster is kept)",
+    "not_reviewed": "not approved or fixed (--include reviewed)",
+}
+
+
+class ExportError(Exception):
+    """An export cannot be written (destination, existing export, blocked plan)."""
+
+
+class ExportExists(ExportError):
+    """The destination already holds an export and ``force`` was not given."""
+
+
+class ExportBlocked(ExportError):
+    """The plan has blocking problems (unresolved contradictions, failed leakage check …)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What the user chose. ``include=None`` lets the review decide (see module docstring)."""
+
+    eval_fraction: float = 0.1
+    seed: int = 0
+    stratify: str | None = None          # metadata field (dotted path), "format" or "length"
+    format: str = "same"                 # same | openai | alpaca | sharegpt
+    include: str | None = None           # reviewed | unrejected | None (auto)
+    allow_contradictions: bool = False
+    confirm_fraction: bool = False       # eval fraction outside 5–50% confirmed by the user
+    near_threshold: float | None = None  # None → the scan's near-duplicate threshold
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A problem that stops the export; ``lines`` are the records involved."""
+
+    code: str                # unresolved_contradictions | leakage | fraction | empty | strata
+    message: str
+    lines: tuple[int, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "message": self.message, "lines": list(self.lines)}
+
+
+@dataclass(slots=True)
+class PlanEntry:
+    """One exported record."""
+
+    line: int
+    split: str               # "train" | "eval"
+    decision: str            # approved | fixed | skipped | unreviewed
+    output: bytes            # the JSONL row, without the newline
+    group: int | None = None  # smallest line of its group when it has linked records
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.output).hexdigest()
+
+
+@dataclass
+class ExportPlan:
+    """Everything an export would write, and why; :func:`write_export` writes it."""
+
+    dataset: Dataset
+    options: ExportOptions
+    include: str                         # the resolved include mode
+    include_reason: str
+    entries: list[PlanEntry]             # in source order
+    excluded: dict[int, str]             # line → reason code (EXCLUDE_TEXT)
+    split: SplitResult | None
+    leakage: LeakageResult | None
+    blockers: list[Blocker] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unresolved_contradictions: list[Contradiction] = field(default_factory=list)
+    losses: dict[str, int] = field(default_factory=dict)   # loss code → records affected
+    dropped_fields: dict[str, int] = field(default_factory=dict)  # metadata key → records
+    leak_merges: int = 0                 # cross-split pairs the leakage check had to tie
+    thresholds: dict = field(default_factory=dict)
+    estimate: object = None
+    sample_size: int | None = None
+    project_path: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.blockers
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return fraction_needs_confirmation(self.options.eval_fraction)
+
+    def lines(self, split: str) -> list[int]:
+        return [e.line for e in self.entries if e.split == split]
+
+    def counts(self) -> dict:
+        by_split = Counter(e.split for e in self.entries)
+        by_decision: dict[str, dict[str, int]] = {"train": {}, "eval": {}}
+        for e in self.entries:
+            d = by_decision[e.split]
+            d[e.decision] = d.get(e.decision, 0) + 1
+        total_dec = Counter(e.decision for e in self.entries)
+        return {
+            "source_records": len(self.dataset.records),
+            "exported": len(self.entries),
+            "train": by_split.get("train", 0),
+            "eval": by_split.get("eval", 0),
+            "by_decision": {k: total_dec[k] for k in sorted(total_dec)},
+            "by_split_decision": {s: {k: v for k, v in sorted(by_decision[s].items())} for s in ("train", "eval")},
+            "excluded": {k: v for k, v in sorted(Counter(self.excluded.values()).items())},
+        }
+
+    def loss_report(self) -> list[dict]:
+        out = []
+        for code in sorted(self.losses):
+            item = {"code": code, "records": self.losses[code], "text": convert.LOSS_TEXT.get(code, code)}
+            if code == "metadata_dropped":
+                item["fields"] = dict(sorted(self.dropped_fields.items()))
+            out.append(item)
+        return out
+
+    def summary(self) -> dict:
+        """A JSON-able preview for the export dialog and ``--json`` style output."""
+        return {
+            "include": self.include, "include_reason": self.include_reason,
+            "counts": self.counts(),
+            "strata": {k: s.to_json() for k, s in (self.split.strata.items() if self.split else [])},
+            "target_eval": self.split.target_eval if self.split else 0,
+            "leakage": self.leakage.to_json() if self.leakage else None,
+            "leak_merges": self.leak_merges,
+            "conversion": {"from": self.dataset.format, "to": self.options.format, "losses": self.loss_report()},
+            "blockers": [b.to_json() for b in self.blockers],
+            "warnings": list(self.warnings),
+            "needs_confirmation": self.needs_confirmation,
+        }
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def _explicit(d: Decision | None) -> bool:
+    return d is not None and d.status in (APPROVED, FIXED)
+
+
+def resolve_include(options: ExportOptions, decisions: Mapping[int, Decision],
+                    sample_lines: Sequence[int] | None) -> tuple[str, str]:
+    """The include mode in effect and the reason, in words."""
+    if options.include is not None:
+        if options.include not in INCLUDE_MODES:
+            raise ValueError(f"include must be one of {', '.join(INCLUDE_MODES)}, got {options.include!r}")
+        return options.include, "chosen"
+    if sample_lines:
+        return INCLUDE_UNREJECTED, "a sample was reviewed: unreviewed records are included on its evidence"
+    if not any(d.status in (APPROVED, FIXED, REJECTED) for d in decisions.values()):
+        return INCLUDE_UNREJECTED, "nothing was reviewed: every valid record is included (duplicates reduced to keepers)"
+    return INCLUDE_REVIEWED, "records were reviewed without a sample: only approved and fixed records are included"
+
+
+def _row_bytes(rec: Record, obj: Mapping, fmt: str, target: str, fixed: bool,
+               container: str) -> tuple[bytes, list[str], list[str]]:
+    """The output row of one record, its loss codes and the metadata keys dropped."""
+    if target == "same":
+        if not fixed and container == "jsonl" and rec.raw:
+            return rec.raw.strip(), [], []
+        return orjson.dumps(obj), [], []
+    out, losses = convert.project_record(obj, fmt, rec.turns, target)
+    dropped = []
+    if "metadata_dropped" in losses:
+        known = convert.FORMAT_KEYS.get(fmt, ()) + (("system",) if fmt == "openai" else ())
+        dropped = [k for k in obj if k not in known]
+    try:
+        row = orjson.dumps(out)
+    except TypeError:  # integers beyond 64 bits
+        row = json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+    return row, losses, dropped
+
+
+def _estimate_json(estimate: object) -> object:
+    if estimate is None:
+        return None
+    if hasattr(estimate, "to_json"):
+        return estimate.to_json()
+    if is_dataclass(estimate) and not isinstance(estimate, type):
+        return asdict(estimate)
+    if isinstance(estimate, Mapping):
+        return dict(estimate)
+    return str(estimate)
+
+
+def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Decision], *,
+                options: ExportOptions = ExportOptions(), sample_lines: Sequence[int] | None = None,
+                estimate: object = None, project_path: str | os.PathLike | None = None,
+                progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> ExportPlan:
+    """Decide what an export would write, without writing anything.
+
+    Parameters
+    ----------
+    dataset, scan
+        the loaded file and its scan (duplicates, contradictions, thresholds).
+    decisions
+        line → current :class:`Decision` (records without one are unreviewed).
+    sample_lines
+        the lines of the review sample when the review was a sample; ``None`` otherwise.
+    estimate
+        the acceptance estimate of a sample review (stored in the manifest as given).
+
+    Raises ``ValueError`` for options that make no sense (fraction not in (0, 1),
+    unknown format or include mode); everything else a user can fix is a
+    :class:`Blocker` in the returned plan.
+    """
+    if options.format not in TARGET_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(TARGET_FORMATS)}, got {options.format!r}")
+    if not 0.0 < options.eval_fraction < 1.0:
+        raise ValueError(f"eval fraction must be between 0 and 1 (exclusive), got {options.eval_fraction}")
+    include, reason = resolve_include(options, decisions, sample_lines)
+    near_threshold = float(options.near_threshold if options.near_threshold is not None
+                           else scan.settings.get("near_threshold", DEFAULT_NEAR_THRESHOLD))
+    check_cancel(cancel)
+
+    # 1. eligibility of each record on its own (decision, validity, include mode)
+    excluded: dict[int, str] = {}
+    eligible: dict[int, Record] = {}      # line → record to export (fixed form for fixes)
+    decision_of: dict[int, str] = {}
+    ticker = Ticker(progress, cancel, len(dataset.records), "Choosing records", every=5000)
+    for i, rec in enumerate(dataset.records):
+        ticker.tick(i)
+        d = decisions.get(rec.line)
+        if d is not None and d.status == REJECTED:
+            excluded[rec.line] = "rejected"
+            continue
+        if d is not None and d.status == FIXED and d.fixed is not None:
+            fixed = build_record(d.fixed, line=rec.line, fmt=rec.format if rec.format != "unknown" else dataset.format,
+                                 index=rec.index)
+            if not fixed.valid:
+                excluded[rec.line] = "fixed_invalid"
+                continue
+            eligible[rec.line] = fixed
+            decision_of[rec.line] = FIXED
+            continue
+        if not rec.valid:
+            excluded[rec.line] = "invalid"
+            continue
+        if include == INCLUDE_REVIEWED and not _explicit(d):
+            excluded[rec.line] = "not_reviewed"
+            continue
+        eligible[rec.line] = rec
+        decision_of[rec.line] = d.status if d is not None and d.status in (APPROVED, SKIPPED) else UNREVIEWED
+
+    # 2. contradictions: both sides eligible and not both decided → unresolved
+    unresolved: list[Contradiction] = []
+    for c in scan.contradictions:
+        if c.a in eligible and c.b in eligible and not (_explicit(decisions.get(c.a)) and _explicit(decisions.get(c.b))):
+            unresolved.append(c)
+
+    # 3. duplicate clusters: only the keeper, unless the reviewer approved/fixed members
+    clusters: list[tuple[tuple[int, ...], int]] = (
+        [(c.lines, c.keeper) for c in scan.near_duplicates] + [(g.lines, g.keeper) for g in scan.exact_duplicates])
+    from .split import link_groups
+
+    dup_components = link_groups([ln for lines, _ in clusters for ln in lines], [lines for lines, _ in clusters])
+    keepers_in_order = [k for _, k in clusters]
+    warnings: list[str] = []
+    empty_clusters = 0
+    for comp in dup_components:
+        members = set(comp)
+        chosen = [ln for ln in comp if ln in eligible and _explicit(decisions.get(ln))]
+        if not chosen:
+            keeper = next((k for k in keepers_in_order if k in members and k in eligible), None)
+            chosen = [keeper] if keeper is not None else []
+            if keeper is None and any(ln in eligible for ln in comp):
+                empty_clusters += 1
+        for ln in comp:
+            if ln in eligible and ln not in chosen:
+                del eligible[ln]
+                excluded[ln] = "duplicate"
+    if empty_clusters:
+        warnings.append(f"{empty_clusters} duplicate cluster(s) export nothing: their suggested keeper was "
+                        "rejected or invalid and no other member was approved")
+
+    if unresolved and not options.allow_contradictions:
+        pass  # reported as a blocker below, after the preview numbers are computed
+    if include == INCLUDE_REVIEWED and not decisions:
+        warnings.append("no decisions exist, so 'reviewed only' exports nothing")
+
+    # 4. project each record to the target format
+    records = [eligible[ln] for ln in sorted(eligible)]
+    rows: dict[int, bytes] = {}
+    losses: Counter[str] = Counter()
+    dropped_fields: Counter[str] = Counter()
+    ticker = Ticker(progress, cancel, len(records), "Converting records", every=2000)
+    for i, rec in enumerate(records):
+        ticker.tick(i)
+        row, rec_losses, dropped = _row_bytes(rec, rec.data, rec.format, options.format,
+                                              decision_of[rec.line] == FIXED, dataset.container)
+        rows[rec.line] = row
+        losses.update(set(rec_losses))
+        dropped_fields.update(dropped)
+
+    # 5. split: group-aware (near/exact clusters and contradiction pairs), seeded, stratified
+    links: list[tuple[int, ...]] = [lines for lines, _ in clusters]
+    links += [(c.a, c.b) for c in scan.contradictions]
+    blockers: list[Blocker] = []
+    split: SplitResult | None = None
+    leakage: LeakageResult | None = None
+    leak_merges = 0
+    if records:
+        labels = stratum_labels(records, options.stratify) if options.stratify else None
+        texts = {rec.line: leak_text(_reparse_turns(rows[rec.line], options.format, rec)) for rec in records}
+        for _round in range(MAX_LEAK_ROUNDS):
+            split = make_split(records, links, eval_fraction=options.eval_fraction, seed=options.seed,
+                               stratify=options.stratify,
+                               label_fn=(lambda _r, _f: labels) if labels is not None else stratum_labels)
+            leakage = check_leakage([(ln, texts[ln]) for ln in split.train], [(ln, texts[ln]) for ln in split.eval],
+                                    threshold=near_threshold, progress=progress, cancel=cancel)
+            if not leakage.pairs:
+                break
+            leak_merges += len(leakage.pairs)
+            links += [(p.a, p.b) for p in leakage.pairs]
+        assert split is not None and leakage is not None
+        if leakage.pairs:
+            blockers.append(Blocker("leakage", f"{len(leakage.pairs)} train/eval pair(s) are still at or above "
+                                    f"{near_threshold:g} similar after {MAX_LEAK_ROUNDS} rounds of grouping",
+                                    tuple(sorted({x for p in leakage.pairs for x in (p.a, p.b)}))))
+        if not split.eval:
+            blockers.append(Blocker("empty", f"the eval split would be empty: {len(records)} record(s) at "
+                                    f"fraction {options.eval_fraction:g}"))
+        elif not split.train:
+            blockers.append(Blocker("empty", "the train split would be empty"))
+        for msg in split.problems():
+            warnings.append(msg)
+        if leak_merges:
+            warnings.append(f"the leakage check tied {leak_merges} train/eval pair(s) the scan had not linked "
+                            "(near-duplicates it missed or fixed texts) and re-split")
+    else:
+        blockers.append(Blocker("empty", "no record qualifies for export"
+                                + (" (include: reviewed, and nothing is approved or fixed)"
+                                   if include == INCLUDE_REVIEWED else "")))
+
+    if unresolved and not options.allow_contradictions:
+        lines = tuple(sorted({x for c in unresolved for x in (c.a, c.b)}))
+        listing = "; ".join(f"lines {c.a} and {c.b} (prompt {c.prompt_similarity:.0f}, "
+                            f"response {c.response_similarity:.0f})" for c in unresolved[:20])
+        more = f"; and {len(unresolved) - 20} more" if len(unresolved) > 20 else ""
+        blockers.insert(0, Blocker("unresolved_contradictions",
+                                   f"{len(unresolved)} unresolved contradiction(s): {listing}{more}. Decide them "
+                                   "in review, or export anyway with --allow-contradictions", lines))
+    if fraction_needs_confirmation(options.eval_fraction) and not options.confirm_fraction:
+        blockers.append(Blocker("fraction", f"eval fraction {options.eval_fraction:g} is outside the recommended "
+                                "5–50%; confirm it (CLI: --force) to export"))
+
+    split_of = split.split_of() if split else {}
+    group_of: dict[int, int] = {}
+    if split:
+        for g in split.groups:
+            if len(g) > 1:
+                for x in g:
+                    group_of[x] = g[0]
+    entries = [PlanEntry(rec.line, split_of[rec.line], decision_of[rec.line], rows[rec.line],
+                         group_of.get(rec.line)) for rec in records] if split else []
+    thresholds = {"near_duplicate": near_threshold, "leakage_scorer": leakage.scorer if leakage else None}
+    for key in ("prompt_threshold", "response_threshold"):
+        if key in scan.settings:
+            thresholds[key.replace("_threshold", "")] = scan.settings[key]
+    return ExportPlan(
+        dataset=dataset, options=options, include=include, include_reason=reason, entries=entries,
+        excluded=dict(sorted(excluded.items())), split=split, leakage=leakage, blockers=blockers,
+        warnings=warnings, unresolved_contradictions=unresolved, losses=dict(losses),
+        dropped_fields=dict(dropped_fields), leak_merges=leak_merges, thresholds=thresholds,
+        estimate=estimate, sample_size=len(sample_lines) if sample_lines else None,
+        project_path=str(project_path) if project_path else None)
+
+
+def _reparse_turns(row: bytes, target: str, rec: Record):
+    """The canonical turns of an output row, exactly as ``verify`` will see them."""
+    from .verify import row_turns
+
+    turns = row_turns(orjson.loads(row))
+    return turns or rec.turns
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def render_manifest(plan: ExportPlan, files: Mapping[str, bytes]) -> bytes:
+    """The manifest document (deterministic: no clock, sorted where order is free)."""
+    ds = plan.dataset
+    o = plan.options
+    doc = {
+        "manifest_version": MANIFEST_VERSION,
+        "curator_version": __version__,
+        "source": {"path": str(Path(ds.path).resolve()), "sha256": ds.sha256, "bytes": ds.size,
+                   "format": ds.format, "container": ds.container, "records": len(ds.records)},
+        "project": plan.project_path,
+        "options": {"eval_fraction": o.eval_fraction, "seed": o.seed, "stratify": o.stratify,
+                    "format": o.format, "include": plan.include, "include_reason": plan.include_reason,
+                    "allow_contradictions": o.allow_contradictions},
+        "thresholds": plan.thresholds,
+        "counts": plan.counts(),
+        "strata": {k: s.to_json() for k, s in plan.split.strata.items()} if plan.split else {},
+        "target_eval": plan.split.target_eval if plan.split else 0,
+        "files": {name: {"sha256": _sha256(data), "bytes": len(data),
+                         **({"records": data.count(b"\n")} if name.endswith(".jsonl") else {})}
+                  for name, data in files.items()},
+        "leakage": plan.leakage.to_json() if plan.leakage else None,
+        "leak_merges": plan.leak_merges,
+        "conversion": {"from": ds.format, "to": o.format, "losses": plan.loss_report()},
+        "contradictions_allowed": [{"a": c.a, "b": c.b} for c in plan.unresolved_contradictions]
+        if o.allow_contradictions else [],
+        "sample_size": plan.sample_size,
+        "estimate": _estimate_json(plan.estimate),
+        "warnings": list(plan.warnings),
+        "records": [{"line": e.line, "split": e.split, "decision": e.decision, "group": e.group,
+                     "sha256": e.sha256()} for e in plan.entries],
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def render_files(plan: ExportPlan) -> dict[str, bytes]:
+    """Every output file's bytes, manifest last (it hashes the others)."""
+    train = b"".join(e.output + b"\n" for e in plan.entries if e.split == "train")
+    evl = b"".join(e.output + b"\n" for e in plan.entries if e.split == "eval")
+    files = {TRAIN_FILE: train, EVAL_FILE: evl}
+    files[README_FILE] = render_readme(plan).encode()
+    files[MANIFEST_FILE] = render_manifest(plan, files)
+    return files
+
+
+def render_readme(plan: ExportPlan) -> str:
+    """The short README written beside the pair: what it is and how each trainer loads it."""
+    c = plan.counts()
+    o = plan.options
+    fmt = o.format if o.format != "same" else plan.dataset.format
+    lk = plan.leakage
+    present: set[str] = set()
+    for e in plan.entries:
+        obj = orjson.loads(e.output)
+        if isinstance(obj, dict):
+            present.update(obj)
+
+    def opt(key: str) -> dict:
+        # LLaMA-Factory looks every mapped column up, so map only columns the rows have
+        return {key: key} if key in present else {}
+
+    lines = [
+        "# Curated train/eval split",
+        "",
+        f"Exported by Curator {__version__} from `{Path(plan.dataset.path).name}` "
+        f"(SHA-256 `{plan.dataset.sha256[:16]}…`): {c['train']} train and {c['eval']} eval records, "
+        f"format `{fmt}`, eval fraction {o.eval_fraction:g}, seed {o.seed}"
+        + (f", stratified by `{o.stratify}`" if o.stratify else "") + ".",
+        "",
+        "Near-duplicates, exact duplicates and contradiction pairs were kept on one side of the split; "
+        + (f"the highest train/eval similarity is {lk.max_score:.1f} (threshold {lk.threshold:g}, "
+           f"{lk.scorer})." if lk else "")
+        ,
+        "`manifest.json` lists every record's source line, split and SHA-256; "
+        "re-check this folder with `curator verify .`.",
+        "",
+        "## Hugging Face datasets",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        'ds = load_dataset("json", data_files={"train": "train.jsonl", "test": "eval.jsonl"})',
+        "```",
+        "",
+        "Loading the folder by name (`load_dataset(\"path/to/this/folder\")`) also works: "
+        "`datasets` maps a file named `eval` to its **\"test\"** split, not \"validation\".",
+        "",
+    ]
+    if fmt in ("openai", "sharegpt"):
+        field = "messages" if fmt == "openai" else "conversations"
+        lines += [
+            "## TRL (SFTTrainer)",
+            "",
+            "```python",
+            "from trl import SFTConfig, SFTTrainer",
+            "trainer = SFTTrainer(model=model, train_dataset=ds[\"train\"], eval_dataset=ds[\"test\"],",
+            "                     args=SFTConfig(assistant_only_loss=True))",
+            "```",
+            "",
+        ]
+        if fmt == "sharegpt":
+            lines += ["TRL reads `messages` with `role`/`content`; rename first, e.g. with "
+                      "`unsloth.chat_templates.standardize_sharegpt`, or export with `--format openai`.", ""]
+        lines += [
+            "## Axolotl",
+            "",
+            "```yaml",
+            "datasets:",
+            "  - path: train.jsonl",
+            "    type: chat_template",
+            f"    field_messages: {field}",
+        ]
+        if fmt == "sharegpt":
+            lines += ["    message_property_mappings:", "      role: from", "      content: value"]
+        lines += [
+            "test_datasets:",
+            "  - path: eval.jsonl",
+            "    type: chat_template",
+            f"    field_messages: {field}",
+            "    split: train        # a single local file loads as the 'train' split",
+        ]
+        if fmt == "sharegpt":
+            lines += ["    message_property_mappings:", "      role: from", "      content: value"]
+        lines += ["```", ""]
+        if fmt == "openai":
+            lines += ["If answers carry `weight` 0/1, add `message_field_training: weight` to honour them.", ""]
+        if fmt == "openai":
+            info = {"curated_train": {"file_name": "train.jsonl", "formatting": "sharegpt",
+                                      "columns": {"messages": "messages", **opt("tools")},
+                                      "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user",
+                                               "assistant_tag": "assistant", "system_tag": "system",
+                                               "observation_tag": "tool"}}}
+        else:
+            info = {"curated_train": {"file_name": "train.jsonl", "formatting": "sharegpt",
+                                      "columns": {"messages": "conversations", **opt("system"),
+                                                  **opt("tools")}}}
+    elif fmt == "alpaca":
+        lines += [
+            "## TRL (SFTTrainer)",
+            "",
+            "TRL does not read Alpaca fields directly: map each row to "
+            "`{\"prompt\": instruction + \"\\n\" + input, \"completion\": output}` with `ds.map(...)`, "
+            "or export with `--format openai`.",
+            "",
+            "## Axolotl",
+            "",
+            "```yaml",
+            "datasets:",
+            "  - path: train.jsonl",
+            "    type: alpaca",
+            "test_datasets:",
+            "  - path: eval.jsonl",
+            "    type: alpaca",
+            "    split: train        # a single local file loads as the 'train' split",
+            "```",
+            "",
+        ]
+        info = {"curated_train": {"file_name": "train.jsonl",
+                                  "columns": {"prompt": "instruction", "query": "input", "response": "output",
+                                              **opt("system"), **opt("history")}}}
+    else:
+        lines += [f"Records are in `{fmt}` format; see the trainer's documentation for that layout, or "
+                  "re-export with `--format openai` for TRL, Axolotl and LLaMA-Factory.", ""]
+        info = None
+    if info is not None:
+        ev = json.loads(json.dumps(info["curated_train"]))
+        ev["file_name"] = "eval.jsonl"
+        info["curated_eval"] = ev
+        lines += [
+            "## LLaMA-Factory",
+            "",
+            "Put this in `dataset_info.json` in your `dataset_dir` (copy the two files there, or point "
+            "`dataset_dir` at this folder), then set `dataset: curated_train` and `eval_dataset: curated_eval`:",
+            "",
+            "```json",
+            json.dumps(info, indent=2),
+            "```",
+            "",
+        ]
+    losses = plan.loss_report()
+    if losses:
+        lines += ["## What the conversion dropped", ""]
+        lines += [f"- {item['text']} ({item['records']} records)" for item in losses]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":  # directories cannot be opened for fsync on Windows; rename is durable enough
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_destination(source: str | os.PathLike, out_dir: str | os.PathLike, *, force: bool = False) -> Path:
+    """Raise :class:`ExportError` when ``out_dir`` cannot take an export of ``source``; return it.
+
+    Cheap: a dialog or the CLI can call it before planning.
+    """
+    out = Path(out_dir).expanduser()
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out}: exists and is not a folder")
+    if not out.exists() and not out.parent.is_dir():
+        raise ExportError(f"{out}: the parent folder {out.parent} does not exist")
+    source = Path(source).resolve()
+    for name in OUTPUT_FILES:
+        if (out / name).resolve() == source:
+            raise ExportError(f"{out / name} is the source dataset; choose another folder")
+    existing = [name for name in OUTPUT_FILES if (out / name).exists()]
+    if existing and not force:
+        raise ExportExists(f"{out} already holds an export ({', '.join(existing)}); pass --force to replace it")
+    target = out if out.exists() else out.parent
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise ExportError(f"{target}: folder is not writable")
+    return out
+
+
+def write_export(plan: ExportPlan, out_dir: str | os.PathLike, *, force: bool = False,
+                 progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> dict:
+    """Write the plan's files into ``out_dir`` atomically; return the manifest (parsed).
+
+    ``out_dir`` is created when its parent exists. Each file is written to a
+    temp file in ``out_dir``, fsynced and renamed over its final name; the
+    manifest goes last, then the folder is fsynced. On any error every temp
+    file (and a folder this call created) is removed, so no partial export is
+    left. Raises :class:`ExportBlocked`, :class:`ExportExists` or
+    :class:`ExportError`.
+    """
+    if plan.blockers:
+        raise ExportBlocked("; ".join(b.message for b in plan.blockers))
+    out = check_destination(plan.dataset.path, out_dir, force=force)
+    files = render_files(plan)
+    check_cancel(cancel)
+    created = False
+    temps: dict[str, str] = {}
+    try:
+        if not out.exists():
+            out.mkdir()
+            created = True
+        for i, (name, data) in enumerate(files.items()):
+            check_cancel(cancel)
+            if progress:
+                progress.update(done=i, total=len(files), label=f"Writing {name}")
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            temps[name] = tmp
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        check_cancel(cancel)
+        for name in files:  # manifest is last in `files`
+            os.replace(temps[name], out / name)
+            del temps[name]
+        _fsync_dir(out)
+        if progress:
+            progress.update(done=len(files), total=len(files), label="Export written")
+    except BaseException as exc:
+        for tmp in temps.values():
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if created:
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        if isinstance(exc, OSError):
+            raise ExportError(f"{out}: cannot write the export: {exc.strerror or exc}") from exc
+        raise
+    return json.loads(files[MANIFEST_FILE])

@@ -1,0 +1,482 @@
+"""Export: what goes in, the leak-free split, formats, files, atomic writes (curator.core.export)."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from rapidfuzz import fuzz, process
+
+from curator.cli import main as cli_main
+from curator.core.dataset import load_dataset
+from curator.core.decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
+from curator.core.detect.normalize import normalize
+from curator.core.export import (ExportBlocked, ExportError, ExportExists, ExportOptions, plan_export,
+                                 write_export)
+from curator.core.findings import Contradiction, ExactGroup, NearCluster, PairScore, ScanResult
+from curator.core.formats import detect_format, to_turns
+from curator.core.progress import Cancelled, CancelFlag
+from curator.core.scan import run_scan
+
+CATS = ("billing", "shipping", "returns", "account")
+
+
+def make_planted(path: Path, *, n: int = 400, near: int = 40, exact: int = 10, seed: int = 0) -> list[tuple[int, int]]:
+    """Write an OpenAI-format JSONL of distinct random-word records plus planted near-duplicates
+    (one word changed) and exact copies; return the planted (original line, copy line) pairs."""
+    rng = random.Random(seed)
+    vocab = sorted({"".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 9)))
+                    for _ in range(3000)})
+
+    def sent(k: int) -> str:
+        return " ".join(rng.choice(vocab) for _ in range(k))
+
+    rows = [{"messages": [{"role": "user", "content": sent(15)}, {"role": "assistant", "content": sent(25)}],
+             "category": rng.choice(CATS)} for _ in range(n)]
+    planted = []
+    for j in range(near + exact):
+        src_line = rng.randrange(n) + 1
+        copy = json.loads(json.dumps(rows[src_line - 1]))
+        if j < near:
+            words = copy["messages"][1]["content"].split()
+            words[rng.randrange(len(words))] = rng.choice(vocab)
+            copy["messages"][1]["content"] = " ".join(words) + " thanks"
+        rows.append(copy)
+        planted.append((src_line, len(rows)))
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return planted
+
+
+def row_text(obj: dict) -> str:
+    fmt = detect_format(obj)
+    return "\n".join(normalize(t.content) for t in to_turns(obj, fmt) if t.content)
+
+
+def brute_cross_pairs(out: Path, threshold: float = 90.0) -> tuple[int, float]:
+    """Independent all-pairs check of the written files: (#pairs ≥ threshold, max score)."""
+    train = [row_text(orjson.loads(x)) for x in (out / "train.jsonl").read_bytes().splitlines()]
+    evl = [row_text(orjson.loads(x)) for x in (out / "eval.jsonl").read_bytes().splitlines()]
+    m = process.cdist(evl, train, scorer=fuzz.ratio, workers=-1)
+    return int((m >= threshold).sum()), float(m.max())
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def split_of(out: Path) -> dict[int, str]:
+    return {r["line"]: r["split"] for r in manifest(out)["records"]}
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    d = tmp_path_factory.mktemp("planted")
+    path = d / "support.jsonl"
+    pairs = make_planted(path)
+    ds = load_dataset(path)
+    return path, ds, run_scan(ds), pairs
+
+
+# --- leak-free split ---------------------------------------------------------------------------
+
+
+def test_planted_near_duplicates_never_cross_the_split(planted, tmp_path):
+    path, ds, scan, pairs = planted
+    plan = plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=0.15, seed=3))
+    assert plan.ok, plan.blockers
+    write_export(plan, tmp_path / "out")
+    sides = split_of(tmp_path / "out")
+    # the near copies survive (not exact), and each sits on its original's side
+    near_pairs = [(a, b) for a, b in pairs if a in sides and b in sides]
+    assert len(near_pairs) >= 35
+    assert all(sides[a] == sides[b] for a, b in near_pairs)
+    n_pairs, top = brute_cross_pairs(tmp_path / "out")
+    assert n_pairs == 0
+    m = manifest(tmp_path / "out")
+    assert m["leakage"]["passed"] and m["leakage"]["violations"] == 0
+    assert m["leakage"]["max_score"] == pytest.approx(top, abs=0.01)
+    assert top < 90
+
+
+def test_eval_fraction_within_one_record_overall_and_per_stratum(planted, tmp_path):
+    path, ds, scan, _ = planted
+    for f, strat in ((0.1, None), (0.2, "category"), (0.12, "length"), (0.3, "category")):
+        plan = plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=f, seed=9, stratify=strat))
+        assert plan.ok, plan.blockers
+        n = len(plan.entries)
+        assert abs(len(plan.lines("eval")) - f * n) <= 1, (f, strat)
+        if strat:
+            for label, s in plan.split.strata.items():
+                assert abs(s.eval - f * s.records) <= 1, (f, strat, label, s)
+    # per stratum measured from the written files and the source's own categories
+    plan = plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=0.2, seed=9, stratify="category"))
+    write_export(plan, tmp_path / "strat")
+    sides = split_of(tmp_path / "strat")
+    for cat in CATS:
+        members = [ln for ln in sides if ds.by_line(ln).data["category"] == cat]
+        ev = sum(1 for ln in members if sides[ln] == "eval")
+        assert abs(ev - 0.2 * len(members)) <= 1.5, cat  # a group spanning categories may tip one record
+
+
+def test_exact_copies_keep_only_the_keeper(planted):
+    path, ds, scan, pairs = planted
+    exact_pairs = pairs[-10:]
+    plan = plan_export(ds, scan, {}, options=ExportOptions())
+    exported = {e.line for e in plan.entries}
+    keepers = {g.keeper for g in scan.exact_duplicates}
+    for g in scan.exact_duplicates:
+        assert [ln for ln in g.lines if ln in exported] == [g.keeper]
+    assert all((a in keepers) != (b in keepers) or a == b for a, b in exact_pairs)
+    assert plan.counts()["excluded"]["duplicate"] >= 10
+
+
+# --- what goes in ------------------------------------------------------------------------------
+
+
+def _chat(q: str, a: str, **extra) -> dict:
+    return {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}], **extra}
+
+
+@pytest.fixture
+def small(tmp_path):
+    """40 distinct records + one invalid line; a hand-made scan with a cluster and a contradiction."""
+    rng = random.Random(1)
+    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(6)) for _ in range(800)]
+    rows = [_chat(" ".join(rng.sample(words, 12)), " ".join(rng.sample(words, 20)), category=CATS[i % 4])
+            for i in range(40)]
+    lines = [json.dumps(r) for r in rows] + ['{"messages": "not a list"}']
+    path = tmp_path / "small.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ds = load_dataset(path)
+    scan = ScanResult(
+        near_duplicates=[NearCluster((3, 4, 5), 4, (PairScore(3, 4, 93.0), PairScore(4, 5, 91.0)))],
+        exact_duplicates=[ExactGroup((6, 7), 6)],
+        contradictions=[Contradiction(10, 11, 97.0, 12.0)],
+        settings={"near_threshold": 90.0},
+    )
+    return path, ds, scan
+
+
+def _d(line: int, status: str, fixed: dict | None = None) -> Decision:
+    return Decision(line, status, "ana", "2026-11-30T10:00:00Z", fixed=fixed)
+
+
+def test_inclusion_rules(small, tmp_path):
+    path, ds, scan = small
+    fixed_obj = _chat("What is the refund window?", "Refunds are accepted within 30 days of delivery.")
+    decisions = {1: _d(1, REJECTED), 2: _d(2, FIXED, fixed_obj), 8: _d(8, APPROVED), 9: _d(9, SKIPPED),
+                 10: _d(10, APPROVED), 11: _d(11, REJECTED)}
+    plan = plan_export(ds, scan, decisions, options=ExportOptions(include="unrejected"))
+    assert plan.ok, plan.blockers
+    got = {e.line: e for e in plan.entries}
+    assert 1 not in got and plan.excluded[1] == "rejected"
+    assert 41 not in got and plan.excluded[41] == "invalid"
+    assert 4 in got and 3 not in got and 5 not in got          # near cluster: keeper only
+    assert 6 in got and 7 not in got                           # exact group: keeper only
+    assert 10 in got and 11 not in got                         # contradiction resolved by rejecting 11
+    assert orjson.loads(got[2].output) == fixed_obj and got[2].decision == FIXED
+    assert got[8].decision == APPROVED and got[9].decision == SKIPPED and got[12].decision == "unreviewed"
+    write_export(plan, tmp_path / "out")
+    rows = [orjson.loads(x) for f in ("train.jsonl", "eval.jsonl") for x in (tmp_path / "out" / f).read_bytes().splitlines()]
+    assert fixed_obj in rows
+    assert json.loads(ds.by_line(1).raw) not in rows
+    by_dec = manifest(tmp_path / "out")["counts"]["by_decision"]
+    assert by_dec == {"approved": 2, "fixed": 1, "skipped": 1, "unreviewed": len(plan.entries) - 4}
+
+
+def test_reviewer_approved_several_cluster_members(small):
+    path, ds, scan = small
+    decisions = {3: _d(3, APPROVED), 5: _d(5, APPROVED), 10: _d(10, APPROVED), 11: _d(11, REJECTED)}
+    plan = plan_export(ds, scan, decisions, options=ExportOptions(include="unrejected"))
+    got = {e.line: e for e in plan.entries}
+    assert 3 in got and 5 in got and 4 not in got             # approved members replace the keeper
+    assert got[3].split == got[5].split
+
+
+def test_reviewed_only_and_the_automatic_include_mode(small):
+    path, ds, scan = small
+    decisions = {n: _d(n, APPROVED) for n in range(12, 30)} | {10: _d(10, APPROVED), 11: _d(11, REJECTED)}
+    reviewed = plan_export(ds, scan, decisions, options=ExportOptions(include="reviewed"))
+    assert {e.line for e in reviewed.entries} == set(range(12, 30)) | {10}
+    # partial review, no sample → reviewed only; with a sample → unreviewed go in too
+    auto = plan_export(ds, scan, decisions)
+    assert auto.include == "reviewed" and {e.line for e in auto.entries} == {e.line for e in reviewed.entries}
+    sampled = plan_export(ds, scan, decisions, sample_lines=list(range(10, 30)),
+                          estimate={"upper_bound": 0.04})
+    assert sampled.include == "unrejected" and 35 in {e.line for e in sampled.entries}
+    assert sampled.estimate == {"upper_bound": 0.04}
+    # nothing reviewed at all → unrejected, but the contradiction must be decided first
+    none = plan_export(ds, scan, {})
+    assert none.include == "unrejected"
+
+
+def test_unresolved_contradictions_block_with_a_list_unless_allowed(small, tmp_path):
+    path, ds, scan = small
+    plan = plan_export(ds, scan, {})
+    assert not plan.ok
+    b = plan.blockers[0]
+    assert b.code == "unresolved_contradictions" and b.lines == (10, 11)
+    assert "lines 10 and 11" in b.message and "--allow-contradictions" in b.message
+    with pytest.raises(ExportBlocked):
+        write_export(plan, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    allowed = plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True))
+    assert allowed.ok
+    got = {e.line: e for e in allowed.entries}
+    assert got[10].split == got[11].split and got[10].group == 10
+    write_export(allowed, tmp_path / "out")
+    assert manifest(tmp_path / "out")["contradictions_allowed"] == [{"a": 10, "b": 11}]
+    # approving both sides is a decision: no longer blocking
+    both = plan_export(ds, scan, {10: _d(10, APPROVED), 11: _d(11, APPROVED)},
+                       options=ExportOptions(include="unrejected"))
+    assert both.ok
+    # with only those two decided and no sample, "reviewed only" applies: too few for an eval split
+    tiny = plan_export(ds, scan, {10: _d(10, APPROVED), 11: _d(11, APPROVED)})
+    assert tiny.include == "reviewed" and [b.code for b in tiny.blockers] == ["empty"]
+
+
+def test_fraction_outside_recommended_range_needs_confirmation(small):
+    path, ds, scan = small
+    opts = ExportOptions(eval_fraction=0.6, allow_contradictions=True)
+    assert [b.code for b in plan_export(ds, scan, {}, options=opts).blockers] == ["fraction"]
+    ok = plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=0.6, allow_contradictions=True,
+                                                        confirm_fraction=True))
+    assert ok.ok and ok.needs_confirmation
+
+
+# --- formats -----------------------------------------------------------------------------------
+
+
+def test_conversions_state_what_they_drop(tmp_path):
+    rows = [{"messages": [{"role": "system", "content": "Be brief."},
+                          {"role": "user", "content": f"question {i} " + "abc " * i},
+                          {"role": "assistant", "content": f"answer {i} " + "xyz " * i, "weight": 1}],
+             "category": "a"} for i in range(30)]
+    path = tmp_path / "w.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(path)
+    scan = ScanResult(settings={"near_threshold": 90.0})
+    same = plan_export(ds, scan, {}, options=ExportOptions(format="same", eval_fraction=0.2))
+    assert same.loss_report() == []
+    assert all(e.output == ds.by_line(e.line).raw for e in same.entries)   # untouched bytes
+    oa = plan_export(ds, scan, {}, options=ExportOptions(format="openai", eval_fraction=0.2))
+    codes = {x["code"]: x for x in oa.loss_report()}
+    assert set(codes) == {"metadata_dropped"} and codes["metadata_dropped"]["fields"] == {"category": 30}
+    assert orjson.loads(oa.entries[0].output)["messages"][2]["weight"] == 1
+    sg = plan_export(ds, scan, {}, options=ExportOptions(format="sharegpt", eval_fraction=0.2))
+    assert {"weights_dropped", "metadata_dropped"} <= {x["code"] for x in sg.loss_report()}
+    row = orjson.loads(sg.entries[0].output)
+    assert row["system"] == "Be brief." and [t["from"] for t in row["conversations"]] == ["human", "gpt"]
+    al = plan_export(ds, scan, {}, options=ExportOptions(format="alpaca", eval_fraction=0.2))
+    row = orjson.loads(al.entries[3].output)
+    assert set(row) == {"instruction", "input", "output", "system"} and row["input"] == ""
+    write_export(al, tmp_path / "al")
+    readme = (tmp_path / "al" / "README.md").read_text(encoding="utf-8")
+    assert "type: alpaca" in readme and '"test": "eval.jsonl"' in readme and "dataset_info.json" in readme
+    assert "weights" in readme  # the README states the drop too
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def test_same_inputs_and_seed_give_byte_identical_files(planted, tmp_path):
+    path, ds, scan, _ = planted
+    outs = []
+    for k in range(2):
+        ds_k = load_dataset(path)
+        plan = plan_export(ds_k, run_scan(ds_k), {}, options=ExportOptions(seed=5, stratify="category",
+                                                                           format="sharegpt"))
+        write_export(plan, tmp_path / f"o{k}")
+        outs.append({f.name: f.read_bytes() for f in (tmp_path / f"o{k}").iterdir()})
+    assert outs[0] == outs[1]
+    assert set(outs[0]) == {"train.jsonl", "eval.jsonl", "manifest.json", "README.md"}
+    other = plan_export(ds, scan, {}, options=ExportOptions(seed=6, stratify="category", format="sharegpt"))
+    write_export(other, tmp_path / "o2")
+    assert (tmp_path / "o2" / "eval.jsonl").read_bytes() != outs[0]["eval.jsonl"]
+
+
+def test_manifest_contents(planted, tmp_path):
+    path, ds, scan, _ = planted
+    plan = plan_export(ds, scan, {}, options=ExportOptions(seed=1))
+    m = write_export(plan, tmp_path / "out")
+    assert m == manifest(tmp_path / "out")
+    assert m["source"]["sha256"] == ds.sha256 and m["source"]["path"] == str(path.resolve())
+    assert m["options"]["seed"] == 1 and m["options"]["eval_fraction"] == 0.1
+    assert m["thresholds"]["near_duplicate"] == 90.0 and m["curator_version"]
+    import hashlib
+    for name in ("train.jsonl", "eval.jsonl", "README.md"):
+        assert m["files"][name]["sha256"] == hashlib.sha256((tmp_path / "out" / name).read_bytes()).hexdigest()
+    assert m["counts"]["train"] + m["counts"]["eval"] == len(m["records"]) == m["counts"]["exported"]
+    assert {r["split"] for r in m["records"]} == {"train", "eval"}
+    assert all({"line", "split", "decision", "sha256"} <= set(r) for r in m["records"])
+
+
+def test_existing_export_is_not_overwritten_without_force(small, tmp_path):
+    path, ds, scan = small
+    plan = plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True))
+    write_export(plan, tmp_path / "out")
+    before = (tmp_path / "out" / "manifest.json").read_bytes()
+    plan2 = plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True, seed=4))
+    with pytest.raises(ExportExists, match="--force"):
+        write_export(plan2, tmp_path / "out")
+    assert (tmp_path / "out" / "manifest.json").read_bytes() == before
+    write_export(plan2, tmp_path / "out", force=True)
+    assert (tmp_path / "out" / "manifest.json").read_bytes() != before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["README.md", "eval.jsonl", "manifest.json",
+                                                                   "train.jsonl"]
+
+
+def test_never_written_over_the_source(tmp_path):
+    rows = [_chat(f"q {i} " + "a" * i, f"r {i} " + "b" * i) for i in range(20)]
+    src = tmp_path / "train.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(src)
+    plan = plan_export(ds, ScanResult(), {})
+    before = src.read_bytes()
+    with pytest.raises(ExportError, match="source dataset"):
+        write_export(plan, tmp_path, force=True)
+    assert src.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
+def test_missing_destination_parent_is_a_clear_error_and_creates_nothing(small, tmp_path):
+    path, ds, scan = small
+    plan = plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True))
+    with pytest.raises(ExportError, match="parent folder .* does not exist"):
+        write_export(plan, tmp_path / "no" / "such" / "dir")
+    assert not (tmp_path / "no").exists()
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ExportError, match="not a folder"):
+        write_export(plan, tmp_path / "afile")
+
+
+@pytest.mark.skipif(sys.platform == "win32" or __import__("os").geteuid() == 0,
+                    reason="needs POSIX permissions that bind the user (root ignores them)")
+def test_unwritable_destination_by_permissions(small, tmp_path):
+    path, ds, scan = small
+    plan = plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True))
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(ExportError, match="not writable"):
+            write_export(plan, ro)
+        assert list(ro.iterdir()) == []
+    finally:
+        ro.chmod(0o700)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_write_failure_midway_leaves_no_partial_files(planted, tmp_path):
+    """A disk that refuses the write halfway (file-size limit → EFBIG, works even as root):
+    a clear error, no temp files, no half export, the folder the export created removed."""
+    path, _, _, _ = planted
+    code = f"""
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+from curator.core.dataset import load_dataset
+from curator.core.scan import run_scan
+from curator.core.export import plan_export, write_export, ExportError
+ds = load_dataset({str(path)!r})
+plan = plan_export(ds, run_scan(ds), {{}})
+try:
+    write_export(plan, {str(tmp_path / 'new')!r})
+except ExportError as exc:
+    print("ERR", exc)
+    sys.exit(3)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert "cannot write the export" in proc.stdout and "too large" in proc.stdout.lower()
+    assert not (tmp_path / "new").exists()
+    # into an existing folder with an older export: the old files stay whole, no temp files
+    plan_dir = tmp_path / "old"
+    proc = subprocess.run([sys.executable, "-m", "curator", "export", str(path), "--out", str(plan_dir)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    before = {p.name: p.read_bytes() for p in plan_dir.iterdir()}
+    code2 = code.replace(repr(str(tmp_path / "new")), repr(str(plan_dir)) + ", force=True")
+    proc = subprocess.run([sys.executable, "-c", code2], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert {p.name: p.read_bytes() for p in plan_dir.iterdir()} == before
+
+
+def test_cancel_during_write_removes_temp_files(small, tmp_path):
+    path, ds, scan = small
+    plan = plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True))
+    flag = CancelFlag()
+
+    class CancelAfterFirst:
+        def update(self, *, done, total=None, label=""):
+            if done >= 1:
+                flag.set()
+
+    with pytest.raises(Cancelled):
+        write_export(plan, tmp_path / "out", progress=CancelAfterFirst(), cancel=flag)
+    assert not (tmp_path / "out").exists()
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_exit_codes(small, tmp_path, capsys):
+    path, ds, scan = small
+    out = tmp_path / "cli"
+    # no project file: nothing reviewed; the generated file has no contradictions → exports
+    assert cli_main(["export", str(path), "--out", str(out), "--seed", "2", "--stratify", "category"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert cli_main(["export", str(path), "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert cli_main(["export", str(path), "--out", str(tmp_path / "x"), "--eval-fraction", "0.7"]) == 2
+    assert "5-50%" in capsys.readouterr().err
+    assert cli_main(["export", str(path), "--out", str(tmp_path / "x"), "--eval-fraction", "0.7", "--force"]) == 0
+    assert cli_main(["export", str(path), "--out", str(tmp_path / "y"), "--eval-fraction", "1.5"]) == 2
+    assert cli_main(["export", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "z")]) == 2
+    assert cli_main(["export", str(path), "--out", str(tmp_path / "a" / "b")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "z").exists() and not (tmp_path / "a").exists()
+    # blocked by findings → 1: no project means nothing is approved, so "reviewed only" has nothing
+    assert cli_main(["export", str(path), "--out", str(tmp_path / "r"), "--include", "reviewed"]) == 1
+    assert "no record qualifies" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_cli_uses_the_project_and_blocks_on_contradictions(tmp_path, capsys):
+    import curator
+
+    rows = [_chat(f"How long does a refund take for order {i}? " + "please " * (i % 3),
+                  f"Refunds take {i} days " + "indeed " * i) for i in range(30)]
+    rows.append(_chat("How long does a refund take for order 5? ", "We never give refunds, sorry."))
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    fixed = _chat("How long does a refund take?", "Refunds reach your card within 5-7 business days.")
+    with curator.open_project(path, reviewer="ana") as project:
+        project.reject(1)
+        project.fix(2, fixed)
+        project.approve(list(range(3, 31)))
+        decided = project.decisions()
+    assert decided[1].status == REJECTED
+    out = tmp_path / "out"
+    assert cli_main(["export", str(path), "--out", str(out), "--include", "reviewed", "--format", "openai"]) == 0
+    m = manifest(out)
+    lines = {r["line"] for r in m["records"]}
+    assert 1 not in lines and 2 in lines and 31 not in lines   # reviewed only: unreviewed 31 left out
+    assert m["project"] and m["project"].endswith("p.jsonl.curator")
+    rows_out = [orjson.loads(x) for f in ("train.jsonl", "eval.jsonl") for x in (out / f).read_bytes().splitlines()]
+    assert fixed in rows_out
+    # a contradiction in the scan blocks (exit 1) with the list; --allow-contradictions exports
+    src = tmp_path / "c.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows[:20]) + json.dumps(
+        _chat(rows[4]["messages"][0]["content"], "No refunds, ever.")) + "\n", encoding="utf-8")
+    ds = load_dataset(src)
+    scan = run_scan(ds)
+    if not scan.contradictions:   # the contradiction detector is not in this build: state the pair by hand
+        scan.contradictions.append(Contradiction(5, 21, 100.0, 10.0))
+    plan = plan_export(ds, scan, {})
+    assert [b.code for b in plan.blockers] == ["unresolved_contradictions"] and 21 in plan.blockers[0].lines

@@ -1,0 +1,120 @@
+"""``verify``: an export re-checked against its manifest catches tampering, moved and added records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import string
+from pathlib import Path
+
+import pytest
+
+from curator.cli import main as cli_main
+from curator.core.dataset import load_dataset
+from curator.core.export import ExportOptions, plan_export, write_export
+from curator.core.scan import run_scan
+from curator.core.verify import check_leakage, verify_export
+
+
+@pytest.fixture
+def export_dir(tmp_path) -> Path:
+    rng = random.Random(4)
+    vocab = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 9))) for _ in range(2000)]
+    rows = [{"messages": [{"role": "user", "content": " ".join(rng.sample(vocab, 14))},
+                          {"role": "assistant", "content": " ".join(rng.sample(vocab, 22))}]} for _ in range(200)]
+    src = tmp_path / "data.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(src)
+    write_export(plan_export(ds, run_scan(ds), {}, options=ExportOptions(seed=1)), tmp_path / "out")
+    return tmp_path / "out"
+
+
+def codes(folder: Path) -> set[str]:
+    return {p.code for p in verify_export(folder).problems}
+
+
+def rows(folder: Path, name: str) -> list[bytes]:
+    return (folder / name).read_bytes().splitlines()
+
+
+def write_rows(folder: Path, name: str, items: list[bytes]) -> None:
+    (folder / name).write_bytes(b"".join(x + b"\n" for x in items))
+
+
+def rehash_manifest(folder: Path, *, counts: bool = False) -> None:
+    """What a careless (or malicious) hand edit does: make the file hashes match again."""
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for name, info in m["files"].items():
+        data = (folder / name).read_bytes()
+        info["sha256"], info["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+        if counts and "records" in info:
+            info["records"] = data.count(b"\n")
+    (folder / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def test_clean_export_verifies(export_dir):
+    rep = verify_export(export_dir)
+    assert rep.ok, rep.problems
+    assert rep.checked["train_rows"] == 180 and rep.checked["eval_rows"] == 20
+    assert rep.leakage.compared == 180 * 20 and rep.leakage.max_score < 90
+    assert cli_main(["verify", str(export_dir)]) == 0
+
+
+def test_tampered_file(export_dir, capsys):
+    data = bytearray((export_dir / "train.jsonl").read_bytes())
+    i = data.index(b'"content": "') + 12
+    data[i] = ord("Z") if data[i] != ord("Z") else ord("Y")
+    (export_dir / "train.jsonl").write_bytes(bytes(data))
+    assert {"hash", "unknown_row", "missing_row"} <= codes(export_dir)
+    assert cli_main(["verify", str(export_dir)]) == 1
+    assert "SHA-256 differs" in capsys.readouterr().err
+    # a README edit is caught too
+    (export_dir / "README.md").write_text("changed", encoding="utf-8")
+    assert any("README.md" in p.message for p in verify_export(export_dir).problems)
+
+
+def test_moved_record_is_named_even_with_rehashed_files(export_dir):
+    train, evl = rows(export_dir, "train.jsonl"), rows(export_dir, "eval.jsonl")
+    moved = evl.pop(3)
+    write_rows(export_dir, "train.jsonl", train + [moved])
+    write_rows(export_dir, "eval.jsonl", evl)
+    assert {"hash", "size", "count", "moved", "missing_row"} <= codes(export_dir)
+    rehash_manifest(export_dir, counts=True)
+    rep = verify_export(export_dir)
+    assert {p.code for p in rep.problems} >= {"moved", "count", "missing_row"}
+    msg = next(p.message for p in rep.problems if p.code == "moved")
+    assert "belongs to eval" in msg and "train" in msg
+
+
+def test_added_near_duplicate_is_caught_by_the_leakage_recheck(export_dir):
+    evl = rows(export_dir, "eval.jsonl")
+    obj = json.loads(evl[0])
+    obj["messages"][1]["content"] += " ok"          # a near copy of an eval record, added to train
+    write_rows(export_dir, "train.jsonl", rows(export_dir, "train.jsonl") + [json.dumps(obj).encode()])
+    rehash_manifest(export_dir, counts=True)
+    rep = verify_export(export_dir)
+    got = {p.code for p in rep.problems}
+    assert "leakage" in got and "unknown_row" in got
+    assert rep.leakage.max_score >= 90 and len(rep.leakage.pairs) == 1
+    assert cli_main(["verify", str(export_dir)]) == 1
+
+
+def test_missing_or_broken_manifest_exits_2(export_dir, tmp_path):
+    (export_dir / "eval.jsonl").unlink()
+    assert "missing_file" in codes(export_dir)
+    (export_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert codes(export_dir) == {"manifest"}
+    assert cli_main(["verify", str(export_dir)]) == 2
+    assert cli_main(["verify", str(tmp_path / "nowhere")]) == 2
+
+
+def test_check_leakage_reports_every_pair_and_the_maximum():
+    train = [(1, "the quick brown fox jumps over the lazy dog"), (2, "completely different words here")]
+    evl = [(10, "the quick brown fox jumps over the lazy dogs"), (11, "nothing alike at all, really")]
+    res = check_leakage(train, evl, threshold=90)
+    assert [(p.a, p.b) for p in res.pairs] == [(1, 10)]
+    assert res.max_pair == (1, 10) and res.max_score > 97 and res.compared == 4
+    assert not res.passed
+    clean = check_leakage(train[1:], evl[1:], threshold=90)
+    assert clean.passed and 0 < clean.max_score < 90
