@@ -27,7 +27,8 @@ def register(sub) -> None:
 
 
 def add_project_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--project", metavar="PATH", help="project file (default: FILE.curator beside the dataset)")
+    p.add_argument("--project", metavar="PATH",
+                   help="project file (default: FILE.curator beside the dataset)")
     p.add_argument("--fresh-project", action="store_true",
                    help="if the project file is damaged or foreign, keep it aside (renamed "
                         "*.damaged-<time>) and start a fresh project")
@@ -71,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_human(project, st: dict, out=sys.stdout) -> None:
+def print_human(project, st: dict, out=None) -> None:
+    out = out or sys.stdout
     d = st["decisions"]
     n = st["records"]
     done = n - d["undecided"]
@@ -85,7 +87,8 @@ def print_human(project, st: dict, out=sys.stdout) -> None:
     if est is not None:
         out.write(f"  estimate: {est.sentence()}\n")
     elif n >= 1000:
-        out.write("  estimate: no sample drawn (curator review FILE --sample 0.1, or the app's sample queue)\n")
+        out.write("  estimate: no sample drawn "
+                  "(curator review FILE --sample 0.1, or the app's sample queue)\n")
     f = st["findings"]
     open_items = [f"{v:,} {k.replace('_', ' ')}" for k, v in f.items() if v]
     out.write(f"  unresolved findings: {', '.join(open_items) if open_items else 'none'}\n")

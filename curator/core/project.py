@@ -142,7 +142,9 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
         raise ValueError(f"on_damaged must be 'raise' or 'fresh', got {on_damaged!r}")
     dataset = load_dataset(path, format=format, schema=schema, mapping=mapping, progress=progress,
                            cancel=cancel)
-    ppath = Path(os.path.abspath(project_path if project_path is not None else default_project_path(dataset.path)))
+    if project_path is None:
+        project_path = default_project_path(dataset.path)
+    ppath = Path(os.path.abspath(project_path))
     aside: Path | None = None
     try:
         store = Store(ppath)
@@ -263,7 +265,8 @@ class Project:
             raise ValueError("nothing to approve: no lines given")
         return self._run(BulkApprove(ls))
 
-    def reject(self, lines: int | Iterable[int], reason: str | None = None, note: str | None = None) -> Change:
+    def reject(self, lines: int | Iterable[int], reason: str | None = None,
+               note: str | None = None) -> Change:
         """Reject one line (or several, as one undo step), with an optional reason code and note."""
         if reason is not None and reason not in REJECT_REASONS:
             raise ValueError(f"unknown reject reason {reason!r}; expected one of {', '.join(REJECT_REASONS)} "
@@ -313,7 +316,8 @@ class Project:
         ls = tuple(self.check_line(x) for x in lines_tuple(lines))
         return self._run(ResolveCluster(ls, self.check_line(keep)))
 
-    def resolve_contradiction(self, a: int, b: int, action: str = "keep_a", record: dict | None = None) -> Change:
+    def resolve_contradiction(self, a: int, b: int, action: str = "keep_a",
+                              record: dict | None = None) -> Change:
         """``keep_a`` / ``keep_b`` (approve one, reject the other), ``reject_both``, or ``fix``
         (store ``record`` as the fix of ``a`` and reject ``b``). One undo step."""
         a, b = self.check_line(a), self.check_line(b)
@@ -375,7 +379,8 @@ class Project:
         """The findings for the current source and settings (computed once, cached in the project)."""
         return self._ensure_scan()
 
-    def _ensure_scan(self, progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> ScanResult:
+    def _ensure_scan(self, progress: ProgressSink | None = None,
+                     cancel: CancelToken | None = None) -> ScanResult:
         with self._lock:
             if self._scan is not None:
                 return self._scan
@@ -391,14 +396,16 @@ class Project:
         """Run the detectors (``curator.core.scan.run_scan``) and cache the result in the project."""
         from .scan import ScanSettings, run_scan
 
-        norm = ScanSettings.from_dict(dict(settings) if settings is not None else self._scan_settings).to_dict()
+        chosen = dict(settings) if settings is not None else self._scan_settings
+        norm = ScanSettings.from_dict(chosen).to_dict()
         result = run_scan(self.dataset, settings=norm, progress=progress, cancel=cancel)
 
         with self._lock:
             with self.store.transaction() as tx:
-                tx.execute("INSERT INTO scan_cache(key, at, result) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
-                           "SET at=excluded.at, result=excluded.result",
-                           (self._scan_key(norm), utc_now(), json.dumps(result.to_json(), ensure_ascii=False)))
+                tx.execute("INSERT INTO scan_cache(key, at, result) VALUES (?, ?, ?) "
+                           "ON CONFLICT(key) DO UPDATE SET at=excluded.at, result=excluded.result",
+                           (self._scan_key(norm), utc_now(),
+                            json.dumps(result.to_json(), ensure_ascii=False)))
                 tx.set_meta("scan_settings", norm)
                 tx.log("scan", reviewer=self.reviewer, payload={"settings": norm, "timings": result.timings})
             self._scan_settings = norm
@@ -448,7 +455,9 @@ class Project:
         if spec is not None and (fraction is None or abs(fraction - spec.fraction) < 1e-12) \
                 and (seed is None or seed == spec.seed) and (stratify is None or stratify == spec.stratify):
             return self.sample_lines() or []
-        return self.draw_sample(fraction, seed if seed is not None else (spec.seed if spec else None), stratify)
+        if seed is None and spec is not None:
+            seed = spec.seed
+        return self.draw_sample(fraction, seed, stratify)
 
     def _strata(self, stratify: str | None) -> dict[int, str] | None:
         if stratify is None:
@@ -584,7 +593,8 @@ class Project:
             tx.set_meta("source", self._source_meta())
             tx.log("source_changed", reviewer=self.reviewer, at=at,
                    payload={"old": old_source, "new": self._source_meta(), "carried": len(target),
-                            "moved": len(moved), "unmatched": len(unmatched), "sample_cleared": sample_cleared})
+                            "moved": len(moved), "unmatched": len(unmatched),
+                            "sample_cleared": sample_cleared})
         return SourceChange(old_source.get("sha256", ""), self.dataset.sha256, len(target), moved, unmatched,
                             sample_cleared)
 

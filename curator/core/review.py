@@ -284,7 +284,8 @@ class RecordedCommand:
         tx.put_decisions((ln, d, self.hashes.get(ln, "")) for ln, d in states)
         at = utc_now()
         tx.conn.executemany(
-            "INSERT INTO events(at, reviewer, action, command_id, line, status, payload) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO events(at, reviewer, action, command_id, line, status, payload) "
+            "VALUES (?,?,?,?,?,?,?)",
             [(at, reviewer, action, self.id, ln, d.status if d else None,
               json.dumps({"label": self.label, "decision": decision_to_json(d)}, ensure_ascii=False))
              for ln, d in states])

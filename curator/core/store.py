@@ -48,7 +48,7 @@ MIGRATIONS: list[tuple[str, ...]] = [(
         id         INTEGER PRIMARY KEY AUTOINCREMENT,
         at         TEXT NOT NULL,
         reviewer   TEXT NOT NULL DEFAULT '',
-        action     TEXT NOT NULL,                -- do | undo | redo | source_changed | carried | unmatched | sample
+        action     TEXT NOT NULL,                -- do | undo | redo | source_changed | carried | unmatched …
         command_id INTEGER,
         line       INTEGER,
         status     TEXT,                         -- new status of `line` (NULL = undecided)
@@ -219,7 +219,8 @@ class Store:
             with open(self.path, "rb") as fh:
                 head = fh.read(100)
         except OSError as exc:
-            raise ProjectFileError(self.path, f"cannot read the project file ({exc.strerror or exc})") from exc
+            why = exc.strerror or exc
+            raise ProjectFileError(self.path, f"cannot read the project file ({why})") from exc
         if not head.startswith(_SQLITE_MAGIC):
             raise ProjectFileError(self.path, "not a Curator project (not an SQLite database); "
                                               "it may be damaged or another program's file")

@@ -1,0 +1,219 @@
+"""The Project API end to end: resume, changed source files, queues, status and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import curator
+from curator.cli import main
+from curator.core.decisions import APPROVED, FIXED, REJECTED, SKIPPED
+
+
+def rec(i: int, answer: str | None = None) -> dict:
+    return {"instruction": f"Question {i}?", "input": "", "output": answer or f"Answer {i}."}
+
+
+def write(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_default_project_path_is_beside_the_dataset(tmp_path: Path) -> None:
+    data = write(tmp_path / "support.jsonl", [rec(i) for i in range(3)])
+    with curator.open_project(data, scan=False) as p:
+        assert p.path == tmp_path / "support.jsonl.curator"
+        assert p.store.get_meta("source")["sha256"] == p.dataset.sha256
+    other = tmp_path / "elsewhere" / "x.curator"
+    other.parent.mkdir()
+    with curator.open_project(data, project_path=other, scan=False) as p:
+        assert p.path == other and other.exists()
+
+
+def test_resume_lands_on_the_next_undecided_example_of_the_current_queue(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 21)])
+    with curator.open_project(data, scan=False) as p:
+        assert p.resume_line() == 1
+        for ln in (1, 2, 3):
+            p.approve(ln)
+        p.approve(5)                       # jumped ahead
+        p.set_position(4)                  # then went back to look at 4
+    with curator.open_project(data, scan=False) as p:
+        assert p.resume_line() == 4
+        p.reject(4)
+        p.skip(6)
+    with curator.open_project(data, scan=False) as p:
+        assert p.resume_line() == 7        # after 4: 5 decided, 6 skipped
+        p.undo()                           # un-skip 6: back to it
+        assert p.resume_line() == 6
+        sample = p.queue("sample", fraction=0.5, seed=3)
+        p.approve(sample[0])
+        p.approve(sample[1])
+    with curator.open_project(data, scan=False) as p:
+        assert p.current_queue() == "sample"
+        assert p.resume_line() == sample[2]
+        assert p.next_undecided(sample) == sample[2]
+        assert p.next_undecided(sample, after=sample[2]) == sample[3]
+        p.bulk_approve(sample)
+        assert p.resume_line() is None
+
+
+def test_changed_source_carries_decisions_by_content_and_lists_the_rest(tmp_path: Path) -> None:
+    data = tmp_path / "d.jsonl"
+    write(data, [rec(i) for i in range(1, 11)])
+    fixed = rec(9, "Corrected nine.")
+    with curator.open_project(data, reviewer="ana", scan=False) as p:
+        p.approve(1)
+        p.reject(4, reason="wrong", note="bad")
+        p.approve(6)
+        p.fix(9, fixed)
+        p.skip(10)
+        p.queue("sample", fraction=0.5, seed=1)
+        assert p.can_undo
+    # edit the file: drop record 2, change record 6's answer, add a new first line,
+    # reorder keys and spacing of record 4 (same content)
+    new = [rec(100), rec(1), rec(3), {"output": "Answer 4.", "input": "", "instruction": "Question 4?"},
+           rec(5), rec(6, "Changed answer."), rec(7), rec(8), rec(9), rec(10)]
+    write(data, new)
+    with curator.open_project(data, reviewer="ana", scan=False) as p:
+        ch = p.source_change
+        assert ch is not None and ch.old_sha256 != ch.new_sha256 == p.dataset.sha256
+        assert {ln: d.status for ln, d in p.decisions().items()} == {
+            2: APPROVED, 4: REJECTED, 9: FIXED, 10: SKIPPED}
+        assert dict(ch.moved) == {1: 2}            # old line 1 is line 2 now; 4, 9, 10 kept their lines
+        assert p.decision(4).reason == "wrong" and p.decision(9).fixed == fixed
+        assert ch.carried == 4 and [u.old_line for u in ch.unmatched] == [6]
+        assert ch.sample_cleared and p.sample_lines() is None
+        assert not p.can_undo                      # old line numbers: the history is closed
+        # the unmatched decision is kept and listed, never dropped
+        kept = p.unmatched()
+        assert len(kept) == 1 and kept[0].decision.status == APPROVED and kept[0].old_line == 6
+        assert kept[0].source_sha256 == ch.old_sha256
+        assert p.status()["unmatched"] == 1
+        assert any(e["action"] == "source_changed" for e in p.events())
+    with curator.open_project(data, scan=False) as p:   # same file again: nothing more to do
+        assert p.source_change is None and len(p.unmatched()) == 1
+
+
+def test_duplicate_records_carry_over_one_to_one(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.jsonl", [rec(1), rec(2), rec(1), rec(3)])
+    with curator.open_project(data, scan=False) as p:
+        p.approve(1)
+        p.reject(3, reason="duplicate")
+    write(data, [rec(0), rec(1), rec(2), rec(1), rec(3)])
+    with curator.open_project(data, scan=False) as p:
+        assert {ln: d.status for ln, d in p.decisions().items()} == {2: APPROVED, 4: REJECTED}
+        assert p.source_change.unmatched == ()
+
+
+def test_flagged_queue_and_unresolved_findings(tmp_path: Path) -> None:
+    records = [rec(1), rec(2), rec(1), {"instruction": "Question 4?", "output": 4}, rec(5)]
+    data = write(tmp_path / "d.jsonl", records)
+    with curator.open_project(data) as p:
+        assert [g.lines for g in p.scan.exact_duplicates] == [(1, 3)]
+        flagged = p.queue("flagged")
+        assert 1 in flagged and 3 in flagged and 4 in flagged and 2 not in flagged
+        st = p.status()
+        assert st["findings"]["exact_duplicates"] == 1 and st["findings"]["invalid"] == 1
+        p.resolve_cluster([1, 3], keep=1)
+        p.reject(4, reason="malformed")
+        st = p.status()
+        assert st["findings"]["exact_duplicates"] == 0 and st["findings"]["invalid"] == 0
+        assert st["queue"]["kind"] == "flagged"
+    # the scan is cached in the project, keyed by the source hash and the settings
+    with curator.open_project(data, scan=False) as p:
+        assert len(p.store.query("SELECT key FROM scan_cache")) == 1
+        assert [g.lines for g in p.scan.exact_duplicates] == [(1, 3)]
+
+
+def test_status_json_contract(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 11)])
+    with curator.open_project(data, scan=False) as p:
+        p.approve([1, 2, 3])
+        p.reject(4)
+        p.fix(5, rec(5, "Better."))
+        p.skip(6)
+        st = p.status(lines=True)
+    assert {"records", "decisions", "queue", "estimate", "project", "lines"} <= set(st)
+    assert st["records"] == 10
+    assert st["decisions"] == {"approved": 3, "rejected": 1, "fixed": 1, "skipped": 1, "undecided": 4}
+    assert st["lines"] == {"approved": [1, 2, 3], "rejected": [4], "fixed": [5], "skipped": [6]}
+    assert st["project"] == str(tmp_path / "d.jsonl.curator")
+    assert st["estimate"] is None                    # no sample drawn
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_review_then_status(tmp_path: Path, capsys) -> None:
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 31)])
+    code, out, err = run_cli(["review", str(data), "--approve", "1-3,7", "--reject", "10,12",
+                              "--reviewer", "bo"], capsys)
+    assert code == 0, err
+    assert "Approve 4 examples" in out and "Reject 2 examples" in out
+    code, out, err = run_cli(["status", str(data), "--json", "--lines"], capsys)
+    assert code == 0, err
+    st = json.loads(out)
+    assert st["decisions"] == {"approved": 4, "rejected": 2, "fixed": 0, "skipped": 0, "undecided": 24}
+    assert st["lines"]["approved"] == [1, 2, 3, 7] and st["lines"]["rejected"] == [10, 12]
+    assert st["project"] == str(tmp_path / "d.jsonl.curator")
+    with curator.open_project(data, scan=False) as p:
+        assert p.decision(10).reviewer == "bo"
+        assert p.undo_label == "Reject 2 examples"
+    # usage errors: unknown line, a line given two decisions — nothing is written
+    assert run_cli(["review", str(data), "--approve", "31"], capsys)[0] == 2
+    assert run_cli(["review", str(data), "--approve", "4", "--reject", "4"], capsys)[0] == 2
+    assert run_cli(["review", str(data), "--approve", "4-x"], capsys)[0] == 2
+    code, out, _ = run_cli(["status", str(data), "--json"], capsys)
+    assert json.loads(out)["decisions"]["approved"] == 4 and "lines" not in json.loads(out)
+
+
+def test_cli_sample_and_estimate(tmp_path: Path, capsys) -> None:
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 3001)])
+    code, out, err = run_cli(["review", str(data), "--sample", "0.1", "--seed", "7"], capsys)
+    assert code == 0, err
+    assert "Drew a sample of 300 of 3,000 records (fraction 0.1, seed 7)" in out
+    with curator.open_project(data, scan=False) as p:
+        sample = p.sample_lines()
+    spec = ",".join(map(str, sample))
+    assert run_cli(["review", str(data), "--approve", spec], capsys)[0] == 0
+    code, out, err = run_cli(["status", str(data)], capsys)
+    assert code == 0, err
+    assert "0 defects in 300 sampled: the other 2,700 have at most 1.0% defects" in out
+    st = json.loads(run_cli(["status", str(data), "--json"], capsys)[1])
+    assert st["estimate"]["upper_bound"] == pytest.approx(0.00994, abs=1e-5)
+    assert st["queue"]["kind"] == "sample" and st["queue"]["size"] == 300
+
+
+def test_cli_damaged_project_exit_2_then_fresh_project(tmp_path: Path, capsys) -> None:
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 4)])
+    (tmp_path / "d.jsonl.curator").write_text("not a database")
+    code, out, err = run_cli(["status", str(data)], capsys)
+    assert code == 2 and "not a Curator project" in err and "--fresh-project" in err
+    code, out, err = run_cli(["status", str(data), "--fresh-project", "--json"], capsys)
+    assert code == 0 and "kept aside" in err
+    assert json.loads(out)["decisions"]["undecided"] == 3
+    assert len(list(tmp_path.glob("d.jsonl.curator.damaged-*"))) == 1
+
+
+def test_curator_import_stays_light() -> None:
+    code = ("import sys, curator; assert 'curator.core.project' not in sys.modules; "
+            "assert callable(curator.open_project); print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "ok"
+
+
+def test_core_review_modules_do_not_import_qt() -> None:
+    code = ("import sys; sys.modules['PySide6'] = None; sys.modules['shiboken6'] = None\n"
+            "import curator.core.store, curator.core.review, curator.core.sampling, "
+            "curator.core.estimate, curator.core.project, curator.cli.status, curator.cli.review\n"
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "ok"
