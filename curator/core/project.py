@@ -194,8 +194,9 @@ class Project:
                 self.source_change = self._carry_over(old)
             elif old.get("path") != str(dataset.path.resolve()):
                 store.set_meta("source", self._source_meta())
+        version = store.data_version()
         self._decisions: dict[int, Decision] = store.load_decisions()
-        self._stack = CommandStack(store, self._decisions, self._hash_of)
+        self._stack = CommandStack(store, self._decisions, self._hash_of, version)
 
     # ---- basics ----------------------------------------------------------------------------------
 
@@ -231,17 +232,25 @@ class Project:
     def decisions(self) -> dict[int, Decision]:
         """line → current decision (a copy; records without one are absent)."""
         with self._lock:
+            self._stack.refresh()
             return dict(self._decisions)
 
     def decision(self, line: int) -> Decision | None:
+        self._stack.refresh()
         return self._decisions.get(int(line))
 
+    def refresh(self) -> bool:
+        """Pick up decisions another process (e.g. ``curator review``) wrote; True if any changed."""
+        return self._stack.refresh()
+
     def status_of(self, line: int) -> str:
+        self._stack.refresh()
         d = self._decisions.get(int(line))
         return d.status if d else UNDECIDED
 
     def effective_record(self, line: int) -> object:
         """The record as it should be exported: the fixed version if fixed, else the source data."""
+        self._stack.refresh()
         d = self._decisions.get(int(line))
         if d is not None and d.status == FIXED and d.fixed is not None:
             return d.fixed
@@ -508,6 +517,7 @@ class Project:
 
         ``after=None`` searches from the start. Skipped lines count as handled.
         """
+        self._stack.refresh()
         start = 0
         if after is not None:
             try:
@@ -526,6 +536,7 @@ class Project:
     def resume_line(self) -> int | None:
         """Where a reopened project continues: the next undecided line of the current queue at or
         after the remembered position (wrapping to the start), or None when all are decided."""
+        self._stack.refresh()
         kind = self.current_queue()
         queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])
         pos = self.store.get_meta("position")
@@ -608,6 +619,7 @@ class Project:
 
     def estimate(self, target: float = DEFAULT_TARGET) -> Estimate | None:
         """The acceptance estimate from the sample's decisions, or None if no sample was drawn."""
+        self._stack.refresh()
         sample = self.sample_lines()
         if sample is None:
             return None
@@ -629,6 +641,8 @@ class Project:
                         target=target)
 
     def counts(self) -> dict[str, int]:
+        """Decisions per status, plus ``undecided``."""
+        self._stack.refresh()
         with self._lock:
             out = {s: 0 for s in STATUSES}
             for ln, d in self._decisions.items():
@@ -639,6 +653,7 @@ class Project:
 
     def unresolved_findings(self) -> dict[str, int]:
         """Findings with at least one member still undecided (skipped counts as undecided here)."""
+        self._stack.refresh()
         dec = self._decisions
 
         def open_(lines: Iterable[int]) -> bool:
@@ -655,6 +670,7 @@ class Project:
 
     def status(self, *, lines: bool = False, target: float = DEFAULT_TARGET) -> dict:
         """What ``curator status --json`` prints (see the README for the keys)."""
+        self._stack.refresh()
         counts = self.counts()
         kind = self.current_queue()
         queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])

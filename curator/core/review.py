@@ -315,19 +315,35 @@ class CommandStack:
     """
 
     def __init__(self, store: Store, decisions: MutableMapping[int, Decision],
-                 hash_of: Callable[[int], str]) -> None:
+                 hash_of: Callable[[int], str], version: int | None = None) -> None:
         self.store = store
         self.decisions = decisions
         self.hash_of = hash_of
+        # the data_version read *before* ``decisions`` was loaded (so nothing slips in between)
+        self._version = store.data_version() if version is None else version
+
+    def refresh(self) -> bool:
+        """Reload the decisions if another connection (another process: the CLI while the app is
+        open) committed since we last looked. Returns True when something was reloaded."""
+        with self.store.lock:
+            version = self.store.data_version()
+            if version == self._version:
+                return False
+            fresh = self.store.load_decisions()
+            self.decisions.clear()
+            self.decisions.update(fresh)
+            self._version = version
+            return True
 
     # -- do / undo / redo
 
     def push(self, command: Command, reviewer: str) -> Change:
         at = utc_now()
         plan = command.plan(reviewer, at)
-        changes = tuple(LineChange(ln, self.decisions.get(ln), d) for ln, d in plan.items())
         hashes = {ln: self.hash_of(ln) for ln in plan}
         with self.store.transaction() as tx:
+            self.refresh()  # under the write lock: "before" states are exactly what is on disk
+            changes = tuple(LineChange(ln, self.decisions.get(ln), d) for ln, d in plan.items())
             tx.execute("UPDATE commands SET state='discarded' WHERE state='undone'")
             draft = RecordedCommand(0, command.kind, command.label, changes, hashes)
             cur = tx.execute("INSERT INTO commands(label, kind, state, at, changes) VALUES (?,?,?,?,?)",
@@ -341,6 +357,7 @@ class CommandStack:
 
     def undo(self, reviewer: str) -> Change | None:
         with self.store.transaction() as tx:
+            self.refresh()
             row = tx.execute("SELECT id, kind, label, changes FROM commands WHERE state='done' "
                              "ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
@@ -354,6 +371,7 @@ class CommandStack:
 
     def redo(self, reviewer: str) -> Change | None:
         with self.store.transaction() as tx:
+            self.refresh()
             row = tx.execute("SELECT id, kind, label, changes FROM commands WHERE state='undone' "
                              "ORDER BY id ASC LIMIT 1").fetchone()
             if row is None:

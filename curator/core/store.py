@@ -181,7 +181,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         size = self.path.stat().st_size if self.path.exists() else 0
         wal = self.path.with_name(self.path.name + "-wal")
@@ -266,7 +266,7 @@ class Store:
         return self._conn
 
     def close(self) -> None:
-        with self._lock:
+        with self.lock:
             if self._conn is not None:
                 try:
                     # fold the WAL back into the main file so a copied .curator file is complete
@@ -284,7 +284,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator["_Tx"]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (fsynced: synchronous=FULL); rollback on any error."""
-        with self._lock:
+        with self.lock:
             conn = self._db
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -295,12 +295,16 @@ class Store:
             conn.execute("COMMIT")
 
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        with self._lock:
+        with self.lock:
             return self._db.execute(sql, tuple(params)).fetchall()
 
     def integrity_check(self) -> str:
-        with self._lock:
+        with self.lock:
             return ";".join(r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall())
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (PRAGMA data_version)."""
+        return int(self.query("PRAGMA data_version")[0][0])
 
     def schema_version(self) -> int:
         return int(self.query("SELECT max(version) FROM schema_version")[0][0])

@@ -217,3 +217,20 @@ def test_core_review_modules_do_not_import_qt() -> None:
             "print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "ok"
+
+
+def test_decisions_written_by_another_process_are_picked_up(tmp_path: Path) -> None:
+    # the app has the project open while a script runs `curator review` on the same file
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 11)])
+    with curator.open_project(data, reviewer="app", scan=False) as app:
+        app.approve(1)
+        out = subprocess.run([sys.executable, "-m", "curator", "review", str(data), "--reject", "1,2",
+                              "--reviewer", "script"], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert app.decision(1).status == REJECTED and app.decision(2).reviewer == "script"
+        assert app.undo_label == "Reject 2 examples"
+        ch = app.undo()                                     # undoes the script's step, exactly
+        assert dict(ch.statuses) == {1: APPROVED, 2: "undecided"}
+        app.approve(3)
+    with curator.open_project(data, scan=False) as p:
+        assert {ln: d.status for ln, d in p.decisions().items()} == {1: APPROVED, 3: APPROVED}
