@@ -149,7 +149,7 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
     try:
         store = Store(ppath)
     except ProjectFileError as exc:
-        if on_damaged != "fresh":
+        if on_damaged != "fresh" or not ppath.exists():  # nothing to set aside: e.g. read-only folder
             exc.dataset = dataset  # type: ignore[attr-defined]
             raise
         aside = set_aside(ppath)

@@ -203,7 +203,12 @@ class Store:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._migrate(creating=not existed)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:  # locked, read-only folder, disk full, no permission
+            conn.close()
+            self._conn = None
+            raise ProjectFileError(self.path, f"cannot open the project file for writing ({exc}); "
+                                              "choose another project location") from exc
+        except sqlite3.DatabaseError as exc:     # "file is not a database", "malformed"
             conn.close()
             self._conn = None
             raise ProjectFileError(self.path, f"the project file is damaged ({exc})") from exc

@@ -155,3 +155,29 @@ def test_open_project_on_damaged_file_raises_with_dataset_then_starts_fresh(tmp_
     with curator.open_project(data, scan=False) as project:
         assert project.decision(1).status == APPROVED
         assert project.set_aside is None
+
+
+def test_older_project_is_migrated_in_order_and_keeps_its_data(tmp_path: Path, monkeypatch) -> None:
+    import curator.core.store as store_mod
+
+    path = tmp_path / "p.curator"
+    s = Store(path)
+    with s.transaction() as tx:
+        tx.put_decisions([(2, Decision(2, APPROVED, "ana", "t"), "h2")])
+    s.close()
+    # a later Curator adds migration 2 (a new table and column); the v1 file must come up to v2
+    v2 = ("CREATE TABLE tags (line INTEGER NOT NULL, tag TEXT NOT NULL)",
+          "ALTER TABLE decisions ADD COLUMN confidence REAL")
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, v2])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    s = Store(path)
+    try:
+        assert s.schema_version() == 2
+        assert s.query("SELECT count(*) FROM tags") == [(0,)]
+        assert s.query("SELECT line, confidence FROM decisions") == [(2, None)]
+        assert s.load_decisions()[2].reviewer == "ana"
+    finally:
+        s.close()
+    monkeypatch.undo()                       # back to this Curator: the v2 file is now "too new"
+    with pytest.raises(ProjectTooNewError):
+        Store(path)
