@@ -86,6 +86,11 @@ class SourceChange:
     moved: Mapping[int, int]          # old line → new line, for the ones whose line changed
     unmatched: tuple[UnmatchedDecision, ...]
     sample_cleared: bool
+    restored: int = 0                 # decisions set aside by an earlier change that matched again
+
+
+def _relined(d: Decision, line: int) -> Decision:
+    return Decision(line, d.status, d.reviewer, d.at, d.reason, d.note, d.fixed)
 
 
 def default_project_path(dataset_path: str | os.PathLike) -> Path:
@@ -551,40 +556,56 @@ class Project:
     # ---- change detection ------------------------------------------------------------------------
 
     def _carry_over(self, old_source: dict) -> SourceChange:
-        """Re-attach decisions to records by content hash after the source file changed."""
+        """Re-attach decisions to records by content hash after the source file changed.
+
+        Decisions whose record is still on its line stay; the others follow their content to its
+        new line (identical records are matched one to one, in order). Decisions that match no
+        record go to the ``unmatched`` table (kept, listed, logged). Decisions set aside by an
+        earlier change come back if their record reappears on an undecided line (a reverted edit).
+        """
         new_hash = {r.line: r.content_hash() for r in self.dataset.records}
         by_hash: dict[str, list[int]] = {}
         for ln, h in new_hash.items():
             by_hash.setdefault(h, []).append(ln)
-        rows = self.store.query("SELECT line, status, reviewer, at, reason, note, fixed, content_hash "
-                                "FROM decisions ORDER BY line")
-
-        old = [(r[0], Decision(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else None), r[7])
-               for r in rows]
-        taken: set[int] = set()
-        target: dict[int, int] = {}
-        for ln, _d, h in old:                      # first: records still on their own line
-            if new_hash.get(ln) == h:
-                target[ln] = ln
-                taken.add(ln)
-        for ln, _d, h in old:                      # then: records that moved (duplicates in order)
-            if ln in target:
-                continue
-            for cand in by_hash.get(h, ()):
-                if cand not in taken:
-                    target[ln] = cand
-                    taken.add(cand)
-                    break
         at = utc_now()
-        unmatched = tuple(UnmatchedDecision(ln, h, old_source.get("sha256", ""), d, at)
-                          for ln, d, h in old if ln not in target)
-        moved = {o: n for o, n in target.items() if o != n}
-        pos = self.store.get_meta("position")
-        sample_cleared = self.store.get_meta("sample") is not None
         with self.store.transaction() as tx:
+            rows = tx.execute("SELECT line, status, reviewer, at, reason, note, fixed, content_hash "
+                              "FROM decisions ORDER BY line").fetchall()
+            old = [(r[0], Decision(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else None),
+                    r[7]) for r in rows]
+            taken: set[int] = set()
+            target: dict[int, int] = {}
+            for ln, _d, h in old:                  # first: records still on their own line
+                if new_hash.get(ln) == h:
+                    target[ln] = ln
+                    taken.add(ln)
+            for ln, _d, h in old:                  # then: records that moved (duplicates in order)
+                if ln not in target:
+                    for cand in by_hash.get(h, ()):
+                        if cand not in taken:
+                            target[ln] = cand
+                            taken.add(cand)
+                            break
+            unmatched = tuple(UnmatchedDecision(ln, h, old_source.get("sha256", ""), d, at)
+                              for ln, d, h in old if ln not in target)
+            moved = {o: n for o, n in target.items() if o != n}
+            restored: list[tuple[int, int, Decision, str]] = []     # (unmatched id, new line, decision, hash)
+            for uid, h, doc in tx.execute("SELECT id, content_hash, decision FROM unmatched "
+                                          "ORDER BY id DESC").fetchall():
+                for cand in by_hash.get(h, ()):
+                    if cand not in taken:
+                        taken.add(cand)
+                        d = decision_from_json(json.loads(doc))
+                        assert d is not None
+                        restored.append((uid, cand, d, h))
+                        break
             tx.execute("DELETE FROM decisions")
-            tx.put_decisions((target[ln], Decision(target[ln], d.status, d.reviewer, d.at, d.reason, d.note,
-                                                   d.fixed), h) for ln, d, h in old if ln in target)
+            tx.put_decisions([(target[ln], _relined(d, target[ln]), h) for ln, d, h in old if ln in target]
+                             + [(n, _relined(d, n), h) for _uid, n, d, h in restored])
+            for uid, n, d, _h in restored:
+                tx.execute("DELETE FROM unmatched WHERE id=?", (uid,))
+                tx.log("restored", reviewer=self.reviewer, line=n, status=d.status, at=at,
+                       payload={"decision": decision_to_json(_relined(d, n)), "from_line": d.line})
             for u in unmatched:
                 tx.execute("INSERT INTO unmatched(at, old_line, content_hash, source_sha256, decision) "
                            "VALUES (?, ?, ?, ?, ?)",
@@ -595,19 +616,23 @@ class Project:
             for o, n in moved.items():
                 tx.log("carried", reviewer=self.reviewer, line=n, at=at, payload={"from_line": o})
             # line numbers moved: the undo history would point at the wrong records
-            CommandStack(self.store, {}, self._hash_of).discard_all(tx)
+            CommandStack.discard_all(tx)
+            sample_row = tx.execute("SELECT value FROM meta WHERE key='sample'").fetchone()
+            sample_cleared = sample_row is not None and json.loads(sample_row[0]) is not None
             if sample_cleared:
                 tx.execute("DELETE FROM sample")
                 tx.set_meta("sample", None)
+            pos_row = tx.execute("SELECT value FROM meta WHERE key='position'").fetchone()
+            pos = json.loads(pos_row[0]) if pos_row else None
             if isinstance(pos, int):
                 tx.set_meta("position", target.get(pos, pos if pos in self._lines else None))
             tx.set_meta("source", self._source_meta())
             tx.log("source_changed", reviewer=self.reviewer, at=at,
                    payload={"old": old_source, "new": self._source_meta(), "carried": len(target),
-                            "moved": len(moved), "unmatched": len(unmatched),
+                            "moved": len(moved), "unmatched": len(unmatched), "restored": len(restored),
                             "sample_cleared": sample_cleared})
         return SourceChange(old_source.get("sha256", ""), self.dataset.sha256, len(target), moved, unmatched,
-                            sample_cleared)
+                            sample_cleared, len(restored))
 
     def unmatched(self) -> list[UnmatchedDecision]:
         """Every decision set aside because its record was no longer in the source (kept forever)."""

@@ -383,7 +383,8 @@ class CommandStack:
         self._mirror(rec, after=True)
         return change
 
-    def discard_all(self, tx: _Tx) -> None:
+    @staticmethod
+    def discard_all(tx: _Tx) -> None:
         """Forget the undo/redo history (used when the source changed and line numbers moved)."""
         tx.execute("UPDATE commands SET state='discarded' WHERE state IN ('done', 'undone')")
 

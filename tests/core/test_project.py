@@ -234,3 +234,20 @@ def test_decisions_written_by_another_process_are_picked_up(tmp_path: Path) -> N
         app.approve(3)
     with curator.open_project(data, scan=False) as p:
         assert {ln: d.status for ln, d in p.decisions().items()} == {1: APPROVED, 3: APPROVED}
+
+
+def test_reverted_edit_brings_set_aside_decisions_back(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 6)])
+    original = data.read_bytes()
+    with curator.open_project(data, scan=False) as p:
+        p.reject(3, reason="wrong")
+        p.approve(4)
+    write(data, [rec(1), rec(2), rec(3, "Edited."), rec(5)])      # 3 edited, 4 deleted
+    with curator.open_project(data, scan=False) as p:
+        assert [u.old_line for u in p.unmatched()] == [3, 4] and p.decisions() == {}
+    data.write_bytes(original)                                     # the edit is reverted
+    with curator.open_project(data, scan=False) as p:
+        assert p.source_change.restored == 2 and p.unmatched() == []
+        assert {ln: d.status for ln, d in p.decisions().items()} == {3: REJECTED, 4: APPROVED}
+        assert p.decision(3).reason == "wrong" and p.decision(3).line == 3
+        assert [e["action"] for e in p.events()].count("restored") == 2
