@@ -225,9 +225,8 @@ class DashboardView(QWidget):
         if h.log_scale:
             ax.set_xscale("log")
         ax.axvline(h.median, color=fg, linestyle="--", linewidth=1)
-        ax.text(0.98, 0.95, f"median {h.median:,.0f}\n95% ≤ {h.p95:,.0f}\nmax {h.maximum:,}",
-                transform=ax.transAxes, ha="right", va="top", color=fg, fontsize=8)
-        ax.set_xlabel("characters", fontsize=8)
+        ax.set_xlabel(f"characters · median {h.median:,.0f} · 95% ≤ {h.p95:,.0f} · max {h.maximum:,}",
+                      fontsize=8)
         ax.set_ylabel("records", fontsize=8)
 
     def _draw(self) -> None:
@@ -269,3 +268,38 @@ class DashboardView(QWidget):
                          ha="center", va="center", color=fg, fontsize=9, transform=a_field.transAxes)
             self._style(a_field, "Metadata", fg, base)
         self.canvas.draw_idle()
+
+
+class DashboardPage(QWidget):
+    """The dashboard as a window tab over an open project.
+
+    The :class:`DashboardView` (and with it matplotlib) is built the first time the tab is shown;
+    changes made while the tab is hidden only mark it stale, so reviewing never waits on charts.
+    """
+
+    def __init__(self, project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.view: DashboardView | None = None
+        self._stale = True
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def ensure_view(self) -> DashboardView:
+        if self.view is None:
+            self.view = DashboardView(self)
+            self._layout.addWidget(self.view)
+        if self._stale:
+            self._stale = False
+            self.view.set_data(self.project.dataset, self.project.scan, self.project.decisions())
+        return self.view
+
+    def project_changed(self, _change: object = None) -> None:
+        self._stale = True
+        if self.view is not None and self.isVisible():
+            self._stale = False
+            self.view.refresh(self.project.decisions(), self.project.scan)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.ensure_view()

@@ -1,0 +1,722 @@
+"""The review desk: one example at a time, large, decided with single keys.
+
+A small state machine (STYLE.md §5)::
+
+    SHOWING --A/R/E/S--> SAVING --project call returned--> SHOWING (next example)
+    SHOWING --R--> REASON (pick a reason, Enter) --> SAVING
+    SHOWING --E--> EDITING (editor open) --> SAVING | SHOWING
+    any --queue exhausted--> DONE
+
+Keys pressed while SAVING are ignored, so a double tap never decides two examples, and the
+view moves on only after the project call that stores the decision has returned (the decision
+is on disk). Every binding comes from :mod:`curator.gui.shortcuts`.
+
+The desk holds no review logic: the project decides what a queue is, what a decision does,
+what undo restores, and what the acceptance estimate says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout,
+                               QInputDialog, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
+                               QSizePolicy, QSpinBox, QTextEdit, QVBoxLayout, QWidget)
+
+from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, UNDECIDED
+from curator.core.records import Record
+
+from . import shortcuts as sc
+from .example_view import render_record
+from .settings import REVIEWER
+
+SHOWING, SAVING, REASON, EDITING, DONE, EMPTY = "showing", "saving", "reason", "editing", "done", "empty"
+
+QUEUE_KINDS = (("all", "All examples"), ("flagged", "Flagged only"), ("sample", "Random sample"))
+STATUS_TEXT = {UNDECIDED: "not reviewed", APPROVED: "approved", REJECTED: "rejected", FIXED: "fixed",
+               SKIPPED: "skipped"}
+REVIEWED = (APPROVED, REJECTED, FIXED)
+
+
+# --- small parts ---------------------------------------------------------------------------
+
+class ReasonPanel(QFrame):
+    """Inline "why reject?" picker: digits pick a reason and confirm, Enter confirms, Esc cancels."""
+
+    chosen = Signal(object, object)     # reason code or None, note or None
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.list = QListWidget(self)
+        self.list.addItem("0  No reason")
+        for i, code in enumerate(REJECT_REASONS, start=1):
+            self.list.addItem(f"{i}  {code.replace('_', ' ')}")
+        self.list.setFlow(QListWidget.Flow.LeftToRight)
+        self.list.setWrapping(True)
+        self.list.setFixedHeight(self.list.sizeHintForRow(0) * 2 + 12)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText("Optional note (Tab to reach, Enter to reject)")
+        title = QLabel("Reject — why? Press a number, or Enter for no reason; Esc cancels.", self)
+        title.setTextFormat(Qt.TextFormat.PlainText)
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addWidget(self.list)
+        lay.addWidget(self.note)
+        self.list.installEventFilter(self)
+        self.note.installEventFilter(self)
+        self.note.returnPressed.connect(self._confirm)
+
+    def begin(self) -> None:
+        self.list.setCurrentRow(0)
+        self.note.clear()
+        self.show()
+        self.list.setFocus()
+
+    def reason(self) -> str | None:
+        row = self.list.currentRow()
+        return REJECT_REASONS[row - 1] if row >= 1 else None
+
+    def _confirm(self) -> None:
+        self.chosen.emit(self.reason(), self.note.text().strip() or None)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in (
+                Qt.Key.Key_Return, Qt.Key.Key_Enter) or (obj is self.list and event.type() ==
+                QEvent.Type.ShortcutOverride and event.text().isdigit()):
+            event.accept()      # these keys belong to the panel, not to the desk's shortcuts
+            return True
+        if obj is self.list and event.type() == QEvent.Type.KeyPress:
+            key, text = event.key(), event.text()
+            if text.isdigit() and int(text) <= len(REJECT_REASONS):
+                self.list.setCurrentRow(int(text))
+                self._confirm()
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._confirm()
+                return True
+        return super().eventFilter(obj, event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancelled.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class KeyMapOverlay(QFrame):
+    """The key map (``?``), drawn over the desk and read from the one shortcut table.
+    ``?`` or Esc hides it again."""
+
+    def __init__(self, parent: QWidget, overrides: Mapping[str, Sequence[str]] | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("keyMapOverlay")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(18, 14, 18, 14)
+        title = QLabel("Review keys  —  press ? or Esc to close", self)
+        f = title.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        title.setFont(f)
+        grid.addWidget(title, 0, 0, 1, 3)
+        group = None
+        row = 1
+        for g, label, keys, help_text in sc.keymap_rows(overrides):
+            if g != group:
+                gl = QLabel(g, self)
+                bf = gl.font()
+                bf.setBold(True)
+                gl.setFont(bf)
+                grid.addWidget(gl, row, 0, 1, 3)
+                row += 1
+                group = g
+            for col, text in enumerate((keys, label, help_text)):
+                lab = QLabel(text, self)
+                lab.setTextFormat(Qt.TextFormat.PlainText)
+                if col == 0:
+                    lab.setStyleSheet("font-family: monospace;")
+                grid.addWidget(lab, row, col)
+            row += 1
+
+    def place(self) -> None:
+        """Centre over the parent at the size the table needs."""
+        parent = self.parentWidget()
+        size = self.sizeHint().boundedTo(parent.size())
+        self.resize(size)
+        self.move((parent.width() - size.width()) // 2, (parent.height() - size.height()) // 2)
+
+
+# --- the desk ------------------------------------------------------------------------------
+
+class ReviewDesk(QWidget):
+    """Focused review over a project.
+
+    Parameters
+    ----------
+    project
+        An open :class:`curator.core.project.Project`.
+    runner
+        The window's :class:`~curator.gui.run_op.OpRunner`; decisions run on it as store writes.
+    preferences
+        :class:`~curator.gui.settings.Preferences` (reviewer name, key overrides).
+    edit_record
+        ``edit_record(parent, record, current_fix) -> dict | None``: the fix editor with live
+        validation (the example view's); ``None`` hides Fix.
+    """
+
+    changed = Signal(object)        # a core Change, after it is on disk
+    leave_requested = Signal()
+    state_changed = Signal(str)
+
+    def __init__(self, project, runner, preferences, *, parent: QWidget | None = None,
+                 edit_record: Callable[[QWidget, Record, dict | None], dict | None] | None = None,
+                 ask_reviewer: Callable[[QWidget], str | None] | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.runner = runner
+        self.prefs = preferences
+        self.edit_record = edit_record
+        self._ask_reviewer_fn = ask_reviewer
+        self.state = EMPTY
+        self.queue_kind = "all"
+        self.lines: list[int] = []
+        self.pos = 0
+        self._flag_text: dict[int, list[str]] = {}
+        self._keymap: KeyMapOverlay | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._build()
+        self._bind_keys()
+        self.set_scan(getattr(project, "scan", None))
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.kind_box = QComboBox(self)
+        for key, label in QUEUE_KINDS:
+            self.kind_box.addItem(label, key)
+        self.kind_box.setToolTip("Which examples to review: all, only the flagged ones, or a random "
+                                 "sample whose result estimates the quality of the rest.")
+        self.fraction = QDoubleSpinBox(self)
+        self.fraction.setRange(0.5, 100.0)
+        self.fraction.setDecimals(1)
+        self.fraction.setSuffix(" %")
+        self.fraction.setValue(10.0)
+        self.fraction.setToolTip("Share of the set to sample (10–20% is usual).")
+        self.seed = QSpinBox(self)
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setValue(7)
+        self.seed.setToolTip("The same seed gives the same sample on every machine.")
+        self.start_button = QPushButton("Start sample", self)
+        self.start_button.setToolTip("Draw the sample (kept in the project) and review it.")
+        self.reviewer_label = QLabel(self)
+        self.reviewer_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.reviewer_button = QPushButton("Change…", self)
+        self.reviewer_button.setToolTip("Change the name recorded with your decisions.")
+
+        top = QHBoxLayout()
+        lab = QLabel("&Queue:", self)
+        lab.setBuddy(self.kind_box)
+        top.addWidget(lab)
+        top.addWidget(self.kind_box)
+        self.sample_parts = []
+        for text, w in (("&Fraction:", self.fraction), ("S&eed:", self.seed)):
+            lab = QLabel(text, self)
+            lab.setBuddy(w)
+            top.addWidget(lab)
+            top.addWidget(w)
+            self.sample_parts += [lab, w]
+        top.addWidget(self.start_button)
+        self.sample_parts.append(self.start_button)
+        top.addStretch(1)
+        top.addWidget(self.reviewer_label)
+        top.addWidget(self.reviewer_button)
+
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(10)
+        self.progress_label = QLabel(self)
+        self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.estimate_label = QLabel(self)
+        self.estimate_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.estimate_label.setToolTip("From the decisions on the random sample: an exact 95% upper bound "
+                                       "on the share of defects (rejected or fixed) among the examples "
+                                       "nobody has reviewed.")
+        prog = QHBoxLayout()
+        prog.addWidget(self.progress_label)
+        prog.addStretch(1)
+        prog.addWidget(self.estimate_label)
+
+        self.where = QLabel(self)
+        self.where.setTextFormat(Qt.TextFormat.PlainText)
+        f = self.where.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        self.where.setFont(f)
+        self.badges = QLabel(self)
+        self.badges.setTextFormat(Qt.TextFormat.PlainText)
+        self.badges.setWordWrap(True)
+        self.badges.setStyleSheet("color: #b71c1c;")
+
+        self.reader = QTextEdit(self)
+        self.reader.setReadOnly(True)
+        self.reader.setAcceptRichText(False)
+        self.reader.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # keys belong to the desk
+        rf = self.reader.font()
+        rf.setPointSizeF(rf.pointSizeF() * 1.35)
+        self.reader.setFont(rf)
+        self.reader.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        self.reason_panel = ReasonPanel(self)
+        self.reason_panel.hide()
+        self.reason_panel.chosen.connect(self._reason_chosen)
+        self.reason_panel.cancelled.connect(self._reason_cancelled)
+
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for action in (sc.APPROVE, sc.REJECT, sc.FIX, sc.SKIP, None, sc.PREVIOUS, sc.NEXT, None,
+                       sc.UNDO, sc.REDO, None, sc.HELP):
+            if action is None:
+                bar.addSpacing(18)
+                continue
+            b = QPushButton(self)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter/Space must never press a stale button
+            b.clicked.connect(lambda _c=False, a=action: self.trigger(a))
+            self.buttons[action] = b
+            bar.addWidget(b)
+        bar.addStretch(1)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.progress)
+        lay.addLayout(prog)
+        lay.addWidget(self.where)
+        lay.addWidget(self.badges)
+        lay.addWidget(self.reader, 1)
+        lay.addWidget(self.reason_panel)
+        lay.addLayout(bar)
+
+        self.kind_box.currentIndexChanged.connect(self._kind_changed)
+        self.start_button.clicked.connect(self._start_sample)
+        self.reviewer_button.clicked.connect(lambda: self.ensure_reviewer(force=True))
+        self._show_sample_parts(False)
+
+    def _bind_keys(self) -> None:
+        overrides = self.prefs.key_overrides() if self.prefs is not None else {}
+        self._shortcuts: list[QShortcut] = []
+        for s in sc.SHORTCUTS:
+            keys = sc.keys_for(s.action, overrides)
+            for seq in sc.key_sequences(s.action, overrides):
+                q = QShortcut(seq, self)
+                q.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                q.setAutoRepeat(False)      # holding a key down must not decide a run of examples
+                q.activated.connect(lambda a=s.action: self.trigger(a))
+                self._shortcuts.append(q)
+            if s.action in self.buttons:
+                first = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
+                self.buttons[s.action].setText(f"{s.label}  [{first}]" if first else s.label)
+                self.buttons[s.action].setToolTip(f"{s.help}\nKeys: {', '.join(keys)}")
+
+    # -- public ----------------------------------------------------------------------------
+
+    def set_scan(self, scan) -> None:
+        """Index what the scan says about each line, for the badges above the example."""
+        self._scan_seen = scan
+        self._flag_text = {}
+        if scan is None:
+            return
+        add = self._flag_text.setdefault
+        for g in scan.exact_duplicates:
+            for ln in g.lines:
+                others = ", ".join(str(o) for o in g.lines if o != ln)
+                add(ln, []).append(f"exact duplicate of line {others}" + (" (suggested keeper)" if ln == g.keeper else ""))
+        for c in scan.near_duplicates:
+            for ln in c.lines:
+                best = {}
+                for p in c.pairs:
+                    if ln in (p.a, p.b):
+                        o = p.b if p.a == ln else p.a
+                        best[o] = max(best.get(o, 0), p.score)
+                txt = ", ".join(f"{o} ({s:.0f})" for o, s in sorted(best.items()))
+                add(ln, []).append(f"near-duplicate of line {txt}" + (" (suggested keeper)" if ln == c.keeper else ""))
+        for k in scan.contradictions:
+            add(k.a, []).append(f"contradicts line {k.b}")
+            add(k.b, []).append(f"contradicts line {k.a}")
+        for f in scan.lint:
+            add(f.line, []).append(f"{f.code}: {f.message}")
+
+    def start(self, kind: str = "all", *, fraction: float | None = None, seed: int | None = None,
+              stratify: str | None = None, line: int | None = None) -> None:
+        """Load a queue from the project and show where the reviewer left off (or ``line``)."""
+        self.queue_kind = kind
+        idx = self.kind_box.findData(kind)
+        self.kind_box.blockSignals(True)
+        self.kind_box.setCurrentIndex(idx)
+        self.kind_box.blockSignals(False)
+        self._show_sample_parts(kind == "sample")
+        kwargs: dict[str, Any] = {}
+        if kind == "sample":
+            if fraction is not None:
+                kwargs["fraction"] = fraction
+                self.fraction.setValue(fraction * 100)
+            if seed is not None:
+                kwargs["seed"] = seed
+                self.seed.setValue(seed)
+            if stratify:
+                kwargs["stratify"] = stratify
+        self.lines = list(self.project.queue(kind, **kwargs))
+        self._index = {ln: i for i, ln in enumerate(self.lines)}
+        if line is None:
+            line = self._resume_line()
+        self.pos = self._index.get(line, 0) if line is not None else 0
+        self._set_state(SHOWING if self.lines else EMPTY)
+        self._show()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.setFocus()       # the desk's keys need the focus inside it
+
+    def project_changed(self, change) -> None:
+        """A change made elsewhere (table, findings, the window's undo): redraw, stay put."""
+        if self.state in (SHOWING, DONE, EMPTY):
+            self._show()
+
+    def current_line(self) -> int | None:
+        if self.state == EMPTY or not self.lines:
+            return None
+        return self.lines[min(self.pos, len(self.lines) - 1)]
+
+    def ensure_reviewer(self, force: bool = False) -> str | None:
+        """The reviewer's name, asked once and kept in settings."""
+        name = self.prefs.get(REVIEWER) if self.prefs is not None else ""
+        if force or not name:
+            asked = (self._ask_reviewer_fn or self._ask_reviewer)(self)
+            if asked is None or not asked.strip():
+                return name or None
+            name = asked.strip()
+            if self.prefs is not None:
+                self.prefs.set(REVIEWER, name)
+        self.project.reviewer = name
+        self.reviewer_label.setText(f"Reviewer: {name}")
+        return name
+
+    @staticmethod
+    def _ask_reviewer(parent: QWidget) -> str | None:
+        text, ok = QInputDialog.getText(parent, "Who is reviewing?",
+                                        "Your name is recorded with every decision you make:")
+        return text if ok else None
+
+    def trigger(self, action: str) -> bool:
+        """Run one action of the shortcut table; returns False when the state ignores it."""
+        if self.state == SAVING or self.state == EDITING:
+            return False                      # a double tap must not decide twice
+        if self.state == REASON:
+            if action == sc.LEAVE:
+                self._reason_cancelled()
+                return True
+            return False
+        if self.keymap_visible():
+            self._keymap.hide()
+            if action in (sc.HELP, sc.LEAVE):
+                return True
+        elif action == sc.HELP:
+            self.show_keymap()
+            return True
+        if action == sc.LEAVE:
+            self.leave_requested.emit()
+            return True
+        if action in (sc.UNDO, sc.REDO):
+            return self._undo_redo(action)
+        if self.state == DONE and action in (sc.NEXT, sc.PREVIOUS, sc.APPROVE, sc.REJECT, sc.FIX, sc.SKIP):
+            self._set_state(SHOWING)        # the queue is finished, but any example can be revisited
+        if self.state != SHOWING:
+            return False
+        if action == sc.NEXT:
+            return self._move(+1)
+        if action == sc.PREVIOUS:
+            return self._move(-1)
+        line = self.current_line()
+        if line is None:
+            return False
+        if action == sc.APPROVE:
+            return self._decide(f"Approving line {line}", lambda: self.project.approve(line))
+        if action == sc.SKIP:
+            return self._decide(f"Skipping line {line}", lambda: self.project.skip(line))
+        if action == sc.REJECT:
+            self._set_state(REASON)
+            self.reason_panel.begin()
+            return True
+        if action == sc.FIX:
+            return self._fix(line)
+        return False
+
+    def show_keymap(self) -> KeyMapOverlay:
+        overrides = self.prefs.key_overrides() if self.prefs is not None else {}
+        if self._keymap is None:
+            self._keymap = KeyMapOverlay(self, overrides)
+        self._keymap.place()
+        self._keymap.raise_()
+        self._keymap.show()
+        return self._keymap
+
+    def keymap_visible(self) -> bool:
+        return self._keymap is not None and self._keymap.isVisible()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.keymap_visible():
+            self._keymap.place()
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def _decide(self, title: str, call: Callable[[], Any], advance: bool = True) -> bool:
+        if self.ensure_reviewer() is None:
+            return False
+        self._set_state(SAVING)
+
+        line = self.current_line()
+
+        def done(change) -> None:
+            self._set_state(SHOWING)
+            self.changed.emit(change)
+            if advance:
+                # on to the next example nobody has decided (wrapping once to the start)
+                nxt = self.project.next_undecided(self.lines, after=line)
+                if nxt is None:
+                    nxt = self.project.next_undecided(self.lines)
+                if nxt is None:
+                    self._set_state(DONE)
+                else:
+                    self.pos = self._index[nxt]
+            self._show()
+
+        def failed(exc: BaseException, tb: str) -> None:
+            self._set_state(SHOWING)
+            self._show()
+            raise exc       # the app's exception hook shows it; the decision was not stored
+
+        self.runner.run(lambda progress=None, cancel=None: call(), title=title, on_done=done,
+                        on_error=failed, writes=True, cancellable=False)
+        return True
+
+    def _reason_chosen(self, reason: str | None, note: str | None) -> None:
+        if self.state != REASON:
+            return
+        self.reason_panel.hide()
+        self._set_state(SHOWING)
+        self.setFocus()
+        line = self.current_line()
+        if line is not None:
+            self._decide(f"Rejecting line {line}", lambda: self.project.reject(line, reason=reason, note=note))
+
+    def _reason_cancelled(self) -> None:
+        self.reason_panel.hide()
+        self._set_state(SHOWING)
+        self.setFocus()
+
+    def _fix(self, line: int) -> bool:
+        if self.edit_record is None:
+            return False
+        self._set_state(EDITING)
+        rec = self.project.dataset.by_line(line)
+        d = self.project.decisions().get(line)
+        try:
+            fixed = self.edit_record(self, rec, d.fixed if d is not None and d.status == FIXED else None)
+        finally:
+            self._set_state(SHOWING)
+        self.setFocus()
+        if fixed is None:
+            return False
+        return self._decide(f"Fixing line {line}", lambda: self.project.fix(line, fixed))
+
+    def _undo_redo(self, action: str) -> bool:
+        if not (self.project.can_undo if action == sc.UNDO else self.project.can_redo):
+            return False
+        self._set_state(SAVING)
+
+        def done(change) -> None:
+            self._set_state(SHOWING)
+            if change is not None:
+                self.changed.emit(change)
+                # show the example the undo/redo touched, when it is in this queue
+                for ln in change.lines:
+                    if ln in self._index:
+                        self.pos = self._index[ln]
+                        break
+            self._show()
+
+        def failed(exc: BaseException, tb: str) -> None:
+            self._set_state(SHOWING)
+            self._show()
+            raise exc
+
+        call = self.project.undo if action == sc.UNDO else self.project.redo
+        self.runner.run(lambda progress=None, cancel=None: call(), title="Undo" if action == sc.UNDO else "Redo",
+                        on_done=done, on_error=failed, writes=True, cancellable=False)
+        return True
+
+    def _move(self, step: int) -> bool:
+        if not self.lines:
+            return False
+        new = min(max(self.pos + step, 0), len(self.lines) - 1)
+        if new == self.pos:
+            return False
+        self.pos = new
+        self._show()
+        return True
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _resume_line(self) -> int | None:
+        line = self.project.resume_line()
+        if line is None or line not in self._index:
+            line = self.project.next_undecided(self.lines)
+        return line
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+        busy = state in (SAVING, EDITING, REASON)
+        for a in (sc.APPROVE, sc.REJECT, sc.FIX, sc.SKIP, sc.NEXT, sc.PREVIOUS):
+            if a in self.buttons:
+                self.buttons[a].setEnabled(not busy and state in (SHOWING, DONE) and bool(self.lines))
+        if sc.FIX in self.buttons:
+            self.buttons[sc.FIX].setVisible(self.edit_record is not None)
+
+    def _show_sample_parts(self, visible: bool) -> None:
+        for w in self.sample_parts:
+            w.setVisible(visible)
+
+    def _kind_changed(self, _i: int) -> None:
+        kind = self.kind_box.currentData()
+        self._show_sample_parts(kind == "sample")
+        if kind != "sample":
+            self.start(kind)
+        self.setFocus()
+
+    def _start_sample(self) -> None:
+        self.start("sample", fraction=self.fraction.value() / 100, seed=self.seed.value())
+        self.setFocus()
+
+    def _show(self) -> None:
+        if getattr(self.project, "_scan", None) is not None and self.project.scan is not self._scan_seen:
+            self.set_scan(self.project.scan)      # rescanned with other thresholds
+        decisions = self.project.decisions()
+        name = self.prefs.get(REVIEWER) if self.prefs is not None else ""
+        self.reviewer_label.setText(f"Reviewer: {name}" if name else "Reviewer: (asked at the first decision)")
+        total = len(self.lines)
+        reviewed = skipped = 0
+        for ln in self.lines:
+            d = decisions.get(ln)
+            if d is not None:
+                if d.status in REVIEWED:
+                    reviewed += 1
+                elif d.status == SKIPPED:
+                    skipped += 1
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(reviewed)
+        what = {"all": "", "flagged": " flagged", "sample": " sampled"}.get(self.queue_kind, "")
+        text = f"{reviewed:,} of {total:,}{what} examples reviewed"
+        if skipped:
+            text += f" · {skipped:,} skipped"
+        self.progress_label.setText(text)
+        self.estimate_label.setText(self._estimate_text() if self.queue_kind == "sample" else "")
+        self._update_undo_buttons()
+        if not self.lines:
+            self.where.setText("Nothing to review in this queue.")
+            self.badges.clear()
+            self.reader.setPlainText("Choose another queue above." if self.queue_kind != "all" else "")
+            return
+        line = self.lines[self.pos]
+        rec = self.project.dataset.by_line(line)
+        d = decisions.get(line)
+        status = d.status if d is not None else UNDECIDED
+        who = f" by {d.reviewer}" if d is not None and d.reviewer else ""
+        why = f" ({d.reason})" if d is not None and d.reason else ""
+        prefix = "Queue finished · " if self.state == DONE else ""
+        self.where.setText(f"{prefix}Example {self.pos + 1:,} of {total:,} · line {line} · {rec.format} · "
+                           f"{STATUS_TEXT.get(status, status)}{why}{who}")
+        flags = list(self._flag_text.get(line, []))
+        if not rec.valid:
+            flags.insert(0, "invalid: " + rec.errors[0].message)
+        self.badges.setText("  •  ".join(flags))
+        self.badges.setVisible(bool(flags))
+        shown = None
+        if d is not None and d.status == FIXED and isinstance(d.fixed, dict):
+            from curator.core.dataset import build_record
+            shown = build_record(d.fixed, line=line, fmt=rec.format)
+        render_record(self.reader, rec, d, shown)
+
+    def _estimate_text(self) -> str:
+        est = self.project.estimate()
+        if est is None:
+            return ""
+        self.estimate_label.setToolTip(est.sentence())
+        if est.reviewed == 0:
+            return "Review sampled examples to estimate the rest."
+        return f"estimated defect rate of the rest: ≤ {est.upper_bound:.1%} at {est.confidence:.0%}"
+
+    def _update_undo_buttons(self) -> None:
+        for action, can_name, label_name in ((sc.UNDO, "can_undo", "undo_label"),
+                                             (sc.REDO, "can_redo", "redo_label")):
+            can = getattr(self.project, can_name)
+            label = getattr(self.project, label_name)
+            b = self.buttons[action]
+            b.setEnabled(bool(can) and self.state not in (SAVING, EDITING, REASON))
+            base = sc.BY_ACTION[action].help
+            b.setToolTip(f"{base}\nNext: {label}" if label else base)
+
+
+def install_review_views(window) -> None:
+    """Hook the review desk, the dashboard and the export dialog into the main window
+    (called from ``MainWindow._register_views``)."""
+    from PySide6.QtGui import QAction
+
+    from .dashboard import DashboardPage
+
+    def make_desk(w) -> ReviewDesk:
+        desk = ReviewDesk(w.project, w.runner, w.prefs, edit_record=w.edit_record)
+        desk.setObjectName("reviewDesk")
+        desk.leave_requested.connect(lambda: w.show_view("examples"))
+        desk.start(w.project.current_queue())
+        return desk
+
+    window.register_view("review", "Review Desk", make_desk, shortcut="Ctrl+3",
+                         tooltip="One example at a time, decided with single keys (Ctrl+3)")
+    window.register_view("dashboard", "Dashboard", lambda w: DashboardPage(w.project),
+                         shortcut="Ctrl+4", tooltip="Counts, lengths, categories and data-size guidance (Ctrl+4)")
+
+    def open_export() -> None:
+        from .export_dialog import ExportDialog
+
+        if window.project is None:
+            return
+        dlg = ExportDialog(window.project, window.runner, window)
+        window.export_dialog = dlg
+        dlg.open()
+
+    act = QAction("&Export Train/Eval…", window)
+    act.setShortcut("Ctrl+Shift+E")
+    act.setToolTip("Write leak-free train.jsonl / eval.jsonl with a manifest")
+    act.setStatusTip(act.toolTip())
+    act.triggered.connect(lambda _c=False: open_export())
+    window.export_action = act
+    file_menu = window.menus["file"]
+    before = next((a for a in file_menu.actions() if a.isSeparator()), None)
+    file_menu.insertAction(before, act) if before is not None else file_menu.addAction(act)
+    window.open_export = open_export
+
+    def sync_enabled(*_a) -> None:
+        act.setEnabled(window.project is not None)
+
+    window.project_opened.connect(sync_enabled)
+    window.project_closed.connect(sync_enabled)
+    sync_enabled()

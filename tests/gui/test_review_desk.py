@@ -1,0 +1,253 @@
+"""The review desk, driven with keys over a real project in tmp_path (real SQLite, real files)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from curator import open_project
+from curator.gui import run_op
+from curator.gui.review_view import DONE, SAVING, SHOWING, KeyMapOverlay, ReviewDesk
+from curator.gui.settings import REVIEWER
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _chat_file(path: Path, n: int = 60) -> Path:
+    rnd = random.Random(5)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(1, n + 1):
+            q = f"Question {i}: how do I {rnd.choice(['reset a password', 'track a parcel', 'get a refund'])}?"
+            a = f"Answer {i}: open Settings, then follow step {rnd.randint(1, 9)}."
+            if i == 4:
+                a = f"{HOSTILE} <b>bold</b> <script>alert(2)</script>"
+            f.write(json.dumps({"messages": [{"role": "user", "content": q},
+                                             {"role": "assistant", "content": a}],
+                                "metadata": {"category": rnd.choice(["billing", "shipping"])}}) + "\n")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path):
+    p = open_project(_chat_file(tmp_path / "chat.jsonl"), reviewer="")
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def desk(qtbot, project, prefs):
+    prefs.set(REVIEWER, "Ana")
+    runner = run_op.OpRunner()
+    d = ReviewDesk(project, runner, prefs)
+    qtbot.addWidget(d)
+    d.resize(1000, 700)
+    d.start("all")
+    return shown(qtbot, d)
+
+
+def shown(qtbot, d):
+    """Show the desk as the active window: shortcuts need the keyboard focus inside it."""
+    with qtbot.waitActive(d):
+        d.show()
+        d.activateWindow()
+    d.setFocus()
+    assert QApplication.focusWidget() is d
+    return d
+
+
+def key(qtbot, widget, k, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(widget, k, modifier)
+
+
+def test_keys_decide_move_and_undo(qtbot, desk, project):
+    assert desk.current_line() == 1 and desk.state == SHOWING
+    key(qtbot, desk, Qt.Key.Key_A)
+    key(qtbot, desk, Qt.Key.Key_Return)
+    assert [project.status_of(n) for n in (1, 2)] == ["approved", "approved"]
+    assert desk.current_line() == 3
+    key(qtbot, desk, Qt.Key.Key_R)                    # asks why
+    assert desk.reason_panel.isVisible()
+    key(qtbot, desk.reason_panel.list, Qt.Key.Key_3)  # 3 = third reason code
+    d = project.decision(3)
+    assert d.status == "rejected" and d.reason == "wrong" and d.reviewer == "Ana"
+    key(qtbot, desk, Qt.Key.Key_Backspace)            # reject without a reason: Enter
+    key(qtbot, desk.reason_panel.list, Qt.Key.Key_Return)
+    assert project.decision(4).status == "rejected" and project.decision(4).reason is None
+    key(qtbot, desk, Qt.Key.Key_S)
+    assert project.status_of(5) == "skipped"
+    assert desk.progress_label.text() == "4 of 60 examples reviewed · 1 skipped"
+    # J/K and arrows move without deciding
+    key(qtbot, desk, Qt.Key.Key_J)
+    key(qtbot, desk, Qt.Key.Key_Right)
+    assert desk.current_line() == 8
+    key(qtbot, desk, Qt.Key.Key_K)
+    key(qtbot, desk, Qt.Key.Key_Left)
+    key(qtbot, desk, Qt.Key.Key_Up)
+    assert desk.current_line() == 5 and project.status_of(7) == "undecided"
+    # undo twice: skip and the reason-less reject come back, and the view shows what was undone
+    key(qtbot, desk, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    key(qtbot, desk, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert project.status_of(5) == "undecided" and project.status_of(4) == "undecided"
+    assert desk.current_line() == 4
+    key(qtbot, desk, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert project.status_of(4) == "rejected"
+    assert project.redo_label == "Skip line 5"
+
+
+def test_double_tap_while_saving_decides_once(qtbot, project, prefs):
+    """With a real worker thread, a second A while the first is being stored is ignored."""
+    import threading
+
+    from PySide6.QtCore import QRunnable, QThreadPool
+
+    run_op.set_inline(False)
+    prefs.set(REVIEWER, "Ana")
+    # one worker thread, held busy until the keys are pressed, so the write is still pending then
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    gate = threading.Event()
+    pool.start(QRunnable.create(lambda: gate.wait(10)))
+    runner = run_op.OpRunner(pool=pool)
+    d = ReviewDesk(project, runner, prefs)
+    qtbot.addWidget(d)
+    d.start("all")
+    shown(qtbot, d)
+    states = []
+    d.state_changed.connect(states.append)
+    qtbot.keyClick(d, Qt.Key.Key_A)
+    assert d.state == SAVING
+    qtbot.keyClick(d, Qt.Key.Key_A)                   # ignored: still saving line 1
+    qtbot.keyClick(d, Qt.Key.Key_S)
+    assert d.trigger("approve") is False
+    assert project.decisions() == {}                  # nothing stored yet: the view waits for it
+    assert d.current_line() == 1
+    gate.set()
+    qtbot.waitUntil(lambda: d.state == SHOWING, timeout=5000)
+    assert runner.wait_idle(5000)
+    assert project.decisions().keys() == {1}
+    assert d.current_line() == 2 and states[:2] == [SAVING, SHOWING]
+    # the decision is on disk: a second connection sees it
+    with open_project(project.dataset.path, scan=False) as again:
+        assert again.status_of(1) == "approved"
+
+
+def test_reviewer_is_asked_once_and_kept(qtbot, project, prefs):
+    asked = []
+
+    def ask(_parent):
+        asked.append(1)
+        return "Dr. Lee"
+
+    d = ReviewDesk(project, run_op.OpRunner(), prefs, ask_reviewer=ask)
+    qtbot.addWidget(d)
+    d.start("all")
+    shown(qtbot, d)
+    assert "asked at the first decision" in d.reviewer_label.text()
+    qtbot.keyClick(d, Qt.Key.Key_A)
+    qtbot.keyClick(d, Qt.Key.Key_A)
+    assert asked == [1] and prefs.get(REVIEWER) == "Dr. Lee"
+    assert project.decision(1).reviewer == "Dr. Lee" == project.decision(2).reviewer
+    assert d.reviewer_label.text() == "Reviewer: Dr. Lee"
+
+
+def test_sample_queue_shows_the_live_estimate(qtbot, desk, project):
+    desk.kind_box.setCurrentIndex(desk.kind_box.findData("sample"))
+    assert desk.fraction.isVisible() and desk.seed.isVisible()
+    desk.fraction.setValue(50.0)
+    desk.seed.setValue(11)
+    qtbot.mouseClick(desk.start_button, Qt.MouseButton.LeftButton)
+    sample = project.sample_lines()
+    assert desk.lines == sample and len(sample) == 30
+    assert desk.current_line() == sample[0]
+    assert desk.estimate_label.text() == "Review sampled examples to estimate the rest."
+    for _ in range(10):
+        qtbot.keyClick(desk, Qt.Key.Key_A)
+    est = project.estimate()
+    assert est.reviewed == 10 and est.defects == 0
+    assert desk.estimate_label.text() == f"estimated defect rate of the rest: ≤ {est.upper_bound:.1%} at 95%"
+    assert desk.progress_label.text() == "10 of 30 sampled examples reviewed"
+    # same seed and fraction → the same sample on reopening the queue
+    desk.start("all")
+    desk.start("sample", fraction=0.5, seed=11)
+    assert desk.lines == sample
+
+
+def test_record_text_is_shown_literally(qtbot, desk):
+    desk.start("all", line=4)
+    text = desk.reader.toPlainText()
+    assert HOSTILE in text and "<script>alert(2)</script>" in text
+    html = desk.reader.document().toHtml()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_keymap_overlay_reads_the_table(qtbot, desk):
+    from PySide6.QtWidgets import QLabel
+
+    left = []
+    desk.leave_requested.connect(lambda: left.append(1))
+    qtbot.keyClick(desk, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
+    overlay = desk.findChild(KeyMapOverlay)
+    assert overlay is not None and overlay.isVisible()
+    texts = {lab.text() for lab in overlay.findChildren(QLabel)}
+    assert {"Approve", "Reject", "Fix", "Skip", "Undo", "Redo", "Show keys"} <= texts
+    assert "A  /  Enter  /  Enter (keypad)" in texts
+    qtbot.keyClick(desk, Qt.Key.Key_Escape)          # closes the overlay, does not leave the desk
+    assert not overlay.isVisible() and left == []
+    qtbot.keyClick(desk, Qt.Key.Key_F1)
+    assert overlay.isVisible()
+    qtbot.keyClick(desk, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
+    assert not overlay.isVisible()
+    qtbot.keyClick(desk, Qt.Key.Key_Escape)
+    assert left == [1]
+
+
+def test_fix_with_the_live_validating_editor(qtbot, project, prefs):
+    from curator.gui.example_view import FixDialog, edit_record
+
+    prefs.set(REVIEWER, "Ana")
+    d = ReviewDesk(project, run_op.OpRunner(), prefs,
+                   edit_record=lambda parent, rec, fix: edit_record(parent, rec, fix, project))
+    qtbot.addWidget(d)
+    d.start("all", line=2)
+    shown(qtbot, d)
+    seen = {}
+
+    def edit():
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, FixDialog)
+        dlg.editor.setPlainText('{"messages": [{"role": "user", "content": "x"}]}')   # no assistant turn
+        seen["invalid_save_enabled"] = dlg.revalidate() or dlg.save_button.isEnabled()
+        fixed = json.loads(json.dumps(project.dataset.by_line(2).data))
+        fixed["messages"][1]["content"] = "Corrected answer."
+        dlg.editor.setPlainText(json.dumps(fixed))
+        dlg.revalidate()
+        dlg.save_button.click()
+
+    QTimer.singleShot(0, edit)
+    qtbot.keyClick(d, Qt.Key.Key_E)
+    assert seen["invalid_save_enabled"] is False
+    dec = project.decision(2)
+    assert dec.status == "fixed" and dec.fixed["messages"][1]["content"] == "Corrected answer."
+    assert d.current_line() == 3                      # on to the next undecided
+    d.start("all", line=2)
+    assert "Corrected answer." in d.reader.toPlainText()
+
+
+def test_finishing_the_queue(qtbot, project, prefs):
+    prefs.set(REVIEWER, "Ana")
+    project.approve(range(1, 60))
+    d = ReviewDesk(project, run_op.OpRunner(), prefs)
+    qtbot.addWidget(d)
+    d.start("all")
+    shown(qtbot, d)
+    assert d.current_line() == 60
+    qtbot.keyClick(d, Qt.Key.Key_A)
+    assert d.state == DONE and d.where.text().startswith("Queue finished")
+    assert d.progress_label.text() == "60 of 60 examples reviewed"
+    qtbot.keyClick(d, Qt.Key.Key_K)                   # still browsable
+    assert d.state == SHOWING and d.current_line() == 59
