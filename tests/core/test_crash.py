@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+import curator
 from curator.core.store import Store
 
 CHILD = textwrap.dedent(r"""
@@ -100,7 +101,7 @@ def apply_output(expected: dict[int, str | None], text: str) -> tuple[str, list[
 def test_sigkill_never_loses_a_returned_decision(tmp_path: Path) -> None:
     data = tmp_path / "data.jsonl"
     proj = tmp_path / "data.jsonl.curator"
-    write_dataset(data, 8000)
+    write_dataset(data, 5000)
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     rng = random.Random(20261130)
@@ -157,9 +158,14 @@ def test_sigkill_never_loses_a_returned_decision(tmp_path: Path) -> None:
             assert {ln: s for ln, s in last.items() if s is not None} == got
         finally:
             store.close()
+    # and through the public API, as the app would reopen it
+    with curator.open_project(data, project_path=proj, scan=False) as project:
+        assert {ln: d.status for ln, d in project.decisions().items()} == \
+            {ln: s for ln, s in expected.items() if s is not None}
+        assert project.store.integrity_check() == "ok"
     elapsed = time.monotonic() - started
     print(f"\n{kills} SIGKILLs in {elapsed:.1f}s, {total_done} returned calls checked, "
           f"{sum(1 for s in expected.values() if s)} decisions on disk; in-flight call landed "
           f"{in_flight_landed}x, not landed {in_flight_missed}x")
     assert kills >= 20
-    assert total_done > 100
+    assert total_done > 50
