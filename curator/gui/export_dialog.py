@@ -233,7 +233,7 @@ class ExportDialog(QDialog):
             lines.append("Left out: " + ", ".join(f"{EXCLUDE_WORDS.get(k, k)} {v:,}"
                                                   for k, v in c["excluded"].items()))
         if plan.split is not None and plan.options.stratify:
-            parts = [f"{k}: {s.eval}/{s.train + s.eval}" for k, s in list(plan.split.strata.items())[:8]]
+            parts = [f"{k} {s.eval}/{s.records}" for k, s in list(plan.split.strata.items())[:8]]
             lines.append(f"Eval per {plan.options.stratify}: " + ", ".join(parts))
         lk = plan.leakage
         if lk is not None:

@@ -1,0 +1,114 @@
+"""The export dialog over a real project: live preview = the core's plan, blockers before writing,
+the written files and the manifest summary after."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from curator import open_project
+from curator.core.export import ExportOptions, plan_export
+from curator.gui import run_op
+from curator.gui.export_dialog import ExportDialog
+
+
+WORDS = ("parcel refund invoice courier warranty battery screen hinge charger voucher address password "
+         "account locker customs deposit receipt schedule engineer kettle blender mattress sofa lamp drawer "
+         "colour size delay damaged missing broken swap upgrade cancel renew postpone weekend evening").split()
+
+
+def _sentence(rnd: random.Random, n: int) -> str:
+    return " ".join(rnd.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def _file(path: Path, n: int = 120) -> Path:
+    """Distinct examples (random word sequences, so no two are near-duplicates) plus 4 exact copies."""
+    rnd = random.Random(9)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(1, n + 1):
+            rec = {"instruction": _sentence(rnd, 14), "input": "", "output": _sentence(rnd, 18),
+                   "category": rnd.choice(["billing", "shipping", "returns"])}
+            f.write(json.dumps(rec) + "\n")
+            if i % 30 == 0:
+                f.write(json.dumps(rec) + "\n")       # an exact duplicate: only its keeper goes out
+    return path
+
+
+@pytest.fixture
+def project(tmp_path):
+    p = open_project(_file(tmp_path / "cases.jsonl"), reviewer="Ana")
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def dialog(qtbot, project, tmp_path):
+    dlg = ExportDialog(project, run_op.OpRunner(), folder=tmp_path / "out")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def test_preview_is_the_core_plan_and_follows_the_options(qtbot, dialog, project):
+    plan = plan_export(project.dataset, project.scan, project.decisions(),
+                       options=ExportOptions(eval_fraction=0.1, seed=0))
+    c = plan.counts()
+    assert c["exported"] == 120 and c["excluded"] == {"duplicate": 4}
+    text = dialog.preview.toPlainText()
+    assert f"{c['exported']} of 124 records go out: {c['train']} train · {c['eval']} eval" in text
+    assert "duplicate copies 4" in text and "Leakage check" in text
+    assert dialog.export_button.isEnabled() and not dialog.blockers.isVisible()
+    dialog.fraction.setValue(20)
+    assert not dialog.export_button.isEnabled()       # stale preview: no export until re-planned
+    qtbot.waitUntil(lambda: "96 train · 24 eval" in dialog.preview.toPlainText(), timeout=3000)
+    assert dialog.export_button.isEnabled()
+    dialog.stratify.setCurrentIndex(dialog.stratify.findData("category"))
+    qtbot.waitUntil(lambda: "Eval per category:" in dialog.preview.toPlainText(), timeout=3000)
+    assert dialog.plan.options.stratify == "category"
+
+
+def test_blockers_are_listed_and_stop_the_export(qtbot, dialog, project):
+    project.approve([1, 2, 3])                  # a partial review: only reviewed records go out
+    dialog.update_preview()
+    assert "3 of 124 records go out" in dialog.preview.toPlainText()
+    assert dialog.blockers.isVisible() and "eval split would be empty" in dialog.blockers.toPlainText()
+    assert not dialog.export_button.isEnabled()
+    dialog.include.setCurrentIndex(dialog.include.findData("unrejected"))
+    qtbot.waitUntil(lambda: dialog.plan is not None and dialog.plan.include == "unrejected", timeout=3000)
+    assert not dialog.blockers.isVisible() and dialog.export_button.isEnabled()
+    # an eval share outside 5–50% is refused until confirmed
+    dialog.fraction.setValue(3)
+    assert dialog.confirm_fraction.isVisible()
+    qtbot.waitUntil(lambda: "outside the recommended" in dialog.blockers.toPlainText(), timeout=3000)
+    assert not dialog.export_button.isEnabled()
+    dialog.confirm_fraction.setChecked(True)
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=3000)
+
+
+def test_write_shows_the_manifest_and_refuses_to_overwrite(qtbot, dialog, tmp_path):
+    out = tmp_path / "out"
+    written = []
+    dialog.written.connect(written.append)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert written == [manifest]
+    train = (out / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    evl = (out / "eval.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(train) == manifest["counts"]["train"] == 108 and len(evl) == manifest["counts"]["eval"] == 12
+    summary = dialog.preview.toPlainText()
+    assert f"Written to {out}" in summary and "108 train + 12 eval records" in summary
+    assert manifest["files"]["train.jsonl"]["sha256"][:16] in summary
+    assert f"curator verify {out}" in summary
+    # a second export into the same folder needs the Replace box
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "already holds an export" in dialog.state.text()
+    dialog.force.setChecked(True)
+    dialog.seed.setValue(5)
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=3000)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    again = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert again["options"]["seed"] == 5 and len(written) == 2
