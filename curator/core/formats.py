@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from .records import Problem, Turn
+from .records import Problem, Turn, make_turn
 
 FORMAT_NAMES = ("alpaca", "openai", "sharegpt", "prompt-completion", "text")
 
@@ -29,6 +29,20 @@ SHAREGPT_ROLES = {
 _SHAREGPT_USER_SIDE = {"user", "tool"}
 OPENAI_ROLES = {"system": "system", "user": "user", "assistant": "assistant",
                 "tool": "tool", "function": "tool"}
+
+
+def _is_mapping(x: object) -> bool:
+    return type(x) is dict or isinstance(x, Mapping)  # the type test first: abc checks are slow
+
+
+def _as_list(x: object) -> list:
+    """The items of a list field; anything else (a string, a number, null) has none."""
+    return x if isinstance(x, list) else []
+
+
+def _weight(w: object) -> int | None:
+    """OpenAI's assistant weight as 0/1 (1.0 counts; true/false and other values do not)."""
+    return int(w) if type(w) in (int, float) and w in (0, 1) else None
 
 
 def detect_format(obj: Mapping) -> str:
@@ -104,29 +118,13 @@ def to_turns(obj: Mapping, fmt: str) -> tuple[Turn, ...]:
     """
     turns: list[Turn] = []
     if fmt == "openai":
+        return _openai_view(obj, 0, 0)[0]
+    if fmt == "sharegpt":
         system = obj.get("system")
         if isinstance(system, str) and system:
             turns.append(Turn("system", system, "system"))
-        for m in obj.get("messages") or []:
-            if not isinstance(m, Mapping):
-                continue
-            src = str(m.get("role", ""))
-            role = OPENAI_ROLES.get(src, src)
-            text = content_text(m.get("content"))
-            if m.get("tool_calls"):
-                calls = _tool_call_text(m["tool_calls"])
-                text = f"{text}\n{calls}" if text else calls
-            elif isinstance(m.get("function_call"), Mapping):
-                fc = m["function_call"]
-                text = text or f"[tool call] {fc.get('name', '?')}({fc.get('arguments', '')})"
-            w = m.get("weight")
-            turns.append(Turn(role, text, src, w if w in (0, 1) else None))
-    elif fmt == "sharegpt":
-        system = obj.get("system")
-        if isinstance(system, str) and system:
-            turns.append(Turn("system", system, "system"))
-        for m in obj.get("conversations") or []:
-            if not isinstance(m, Mapping):
+        for m in _as_list(obj.get("conversations")):
+            if not _is_mapping(m):
                 continue
             src = str(m.get("from", m.get("role", "")))
             value = m.get("value", m.get("content", ""))
@@ -135,7 +133,7 @@ def to_turns(obj: Mapping, fmt: str) -> tuple[Turn, ...]:
         system = obj.get("system")
         if isinstance(system, str) and system:
             turns.append(Turn("system", system, "system"))
-        for pair in obj.get("history") or []:
+        for pair in _as_list(obj.get("history")):
             if isinstance(pair, list) and len(pair) == 2:
                 turns.append(Turn("user", str(pair[0]), "history"))
                 turns.append(Turn("assistant", str(pair[1]), "history"))
@@ -152,7 +150,7 @@ def to_turns(obj: Mapping, fmt: str) -> tuple[Turn, ...]:
             v = obj.get(key)
             if isinstance(v, list):
                 for m in v:
-                    if isinstance(m, Mapping):
+                    if _is_mapping(m):
                         src = str(m.get("role", default_role))
                         turns.append(Turn(OPENAI_ROLES.get(src, src), content_text(m.get("content")), src))
             else:
@@ -161,6 +159,100 @@ def to_turns(obj: Mapping, fmt: str) -> tuple[Turn, ...]:
         v = obj.get("text")
         turns.append(Turn("assistant", v if isinstance(v, str) else "", "text"))
     return tuple(turns)
+
+
+def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
+        tuple[Turn, ...], str, str, list[Problem], list[Problem]]:
+    """Turns, prompt, response, errors and warnings of an OpenAI chat record in one pass.
+
+    This is the only implementation of the OpenAI branch of :func:`to_turns`,
+    :func:`split_prompt_response` and :func:`semantic_checks` (they call it), written as
+    one loop because it runs for every line of large files.
+    """
+    turns: list[Turn] = []
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    system = obj.get("system")
+    if isinstance(system, str) and system:
+        turns.append(Turn("system", system, "system"))
+    msgs = obj.get("messages")
+    if type(msgs) is not list:
+        return tuple(turns), *split_prompt_response(tuple(turns)), errors, warnings
+    roles = OPENAI_ROLES
+    has_user = has_assistant = False
+    last_role = ""
+    last_assistant = -1
+    for i, m in enumerate(msgs):
+        if type(m) is not dict and not isinstance(m, Mapping):
+            continue
+        src = m.get("role")
+        content = m.get("content")
+        if type(content) is str:
+            text = content
+            empty = not content.strip()
+        else:
+            text = content_text(content)
+            empty = content is None or (isinstance(content, list) and not text.strip())
+        calls = m.get("tool_calls")
+        fcall = m.get("function_call")
+        if calls:
+            calls_text = _tool_call_text(calls)
+            text = f"{text}\n{calls_text}" if text else calls_text
+        elif fcall is not None and _is_mapping(fcall):
+            text = text or f"[tool call] {fcall.get('name', '?')}({fcall.get('arguments', '')})"
+        weight = m.get("weight")
+        if weight is not None:
+            weight = _weight(weight)
+        role = roles.get(src) if type(src) is str else None
+        if role is None:  # unknown role: kept as written; the schema reports it
+            label = "" if src is None else src if type(src) is str else json.dumps(src, default=str)
+            turns.append(make_turn(label, text, label, weight))
+            continue
+        if role == "assistant":
+            has_assistant = True
+            last_assistant = len(turns)
+        elif role == "user":
+            has_user = True
+        last_role = role
+        turns.append(make_turn(role, text, src, weight))
+        if empty and not (role == "assistant" and (calls or fcall)):
+            errors.append(Problem(line, "missing_content", f"the {src} message has no text",
+                                  f"$.messages[{i}].content", "error", start_line))
+        if role == "system" and i > 0:
+            warnings.append(Problem(line, "system_not_first",
+                                    "a system message appears after the conversation started",
+                                    f"$.messages[{i}]", "warning", start_line))
+    if not has_assistant:
+        errors.append(Problem(line, "example_missing_assistant_message",
+                              "the conversation has no assistant turn, so there is nothing to learn",
+                              "$", "error", start_line))
+    else:
+        if last_role == "user":
+            warnings.append(Problem(line, "ends_on_user_turn", _ENDS_ON_USER, "$", "warning", start_line))
+        if not has_user:
+            warnings.append(Problem(line, "missing_user_message", "the conversation has no user turn",
+                                    "$", "warning", start_line))
+    if last_assistant < 0:
+        prompt, response = "\n".join(t.content for t in turns), ""
+    else:
+        prompt = "\n".join([t.content for t in turns[:last_assistant]])
+        response = turns[last_assistant].content
+    return tuple(turns), prompt, response, errors, warnings
+
+
+_ENDS_ON_USER = "the conversation ends on a user turn; that last turn gets no answer and is not learned"
+
+
+def record_view(obj: Mapping, fmt: str, line: int, start_line: int) -> tuple[
+        tuple[Turn, ...], str, str, list[Problem], list[Problem]]:
+    """(turns, prompt, response, errors, warnings) of a record known to be of format ``fmt``:
+    :func:`to_turns`, :func:`split_prompt_response` and :func:`semantic_checks` in one call."""
+    if fmt == "openai":
+        return _openai_view(obj, line, start_line)
+    turns = to_turns(obj, fmt)
+    prompt, response = split_prompt_response(turns)
+    errors, warnings = semantic_checks(obj, fmt, turns, line, start_line)
+    return turns, prompt, response, errors, warnings
 
 
 def split_prompt_response(turns: tuple[Turn, ...]) -> tuple[str, str]:
@@ -191,59 +283,48 @@ def semantic_checks(obj: Mapping, fmt: str, turns: tuple[Turn, ...], line: int,
     def warn(code: str, msg: str, path: str = "$") -> None:
         warnings.append(Problem(line, code, msg, path, "warning", start_line))
 
-    if fmt in ("openai", "sharegpt"):
-        key = "messages" if fmt == "openai" else "conversations"
-        role_key = "role" if fmt == "openai" else "from"
-        msgs = obj.get(key)
+    if fmt == "openai":
+        return _openai_view(obj, line, start_line)[3:]
+    elif fmt == "sharegpt":
+        msgs = obj.get("conversations")
         if not isinstance(msgs, list):
             return errors, warnings
-        known = OPENAI_ROLES if fmt == "openai" else SHAREGPT_ROLES
         roles: list[str] = []
+        where: list[int] = []  # message index of each entry of roles
         for i, m in enumerate(msgs):
-            if not isinstance(m, Mapping):
+            if not _is_mapping(m):
                 continue
-            src = m.get(role_key, m.get("role") if fmt == "sharegpt" else None)
-            path = f"$.{key}[{i}]"
-            if fmt == "sharegpt" and src not in known:
-                err("unrecognized_role", f"unknown speaker {json.dumps(src)}; expected one of "
-                    "human, gpt, system, function_call, observation", path + ".from")
+            src = m.get("from", m.get("role"))
+            role = SHAREGPT_ROLES.get(src) if type(src) is str else None  # a list as a role is unhashable
+            if role is None:
+                label = json.dumps(src, ensure_ascii=False, default=str)
+                err("unrecognized_role", f"unknown speaker {label}; expected one of "
+                    "human, gpt, system, function_call, observation", f"$.conversations[{i}].from")
                 continue
-            if src not in known:
-                continue  # the schema reports unknown OpenAI roles
-            role = known[src]
             roles.append(role)
-            if fmt == "openai":
-                content = m.get("content")
-                has_call = bool(m.get("tool_calls")) or bool(m.get("function_call"))
-                if content is None or (isinstance(content, str) and not content.strip()) or (
-                        isinstance(content, list) and not content_text(content).strip()):
-                    if not (role == "assistant" and has_call):
-                        err("missing_content", f"the {src} message has no text", path + ".content")
-                if role == "system" and i > 0:
-                    warn("system_not_first", "a system message appears after the conversation started", path)
-            else:
-                value = m.get("value", m.get("content"))
-                if not isinstance(value, str) or not value.strip():
-                    err("missing_content", f"the {src} turn has no text", path + ".value")
-                if role == "system" and i > 0:
-                    err("system_not_first", "a system turn may only come first", path)
+            where.append(i)
+            value = m.get("value", m.get("content"))
+            if not isinstance(value, str) or not value.strip():
+                err("missing_content", f"the {src} turn has no text", f"$.conversations[{i}].value")
+            if role == "system" and i > 0:
+                err("system_not_first", "a system turn may only come first", f"$.conversations[{i}]")
         if "assistant" not in roles:
             err("example_missing_assistant_message",
                 "the conversation has no assistant turn, so there is nothing to learn")
-        elif roles and roles[-1] in ("user",):
-            warn("ends_on_user_turn", "the conversation ends on a user turn; that last turn "
-                 "gets no answer and is not learned")
-        if fmt == "openai" and "user" not in roles and "assistant" in roles:
-            warn("missing_user_message", "the conversation has no user turn")
-        if fmt == "sharegpt":
-            convo = [r for r in roles if r != "system"]
-            for i, r in enumerate(convo):
-                want_user = i % 2 == 0
-                if (r in _SHAREGPT_USER_SIDE) != want_user:
-                    err("turns_not_alternating",
-                        f"turn {i + 1} should come from the {'user (human/observation)' if want_user else 'model (gpt/function_call)'} side; "
-                        "ShareGPT turns must alternate", f"$.conversations[{i + (len(roles) - len(convo))}]")
-                    break
+        elif roles[-1] == "user":
+            warn("ends_on_user_turn", _ENDS_ON_USER)
+        convo = [(r, i) for r, i in zip(roles, where) if r != "system"]
+        for n, (r, i) in enumerate(convo):
+            want_user = n % 2 == 0
+            if (r in _SHAREGPT_USER_SIDE) != want_user:
+                src = msgs[i].get("from", msgs[i].get("role"))
+                side = "the user side (human or observation)" if want_user else \
+                    "the model side (gpt or function_call)"
+                err("turns_not_alternating",
+                    f"turn {n + 1} is from {json.dumps(src, ensure_ascii=False)} but should come from "
+                    f"{side}; ShareGPT turns must alternate user, model, user, model …",
+                    f"$.conversations[{i}].from")
+                break
     elif fmt == "alpaca":
         out = obj.get("output")
         if isinstance(out, str) and not out.strip():

@@ -9,11 +9,14 @@ read-only and never written.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
 import os
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +27,34 @@ from .progress import CancelToken, ProgressSink, Ticker
 MAX_DEPTH = 64                      # deeper nesting is reported, not loaded
 MAX_RECORD_BYTES = 16 * 1024 * 1024  # a single record over this is reported, not loaded
 
-_KEY_RE = re.compile(rb'"[ \t\r\n]*:')
+_WS_COLON_RE = re.compile(rb'"[ \t\r\n]+:')
 _LONG_INT_RE = re.compile(rb"\d{19,}")
 _GZIP_MAGIC = b"\x1f\x8b"
+
+
+_gc_lock = threading.Lock()
+_gc_state = {"depth": 0, "restore": False}
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while building many objects.
+
+    Nests and is thread-safe: the collector is re-enabled (if it was enabled)
+    when the last pause ends.
+    """
+    with _gc_lock:
+        if _gc_state["depth"] == 0:
+            _gc_state["restore"] = gc.isenabled()
+            gc.disable()
+        _gc_state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_state["depth"] -= 1
+            if _gc_state["depth"] == 0 and _gc_state["restore"]:
+                gc.enable()
 
 
 class FileReadError(Exception):
@@ -126,6 +154,8 @@ def _read_lines(blob: bytes, progress, cancel, max_record_bytes: int) -> list[Ra
     out: list[RawRecord] = []
     append = out.append
     loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    scan = _scan
     for i, line in enumerate(lines):
         if not (i & 4095):
             ticker.tick(i)
@@ -135,47 +165,120 @@ def _read_lines(blob: bytes, progress, cancel, max_record_bytes: int) -> list[Ra
             continue
         n = i + 1
         rec = RawRecord(n, n, line)
+        append(rec)
         if len(line) > max_record_bytes:
             rec.error_code = "too_large"
             rec.error = (f"the line is {len(line) / 1e6:.1f} MB long; records over "
                          f"{max_record_bytes / 1e6:.0f} MB are not loaded")
-            append(rec)
             continue
         try:
             value = loads(line)
-        except orjson.JSONDecodeError:
+        except decode_error:
             _diagnose(rec)
-            append(rec)
             continue
-        if _LONG_INT_RE.search(line):
-            # orjson turns integers beyond 64 bits into floats; the stdlib keeps them exact.
-            value = json.loads(line.decode("utf-8"))
-        rec.value = value
-        _post_checks(rec)
-        append(rec)
+        if type(value) is not dict:
+            rec.value = value
+            _not_object(rec)
+            continue
+        # inline of _post_checks for the common case (an object, no float, keys add up)
+        n_keys, too_deep, has_float = scan(value)
+        if too_deep or has_float or line.count(b":") != n_keys:
+            rec.value = value
+            _post_checks(rec, n_keys, too_deep, has_float)
+        else:
+            rec.value = value
     ticker.report(total)
     return out
 
 
-def _post_checks(rec: RawRecord) -> None:
+class _TooDeep(Exception):
+    pass
+
+
+def _walk(v: object, depth: int) -> tuple[int, bool]:
+    if depth > MAX_DEPTH:
+        raise _TooDeep
+    keys = 0
+    has_float = False
+    if type(v) is dict:
+        keys = len(v)
+        items = v.values()
+    else:
+        items = v
+    for x in items:
+        t = type(x)
+        if t is str:
+            continue
+        if t is dict or t is list:
+            k, f = _walk(x, depth + 1)
+            keys += k
+            if f:
+                has_float = True
+        elif t is float:
+            has_float = True
+    return keys, has_float
+
+
+def _scan(value: object) -> tuple[int, bool, bool]:
+    """(number of object keys, nested deeper than :data:`MAX_DEPTH`, any float) of a parsed value."""
+    try:
+        keys, has_float = _walk(value, 1)
+    except _TooDeep:
+        return 0, True, False
+    return keys, False, has_float
+
+
+def _not_object(rec: RawRecord) -> None:
+    rec.error_code = "not_object"
+    rec.error = f"expected a JSON object {{...}} but found {_json_kind(rec.value)}"
+
+
+def _key_count_uncertain(line: bytes, n_keys: int) -> bool:
+    """True when the text may hold more keys than the parsed object (a duplicate key).
+
+    Exact and cheap for the common cases. Every key in the text is a string
+    followed by optional whitespace and ':'; counting colons (then '":') gives an
+    upper bound, and equality with the parsed count proves there is no duplicate.
+    Extra matches can only come from escaped quotes inside strings (JSON held in a
+    string, e.g. tool-call arguments); when no key ends in a backslash those are
+    exactly the '\\":' matches.
+    """
+    if line.count(b":") == n_keys:
+        return False
+    if _WS_COLON_RE.search(line):
+        return True
+    upper = line.count(b'":')
+    if upper == n_keys:
+        return False
+    if b'\\\\":' in line:  # a key or string ending in an escaped backslash: ambiguous
+        return True
+    return upper - line.count(b'\\":') != n_keys
+
+
+def _post_checks(rec: RawRecord, n_keys: int | None = None, too_deep: bool | None = None,
+                 has_float: bool | None = None) -> None:
     value = rec.value
     if not isinstance(value, dict):
-        rec.error_code = "not_object"
-        kind = _json_kind(value)
-        rec.error = f"expected a JSON object {{...}} but found {kind}"
+        _not_object(rec)
         return
     line = rec.raw
-    n_keys_text = len(_KEY_RE.findall(line))
-    n_keys, depth = _count_keys(value)
-    if n_keys_text != n_keys:
+    if n_keys is None or too_deep is None or has_float is None:
+        n_keys, too_deep, has_float = _scan(value)
+    if too_deep:
+        rec.error_code = "too_deep"
+        rec.error = f"nesting is more than {MAX_DEPTH} levels deep; that is not supported"
+        rec.value = None
+        return
+    if _key_count_uncertain(line, n_keys):
         dup = _find_duplicate_key(line)
         if dup is not None:
             rec.error_code = "duplicate_key"
             rec.error = f'the key "{dup}" appears twice in the same object; only one value can be kept'
+            rec.value = None
             return
-    if depth > MAX_DEPTH:
-        rec.error_code = "too_deep"
-        rec.error = f"nesting is {depth} levels deep; more than {MAX_DEPTH} is not supported"
+    if has_float and _LONG_INT_RE.search(line):
+        # orjson turns integers beyond 64 bits into floats; the stdlib keeps them exact.
+        rec.value = json.loads(line.decode("utf-8"))
 
 
 def _json_kind(value: object) -> str:
@@ -188,30 +291,6 @@ def _json_kind(value: object) -> str:
     if value is None:
         return "null"
     return "a number"
-
-
-def _count_keys(value: object) -> tuple[int, int]:
-    """Total number of object keys in a parsed value, and its nesting depth."""
-    keys = 0
-    max_depth = 0
-    stack = [(value, 1)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        v, d = pop()
-        if isinstance(v, dict):
-            keys += len(v)
-            if d > max_depth:
-                max_depth = d
-            for x in v.values():
-                if isinstance(x, (dict, list)):
-                    push((x, d + 1))
-        elif isinstance(v, list):
-            if d > max_depth:
-                max_depth = d
-            for x in v:
-                if isinstance(x, (dict, list)):
-                    push((x, d + 1))
-    return keys, max_depth
 
 
 class _DuplicateKey(Exception):
@@ -284,11 +363,6 @@ def _diagnose(rec: RawRecord) -> None:
             rec.error = (f"contains a lone surrogate escape ({esc}) at column {col}, "
                          "which is not valid Unicode text")
             return
-    _, depth = _count_keys(value)
-    if depth > MAX_DEPTH:
-        rec.error_code = "too_deep"
-        rec.error = f"nesting is {depth} levels deep; more than {MAX_DEPTH} is not supported"
-        return
     rec.value = value
     _post_checks(rec)
 

@@ -62,6 +62,28 @@ class Turn:
     weight: int | None = None
 
 
+_new_object = object.__new__
+_set_role = Turn.role.__set__            # type: ignore[attr-defined]
+_set_content = Turn.content.__set__      # type: ignore[attr-defined]
+_set_source_role = Turn.source_role.__set__  # type: ignore[attr-defined]
+_set_weight = Turn.weight.__set__        # type: ignore[attr-defined]
+
+
+def make_turn(role: str, content: str, source_role: str = "", weight: int | None = None) -> Turn:
+    """``Turn(role, content, source_role, weight)``, twice as fast.
+
+    A frozen dataclass sets each field through ``object.__setattr__``; the loader
+    builds millions of turns, so it fills the slots directly. The result is an
+    ordinary, equal, immutable :class:`Turn`.
+    """
+    t = _new_object(Turn)
+    _set_role(t, role)
+    _set_content(t, content)
+    _set_source_role(t, source_role)
+    _set_weight(t, weight)
+    return t
+
+
 @dataclass(slots=True)
 class Record:
     """One record of a dataset, valid or not."""
