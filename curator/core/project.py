@@ -613,8 +613,9 @@ class Project:
                             json.dumps(decision_to_json(u.decision), ensure_ascii=False)))
                 tx.log("unmatched", reviewer=self.reviewer, line=u.old_line, status=None, at=at,
                        payload={"decision": decision_to_json(u.decision), "content_hash": u.content_hash})
-            for o, n in moved.items():
-                tx.log("carried", reviewer=self.reviewer, line=n, at=at, payload={"from_line": o})
+            tx.executemany("INSERT INTO events(at, reviewer, action, line, status, payload) "
+                           "VALUES (?, ?, 'carried', ?, NULL, ?)",
+                           ((at, self.reviewer, n, f'{{"from_line":{o}}}') for o, n in moved.items()))
             # line numbers moved: the undo history would point at the wrong records
             CommandStack.discard_all(tx)
             sample_row = tx.execute("SELECT value FROM meta WHERE key='sample'").fetchone()
