@@ -20,7 +20,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,7 +182,8 @@ class Project:
         self.store = store
         self.reviewer = reviewer
         self.set_aside = set_aside          # where a damaged project file was moved, if it was
-        self._lock = threading.RLock()
+        # one lock for the store and the in-memory decisions: a reader never sees them half-updated
+        self._lock = store.lock
         self._lines = {r.line for r in dataset.records}
         self._scan: ScanResult | None = None
         self._scan_settings: dict | None = store.get_meta("scan_settings")

@@ -325,7 +325,11 @@ class CommandStack:
     def refresh(self) -> bool:
         """Reload the decisions if another connection (another process: the CLI while the app is
         open) committed since we last looked. Returns True when something was reloaded."""
-        with self.store.lock:
+        # Never wait: if a write (a bulk step on a worker thread) holds the lock, the in-memory
+        # state is ours and current, and a GUI thread asking for one decision must not freeze.
+        if not self.store.lock.acquire(blocking=False):
+            return False
+        try:
             version = self.store.data_version()
             if version == self._version:
                 return False
@@ -334,6 +338,8 @@ class CommandStack:
             self.decisions.update(fresh)
             self._version = version
             return True
+        finally:
+            self.store.lock.release()
 
     # -- do / undo / redo
 

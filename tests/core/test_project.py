@@ -251,3 +251,28 @@ def test_reverted_edit_brings_set_aside_decisions_back(tmp_path: Path) -> None:
         assert {ln: d.status for ln, d in p.decisions().items()} == {3: REJECTED, 4: APPROVED}
         assert p.decision(3).reason == "wrong" and p.decision(3).line == 3
         assert [e["action"] for e in p.events()].count("restored") == 2
+
+
+def test_reading_a_decision_does_not_wait_for_a_bulk_write_on_another_thread(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 30001)])
+    with curator.open_project(data, scan=False) as p:
+        p.approve(1)
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (p.bulk_approve(range(2, 30001)), done.set()))
+        started = time.perf_counter()
+        worker.start()
+        slowest = 0.0
+        reads = 0
+        while not done.is_set():
+            t0 = time.perf_counter()
+            assert p.decision(1).status == APPROVED      # the GUI repainting one row
+            slowest = max(slowest, time.perf_counter() - t0)
+            reads += 1
+            time.sleep(0.001)
+        worker.join()
+        bulk = time.perf_counter() - started
+        assert p.counts()["approved"] == 30000
+    assert reads > 5 and slowest < bulk / 2, (slowest, bulk, reads)
