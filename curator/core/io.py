@@ -13,9 +13,11 @@ import gc
 import gzip
 import hashlib
 import json
+import math
 import os
 import re
 import threading
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +101,7 @@ def read_bytes(path: str | os.PathLike) -> tuple[bytes, bool, int, str]:
     if was_gzip:
         try:
             blob = gzip.decompress(blob)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
             raise FileReadError(f"{p}: looks gzip-compressed but cannot be decompressed ({exc})") from exc
     return blob, was_gzip, size, digest
 
@@ -116,7 +118,8 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
         blob = blob[3:]
     head = blob.lstrip(b" \t\r\n")
     if not head:
-        raise FileReadError(f"{p}: the file is empty")
+        raise FileReadError(f"{p}: the file is empty" if not blob else
+                            f"{p}: the file holds only blank lines, no records")
     container = "jsonl"
     if head[:1] == b"[":
         container = _guess_array(blob)
@@ -147,8 +150,26 @@ def _guess_array(blob: bytes) -> str:
     return "json"
 
 
+def split_lines(blob: bytes, chunk: int = 1 << 22) -> list[bytes]:
+    """``blob.split(b"\\n")``, done in ~4 MB pieces.
+
+    One ``split`` of a 50 MB file holds the GIL for ~200 ms, which freezes the GUI thread while
+    a worker loads (tests/bench/bench_gui_stall.py); pieces let it in between.
+    """
+    out: list[bytes] = []
+    n = len(blob)
+    start = 0
+    while True:
+        end = blob.find(b"\n", min(start + chunk, n)) if start + chunk < n else -1
+        if end < 0:
+            out.extend(blob[start:].split(b"\n"))
+            return out
+        out.extend(blob[start:end].split(b"\n"))
+        start = end + 1
+
+
 def _read_lines(blob: bytes, progress, cancel, max_record_bytes: int) -> list[RawRecord]:
-    lines = blob.split(b"\n")
+    lines = split_lines(blob)
     total = len(lines)
     ticker = Ticker(progress, cancel, total, "Reading lines", every=5000)
     out: list[RawRecord] = []
@@ -187,6 +208,13 @@ def _read_lines(blob: bytes, progress, cancel, max_record_bytes: int) -> list[Ra
             _post_checks(rec, n_keys, too_deep, has_float)
         else:
             rec.value = value
+    if out and not blob.endswith(b"\n") and out[-1].line == total and out[-1].error_code == "invalid_json" \
+            and "cut off" in (out[-1].error or ""):
+        last = out[-1]
+        last.error_code = "truncated"
+        detail = (last.error or "").replace("not valid JSON — ", "").replace(" (the line may be cut off)", "")
+        last.error = ("the last line is cut off: the file ends in the middle of a record "
+                      f"(was it copied or downloaded completely?); {detail}")
     ticker.report(total)
     return out
 
@@ -363,8 +391,29 @@ def _diagnose(rec: RawRecord) -> None:
             rec.error = (f"contains a lone surrogate escape ({esc}) at column {col}, "
                          "which is not valid Unicode text")
             return
+    big = _first_infinite(value)
+    if big is not None:
+        m = re.search(r"-?\d+(\.\d+)?[eE][+-]?\d+|-?\d{309,}", text)
+        num = m.group(0) if m else "a number"
+        rec.error_code = "number_too_large"
+        rec.error = (f"the number {num[:40]} is too large to store (it would become Infinity); "
+                     "write it as a string")
+        return
     rec.value = value
     _post_checks(rec)
+
+
+def _first_infinite(value: object) -> float | None:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is float and v in (math.inf, -math.inf):
+            return v
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return None
 
 
 def _has_lone_surrogate(value: object) -> bool:
@@ -405,9 +454,12 @@ def _json_error_message(exc: ValueError, text: str) -> str:
         if exc.pos >= len(text.rstrip()) and exc.msg != "Extra data":
             return (f"not valid JSON — the line ends before the JSON is complete "
                     f"(cut off at column {col}?)")
+        if exc.msg.startswith("Unterminated string"):
+            return (f"not valid JSON — a string that starts at column {col} is never closed "
+                    "(the line may be cut off)")
         friendly = _FRIENDLY.get(exc.msg, exc.msg[:1].lower() + exc.msg[1:])
         ch = text[exc.pos] if exc.pos < len(text) else ""
-        near = f" near '{ch}'" if ch.strip() and friendly.startswith("expected") else ""
+        near = f" but found '{ch}'" if ch.strip() and friendly.startswith("expected") else ""
         if exc.msg == "Expecting value" and ch:
             return f"not valid JSON — unexpected '{ch}' at column {col}"
         return f"not valid JSON — {friendly}{near} at column {col}"
@@ -452,8 +504,12 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
         try:
             _, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            raise _array_error(p, text, exc.pos, _json_error_message(exc, text[:exc.pos + 1]).replace(
-                "not valid JSON — ", "")) from exc
+            if exc.pos >= len(text.rstrip()):
+                raise FileReadError(f"{p}: the JSON array is cut off — the file ends inside element "
+                                    f"{index + 1}, which starts on line {line_no}") from exc
+            raise _array_error(p, text, exc.pos, f"element {index + 1} (starting on line {line_no}) is not "
+                               "valid JSON — " + _json_error_message(exc, text).replace(
+                                   "not valid JSON — ", "").rsplit(" at column ", 1)[0]) from exc
         except RecursionError as exc:
             raise _array_error(p, text, pos, f"element {index + 1} nests far deeper than {MAX_DEPTH} levels") from exc
         index += 1

@@ -1,0 +1,296 @@
+"""A corpus of nasty files, built in tmp_path: every reading case of issue 2 §2.
+
+Each bad line must be reported with its exact line, code and a plain-language
+message, and every other line must still load. The source file must come out
+byte-for-byte and mtime unchanged.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from curator.core.dataset import load_dataset
+from curator.core.io import MAX_DEPTH, MAX_RECORD_BYTES, FileReadError, read_file
+
+GOOD = {"messages": [{"role": "user", "content": "Where is my order?"},
+                     {"role": "assistant", "content": "It ships tomorrow."}]}
+
+
+def good(i: int) -> bytes:
+    rec = json.loads(json.dumps(GOOD))
+    rec["messages"][0]["content"] = f"Where is order {i}?"
+    return json.dumps(rec).encode()
+
+
+# (physical line, code, words the message must contain) — the line content is in NASTY below
+NASTY: list[tuple[bytes, str | None, tuple[str, ...]]] = [
+    (good(1), None, ()),
+    (b'{"messages": [{"role": "user", "content": "caf\xe9"}, {"role": "assistant", "content": "x"}]}',
+     "invalid_utf8", ("not valid UTF-8", "0xe9", "column 47")),
+    (b'{"messages": [], "score": NaN}', "nan", ("NaN", "not a JSON number")),
+    (b'{"messages": [], "score": Infinity}', "nan", ("Infinity",)),
+    (b'{"messages": [], "score": -Infinity}', "nan", ("-Infinity",)),
+    (b'{"messages": [{"role": "user", "content": "a"}], "messages": []}', "duplicate_key",
+     ('"messages" appears twice',)),
+    (b'{"messages": [{"role": "user", "role": "assistant", "content": "a"}]}', "duplicate_key",
+     ('"role" appears twice',)),
+    (b'{"messages": [{"role": "user", "content": "\\ud800 x"}, {"role": "assistant", "content": "y"}]}',
+     "lone_surrogate", ("lone surrogate", "\\ud800", "column 44")),
+    (b'{"messages": [{"role": "user", "content": "x \\udc00"}, {"role": "assistant", "content": "y"}]}',
+     "lone_surrogate", ("\\udc00",)),
+    (b'{"a": ' + b"[" * (MAX_DEPTH + 5) + b"]" * (MAX_DEPTH + 5) + b"}", "too_deep", (f"{MAX_DEPTH} levels",)),
+    (b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}", "too_deep", ("deeper than",)),
+    (good(2) + b" " + good(3), "invalid_json",
+     ("more than one JSON value", f"starts at column {len(good(2)) + 2}", "one object per line")),
+    (good(4) + good(5), "invalid_json", ("more than one JSON value",)),
+    (b"42", "not_object", ("expected a JSON object", "a number")),
+    (b"[1, 2]", "not_object", ("an array",)),
+    (b'"just text"', "not_object", ("a string",)),
+    (b"null", "not_object", ("null",)),
+    (b'{"messages": [{"role": "user", "content": "a"},, {"role": "assistant", "content": "b"}]}',
+     "invalid_json", ("not valid JSON — unexpected ','", "column 48")),
+    (b'{"messages": [{"role": "user" "content": "a"}]}', "invalid_json",
+     ("not valid JSON — expected ',' between items but found '\"' at column 31",)),
+    (b'{"x": 1e400, "messages": []}', "number_too_large", ("1e400", "too large")),
+    (good(6), None, ()),
+    # JSON inside a string (tool arguments) is not a duplicate key; an escaped backslash at a key's end neither
+    (b'{"messages": [{"role": "user", "content": "{\\"a\\": 1, \\"a\\": 2}"}, '
+     b'{"role": "assistant", "content": "ok"}], "k\\\\": "v", "k": "\\\\"}', None, ()),
+    # a real duplicate hidden among escaped quotes still is one
+    (b'{"messages": [{"role": "user", "content": "\\": \\":"}, {"role": "assistant", "content": "ok"}], '
+     b'"id": 1, "id": 2}', "duplicate_key", ('"id" appears twice',)),
+    (b'{"messages": [{"role": "user", "content": "a", "content": "b"}]}', "duplicate_key", ('"content"',)),
+]
+
+
+def write_corpus(path: Path, *, crlf: bool = False, bom: bool = False, blanks: bool = True,
+                 truncated_tail: bool = True) -> dict[int, tuple[str | None, tuple[str, ...]]]:
+    """Write NASTY with blank lines between some records; return {line: (code, words)}."""
+    expected: dict[int, tuple[str | None, tuple[str, ...]]] = {}
+    out: list[bytes] = []
+    for i, (data, code, words) in enumerate(NASTY):
+        if blanks and i % 4 == 1:
+            out.append(b"")            # blank line: skipped, but counted
+            out.append(b"   \t ")      # whitespace-only: skipped too
+        out.append(data)
+        expected[len(out)] = (code, words)
+    if truncated_tail:
+        out.append(b'{"messages": [{"role": "user", "content": "cut off mid')
+        expected[len(out)] = ("truncated", ("last line is cut off", "never closed"))
+    eol = b"\r\n" if crlf else b"\n"
+    blob = eol.join(out) + (b"" if truncated_tail else eol)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + blob)
+    return expected
+
+
+def check(ds, expected) -> None:
+    got = {r.line: r for r in ds.records}
+    assert sorted(got) == sorted(expected), "blank lines must be skipped without shifting line numbers"
+    for line, (code, words) in expected.items():
+        rec = got[line]
+        if code is None:
+            assert rec.valid, (line, [p.message for p in rec.errors])
+            assert rec.parsed and rec.turns and rec.response, line
+            continue
+        assert [p.code for p in rec.errors][:1] == [code], (line, [(p.code, p.message) for p in rec.errors])
+        msg = rec.errors[0].message
+        for w in words:
+            assert w in msg, (line, w, msg)
+        assert rec.errors[0].describe().startswith(f"line {line}: ")
+
+
+@pytest.mark.parametrize("crlf,bom", [(False, False), (True, False), (False, True), (True, True)],
+                         ids=["lf", "crlf", "bom", "bom+crlf"])
+def test_every_bad_line_reported_and_rest_loads(tmp_path, crlf, bom):
+    path = tmp_path / "nasty.jsonl"
+    expected = write_corpus(path, crlf=crlf, bom=bom)
+    ds = load_dataset(path)
+    check(ds, expected)
+    assert ds.format == "openai" and ds.container == "jsonl" and not ds.gzip
+    valid = [line for line, (code, _) in expected.items() if code is None]
+    assert [r.line for r in ds.records if r.valid] == valid
+
+
+def test_message_reads_like_the_issue_example(tmp_path):
+    path = tmp_path / "x.jsonl"
+    lines = [good(i) for i in range(811)] + [
+        b'{"messages": [{"role": "user", "content": "a"},, {"role": "assistant", "content": "b"}]}']
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    ds = load_dataset(path)
+    (p,) = ds.errors
+    assert p.describe() == "line 812: not valid JSON — unexpected ',' at column 48"
+
+
+def test_source_file_unchanged_after_loading(tmp_path):
+    path = tmp_path / "nasty.jsonl"
+    write_corpus(path)
+    os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    before = (path.read_bytes(), path.stat().st_mtime_ns, path.stat().st_mode)
+    ds = load_dataset(path)
+    assert ds.sha256 and ds.size == len(before[0])
+    assert (path.read_bytes(), path.stat().st_mtime_ns, path.stat().st_mode) == before
+
+
+def test_source_can_be_read_only(tmp_path):
+    path = tmp_path / "ro.jsonl"
+    path.write_bytes(good(1) + b"\n")
+    path.chmod(0o444)
+    try:
+        assert load_dataset(path).valid_count == 1
+    finally:
+        path.chmod(0o644)
+
+
+def test_big_integers_keep_their_exact_value(tmp_path):
+    path = tmp_path / "ints.jsonl"
+    rec = dict(GOOD)
+    rows = [
+        {**rec, "id": 2**53 + 1},
+        {**rec, "id": 2**63 + 7, "neg": -(2**63) - 1},
+        {**rec, "id": 2**64 + 1, "nested": {"ids": [2**70 + 3, 1.5]}},
+        {**rec, "id": 123456789012345678901234567890123},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ds = load_dataset(path)
+    assert ds.invalid_count == 0
+    assert ds.by_line(1).data["id"] == 9007199254740993
+    assert ds.by_line(2).data["id"] == 9223372036854775815 and ds.by_line(2).data["neg"] == -9223372036854775809
+    assert ds.by_line(3).data["id"] == 18446744073709551617
+    assert ds.by_line(3).data["nested"]["ids"] == [1180591620717411303427, 1.5]
+    assert ds.by_line(4).data["id"] == 123456789012345678901234567890123
+    assert all(type(ds.by_line(n).data["id"]) is int for n in range(1, 5))
+
+
+def test_fifty_megabyte_line_is_reported_not_loaded(tmp_path):
+    path = tmp_path / "huge.jsonl"
+    big = b'{"text": "' + b"x" * (50 * 1024 * 1024) + b'"}'
+    path.write_bytes(good(1) + b"\n" + big + b"\n" + good(3) + b"\n")
+    ds = load_dataset(path)
+    assert [r.line for r in ds.records] == [1, 2, 3]
+    bad = ds.by_line(2)
+    assert [p.code for p in bad.errors] == ["too_large"]
+    assert "52.4 MB" in bad.errors[0].message and f"{MAX_RECORD_BYTES / 1e6:.0f} MB" in bad.errors[0].message
+    assert ds.by_line(1).valid and ds.by_line(3).valid
+
+
+def test_gzip_detected_by_magic_bytes_even_when_misnamed(tmp_path):
+    blob = (good(1) + b"\n\n" + b'{"messages": [{"role": "user", "content": "hi"}]}' + b"\n")
+    for name in ("data.jsonl.gz", "misnamed.jsonl", "no_extension"):
+        path = tmp_path / name
+        path.write_bytes(gzip.compress(blob))
+        ds = load_dataset(path)
+        assert ds.gzip and ds.container == "jsonl"
+        assert [r.line for r in ds.records] == [1, 3]
+        assert [p.code for p in ds.by_line(3).errors] == ["example_missing_assistant_message"]
+    plain = tmp_path / "plain.jsonl.gz"  # named .gz but not compressed: read as it is
+    plain.write_bytes(blob)
+    assert not load_dataset(plain).gzip
+
+
+def test_gzip_of_json_array(tmp_path):
+    path = tmp_path / "arr.json.gz"
+    path.write_bytes(gzip.compress(b'[{"instruction": "a", "output": "b"},\n {"instruction": "c", "output": ""}]'))
+    ds = load_dataset(path)
+    assert ds.gzip and ds.container == "json" and ds.format == "alpaca"
+    assert [(p.line, p.start_line, p.code) for p in ds.errors] == [(2, 2, "empty_output")]
+
+
+ARRAY = b"""[
+  {"instruction": "Summarise the note.", "input": "Pt has a cough.", "output": "Cough."},
+  {
+    "instruction": "List the drugs.",
+    "output": ""
+  },
+
+  {"instruction": "d", "output": "e", "output": "f"},
+  42,
+  {"instruction": "g",
+   "output": NaN},
+  {"instruction": "h", "input": "\\ud800", "output": "i"},
+  {"instruction": "Last one", "output": "fine"}
+]
+"""
+
+
+def test_json_array_names_element_index_and_start_line(tmp_path):
+    path = tmp_path / "alpaca.json"
+    path.write_bytes(ARRAY)
+    ds = load_dataset(path)
+    assert ds.container == "json" and ds.format == "alpaca"
+    assert [(r.line, r.start_line) for r in ds.records] == [(1, 2), (2, 3), (3, 8), (4, 9), (5, 10), (6, 12), (7, 13)]
+    got = {(p.line, p.start_line, p.code) for p in ds.errors}
+    assert got == {(2, 3, "empty_output"), (3, 8, "duplicate_key"), (4, 9, "not_object"), (5, 10, "nan"),
+                   (6, 12, "lone_surrogate")}
+    assert ds.by_line(2).errors[0].describe("json") == "record 2 (line 3): the output is empty at $.output"
+    assert ds.by_line(5).errors[0].describe("json").startswith("record 5 (line 10): not valid JSON — NaN")
+    assert ds.by_line(1).valid and ds.by_line(7).valid
+    assert ds.by_line(1).prompt == "Summarise the note.\nPt has a cough." and ds.by_line(1).response == "Cough."
+
+
+@pytest.mark.parametrize("content,words", [
+    (b'[\n {"a": 1},\n {"b": 2,\n', ("cut off", "element 2", "line 3")),
+    (b'[\n {"a": 1}\n {"b": 2}]\n', ("line 3", "column 2", "expected ',' or ']'")),
+    (b'[\n {"a": 1},\n {"b": 2,, "c": 3}]\n', ("line 3", "element 2", "not valid JSON")),
+    (b'[\n {"a": 1}\n] trailing', ("after the closing ']'",)),
+    (b'[\n {"a": 1},\n "caf\xe9"]\n', ("UTF-8", "line 3")),
+], ids=["cut", "missing-comma", "bad-element", "trailing", "utf8"])
+def test_broken_json_array_is_a_file_error(tmp_path, content, words):
+    path = tmp_path / "broken.json"
+    path.write_bytes(content)
+    with pytest.raises(FileReadError) as exc:
+        load_dataset(path)
+    msg = str(exc.value)
+    assert msg.startswith(str(path))
+    for w in words:
+        assert w in msg, (w, msg)
+
+
+@pytest.mark.parametrize("make,words", [
+    (lambda p: None, ("no such file",)),
+    (lambda p: p.write_bytes(b""), ("empty",)),
+    (lambda p: p.write_bytes(b"\n \n\r\n"), ("only blank lines",)),
+    (lambda p: p.mkdir(), ("folder",)),
+    (lambda p: p.write_bytes(b"hello world\nthis is a text file\n"), ("not a JSON or JSONL file",)),
+    (lambda p: p.write_bytes(b"\x1f\x8b\x08 this is not gzip"), ("gzip",)),
+    (lambda p: p.write_bytes(b"\xff\xfe\x00\x00binary\x00junk\n\x00\x01"), ("not a JSON or JSONL file",)),
+], ids=["missing", "empty", "blank", "folder", "text", "bad-gzip", "binary"])
+def test_unreadable_files_raise_with_the_file_named(tmp_path, make, words):
+    path = tmp_path / "input.jsonl"
+    make(path)
+    with pytest.raises(FileReadError) as exc:
+        read_file(path)
+    assert str(path) in str(exc.value)
+    for w in words:
+        assert w in str(exc.value)
+
+
+def test_jsonl_whose_first_record_is_an_array_is_still_jsonl(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"[1, 2]\n" + good(2) + b"\n")
+    ds = load_dataset(path)
+    assert ds.container == "jsonl"
+    assert [p.code for p in ds.by_line(1).errors] == ["not_object"] and ds.by_line(2).valid
+
+
+def test_progress_and_cancel(tmp_path):
+    from curator.core.progress import Cancelled, CancelFlag
+
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(b"\n".join(good(i) for i in range(30_000)) + b"\n")
+    seen = []
+
+    class Sink:
+        def update(self, *, done, total=None, label=""):
+            seen.append((done, total, label))
+
+    assert load_dataset(path, progress=Sink()).valid_count == 30_000
+    assert seen and seen[-1][0] == seen[-1][1]
+    flag = CancelFlag()
+    flag.set()
+    with pytest.raises(Cancelled):
+        load_dataset(path, cancel=flag)
