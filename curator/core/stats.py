@@ -160,6 +160,7 @@ class Histogram:
     p95: float
     maximum: int
     log_scale: bool                 # edges grow geometrically (lengths span orders of magnitude)
+    overflow: int = 0               # values above the last edge (a few huge outliers), not binned
 
 
 def lengths(dataset: Dataset) -> tuple[list[int], list[int]]:
@@ -172,25 +173,39 @@ def lengths(dataset: Dataset) -> tuple[list[int], list[int]]:
     return ps, rs
 
 
+# A few giant records (a pasted log, a 50 MB line) would squeeze every other bar into one bin:
+# when the maximum is this many times the 99th percentile, bin up to the percentile and count
+# the rest as overflow.
+OUTLIER_FACTOR = 4
+
+
 def histogram(values: list[int], bins: int = 30) -> Histogram:
-    """Bin lengths; geometric bins when the values span more than two orders of magnitude."""
+    """Bin lengths; outliers beyond 4× the 99th percentile go to ``overflow``; geometric bins
+    when the binned values span more than two orders of magnitude."""
     import numpy as np
 
     if not values:
         return Histogram((0.0, 1.0), (0,), 0.0, 0.0, 0, False)
     arr = np.asarray(values, dtype=np.int64)
     lo, hi = int(arr.min()), int(arr.max())
-    log_scale = hi >= 100 * max(lo, 1)
-    if hi == lo:
-        edges = np.array([lo - 0.5, hi + 0.5])
+    top = hi
+    p99 = float(np.percentile(arr, 99))
+    if hi > OUTLIER_FACTOR * max(p99, 1.0):
+        top = int(np.ceil(p99))
+    # geometric bins only when the bulk (1st–99th percentile) spans two orders of magnitude,
+    # not because of a handful of empty answers
+    log_scale = p99 >= 100 * max(float(np.percentile(arr, 1)), 1.0)
+    if top == lo:
+        edges = np.array([lo - 0.5, top + 0.5])
     elif log_scale:
-        edges = np.geomspace(max(lo, 1), hi + 1, bins + 1)
+        edges = np.geomspace(max(lo, 1), top + 1, bins + 1)
         edges[0] = min(edges[0], lo)
     else:
-        edges = np.linspace(lo, hi + 1, bins + 1)
-    counts, edges = np.histogram(arr, bins=edges)
+        edges = np.linspace(lo, top + 1, bins + 1)
+    counts, edges = np.histogram(arr[arr <= edges[-1]], bins=edges)
+    overflow = int((arr > edges[-1]).sum())
     return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts),
-                     float(np.median(arr)), float(np.percentile(arr, 95)), hi, log_scale)
+                     float(np.median(arr)), float(np.percentile(arr, 95)), hi, log_scale, overflow)
 
 
 # --- metadata -------------------------------------------------------------------------------

@@ -225,8 +225,10 @@ class DashboardView(QWidget):
         if h.log_scale:
             ax.set_xscale("log")
         ax.axvline(h.median, color=fg, linestyle="--", linewidth=1)
-        ax.set_xlabel(f"characters · median {h.median:,.0f} · 95% ≤ {h.p95:,.0f} · max {h.maximum:,}",
-                      fontsize=8)
+        label = f"characters · median {h.median:,.0f} · 95% ≤ {h.p95:,.0f} · max {h.maximum:,}"
+        if h.overflow:
+            label += f"\n{h.overflow:,} longer than {h.edges[-1]:,.0f} not drawn"
+        ax.set_xlabel(label, fontsize=8)
         ax.set_ylabel("records", fontsize=8)
 
     def _draw(self) -> None:

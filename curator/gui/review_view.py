@@ -43,6 +43,21 @@ REVIEWED = (APPROVED, REJECTED, FIXED)
 
 # --- small parts ---------------------------------------------------------------------------
 
+class ReaderPane(QTextEdit):
+    """Read-only record text that keeps a readable line length on wide windows."""
+
+    MEASURE_CHARS = 100     # lines much longer than this are hard to follow
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        measure = self.fontMetrics().averageCharWidth() * self.MEASURE_CHARS
+        if event.size().width() > measure + 60:
+            self.setLineWrapMode(QTextEdit.LineWrapMode.FixedPixelWidth)
+            self.setLineWrapColumnOrWidth(measure)
+        else:
+            self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        super().resizeEvent(event)
+
+
 class ReasonPanel(QFrame):
     """Inline "why reject?" picker: digits pick a reason and confirm, Enter confirms, Esc cancels."""
 
@@ -265,7 +280,7 @@ class ReviewDesk(QWidget):
         self.badges.setWordWrap(True)
         self.badges.setStyleSheet("color: #b71c1c;")
 
-        self.reader = QTextEdit(self)
+        self.reader = ReaderPane(self)
         self.reader.setReadOnly(True)
         self.reader.setAcceptRichText(False)
         self.reader.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # keys belong to the desk
@@ -473,6 +488,7 @@ class ReviewDesk(QWidget):
         super().resizeEvent(event)
         if self.keymap_visible():
             self._keymap.place()
+
 
     # -- deciding --------------------------------------------------------------------------
 

@@ -79,12 +79,13 @@ def conflicts(overrides: Mapping[str, Sequence[str]] | None = None) -> dict[str,
 
 def keymap_rows(overrides: Mapping[str, Sequence[str]] | None = None) -> list[tuple[str, str, str, str]]:
     """(group, label, keys text, help) for every action, in table order: what the overlay shows."""
-    return [(s.group, s.label, "  /  ".join(_display(k) for k in keys_for(s.action, overrides)), s.help)
-            for s in SHORTCUTS]
+    return [(s.group, s.label, "  /  ".join(d for k in keys_for(s.action, overrides) if (d := _display(k))),
+             s.help) for s in SHORTCUTS]
 
 
 def _display(key: str) -> str:
-    return {"Return": "Enter", "Enter": "Enter (keypad)", "Shift+?": "Shift+?"}.get(key, key)
+    # "Shift+?" is how some keyboards deliver "?": bound, but not worth showing twice
+    return {"Return": "Enter", "Enter": "Enter (keypad)", "Shift+?": ""}.get(key, key)
 
 
 def key_sequences(action: str, overrides: Mapping[str, Sequence[str]] | None = None) -> list:

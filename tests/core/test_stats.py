@@ -51,10 +51,15 @@ def test_metadata_fields_skip_non_categories_and_distribution_folds_tail(tmp_pat
 def test_histogram_switches_to_log_bins_for_wide_ranges():
     narrow = stats.histogram([10, 20, 30, 40], bins=3)
     assert not narrow.log_scale and sum(narrow.counts) == 4
+    assert not stats.histogram([0, 1] + list(range(200, 500))).log_scale   # two empty answers
     wide = stats.histogram([1, 5, 50, 500, 5000, 5000], bins=4)
     assert wide.log_scale and sum(wide.counts) == 6 and wide.maximum == 5000
     assert wide.edges[0] <= 1 and wide.edges[-1] > 5000
     assert stats.histogram([]).counts == (0,)
+    # one giant record does not squash the rest into a single bar
+    h = stats.histogram(list(range(100, 300)) + [90_000], bins=10)
+    assert h.overflow == 1 and h.maximum == 90_000 and not h.log_scale
+    assert sum(h.counts) == 200 and h.edges[-1] < 400
 
 
 def test_size_guidance_thresholds():
