@@ -18,10 +18,12 @@ A project is one SQLite file (default: beside the dataset, ``<dataset name>.cura
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .dataset import build_record, load_dataset
@@ -86,6 +88,20 @@ class SourceChange:
     unmatched: tuple[UnmatchedDecision, ...]
     sample_cleared: bool
     restored: int = 0                 # decisions set aside by an earlier change that matched again
+
+
+@lru_cache(maxsize=1)
+def detector_fingerprint() -> str:
+    """Curator's version plus a hash of the detector sources, so a cached scan is never served
+    after the detectors changed (a new release, or a developer's edit)."""
+    from curator import __version__
+
+    core = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for f in sorted([core / "scan.py", core / "findings.py", *(core / "detect").glob("*.py")]):
+        if f.is_file():
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _relined(d: Decision, line: int) -> Decision:
@@ -384,9 +400,7 @@ class Project:
         return ScanSettings.from_dict(self._scan_settings).to_dict()
 
     def _scan_key(self, settings: dict) -> str:
-        from curator import __version__
-
-        return f"{self.dataset.sha256}:{__version__}:{canonical_json(settings).decode()}"
+        return f"{self.dataset.sha256}:{detector_fingerprint()}:{canonical_json(settings).decode()}"
 
     @property
     def scan(self) -> ScanResult:

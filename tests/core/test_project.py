@@ -128,6 +128,11 @@ def test_flagged_queue_and_unresolved_findings(tmp_path: Path) -> None:
     with curator.open_project(data, scan=False) as p:
         assert len(p.store.query("SELECT key FROM scan_cache")) == 1
         assert [g.lines for g in p.scan.exact_duplicates] == [(1, 3)]
+        p.rescan({"near_threshold": 95})                 # other settings: another cache entry
+        assert len(p.store.query("SELECT key FROM scan_cache")) == 2
+    with curator.open_project(data, scan=False) as p:    # the project remembers its settings
+        assert p.scan_settings["near_threshold"] == 95 and p.scan.settings["near_threshold"] == 95
+        assert len(p.store.query("SELECT key FROM scan_cache")) == 2
 
 
 def test_status_json_contract(tmp_path: Path) -> None:
