@@ -195,6 +195,8 @@ class Store:
         self._conn = conn
         try:
             conn.execute("PRAGMA busy_timeout=10000")
+            if existed and not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                existed = False  # an empty database: a creation that never committed (crash)
             if existed:  # before any PRAGMA that would change a foreign file
                 self._check_identity()
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]

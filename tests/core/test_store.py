@@ -181,3 +181,15 @@ def test_older_project_is_migrated_in_order_and_keeps_its_data(tmp_path: Path, m
     monkeypatch.undo()                       # back to this Curator: the v2 file is now "too new"
     with pytest.raises(ProjectTooNewError):
         Store(path)
+
+
+def test_empty_database_left_by_an_interrupted_creation_is_initialised(tmp_path: Path) -> None:
+    path = tmp_path / "p.curator"
+    with sqlite3.connect(path) as c:          # a valid SQLite file with nothing in it
+        c.execute("PRAGMA journal_mode=WAL")
+    assert path.exists()
+    s = Store(path)
+    try:
+        assert s.schema_version() == SCHEMA_VERSION and s.get_meta("app") == "curator-project"
+    finally:
+        s.close()
