@@ -483,8 +483,9 @@ class Project:
         if spec is not None and (fraction is None or abs(fraction - spec.fraction) < 1e-12) \
                 and (seed is None or seed == spec.seed) and (stratify is None or stratify == spec.stratify):
             return self.sample_lines() or []
-        if seed is None and spec is not None:
-            seed = spec.seed
+        if spec is not None:  # change only what was asked for
+            seed = spec.seed if seed is None else seed
+            fraction = spec.fraction if fraction is None else fraction
         return self.draw_sample(fraction, seed, stratify)
 
     def _strata(self, stratify: str | None) -> dict[int, str] | None:
@@ -637,6 +638,9 @@ class Project:
             if sample_cleared:
                 tx.execute("DELETE FROM sample")
                 tx.set_meta("sample", None)
+                queue_row = tx.execute("SELECT value FROM meta WHERE key='queue'").fetchone()
+                if queue_row is not None and (json.loads(queue_row[0]) or {}).get("kind") == "sample":
+                    tx.set_meta("queue", {"kind": "all"})
             pos_row = tx.execute("SELECT value FROM meta WHERE key='position'").fetchone()
             pos = json.loads(pos_row[0]) if pos_row else None
             if isinstance(pos, int):

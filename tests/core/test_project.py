@@ -87,7 +87,7 @@ def test_changed_source_carries_decisions_by_content_and_lists_the_rest(tmp_path
         assert dict(ch.moved) == {1: 2}            # old line 1 is line 2 now; 4, 9, 10 kept their lines
         assert p.decision(4).reason == "wrong" and p.decision(9).fixed == fixed
         assert ch.carried == 4 and [u.old_line for u in ch.unmatched] == [6]
-        assert ch.sample_cleared and p.sample_lines() is None
+        assert ch.sample_cleared and p.sample_lines() is None and p.current_queue() == "all"
         assert not p.can_undo                      # old line numbers: the history is closed
         # the unmatched decision is kept and listed, never dropped
         kept = p.unmatched()

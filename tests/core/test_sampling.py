@@ -85,6 +85,9 @@ def test_project_stores_the_sample_and_reuses_it(tmp_path: Path) -> None:
         first = p.queue("sample")                           # default: 10% of 2,000, random seed
         assert len(first) == 200 and p.sample_spec().fraction == 0.1
         assert p.queue("sample") == first                   # same stored sample
+        seed = p.sample_spec().seed
+        regrouped = p.queue("sample", stratify="format")     # only the stratification changes
+        assert p.sample_spec().fraction == 0.1 and p.sample_spec().seed == seed and len(regrouped) == 200
         strat = p.queue("sample", fraction=0.2, seed=9, stratify="field:category")
         counts = Counter(p.dataset.by_line(ln).data["category"] for ln in strat)
         assert counts == {"billing": 100, "shipping": 300}
@@ -94,4 +97,4 @@ def test_project_stores_the_sample_and_reuses_it(tmp_path: Path) -> None:
         assert p.sample_lines() == strat and p.current_queue() == "sample"
         assert p.sample_spec().to_json() == {"fraction": 0.2, "seed": 9, "stratify": "field:category",
                                              "population": 2000, "size": 400}
-        assert [e["action"] for e in p.events()].count("sample") == 2
+        assert [e["action"] for e in p.events()].count("sample") == 3
