@@ -42,7 +42,7 @@ class DashboardView(QWidget):
     goal_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, goal: str = "domain",
-                 eval_fraction: float = 0.1) -> None:
+                 eval_fraction: float = 0.1, runner=None) -> None:
         super().__init__(parent)
         # The Qt backend of matplotlib loads here, when a dashboard is first opened.
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -52,6 +52,10 @@ class DashboardView(QWidget):
         self._scan: ScanResult | None = None
         self._decisions: Mapping[int, Decision | str] = {}
         self._stats: stats.DashboardStats | None = None
+        self._dist: list[tuple[str, int]] = []
+        # counting 100,000 records takes most of a second: with a runner it happens off the GUI thread
+        self._runner = runner
+        self._generation = 0
 
         self.summary = QLabel(self)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -106,7 +110,7 @@ class DashboardView(QWidget):
 
         self.goal_box.currentIndexChanged.connect(self._on_goal)
         self.eval_spin.valueChanged.connect(lambda _v: self._update_guidance())
-        self.field_box.currentIndexChanged.connect(lambda _i: self._draw())
+        self.field_box.currentIndexChanged.connect(lambda _i: self._field_changed())
 
     # --- data -----------------------------------------------------------------------------
 
@@ -142,6 +146,20 @@ class DashboardView(QWidget):
             return None
         return stats.size_guidance(self._stats.usable, self.goal, self.eval_fraction)
 
+    def _run(self, title: str, fn, done) -> None:
+        """Run ``fn()`` on the runner when there is one (else here); ``done(result)`` if still current."""
+        self._generation += 1
+        gen = self._generation
+
+        def deliver(result) -> None:
+            if gen == self._generation:
+                done(result)
+
+        if self._runner is None:
+            deliver(fn())
+        else:
+            self._runner.run(lambda progress=None, cancel=None: fn(), title=title, on_done=deliver)
+
     def _recompute(self, keep_field: bool) -> None:
         if self._dataset is None:
             self._stats = None
@@ -151,8 +169,20 @@ class DashboardView(QWidget):
             self.canvas.draw_idle()
             return
         previous = self.field_box.currentData() if keep_field else None
-        self._stats = stats.dashboard_stats(self._dataset, self._scan, self._decisions)
-        s = self._stats
+        dataset, scan, decisions = self._dataset, self._scan, dict(self._decisions)
+
+        def work():
+            st = stats.dashboard_stats(dataset, scan, decisions)
+            name = previous if previous in st.fields else (st.fields[0] if st.fields else None)
+            return st, name, (stats.field_distribution(dataset, name) if name else [])
+
+        if self._stats is None:
+            self.summary.setText("Counting…")
+        self._run("Counting for the dashboard", work, self._apply)
+
+    def _apply(self, result) -> None:
+        s, name, dist = result
+        self._stats, self._dist = s, dist
         decided = s.records - s.status.get("undecided", 0)
         self.summary.setText(
             f"{s.records:,} records · {decided:,} reviewed · ~{s.usable:,} usable for export · "
@@ -162,14 +192,24 @@ class DashboardView(QWidget):
         if s.fields:
             for f in s.fields:
                 self.field_box.addItem(f, f)
+            self.field_box.setCurrentIndex(max(0, self.field_box.findData(name)))
         else:
             self.field_box.addItem("(no metadata fields)", None)
-        if previous is not None and self.field_box.findData(previous) >= 0:
-            self.field_box.setCurrentIndex(self.field_box.findData(previous))
         self.field_box.setEnabled(bool(s.fields))
         self.field_box.blockSignals(False)
         self._update_guidance()
         self._draw()
+
+    def _field_changed(self) -> None:
+        name, dataset = self.field_box.currentData(), self._dataset
+        if not name or dataset is None:
+            return
+
+        def done(dist) -> None:
+            self._dist = dist
+            self._draw()
+
+        self._run("Counting a field", lambda: stats.field_distribution(dataset, name), done)
 
     def _on_goal(self, _index: int) -> None:
         self._update_guidance()
@@ -261,8 +301,7 @@ class DashboardView(QWidget):
 
         name = self.field_box.currentData()
         if name:
-            dist = stats.field_distribution(self._dataset, name)
-            self._bars(a_field, dist, None, fg)
+            self._bars(a_field, self._dist or [(stats.MISSING, 0)], None, fg)
             self._style(a_field, f"By {_mpl_text(name, 40)}", fg, base)
         else:
             a_field.axis("off")
@@ -279,9 +318,10 @@ class DashboardPage(QWidget):
     changes made while the tab is hidden only mark it stale, so reviewing never waits on charts.
     """
 
-    def __init__(self, project, parent: QWidget | None = None) -> None:
+    def __init__(self, project, parent: QWidget | None = None, runner=None) -> None:
         super().__init__(parent)
         self.project = project
+        self.runner = runner
         self.view: DashboardView | None = None
         self._stale = True
         self._layout = QVBoxLayout(self)
@@ -289,7 +329,7 @@ class DashboardPage(QWidget):
 
     def ensure_view(self) -> DashboardView:
         if self.view is None:
-            self.view = DashboardView(self)
+            self.view = DashboardView(self, runner=self.runner)
             self._layout.addWidget(self.view)
         if self._stale:
             self._stale = False

@@ -707,7 +707,7 @@ def install_review_views(window) -> None:
 
     window.register_view("review", "Review Desk", make_desk, shortcut="Ctrl+3",
                          tooltip="One example at a time, decided with single keys (Ctrl+3)")
-    window.register_view("dashboard", "Dashboard", lambda w: DashboardPage(w.project),
+    window.register_view("dashboard", "Dashboard", lambda w: DashboardPage(w.project, runner=w.runner),
                          shortcut="Ctrl+4", tooltip="Counts, lengths, categories and data-size guidance (Ctrl+4)")
 
     def open_export() -> None:

@@ -73,3 +73,22 @@ def test_dashboard_without_metadata_says_so(qtbot, tmp_path):
     view.set_data(load_dataset(p), None, {})
     assert not view.field_box.isEnabled()
     assert any("no\nmetadata field" in t.get_text() for ax in view.figure.axes for t in ax.texts)
+
+
+def test_counting_runs_on_a_worker_thread(qtbot, tmp_path):
+    """With the window's runner, counting happens off the GUI thread: set_data returns at once
+    with "Counting…", and the charts follow when the op delivers."""
+    from curator.gui import run_op
+    from curator.gui.dashboard import DashboardView
+
+    run_op.set_inline(False)
+    ds = _dataset(tmp_path, 300)
+    view = DashboardView(runner=run_op.OpRunner())
+    qtbot.addWidget(view)
+    ops = []
+    view._runner.started.connect(lambda op: ops.append(op.title))
+    view.set_data(ds, None, {})
+    assert view.summary.text() == "Counting…" and view.current_stats is None
+    qtbot.waitUntil(lambda: view.current_stats is not None, timeout=10_000)
+    assert ops == ["Counting for the dashboard"] and view.current_stats.records == 300
+    assert "By metadata.category" in [ax.get_title(loc="left") for ax in view.figure.axes]
