@@ -281,3 +281,38 @@ def test_reading_a_decision_does_not_wait_for_a_bulk_write_on_another_thread(tmp
         bulk = time.perf_counter() - started
         assert p.counts()["approved"] == 30000
     assert reads > 5 and slowest < bulk / 2, (slowest, bulk, reads)
+
+
+def test_real_json_array_dataset_review_and_edit(tmp_path: Path, shared_datasets: Path) -> None:
+    # Code Alpaca 2k: a JSON array, so a record's line is its 1-based element index
+    src = shared_datasets / "code-alpaca-2k" / "code_alpaca_2k.json"
+    records = json.loads(src.read_text(encoding="utf-8"))
+    data = tmp_path / "code_alpaca_2k.json"
+    data.write_bytes(src.read_bytes())
+    with curator.open_project(data, reviewer="ana") as p:
+        assert len(p.dataset.records) == 2017 and p.dataset.container == "json"
+        sample = p.queue("sample", seed=2026)
+        assert len(sample) == 202                                    # 10% of 2,017
+        for ln in sample[:150]:
+            p.approve(ln)
+        p.reject(sample[150], reason="wrong")
+        fixed = dict(records[sample[151] - 1], output="A corrected answer.")
+        p.fix(sample[151], fixed)
+        est = p.estimate()
+        assert (est.reviewed, est.defects) == (152, 2) and not est.meets_target
+        assert 0.03 < est.upper_bound < 0.05 and est.more_needed > 0
+        assert p.resume_line() == sample[152]
+        st = p.status()
+        assert set(st["findings"]) == {"invalid", "exact_duplicates", "near_duplicates", "contradictions",
+                                       "lint"}
+        assert st["findings"]["lint"] == sum(1 for f in p.scan.lint if p.decision(f.line) is None)
+    # the maintainer deletes the first 10 elements: every decision follows its record
+    data.write_text(json.dumps(records[10:], indent=2), encoding="utf-8")
+    with curator.open_project(data, reviewer="ana", scan=False) as p:
+        ch = p.source_change
+        gone = [ln for ln in sample[:152] if ln <= 10]
+        assert [u.old_line for u in ch.unmatched] == sorted(gone)
+        assert ch.carried == 152 - len(gone)
+        assert p.decision(sample[151] - 10).fixed == fixed
+        assert p.decision(sample[150] - 10).status == REJECTED
+        assert all(p.decision(ln - 10).status == APPROVED for ln in sample[:150] if ln > 10)
