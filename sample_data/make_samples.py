@@ -178,8 +178,8 @@ def norm_variant(text: str, how: str) -> str:
     if how == "fullwidth":
         # NFKC folds fullwidth forms back to ASCII
         return re.sub(r"[0-9]", lambda m: chr(ord(m.group(0)) - 0x30 + 0xFF10), text, count=6)
-    if how == "strip_final_punct":
-        return text.rstrip(".!?")
+    if how == "final_exclaim":
+        return text.rstrip(".!?") + "!"
     if how == "extra_final_punct":
         return text.rstrip(".!?") + "!!"
     raise ValueError(how)
@@ -187,7 +187,7 @@ def norm_variant(text: str, how: str) -> str:
 
 NORM_WORDS = {"lower": "lower-cased", "upper_first_words": "first words upper-cased", "spaces": "doubled spaces and trailing spaces",
               "newlines": "spaces turned into blank lines", "nbsp": "some spaces turned into no-break spaces (U+00A0)",
-              "fullwidth": "digits turned into fullwidth digits (NFKC folds them back)", "strip_final_punct": "final full stop removed",
+              "fullwidth": "digits turned into fullwidth digits (NFKC folds them back)", "final_exclaim": "final full stop turned into '!'",
               "extra_final_punct": "final full stop turned into '!!'"}
 
 
@@ -501,12 +501,10 @@ def sc_cancel_order(rng, s):
         "Is it too late to cancel {oid}? I ordered it on {date}.",
         "I need to cancel my order {oid} for the {product}, I ordered the wrong size.",
     ])
-    early = "minutes" in ask or rng.random() < 0.4
-    if early:
-        ans = _pick(rng, [
-            "Orders can be cancelled within {cancel_window} of being placed, so you're in time: I've cancelled {oid}. The authorisation of {amount} on your card will drop off within {card_days}.",
-            "Done: order {oid} is cancelled. Because it hadn't reached 'Preparing to ship' yet, nothing was charged; the pending hold of {amount} will disappear within {card_days}.",
-        ])
+    if "minutes" in ask:
+        ans = "Orders can be cancelled within {cancel_window} of being placed, so you're in time: I've cancelled {oid}. The authorisation of {amount} on your card will drop off within {card_days}."
+    elif rng.random() < 0.4:
+        ans = "Done: order {oid} is cancelled. Because it hadn't reached 'Preparing to ship' yet, nothing was charged; the pending hold of {amount} will disappear within {card_days}."
     else:
         ans = _pick(rng, [
             "Order {oid} has already shipped, so I can't cancel it any more; orders can only be cancelled within {cancel_window} or before they reach 'Preparing to ship'. Once it arrives you can return it within {return_days} days for a refund.",
@@ -700,12 +698,17 @@ def support_record(category: str, user: str, assistant: str) -> dict:
 
 def support_multiturn(rng, s: Slots, category: str, user: str, assistant: str) -> dict:
     """User first writes without the order number; the agent asks for it."""
-    vague = s.f(_pick(rng, ["Hi, I have a problem with an order.", "Hello, I need help with something I bought.",
-                            "Hey, can someone help me with my order?", "Hi there, I have a question about a purchase.",
-                            "Hello, something went wrong with my delivery."]))
-    askid = _pick(rng, ["Of course! Could you share the order number? It starts with LK- and is in your confirmation email.",
-                        "Happy to help. What's the order number (LK- followed by seven digits)?",
-                        "Sure thing. Can you give me the order number and a quick description of the issue?"])
+    vague = s.f(_pick(rng, ["Hi, I need some help please.", "Hello, is anyone there? I have a question.",
+                            "Hey, can someone help me?", "Hi there, quick question.", "Hello, I need to sort something out.",
+                            "Hi, are you a real person? I need help."]))
+    askid = _pick(rng, ["Of course! What can I help you with? If it's about an order, the order number (LK- and seven digits) helps me find it quickly.",
+                        "Hi, I'm Larkspur's support assistant and I'm happy to help. What's going on?",
+                        "Sure thing. Tell me what you need, and include your order number if it's about an order."])
+    for g in sorted((g for g in GREET if g), key=len, reverse=True):  # the chat is under way: no second greeting
+        if user.startswith(g + " "):
+            user = user[len(g) + 1:]
+            user = user[:1].upper() + user[1:]
+            break
     return {"messages": [{"role": "system", "content": SUPPORT_SYSTEM}, {"role": "user", "content": vague},
                          {"role": "assistant", "content": askid}, {"role": "user", "content": user},
                          {"role": "assistant", "content": assistant}], "category": category}
@@ -986,9 +989,9 @@ def normalised_key(rec: dict) -> tuple[str, ...]:
 # (field, how) per copy; field "p" = the (last) user prompt, "r" = the (last) response
 EXACT_PLANS = [
     [("same", "")], [("same", ""), ("same", "")], [("p", "lower")], [("r", "spaces")], [("r", "newlines")],
-    [("r", "nbsp")], [("p", "fullwidth")], [("r", "strip_final_punct")], [("r", "extra_final_punct")],
+    [("r", "nbsp")], [("p", "fullwidth")], [("r", "final_exclaim")], [("r", "extra_final_punct")],
     [("p", "upper_first_words")], [("same", ""), ("p", "lower")], [("same", "")],
-    [("r", "spaces"), ("r", "strip_final_punct")], [("p", "spaces")], [("p", "lower"), ("r", "nbsp")],
+    [("r", "spaces"), ("r", "final_exclaim")], [("p", "spaces")], [("p", "lower"), ("r", "nbsp")],
 ]
 
 NEAR_SWAPS = [("Can you", "Could you"), ("I ordered", "I bought"), ("still", "yet"), ("Thanks!", "Thank you!"),
@@ -1221,7 +1224,7 @@ def build_support(rng: random.Random, total: int = 1500) -> tuple[bytes, dict, d
     add_invalid(b, b.add(line), "duplicate_key", "a user message carries \"content\" twice")
     r = fresh()
     b.last_raw = dump(r)[: len(dump(r)) * 2 // 3]
-    add_invalid(b, "last", "invalid_json", "the last line is cut off (file truncated, no final newline)")
+    add_invalid(b, "last", "truncated", "the last line is cut off (file truncated, no final newline)")
 
     # background
     planted = len(b.entries) + 1
@@ -1391,13 +1394,17 @@ CLIN_EDU_INSTR = ["Explain to a patient newly started on {drug} how to take it a
                   "Write patient education for {drug}: administration, side effects, and red flags."]
 
 
+MIN_AGE = {"copd": 52, "afib": 48, "hf": 50, "dka_free_diabetes": 32}
+YOUNG_PMH = ["asthma", "depression", "GERD", "hypothyroidism", "obesity"]
+
+
 class Patient:
     def __init__(self, rng: random.Random) -> None:
-        self.age = rng.randrange(22, 93)
+        cond = _pick(rng, CONDITIONS)
+        self.age = rng.randrange(MIN_AGE.get(cond["key"], 19), 93)
         self.sex = _pick(rng, ["man", "woman"])
         self.sx_abbr = "M" if self.sex == "man" else "F"
         self.they = "He" if self.sex == "man" else "She"
-        cond = _pick(rng, CONDITIONS)
         self.side = _pick(rng, ["right", "left"])
         slots = {"side": self.side, "legcode": "5" if self.side == "right" else "6",
                  "wbc": f"{rng.randrange(9, 19)}.{rng.randrange(10)}", "crp": rng.randrange(30, 180),
@@ -1408,8 +1415,10 @@ class Patient:
                  "glu": rng.randrange(190, 320), "egfr": rng.randrange(48, 95)}
         self.c = {k: (v.format(**slots) if isinstance(v, str) else [x.format(**slots) if isinstance(x, str) else x for x in v])
                   for k, v in cond.items()}
-        n_pmh = rng.randrange(1, 4)
-        self.pmh = rng.sample(sorted(PMH), n_pmh)
+        pool = sorted(PMH) if self.age >= 45 else YOUNG_PMH
+        self.pmh = rng.sample(pool, rng.randrange(1, 4) if self.age >= 45 else rng.randrange(1, 3))
+        if cond["key"] == "copd" and "COPD" not in self.pmh:
+            self.pmh = ["COPD"] + self.pmh[:2]
         self.home_meds = []
         for p in self.pmh:
             opts = PMH[p][1]
@@ -1490,7 +1499,7 @@ def clin_discharge(rng, pt: Patient):
     ret = "\n".join(f"- {r[:1].upper() + r[1:]}" for r in c["return"])
     intro = _pick(rng, ["You were treated for {dx}.", "You were in the hospital for {dx}.", "Your diagnosis was {dx}.",
                         "During this visit we treated {dx}."]).format(dx=c["name"])
-    cont = (" Keep taking your usual medicines (" + ", ".join(d for d, _, _, _ in pt.home_meds) + ") as before.") if pt.home_meds else ""
+    cont = ("\nKeep taking your usual medicines (" + ", ".join(d for d, _, _, _ in pt.home_meds) + ") as before.") if pt.home_meds else ""
     out = (f"{intro}\n\nMedicines:\n{meds}{cont}\n\nAt home: {home}\n\n"
            f"{_pick(rng, ['Call 911 or come back to the emergency department if you have:', 'Get medical help right away for:', 'Return to the hospital if you notice:'])}\n{ret}\n\n"
            f"Follow-up: {c['fu'][:1].upper() + c['fu'][1:]}.")
@@ -1816,7 +1825,7 @@ def build_clinical(rng: random.Random, total: int = 600) -> tuple[bytes, dict, d
     add_invalid(b, b.add(line), "duplicate_key", "\"output\" appears twice")
     r = fresh()
     b.last_raw = dump(r)[: len(dump(r)) // 2]
-    add_invalid(b, "last", "invalid_json", "the last line is cut off (file truncated, no final newline)")
+    add_invalid(b, "last", "truncated", "the last line is cut off (file truncated, no final newline)")
 
     planted = len(b.entries) + 1
     for _ in range(total - planted):
