@@ -11,7 +11,7 @@ from . import formats as F
 from .io import FileReadError, RawFile, gc_paused, read_file
 from .progress import CancelToken, ProgressSink, Ticker
 from .records import Dataset, Problem, Record
-from .schema import builtin_validator, load_user_validator, validate
+from .schema import SchemaFileError, builtin_validator, load_user_validator, validate
 
 __all__ = ["load_dataset", "FileReadError", "build_record"]
 
@@ -46,8 +46,13 @@ def load_dataset(path: str | os.PathLike, *, format: str = "auto", schema: str |
     # JSON holds no reference cycles. Paused for the load only.
     with gc_paused():
         raw = read_file(path, progress=progress, cancel=cancel)
-        return build_dataset(raw, format=format, user_validator=user_validator, schema=schema,
-                             mapping=mapping, progress=progress, cancel=cancel, schema_check=schema_check)
+        try:
+            return build_dataset(raw, format=format, user_validator=user_validator, schema=schema,
+                                 mapping=mapping, progress=progress, cancel=cancel, schema_check=schema_check)
+        except SchemaFileError as exc:
+            if schema and not str(exc).startswith(str(schema)):
+                raise SchemaFileError(f"{schema}: {exc}") from exc
+            raise
 
 
 def build_dataset(raw: RawFile, *, format: str = "auto", user_validator=None, schema=None,
@@ -111,12 +116,27 @@ def build_dataset(raw: RawFile, *, format: str = "auto", user_validator=None, sc
         if not schema_errors or user_validator is not None:
             rec.errors.extend(errs)
             rec.warnings.extend(warns)
+        if mapping and (rec.errors or rec.warnings):
+            rec.errors[:] = [_source_path(p, mapping) for p in rec.errors]
+            rec.warnings[:] = [_source_path(p, mapping) for p in rec.warnings]
         records.append(rec)
     ticker.report(len(raw.records))
     return Dataset(path=raw.path, container=raw.container, gzip=raw.gzip, format=file_format,
                    format_counts=dict(counts), records=records, size=raw.size, sha256=raw.sha256,
                    file_warnings=file_warnings,
                    schema_source=str(schema) if schema else f"builtin:{file_format}")
+
+
+def _source_path(p: Problem, mapping: Mapping[str, str]) -> Problem:
+    """Name the user's field in a problem found through a field mapping (``$.output`` → ``$.response``)."""
+    if not p.path:
+        return p
+    for canonical, source in mapping.items():
+        prefix = f"$.{canonical}"
+        if p.path == prefix or p.path.startswith(prefix + ".") or p.path.startswith(prefix + "["):
+            msg = p.message.replace(f'"{canonical}"', f'"{source}"')
+            return Problem(p.line, p.code, msg, f"$.{source}" + p.path[len(prefix):], p.severity, p.start_line)
+    return p
 
 
 def build_record(obj: dict, *, line: int, fmt: str, index: int = 0, validator=None) -> Record:

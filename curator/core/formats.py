@@ -204,9 +204,12 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
         if weight is not None:
             weight = _weight(weight)
         role = roles.get(src) if type(src) is str else None
-        if role is None:  # unknown role: kept as written; the schema reports it
+        if role is None:  # unknown role: kept as written
             label = "" if src is None else src if type(src) is str else json.dumps(src, default=str)
             turns.append(make_turn(label, text, label, weight))
+            errors.append(Problem(line, "unrecognized_role", f"unknown role {json.dumps(src, default=str)}; "
+                                  "expected one of system, user, assistant, tool",
+                                  f"$.messages[{i}].role", "error", start_line))
             continue
         if role == "assistant":
             has_assistant = True

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable as _Unresolvable
 
 from .records import Problem
 
@@ -36,21 +37,35 @@ def builtin_validator(fmt: str) -> Draft202012Validator:
 
 
 def load_user_validator(path: str | Path) -> Draft202012Validator:
-    p = Path(path)
-    try:
-        schema = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SchemaFileError(f"{p}: cannot read the schema ({exc.strerror or exc})") from exc
-    except ValueError as exc:
-        raise SchemaFileError(f"{p}: the schema is not valid JSON ({exc})") from exc
-    cls = Draft202012Validator
-    try:
-        from jsonschema.validators import validator_for
+    """A validator for the user's own JSON Schema file (``--schema``).
 
-        cls = validator_for(schema, default=Draft202012Validator)
+    Raises :class:`SchemaFileError`, naming the file and what is wrong with it,
+    when the file is missing, not JSON, or not a valid JSON Schema.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise SchemaFileError(f"{p}: the schema is a folder, not a file")
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise SchemaFileError(f"{p}: cannot read the schema file ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise SchemaFileError(f"{p}: the schema file is not UTF-8 text") from exc
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaFileError(f"{p}: the schema file is not valid JSON (line {exc.lineno}, "
+                              f"column {exc.colno}: {exc.msg[:1].lower() + exc.msg[1:]})") from exc
+    if not isinstance(schema, (dict, bool)):
+        raise SchemaFileError(f"{p}: a JSON Schema must be a JSON object {{...}}, not {_kind(schema)}")
+    from jsonschema.validators import validator_for
+
+    cls = validator_for(schema, default=Draft202012Validator)
+    try:
         cls.check_schema(schema)
     except SchemaError as exc:
-        raise SchemaFileError(f"{p}: not a valid JSON Schema ({exc.message})") from exc
+        where = json_path(exc.absolute_path) if exc.absolute_path else "the top level"
+        raise SchemaFileError(f"{p}: not a valid JSON Schema — at {where}: {exc.message}") from exc
     return cls(schema)
 
 
@@ -75,7 +90,8 @@ def _plain(err) -> str:
         return err.message.replace("Additional properties are not allowed", "unexpected field(s)")
     if v == "enum":
         allowed = ", ".join(json.dumps(x) for x in err.validator_value)
-        return f"{json.dumps(err.instance)[:60]} is not allowed here; expected one of {allowed}"
+        field = err.path[-1] if err.path and isinstance(err.path[-1], str) else "the value"
+        return f"{field} {json.dumps(err.instance, default=str)[:60]} is not allowed; expected one of {allowed}"
     if v == "const":
         return f"expected {json.dumps(err.validator_value)}, found {json.dumps(err.instance)[:60]}"
     if v == "minItems":
@@ -105,10 +121,18 @@ def validate(validator: Draft202012Validator, obj: object, line: int, start_line
     if pred is not None:
         if pred(obj):  # compiled fast path, equal to validator.is_valid(obj)
             return []
-    elif validator.is_valid(obj):
-        return []
+    else:
+        try:
+            if validator.is_valid(obj):
+                return []
+        except _Unresolvable as exc:
+            raise SchemaFileError(f"the schema refers to something that cannot be found offline ({exc})") from exc
     out = []
-    for err in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
+    try:
+        errors = sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    except _Unresolvable as exc:  # e.g. a $ref to a URL: we never fetch from the network
+        raise SchemaFileError(f"the schema refers to something that cannot be found offline ({exc})") from exc
+    for err in errors:
         out.append(Problem(line, "schema", _plain(err), json_path(err.absolute_path), "error", start_line))
     return out
 
