@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
                 changes.append(project.approve(approve))
             if reject:
                 changes.append(project.reject(reject, reason=args.reason, note=args.note))
-            for ln in skip:
-                changes.append(project.skip(ln))
+            if skip:
+                changes.append(project.skip(skip))
             sample = None
             if args.sample is not None:
                 sample = project.draw_sample(args.sample, args.seed, args.stratify)

@@ -32,8 +32,8 @@ from .estimate import DEFAULT_TARGET, Estimate, estimate
 from .findings import FLAG_INVALID, ScanResult
 from .progress import CancelToken, ProgressSink
 from .records import Dataset, Problem, canonical_json
-from .review import (Approve, BulkApprove, BulkReject, Change, Command, CommandStack, Fix, Reject,
-                     ResolveCluster, ResolveContradiction, Skip, lines_tuple)
+from .review import (Approve, BulkApprove, BulkReject, BulkSkip, Change, Command, CommandStack, Fix,
+                     Reject, ResolveCluster, ResolveContradiction, Skip, lines_tuple)
 from .sampling import SampleSpec, draw_sample, new_seed, parse_stratify
 from .store import (ProjectFileError, ProjectTooNewError, Store, decision_from_json, decision_to_json,
                     set_aside, utc_now)
@@ -338,8 +338,12 @@ class Project:
             raise InvalidFixError(line, problems)
         return self._run(Fix(line, record, note))
 
-    def skip(self, line: int) -> Change:
-        return self._run(Skip(self.check_line(line)))
+    def skip(self, lines: int | Iterable[int]) -> Change:
+        """Mark one line (or several, as one undo step) as skipped: seen, to come back to."""
+        ls = tuple(self.check_line(x) for x in lines_tuple(lines))
+        if not ls:
+            raise ValueError("nothing to skip: no lines given")
+        return self._run(Skip(ls[0]) if len(ls) == 1 else BulkSkip(ls))
 
     def resolve_cluster(self, lines: Iterable[int], keep: int) -> Change:
         """Keep ``keep`` (approved) and reject every other member as its duplicate: one undo step."""

@@ -24,7 +24,7 @@ from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision
 from .store import Store, _Tx, decision_from_json, decision_to_json, utc_now
 
 __all__ = ["Change", "Command", "Approve", "BulkApprove", "Reject", "Fix", "Skip", "ResolveCluster",
-           "ResolveContradiction", "BulkReject", "CommandStack", "RecordedCommand", "LineChange",
+           "ResolveContradiction", "BulkReject", "BulkSkip", "CommandStack", "RecordedCommand", "LineChange",
            "CONTRADICTION_ACTIONS"]
 
 CONTRADICTION_ACTIONS = ("keep_a", "keep_b", "reject_both", "fix")
@@ -179,6 +179,19 @@ class Skip(Command):
     @property
     def position(self) -> int | None:
         return self.line
+
+
+@dataclass(frozen=True)
+class BulkSkip(Command):
+    lines: tuple[int, ...]
+    kind = "bulk_skip"
+
+    def plan(self, reviewer: str, at: str) -> dict[int, Decision | None]:
+        return {ln: Decision(ln, SKIPPED, reviewer, at) for ln in self.lines}
+
+    @property
+    def label(self) -> str:
+        return f"Skip {_plural(len(self.lines), 'example')}"
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,9 @@ def test_group_actions_are_one_undo_step(data: Path) -> None:
         assert p.undo().label == "Resolve contradiction 10/11: fix line 10"
         assert statuses(p)[10] == REJECTED                 # back to "reject both"
 
+        ch = p.skip([12, 13, 14])
+        assert ch.label == "Skip 3 examples" and set(ch.statuses.values()) == {SKIPPED}
+        p.undo()
         ch = p.bulk_approve(range(12, 30))
         assert ch.label == "Approve 18 examples" and len(ch.lines) == 18
         p.undo()
