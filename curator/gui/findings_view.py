@@ -42,7 +42,7 @@ class FindingsModel(QAbstractListModel):
         n = 0
         for ln in item.lines:
             i = self.table.index_of(ln)
-            if i is not None and self.table.status[i] == UNDECIDED:
+            if i is not None and self.table.status_of(i) == UNDECIDED:
                 n += 1
         return n
 
@@ -202,7 +202,7 @@ class DiffView(QWidget):
     def _status(self, line: int) -> str:
         assert self.table is not None
         i = self.table.index_of(line)
-        return str(self.table.status[i]) if i is not None else "?"
+        return self.table.status_of(i) if i is not None else "?"
 
     def _show_pair(self) -> None:
         if self.item is None or self.table is None:

@@ -11,9 +11,10 @@ Everything about data is decided in the core; this window wires widgets to an op
   updates the table, the findings, the Undo/Redo actions and emits :attr:`project_changed`.
 
 **Adding a view** (review desk, dashboard …): call :meth:`MainWindow.register_view` from
-:meth:`MainWindow._register_views` with a factory ``create(window) -> QWidget``. The factory runs
-each time a project opens (``window.project`` is set by then); the widget gets a tab and a View
-menu entry, and is dropped when the project closes. A widget with a ``changed`` signal carrying a
+:meth:`MainWindow._register_views` with a factory ``create(window) -> QWidget``. While a project is
+open the view has a tab and a View menu entry; the factory runs the first time the view is shown
+(or asked for with :meth:`view_widget`), with ``window.project`` set, so opening a 100,000-record
+file does not pay for views nobody looked at. The widget is dropped when the project closes. A widget with a ``changed`` signal carrying a
 core ``Change`` is connected to :meth:`apply_change`; one with ``project_changed(change)`` (a
 method) is told about changes made elsewhere. Menu actions go in ``window.menus[...]``.
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDialog, QFileDialog, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
@@ -60,7 +61,8 @@ class ViewSpec:
     create: Callable[["MainWindow"], QWidget]
     shortcut: str | None = None
     tooltip: str = ""
-    widget: QWidget | None = None
+    widget: QWidget | None = None       # created on first show (see MainWindow._materialize)
+    holder: QWidget | None = None       # the empty tab standing in until then
     action: QAction | None = None
 
 
@@ -190,6 +192,7 @@ class MainWindow(QMainWindow):
         self.project: Any = None
         self.table: ExamplesTable | None = None
         self.path: Path | None = None
+        self._swapping_tabs = False
         self.fix_dialog: FixDialog | None = None
         self._open_op: Op | None = None
         self.model = QtExamplesModel(self)
@@ -345,6 +348,9 @@ class MainWindow(QMainWindow):
 
     def _register_views(self) -> None:
         """Other views hook in here, e.g. ``self.register_view("review", "Review Desk", make_desk, shortcut="Ctrl+3")``."""
+        from .review_view import install_review_views
+
+        install_review_views(self)  # review desk, dashboard, File › Export (review-desk engineer)
 
     def _connect(self) -> None:
         self.welcome.open_requested.connect(self.open_path)
@@ -369,12 +375,18 @@ class MainWindow(QMainWindow):
         ex.example.approve_requested.connect(self.approve_current)
         ex.example.reject_requested.connect(self.reject_current)
         self.findings.resolve.connect(self.resolve_finding)
-        self.views.currentChanged.connect(lambda _i: self._update_actions())
-        esc = QAction(self)
-        esc.setShortcut(QKeySequence("Escape"))
-        esc.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        esc.triggered.connect(lambda: ex.search.clear())
-        ex.search.addAction(esc)
+        self.views.currentChanged.connect(self._tab_changed)
+        ex.search.installEventFilter(self)
+
+    def eventFilter(self, obj: Any, event: Any) -> bool:
+        # Esc in the search box clears it (and a second Esc leaves it for the table).
+        if obj is self.examples.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+            if self.examples.search.text():
+                self.examples.search.clear()
+            else:
+                self.examples.table.setFocus()
+            return True
+        return super().eventFilter(obj, event)
 
     # ---- layout persistence ------------------------------------------------------------------
 
@@ -387,9 +399,9 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray(state))
         splitters = self.prefs.get(SPLITTERS)
         for splitter in (self.examples.splitter, self.findings.splitter):
-            sizes = splitters.get(splitter.objectName())
-            if isinstance(sizes, list) and len(sizes) == splitter.count() and all(isinstance(s, int) for s in sizes):
-                splitter.setSizes(sizes)
+            state = splitters.get(splitter.objectName())
+            if isinstance(state, str):
+                splitter.restoreState(QByteArray.fromBase64(state.encode("ascii")))
         widths = splitters.get("examplesColumns")
         if isinstance(widths, list):
             for col, w in enumerate(widths[: self.model.columnCount()]):
@@ -399,7 +411,8 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self.prefs.set(GEOMETRY, bytes(self.saveGeometry().data()))
         self.prefs.set(STATE, bytes(self.saveState().data()))
-        splitters = {s.objectName(): s.sizes() for s in (self.examples.splitter, self.findings.splitter)}
+        splitters: dict[str, Any] = {s.objectName(): bytes(s.saveState().toBase64().data()).decode("ascii")
+                                     for s in (self.examples.splitter, self.findings.splitter)}
         splitters["examplesColumns"] = [self.examples.table.columnWidth(c) for c in range(self.model.columnCount())]
         self.prefs.set(SPLITTERS, splitters)
         self.prefs.sync()
@@ -435,10 +448,14 @@ class MainWindow(QMainWindow):
             try:
                 statuses = {line: d.status for line, d in project.decisions().items()}
                 table = ExamplesTable(project.dataset, project.scan, statuses, progress=progress, cancel=cancel)
+                # Answers the window needs right away, computed here rather than on the GUI thread.
+                resume = project.resume_line()
+                if project.dataset.records:
+                    project.dataset.by_line(project.dataset.records[0].line)   # builds the line index
             except BaseException:
                 project.close()
                 raise
-            return project, table
+            return project, table, resume
 
         self.loading.title.setText(f"Opening {path.name}")
         self.loading.step.setText("Reading the file…")
@@ -448,7 +465,7 @@ class MainWindow(QMainWindow):
         self._open_op = self.runner.run(work, title=f"Opening {path.name}",
                                         on_done=lambda res: self._opened(path, *res),
                                         on_error=lambda exc, tb: self._open_failed(path, exc, tb),
-                                        on_cancelled=self._open_cancelled, writes=True)
+                                        on_cancelled=self._open_cancelled, writes=True, heavy=True)
         return self._open_op
 
     def cancel_open(self) -> None:
@@ -456,7 +473,7 @@ class MainWindow(QMainWindow):
             self._open_op.cancel.set()
             self.loading.step.setText("Cancelling…")
 
-    def _opened(self, path: Path, project: Any, table: ExamplesTable) -> None:
+    def _opened(self, path: Path, project: Any, table: ExamplesTable, resume: int | None = None) -> None:
         self.project, self.table, self.path = project, table, path
         ex = self.examples
         for box in (ex.status_box, ex.flag_box):
@@ -488,14 +505,9 @@ class MainWindow(QMainWindow):
         scan = table.scan
         n_find = len(self.findings.model.items)
         self.statusBar().showMessage(
-            f"Opened {path.name}: {len(ds.records):,} examples, {ds.invalid_count:,} invalid, "
+            f"Opened {path.name}: {len(ds.records):,} examples, {table.counts()['flag:invalid']:,} invalid, "
             f"{n_find:,} findings" + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else ""),
             10000)
-        resume = None
-        try:
-            resume = project.resume_line()
-        except Exception:  # an unusable saved position must not block opening
-            resume = None
         self.select_line(resume if resume is not None else (int(table.lines[0]) if len(table) else None))
         ex.table.setFocus()
         self._report_project_notes(project)
@@ -545,13 +557,18 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def close_project(self) -> None:
-        for spec in self.view_specs:
-            if spec.widget is not None:
-                i = self.views.indexOf(spec.widget)
-                if i >= 0:
-                    self.views.removeTab(i)
-                spec.widget.deleteLater()
-                spec.widget = None
+        self._swapping_tabs = True
+        try:
+            for spec in self.view_specs:
+                for w in (spec.widget, spec.holder):
+                    if w is not None:
+                        i = self.views.indexOf(w)
+                        if i >= 0:
+                            self.views.removeTab(i)
+                        w.deleteLater()
+                spec.widget = spec.holder = None
+        finally:
+            self._swapping_tabs = False
         if self.project is not None:
             self.project.close()
             self.project = None
@@ -568,14 +585,54 @@ class MainWindow(QMainWindow):
 
     def _create_views(self) -> None:
         for spec in self.view_specs:
-            widget = spec.create(self)
-            spec.widget = widget
-            self.views.addTab(widget, spec.title)
+            spec.holder = QWidget(self)
+            self.views.addTab(spec.holder, spec.title)
             if spec.tooltip:
                 self.views.setTabToolTip(self.views.count() - 1, spec.tooltip)
-            changed = getattr(widget, "changed", None)
-            if changed is not None and hasattr(changed, "connect"):
-                changed.connect(self._change_from_view)
+
+    def _materialize(self, spec: ViewSpec) -> QWidget | None:
+        """Create a registered view now (first show), putting it in place of its empty tab."""
+        if spec.widget is not None or self.project is None:
+            return spec.widget
+        holder = spec.holder
+        widget = spec.create(self)
+        spec.widget = widget
+        changed = getattr(widget, "changed", None)
+        if changed is not None and hasattr(changed, "connect"):
+            changed.connect(self._change_from_view)
+        i = self.views.indexOf(holder) if holder is not None else -1
+        self._swapping_tabs = True
+        try:
+            current = self.views.currentIndex()
+            if i >= 0:
+                self.views.removeTab(i)
+                self.views.insertTab(i, widget, spec.title)
+                if spec.tooltip:
+                    self.views.setTabToolTip(i, spec.tooltip)
+                if current == i:
+                    self.views.setCurrentIndex(i)
+                else:
+                    self.views.setCurrentIndex(current)
+            else:
+                self.views.addTab(widget, spec.title)
+        finally:
+            self._swapping_tabs = False
+        if holder is not None:
+            holder.deleteLater()
+        spec.holder = None
+        return widget
+
+    def _tab_changed(self, index: int) -> None:
+        if self._swapping_tabs:
+            return
+        page = self.views.widget(index)
+        for spec in self.view_specs:
+            if spec.holder is not None and spec.holder is page:
+                widget = self._materialize(spec)
+                if widget is not None:
+                    widget.setFocus()
+                break
+        self._update_actions()
 
     # ---- views -------------------------------------------------------------------------------
 
@@ -591,14 +648,17 @@ class MainWindow(QMainWindow):
             self.findings.list.setFocus()
             return
         for spec in self.view_specs:
-            if spec.key == key and spec.widget is not None:
-                self.views.setCurrentWidget(spec.widget)
-                spec.widget.setFocus()
+            if spec.key == key:
+                widget = self._materialize(spec)
+                if widget is not None:
+                    self.views.setCurrentWidget(widget)
+                    widget.setFocus()
 
     def view_widget(self, key: str) -> QWidget | None:
+        """The widget of a view (a registered one is created if the project is open)."""
         for spec in self.view_specs:
             if spec.key == key:
-                return spec.widget
+                return self._materialize(spec)
         return {"examples": self.examples, "findings": self.findings}.get(key)
 
     # ---- table -------------------------------------------------------------------------------
@@ -637,6 +697,9 @@ class MainWindow(QMainWindow):
             c = self.table.counts()
             decided = total - c.get(f"status:{UNDECIDED}", 0)
             self.count_label.setText(f"{decided:,} of {total:,} decided · {c.get('flag:any', 0):,} flagged")
+            # a permanent status-bar widget is squeezed by long messages unless it claims its width
+            self.count_label.setMinimumWidth(self.count_label.fontMetrics().horizontalAdvance(
+                self.count_label.text()) + 12)
 
     def _search_return(self) -> None:
         self.apply_filters()
@@ -841,7 +904,8 @@ class MainWindow(QMainWindow):
             self._update_counts()
             self.statusBar().showMessage(f"Rescanned: {len(self.findings.model.items):,} findings", 6000)
 
-        self.runner.run(work, title="Rescanning", on_done=done, on_error=self._mutation_failed, writes=True)
+        self.runner.run(work, title="Rescanning", on_done=done, on_error=self._mutation_failed, writes=True,
+                        heavy=True)
 
     # ---- progress display --------------------------------------------------------------------
 

@@ -145,13 +145,13 @@ class QtExamplesModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COL_LINE:
-                return int(t.lines[i])
+                return str(int(t.lines[i]))
             if col == COL_STATUS:
-                return STATUS_TEXT.get(str(t.status[i]), str(t.status[i]))
+                return STATUS_TEXT.get(t.status_of(i), t.status_of(i))
             if col == COL_FLAGS:
                 return " ".join(BADGE_TEXT[f] for f in t.flag_names(i))
             if col == COL_FORMAT:
-                return str(t.formats[i])
+                return t.format_of(i)
             if col == COL_PROMPT:
                 return t.prompts[i]
             if col == COL_RESPONSE:
@@ -164,11 +164,11 @@ class QtExamplesModel(QAbstractTableModel):
         if role == LineRole:
             return int(t.lines[i])
         if role == StatusRole:
-            return str(t.status[i])
+            return t.status_of(i)
         if role == FlagsRole:
             return t.flag_names(i)
         if role == FormatRole:
-            return str(t.formats[i])
+            return t.format_of(i)
         if role == LengthRole:
             return int(t.lengths[i])
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -181,7 +181,7 @@ class QtExamplesModel(QAbstractTableModel):
                 return _plain_tooltip(t.prompts[i] if col == COL_PROMPT else t.responses[i])
             return None
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
-            color = STATUS_COLORS.get(str(t.status[i]))
+            color = STATUS_COLORS.get(t.status_of(i))
             return QColor(color) if color else None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_LINE, COL_LENGTH):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -77,8 +77,10 @@ def test_sort_stable_both_ways(table):
     lengths = [table.row(table.index_of(x)).length for x in by_len]
     assert lengths == sorted(lengths)
     # ties keep file order in both directions
+    # statuses sort in decision order (undecided, approved, rejected, fixed, skipped)
     desc = lines(table, TableQuery(sort="status", descending=True))
-    assert desc[:5] == [2, 3, 5, 6, 7] and desc[5:] == [4, 1]
+    assert desc == [4, 1, 2, 3, 5, 6, 7]
+    assert lines(table, TableQuery(sort="status")) == [2, 3, 5, 6, 7, 1, 4]
     assert lines(table, TableQuery(sort="prompt"))[:2] == [7, 6]  # empty, then "Cancel…" case-insensitively
     with pytest.raises(ValueError):
         table.order("nope")

@@ -1,0 +1,364 @@
+"""Drive the real main window: open a sample, wait for the scan, filter and search, resolve a
+duplicate cluster from the findings panel, fix with live validation, undo, reopen and resume.
+Real files in tmp_path, the real SQLite project store."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from curator import open_project
+from curator.core.decisions import APPROVED, FIXED, REJECTED, UNDECIDED
+from curator.core.table import FILTER_FLAGS
+from curator.gui.main_window import PAGE_WELCOME, PAGE_WORKSPACE, MainWindow
+from curator.gui.table_model import COL_FLAGS, COL_LINE, FlagsRole, LineRole, StatusRole
+
+
+def _rows(window, role):
+    m = window.model
+    return [m.index(r, 0).data(role) for r in range(m.rowCount())]
+
+
+def test_open_sample_scans_and_fills_everything(opened, sample):
+    w = opened
+    ds = w.project.dataset
+    assert w.stack.currentIndex() == PAGE_WORKSPACE
+    assert w.model.rowCount() == len(ds.records) > 100
+    assert w.windowTitle().startswith(sample.name)
+    assert w.findings.model.rowCount() > 0, "the sample has planted duplicates/contradictions"
+    # the table's flags are the scan's flags
+    flagged = {ln for ln, f in w.project.scan.flags_by_line().items() if f}
+    shown = {w.model.index(r, 0).data(LineRole) for r in range(w.model.rowCount())
+             if w.model.index(r, 0).data(FlagsRole)}
+    assert flagged <= shown
+    # the first example is selected and shown as a conversation
+    assert w.current_line() is not None
+    assert w.examples.example.text().startswith(f"Line {w.current_line()}")
+    assert "Opened" in w.statusBar().currentMessage()
+    assert w.prefs.recent_files()[0] == str(sample.resolve())
+
+
+def test_table_model_passes_qtmodeltester(opened, qtmodeltester):
+    qtmodeltester.check(opened.model, force_py=True)
+    opened.examples.flag_box.setCurrentIndex(opened.examples.flag_box.findData("any"))
+    qtmodeltester.check(opened.model, force_py=True)
+
+
+def test_filter_by_flag_status_format_and_search(opened, qtbot):
+    w, ex = opened, opened.examples
+    total = w.model.rowCount()
+    ex.flag_box.setCurrentIndex(ex.flag_box.findData("duplicate"))
+    dup = _rows(w, FlagsRole)
+    assert dup and all({"duplicate", "near_duplicate"} & set(f) for f in dup)
+    assert ex.count.text() == f"{len(dup):,} of {total:,} examples"
+    ex.flag_box.setCurrentIndex(ex.flag_box.findData("none"))
+    assert all(not f for f in _rows(w, FlagsRole))
+    ex.flag_box.setCurrentIndex(0)
+    assert w.model.rowCount() == total
+    # search: typed into the box, applied after the debounce
+    rec = w.project.dataset.records[5]
+    word = max(rec.response.split(), key=len).strip(".,!?;:").lower()
+    qtbot.keyClicks(ex.search, word.upper())
+    qtbot.waitUntil(lambda: w.model.rowCount() < total, timeout=3000)
+    lines = set(_rows(w, LineRole))
+    assert rec.line in lines
+    for ln in lines:
+        r = w.project.dataset.by_line(ln)
+        assert word in "\n".join(t.content for t in r.turns).lower()
+    # Esc clears the search
+    qtbot.keyClick(ex.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.model.rowCount() == total, timeout=3000)
+    # status filter follows decisions
+    w.select_line(rec.line)
+    w.approve_current()
+    ex.status_box.setCurrentIndex(ex.status_box.findData(APPROVED))
+    assert _rows(w, LineRole) == [rec.line]
+    ex.status_box.setCurrentIndex(0)
+    fmt = w.project.dataset.format
+    ex.format_box.setCurrentIndex(ex.format_box.findData(fmt))
+    assert w.model.rowCount() == sum(1 for r in w.project.dataset.records if r.format == fmt)
+
+
+def test_sorting_by_header_is_done_in_the_core(opened):
+    w = opened
+    w.examples.table.sortByColumn(COL_LINE, Qt.SortOrder.DescendingOrder)
+    lines = _rows(w, LineRole)
+    assert lines == sorted(lines, reverse=True)
+    w.examples.table.sortByColumn(COL_FLAGS, Qt.SortOrder.DescendingOrder)
+    assert w.model.index(0, 0).data(FlagsRole), "most-flagged first"
+    assert isinstance(w.model.ids(), np.ndarray)
+
+
+def test_resolve_duplicate_cluster_from_findings_then_undo(opened, qtbot):
+    w = opened
+    w.show_view("findings")
+    fv = w.findings
+    row = next(i for i, it in enumerate(fv.model.items) if it.kind in ("duplicate", "near_duplicate"))
+    fv.list.setCurrentIndex(fv.model.index(row))
+    item = fv.model.items[row]
+    diff = fv.diff
+    assert diff.item is item
+    keep = diff._line(diff.left_pick)
+    assert diff.left.toPlainText() and diff.right.toPlainText()
+    assert diff.scores.text()
+    qtbot.mouseClick(diff.keep_left, Qt.MouseButton.LeftButton)
+    d = w.project.decisions()
+    assert d[keep].status == APPROVED
+    others = [ln for ln in item.lines if ln != keep]
+    assert all(d[ln].status == REJECTED and d[ln].reason == "duplicate" for ln in others)
+    # the table and the findings list show it
+    assert w.model.index(w.model.row_of_line(keep), 0).data(StatusRole) == APPROVED
+    assert fv.model.is_resolved(item)
+    assert fv.model.index(row).data().startswith("✔")
+    # and it survives a reopen of the project file (on disk before the call returned)
+    with open_project(w.project.dataset.path, scan=False) as again:
+        assert again.status_of(keep) == APPROVED
+    # undo from the Edit menu action mirrors the project
+    assert w.undo_action.isEnabled() and "Keep line" in w.undo_action.text()
+    w.undo_action.trigger()
+    assert all(w.project.status_of(ln) == UNDECIDED for ln in item.lines)
+    assert w.model.index(w.model.row_of_line(keep), 0).data(StatusRole) == UNDECIDED
+    assert w.redo_action.isEnabled()
+    w.redo_action.trigger()
+    assert w.project.status_of(keep) == APPROVED
+
+
+def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window):
+    rows = [{"messages": [{"role": "user", "content": "How long do refunds take?"},
+                          {"role": "assistant", "content": "Refunds take 5 to 7 business days."}]},
+            {"messages": [{"role": "user", "content": "How long do refunds take?"},
+                          {"role": "assistant", "content": "We do not offer refunds on any order."}]},
+            {"messages": [{"role": "user", "content": "Do you ship to Norway?"},
+                          {"role": "assistant", "content": "Yes, in about a week."}]}]
+    p = tmp_path / "c.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    window.open_path(p)
+    items = [it for it in window.findings.model.items if it.kind == "contradiction"]
+    if not items:
+        # the contradiction detector is not in this build's scan: nothing to resolve here
+        assert window.project.scan.contradictions == []
+        return
+    window.show_view("findings")
+    window.findings.list.setCurrentIndex(window.findings.model.index(window.findings.model.items.index(items[0])))
+    diff = window.findings.diff
+    right = diff._line(diff.right_pick)
+    diff.keep_right.click()
+    d = window.project.decisions()
+    assert d[right].status == APPROVED and {x.status for x in d.values()} == {APPROVED, REJECTED}
+    # the word diff highlights the differing answer words
+    assert "Refunds" in diff.left.toPlainText() or "refunds" in diff.left.toPlainText()
+
+
+def test_fix_with_live_validation_is_stored_and_undoable(opened, qtbot):
+    w = opened
+    line = w.current_line()
+    w.examples.table.setFocus()
+    qtbot.keyClick(w.examples.table, Qt.Key.Key_E)
+    dlg = w.fix_dialog
+    assert dlg is not None and dlg.isVisible()
+    save = dlg.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert save.isEnabled()
+    dlg.editor.setPlainText('{"messages": [ broken')
+    qtbot.waitUntil(lambda: not save.isEnabled(), timeout=2000)
+    assert "Not valid JSON" in dlg.status.text()
+    dlg.editor.setPlainText(json.dumps({"messages": [{"role": "user", "content": "hi"}]}))
+    qtbot.waitUntil(lambda: not save.isEnabled() and "✖" in dlg.status.text(), timeout=2000)
+    fixed = {"messages": [{"role": "user", "content": "How do I reset it?"},
+                          {"role": "assistant", "content": "Use the Forgot password link."}]}
+    dlg.editor.setPlainText(json.dumps(fixed))
+    qtbot.waitUntil(save.isEnabled, timeout=2000)
+    save.click()
+    d = w.project.decision(line)
+    assert d.status == FIXED and d.fixed == fixed
+    assert "Use the Forgot password link." in w.examples.example.text()
+    assert "fixed version" in w.examples.example.raw.toPlainText()
+    w.undo()
+    assert w.project.decision(line) is None
+
+
+def test_reopening_resumes_the_project(window, sample, prefs, qtbot):
+    window.open_path(sample)
+    lines = [r.line for r in window.project.dataset.records[:3]]
+    for ln in lines:
+        window.select_line(ln)
+        window.approve_current()
+    window.close()
+    w2 = MainWindow(prefs)
+    qtbot.addWidget(w2)
+    w2.show()
+    # the welcome screen lists the file as a recent project; activating it reopens it
+    assert w2.stack.currentIndex() == PAGE_WELCOME
+    item = w2.welcome.recent.item(0)
+    assert item.data(Qt.ItemDataRole.UserRole) == str(sample.resolve())
+    w2.welcome.recent.itemActivated.emit(item)
+    assert w2.project is not None
+    assert [w2.project.status_of(ln) for ln in lines] == [APPROVED] * 3
+    assert [w2.model.index(w2.model.row_of_line(ln), 0).data(StatusRole) for ln in lines] == [APPROVED] * 3
+    assert w2.undo_action.isEnabled()          # undo survives the restart
+    w2.undo_action.trigger()
+    assert w2.project.status_of(lines[-1]) == UNDECIDED
+    w2.close_project()
+
+
+def test_drop_a_file_on_the_window_opens_it(window, tmp_path, make_chat_file):
+    p = make_chat_file(tmp_path / "dropped.jsonl", 300)
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(p))])
+    ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(ev)
+    assert window.project is not None and window.path == p
+    assert window.model.rowCount() == len(window.project.dataset.records)
+
+
+def test_missing_and_unreadable_files_are_explained(window, tmp_path):
+    window.open_path(tmp_path / "nope.jsonl")
+    assert window._last_box.isVisible() and "does not exist" in window._last_box.text()
+    window._last_box.close()
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{\"a\": 1}, oops")
+    window.open_path(bad)
+    assert window.project is None and window.stack.currentIndex() == PAGE_WELCOME
+    assert window._last_box.isVisible() and "bad.json" in window._last_box.text()
+
+
+def test_damaged_project_offers_a_fresh_one(window, sample):
+    from curator.core.project import default_project_path
+
+    default_project_path(sample).write_bytes(b"this is not sqlite" * 100)
+    window.open_path(sample)
+    box = window._last_box
+    assert window.project is None and box.isVisible() and "fresh project" in box.text()
+    box.button(box.StandardButton.Yes).click()
+    assert window.project is not None
+    assert window.project.set_aside is not None and window.project.set_aside.exists()
+
+
+def test_threaded_open_shows_the_step_and_cancels(window, tmp_path, qtbot, make_chat_file):
+    from curator.gui import run_op
+
+    p = make_chat_file(tmp_path / "big.jsonl", 60000)
+    run_op.set_inline(False)
+    window.open_path(p)
+    assert window.stack.currentIndex() == 1   # the loading page
+    qtbot.waitUntil(lambda: " / " in window.loading.step.text(), timeout=20000)
+    assert "…" in window.loading.step.text() and window.loading.bar.maximum() > 0
+    qtbot.mouseClick(window.loading.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=20000)
+    assert window.project is None and window.stack.currentIndex() == PAGE_WELCOME
+    assert "cancelled" in window.statusBar().currentMessage().lower()
+
+
+def test_threaded_open_completes(window, tmp_path, qtbot, make_chat_file):
+    from curator.gui import run_op
+
+    p = make_chat_file(tmp_path / "mid.jsonl", 3000)
+    run_op.set_inline(False)
+    window.open_path(p)
+    qtbot.waitUntil(lambda: window.project is not None, timeout=60000)
+    assert window.model.rowCount() == len(window.project.dataset.records)
+    assert window.stack.currentIndex() == PAGE_WORKSPACE
+
+
+def test_layout_and_settings_are_remembered(window, prefs, qtbot, sample):
+    window.open_path(sample)
+    window.examples.splitter.setSizes([300, 400])
+    sizes = window.examples.splitter.sizes()
+    window.examples.table.setColumnWidth(COL_FLAGS, 211)
+    window.close()
+    w2 = MainWindow(prefs)
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.stack.setCurrentIndex(2)
+    QApplication.processEvents()
+    got = w2.examples.splitter.sizes()
+    assert abs(got[0] / sum(got) - sizes[0] / sum(sizes)) < 0.02
+    assert w2.examples.table.columnWidth(COL_FLAGS) == 211
+
+
+def test_registered_views_come_and_go_with_the_project(window, sample):
+    from PySide6.QtWidgets import QLabel
+
+    made = []
+
+    def make(win):
+        lab = QLabel(f"{len(win.project.dataset.records)} records")
+        made.append(lab)
+        return lab
+
+    spec = window.register_view("extra", "Extra", make, shortcut="Ctrl+9")
+    assert not spec.action.isEnabled()
+    window.open_path(sample)
+    assert not made and spec.action.isEnabled()   # created on first show, not while opening
+    tab = next(i for i in range(window.views.count()) if window.views.tabText(i) == "Extra")
+    window.views.setCurrentIndex(tab)              # clicking its tab creates it in place
+    assert len(made) == 1 and window.views.currentWidget() is made[0] and window.views.indexOf(made[0]) == tab
+    window.show_view("examples")
+    spec.action.trigger()
+    assert window.views.currentWidget() is made[0] and len(made) == 1
+    window.close_project()
+    assert window.views.count() == 2 and not spec.action.isEnabled()
+    window.open_path(sample)
+    assert window.view_widget("extra") is made[1]     # a fresh one for the new project
+
+
+def test_keyboard_only_navigation(opened, qtbot):
+    w = opened
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert w.views.currentWidget() is w.findings
+    qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert w.views.currentWidget() is w.examples
+    qtbot.keyClick(w, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is w.examples.search
+    qtbot.keyClicks(w.examples.search, "zzzqqq-no-such-word")
+    qtbot.keyClick(w.examples.search, Qt.Key.Key_Return)
+    assert w.model.rowCount() == 0 and QApplication.focusWidget() is w.examples.table
+    w.examples.search.clear()
+    w.apply_filters()
+    w.examples.table.setFocus()
+    first = w.current_line()
+    qtbot.keyClick(w.examples.table, Qt.Key.Key_Down)
+    assert w.current_line() != first
+    line = w.current_line()
+    qtbot.keyClick(w.examples.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert w.project.status_of(line) == APPROVED
+    qtbot.keyClick(w.examples.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.project.status_of(line) == UNDECIDED
+    qtbot.keyClick(w.examples.table, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert w.project.status_of(line) == APPROVED
+
+
+def test_settings_dialog_saves_and_rescans(opened, prefs):
+    from curator.gui.settings import NEAR_THRESHOLD, REVIEWER, THEME
+
+    dlg = opened.show_settings()
+    dlg.reviewer.setText("Dr. Ana Ruiz")
+    dlg.thresholds[NEAR_THRESHOLD.key].setValue(85)
+    dlg.theme.setCurrentIndex(dlg.theme.findData("dark"))
+    dlg.key_edits["approve"].setText("A, R")   # conflicts with reject's default R
+    dlg._accept()
+    assert dlg.isVisible() and "bound to" in dlg.problem.text()
+    dlg.key_edits["approve"].setText("Y")
+    dlg._accept()
+    assert not dlg.isVisible()
+    assert prefs.get(REVIEWER) == "Dr. Ana Ruiz" and prefs.get(THEME) == "dark"
+    assert prefs.key_overrides() == {"approve": ["Y"]}
+    assert opened.project.reviewer == "Dr. Ana Ruiz"
+    assert opened.project.scan_settings["near_threshold"] == 85
+    assert QApplication.instance().property("curatorTheme") == "dark"
+    opened.set_theme("light")
+
+
+def test_about_and_shortcuts_dialogs_are_plain_text(opened):
+    box = opened.show_about()
+    assert box.textFormat() == Qt.TextFormat.PlainText and "Curator" in box.text()
+    box.close()
+    dlg = opened.show_shortcuts()
+    text = dlg.findChild(type(opened.examples.example.raw)).toPlainText()
+    assert "Undo" in text and "Approve" in text and "Ctrl+Z" in text
+    dlg.close()
