@@ -24,7 +24,7 @@ FINDING_LABELS = {"invalid": "Invalid", "duplicate": "Exact duplicate",
                   "near_duplicate": "Near-duplicate", "contradiction": "Contradiction", "lint": "Lint"}
 
 
-def _mpl_text(s: str, limit: int = 28) -> str:
+def _mpl_text(s: str, limit: int = 24) -> str:
     """Record-derived text for a chart label: shortened, and '$' escaped so matplotlib never
     reads it as mathtext."""
     s = " ".join(str(s).split())
@@ -96,7 +96,8 @@ class DashboardView(QWidget):
         self.guidance.setMargin(8)
         self.guidance.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
-        self.figure = Figure(figsize=(10, 6), layout="constrained")
+        # fixed margins: matplotlib's constrained layout doubles the draw time (~0.4 s here)
+        self.figure = Figure(figsize=(10, 6))
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setParent(self)
         self.canvas.setMinimumSize(640, 420)
@@ -279,7 +280,8 @@ class DashboardView(QWidget):
             return
         window, base, fg = self._colours()
         self.figure.set_facecolor(window)
-        axes = self.figure.subplots(2, 3)
+        axes = self.figure.subplots(2, 3, gridspec_kw={"left": 0.09, "right": 0.98, "top": 0.93,
+                                                       "bottom": 0.11, "wspace": 0.55, "hspace": 0.36})
         (a_status, a_find, a_fmt), (a_pl, a_rl, a_field) = axes
 
         items = [(k, v) for k, v in s.status.items()]
