@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from .formats import split_prompt_response
 from .records import Turn
 
 
@@ -28,7 +27,11 @@ def turns_to_openai(turns: tuple[Turn, ...], extra: Mapping | None = None) -> di
             except ValueError:
                 tools = None
         if isinstance(tools, list):
-            out["tools"] = tools
+            # LLaMA-Factory/glaive list bare function specs {name, description, parameters};
+            # OpenAI wants each wrapped as {"type": "function", "function": spec}.
+            out["tools"] = [{"type": "function", "function": t}
+                            if isinstance(t, Mapping) and "type" not in t and "name" in t else t
+                            for t in tools]
     return out
 
 
@@ -51,26 +54,36 @@ def turns_to_sharegpt(turns: tuple[Turn, ...], extra: Mapping | None = None) -> 
 
 def turns_to_alpaca(turns: tuple[Turn, ...]) -> dict:
     """Alpaca keeps one instruction and one output; earlier pairs go to ``history``
-    (LLaMA-Factory's convention), a system turn to ``system``."""
+    (LLaMA-Factory's convention), system turns to ``system``.
+
+    ``output`` is the last assistant turn and ``instruction`` everything after the
+    last earlier exchange, so instruction/output match the canonical prompt/response
+    of a single exchange. A run of several assistant turns closes one history pair
+    (joined with newlines); no turn before the last assistant answer is dropped.
+    Turns after the last assistant answer have no place in Alpaca and are dropped.
+    """
     system = "\n".join(t.content for t in turns if t.role == "system")
     convo = [t for t in turns if t.role != "system"]
-    prompt, response = split_prompt_response(tuple(convo))
-    # rebuild user/assistant pairs before the final exchange
-    history = []
     last_assistant = max((i for i, t in enumerate(convo) if t.role == "assistant"), default=-1)
-    final_user_idx = max((i for i, t in enumerate(convo[:last_assistant]) if t.role != "assistant"), default=-1)
-    pending: list[str] = []
-    for t in convo[:final_user_idx]:
-        if t.role == "assistant":
-            history.append([ "\n".join(pending), t.content])
-            pending = []
-        else:
-            pending.append(t.content)
-    instruction = "\n".join(pending + ([convo[final_user_idx].content] if final_user_idx >= 0 else []))
-    out: dict = {"instruction": instruction, "input": "", "output": response}
+    if last_assistant < 0:
+        out: dict = {"instruction": "\n".join(t.content for t in convo), "input": "", "output": ""}
+    else:
+        history: list[list[str]] = []
+        question: list[str] = []
+        answer: list[str] = []
+        for t in convo[:last_assistant]:
+            if t.role == "assistant":
+                answer.append(t.content)
+                continue
+            if answer:  # a question after an answer closes the previous exchange
+                history.append(["\n".join(question), "\n".join(answer)])
+                question, answer = [], []
+            question.append(t.content)
+        out = {"instruction": "\n".join(question + answer), "input": "",
+               "output": convo[last_assistant].content}
     if system:
         out["system"] = system
-    if history:
+    if last_assistant >= 0 and history:
         out["history"] = history
     return out
 
