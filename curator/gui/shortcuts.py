@@ -53,7 +53,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut(UNDO, "Undo", ("Ctrl+Z",), "Take back the last decision.", group="Edit"),
     Shortcut(REDO, "Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo the decision you took back.",
              group="Edit"),
-    Shortcut(HELP, "Show keys", ("?", "Shift+?", "F1"), "Show this key map.", group="Help"),
+    # F1 stays the window's "Keyboard Shortcuts" (every key of the app); binding it here too would
+    # make the key ambiguous inside the desk, and Qt then fires neither.
+    Shortcut(HELP, "Show keys", ("?", "Shift+?"), "Show this key map.", group="Help"),
     Shortcut(LEAVE, "Leave the review desk", ("Escape",), "Back to the examples table.",
              group="Help"),
 )

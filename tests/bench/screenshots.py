@@ -129,10 +129,10 @@ def _shoot(out: Path, tmp: Path) -> int:
     # the export dialog with its live preview
     window.open_export()
     dlg = window.export_dialog
-    dlg.folder.setText(str(tmp / "export"))
+    dlg.folder.setText(str(Path.home() / "exports" / "support_chat"))   # shown only; nothing is written
     dlg.stratify.setCurrentIndex(max(0, dlg.stratify.findData("format")))
     dlg.update_preview()
-    dlg.resize(760, 720)
+    dlg.resize(760, 600)
     shot(dlg, "export_dialog.png")
     dlg.close()
 

@@ -198,7 +198,7 @@ def test_keymap_overlay_reads_the_table(qtbot, desk):
     assert "A  /  Enter  /  Enter (keypad)" in texts
     qtbot.keyClick(desk, Qt.Key.Key_Escape)          # closes the overlay, does not leave the desk
     assert not overlay.isVisible() and left == []
-    qtbot.keyClick(desk, Qt.Key.Key_F1)
+    qtbot.keyClick(desk, Qt.Key.Key_Question)
     assert overlay.isVisible()
     qtbot.keyClick(desk, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
     assert not overlay.isVisible()
@@ -251,3 +251,29 @@ def test_finishing_the_queue(qtbot, project, prefs):
     assert d.progress_label.text() == "60 of 60 examples reviewed"
     qtbot.keyClick(d, Qt.Key.Key_K)                   # still browsable
     assert d.state == SHOWING and d.current_line() == 59
+
+
+def test_desk_keys_do_not_collide_with_window_shortcuts(qtbot, window, tmp_path):
+    """Inside the real window every desk key reaches the desk (an ambiguous key would do nothing)."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from curator.gui import shortcuts as sc
+
+    window.prefs.set(REVIEWER, "Ana")
+    window.open_path(_chat_file(tmp_path / "w.jsonl"))
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.show_view("review")
+    desk = window.view_widget("review")
+    assert QApplication.focusWidget() is desk
+    desk_keys = {QKeySequence(k).toString() for s in sc.SHORTCUTS for k in sc.keys_for(s.action)}
+    window_wide = (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)
+    clashes = [(act.text(), seq.toString()) for act in window.findChildren(QAction)
+               if act.shortcutContext() in window_wide for seq in act.shortcuts()
+               if seq.toString() in desk_keys]
+    assert clashes == []
+    qtbot.keyClick(desk, Qt.Key.Key_A)
+    qtbot.keyClick(desk, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.project.status_of(1) == "undecided" and window.project.can_redo
+    qtbot.keyClick(desk, Qt.Key.Key_Question)
+    assert desk.keymap_visible()
