@@ -732,6 +732,10 @@ def install_review_views(window) -> None:
 
     def sync_enabled(*_a) -> None:
         act.setEnabled(window.project is not None)
+        dlg = getattr(window, "export_dialog", None)
+        if dlg is not None and (window.project is None or dlg.project is not window.project):
+            dlg.close()           # it plans over a project that is no longer open
+            window.export_dialog = None
 
     window.project_opened.connect(sync_enabled)
     window.project_closed.connect(sync_enabled)

@@ -129,7 +129,7 @@ def _shoot(out: Path, tmp: Path) -> int:
     # the export dialog with its live preview
     window.open_export()
     dlg = window.export_dialog
-    dlg.folder.setText(str(Path.home() / "exports" / "support_chat"))   # shown only; nothing is written
+    dlg.folder.setText("~/exports/support_chat")          # shown only; nothing is written
     dlg.stratify.setCurrentIndex(max(0, dlg.stratify.findData("format")))
     dlg.update_preview()
     dlg.resize(760, 600)

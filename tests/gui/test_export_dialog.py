@@ -112,3 +112,13 @@ def test_write_shows_the_manifest_and_refuses_to_overwrite(qtbot, dialog, tmp_pa
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     again = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert again["options"]["seed"] == 5 and len(written) == 2
+
+
+def test_closing_the_project_closes_the_dialog(qtbot, window, tmp_path):
+    window.open_path(_file(tmp_path / "w.jsonl"))
+    window.export_action.trigger()
+    dlg = window.export_dialog
+    assert dlg.isVisible() and dlg.plan is not None and dlg.plan.ok
+    window.close_project()
+    assert not dlg.isVisible() and window.export_dialog is None
+    assert not window.export_action.isEnabled()
