@@ -20,6 +20,8 @@ from curator.core import export as ex
 from curator.core.split import fraction_needs_confirmation
 from curator.core.stats import metadata_fields
 
+from .review_view import warning_colour
+
 FORMAT_LABELS = {"same": "Same as the source", "openai": "OpenAI chat (messages)",
                  "alpaca": "Alpaca (instruction / input / output)", "sharegpt": "ShareGPT (conversations)"}
 INCLUDE_CHOICES = ((None, "Let the review decide"),
@@ -119,7 +121,7 @@ class ExportDialog(QDialog):
         self.blockers = QPlainTextEdit(self)
         self.blockers.setReadOnly(True)
         self.blockers.setObjectName("exportBlockers")
-        self.blockers.setStyleSheet("color: #b71c1c;")
+        self.blockers.setStyleSheet(f"color: {warning_colour(self)};")
         self.blockers.setMaximumHeight(110)
         self.state = QLabel(self)
         self.state.setTextFormat(Qt.TextFormat.PlainText)

@@ -43,6 +43,11 @@ REVIEWED = (APPROVED, REJECTED, FIXED)
 
 # --- small parts ---------------------------------------------------------------------------
 
+def warning_colour(widget: QWidget) -> str:
+    """A red that reads on the current theme: dark red on light windows, light red on dark ones."""
+    return "#b71c1c" if widget.palette().window().color().lightness() >= 128 else "#ff8a80"
+
+
 class ReaderPane(QTextEdit):
     """Read-only record text that keeps a readable line length on wide windows."""
 
@@ -278,7 +283,7 @@ class ReviewDesk(QWidget):
         self.badges = QLabel(self)
         self.badges.setTextFormat(Qt.TextFormat.PlainText)
         self.badges.setWordWrap(True)
-        self.badges.setStyleSheet("color: #b71c1c;")
+        self.badges.setStyleSheet(f"color: {warning_colour(self)};")
 
         self.reader = ReaderPane(self)
         self.reader.setReadOnly(True)
