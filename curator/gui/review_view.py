@@ -665,9 +665,7 @@ class ReviewDesk(QWidget):
         prefix = "Queue finished · " if self.state == DONE else ""
         self.where.setText(f"{prefix}Example {self.pos + 1:,} of {total:,} · line {line} · {rec.format} · "
                            f"{STATUS_TEXT.get(status, status)}{why}{who}")
-        flags = list(self._flag_text.get(line, []))
-        if not rec.valid:
-            flags.insert(0, "invalid: " + rec.errors[0].message)
+        flags = list(self._flag_text.get(line, []))     # schema problems are shown in the reader
         self.badges.setText("  •  ".join(flags))
         self.badges.setVisible(bool(flags))
         shown = None

@@ -110,7 +110,7 @@ def _shoot(out: Path, tmp: Path) -> int:
         else:
             desk.trigger("approve")
     flags = project.flags_by_line()
-    flagged = [ln for ln in desk.lines[desk.pos:] if ln in flags]
+    flagged = [ln for ln in desk.lines[desk.pos:] if flags.get(ln, {"invalid"}) - {"invalid"}]
     if flagged:                                            # show the badges on a flagged example
         for _ in range(desk.lines.index(flagged[0]) - desk.pos):
             desk.trigger("next")
