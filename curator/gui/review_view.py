@@ -234,6 +234,11 @@ class ReviewDesk(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(7)
         self.seed.setToolTip("The same seed gives the same sample on every machine.")
+        self.stratify = QComboBox(self)
+        self.stratify.addItem("Not stratified", None)
+        self.stratify.setToolTip("Sample each group in proportion: by format, flagged/unflagged, or a "
+                                 "metadata field, so small groups are not missed by chance.")
+        self._stratify_filled = False
         self.start_button = QPushButton("Start sample", self)
         self.start_button.setToolTip("Draw the sample (kept in the project) and review it.")
         self.reviewer_label = QLabel(self)
@@ -247,7 +252,7 @@ class ReviewDesk(QWidget):
         top.addWidget(lab)
         top.addWidget(self.kind_box)
         self.sample_parts = []
-        for text, w in (("&Fraction:", self.fraction), ("S&eed:", self.seed)):
+        for text, w in (("&Fraction:", self.fraction), ("S&eed:", self.seed), ("Stra&tify:", self.stratify)):
             lab = QLabel(text, self)
             lab.setBuddy(w)
             top.addWidget(lab)
@@ -391,6 +396,9 @@ class ReviewDesk(QWidget):
                 self.seed.setValue(seed)
             if stratify:
                 kwargs["stratify"] = stratify
+                idx = self.stratify.findData(stratify)
+                if idx >= 0:
+                    self.stratify.setCurrentIndex(idx)
         self.lines = list(self.project.queue(kind, **kwargs))
         self._index = {ln: i for i, ln in enumerate(self.lines)}
         if line is None:
@@ -613,6 +621,15 @@ class ReviewDesk(QWidget):
             self.buttons[sc.FIX].setVisible(self.edit_record is not None)
 
     def _show_sample_parts(self, visible: bool) -> None:
+        if visible and not self._stratify_filled:
+            # the metadata fields are counted once, when sampling is first offered
+            from curator.core.stats import metadata_fields
+
+            self._stratify_filled = True
+            self.stratify.addItem("By format", "format")
+            self.stratify.addItem("Flagged / unflagged", "flagged")
+            for name in metadata_fields(self.project.dataset):
+                self.stratify.addItem(f"By {name}", f"field:{name}")
         for w in self.sample_parts:
             w.setVisible(visible)
 
@@ -624,7 +641,8 @@ class ReviewDesk(QWidget):
         self.setFocus()
 
     def _start_sample(self) -> None:
-        self.start("sample", fraction=self.fraction.value() / 100, seed=self.seed.value())
+        self.start("sample", fraction=self.fraction.value() / 100, seed=self.seed.value(),
+                   stratify=self.stratify.currentData())
         self.setFocus()
 
     def _show(self) -> None:

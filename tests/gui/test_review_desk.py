@@ -175,6 +175,14 @@ def test_sample_queue_shows_the_live_estimate(qtbot, desk, project):
     desk.start("all")
     desk.start("sample", fraction=0.5, seed=11)
     assert desk.lines == sample
+    # a stratified sample: each category gets its share
+    desk.stratify.setCurrentIndex(desk.stratify.findData("field:metadata.category"))
+    qtbot.mouseClick(desk.start_button, Qt.MouseButton.LeftButton)
+    assert project.sample_spec().stratify == "field:metadata.category"
+    cats = [project.dataset.by_line(ln).data["metadata"]["category"] for ln in desk.lines]
+    everyone = [r.data["metadata"]["category"] for r in project.dataset.records]
+    for c in ("billing", "shipping"):
+        assert abs(cats.count(c) - everyone.count(c) / 2) <= 1
 
 
 def test_record_text_is_shown_literally(qtbot, desk):
