@@ -535,14 +535,13 @@ def sc_billing(rng, s):
             "I've emailed the invoice for {oid} to {email}. For future orders you can download invoices yourself from the order page.",
         ])
     elif kind == 2:
-        ask = _pick(rng, [
-            "How do I update the card on my account? The old one ending {last4} expired.",
-            "I need to change my payment method before my next order.",
-            "Can I pay with PayPal instead of my card for order {oid}?",
-        ])
-        ans = _pick(rng, [
-            "Go to Account > Payment methods, choose 'Add a card', and then set the new card as default. The expired card ending {last4} can be removed from the same page.",
-            "You can add or remove cards and PayPal under Account > Payment methods. For an order that's already placed the payment method can't be switched, but new orders will use whatever you set as default.",
+        ask, ans = _pick(rng, [
+            ("How do I update the card on my account? The old one ending {last4} expired.",
+             "Go to Account > Payment methods, choose 'Add a card', and then set the new card as default. The expired card ending {last4} can be removed from the same page."),
+            ("I need to change my payment method before my next order.",
+             "You can add or remove cards and PayPal under Account > Payment methods. Whatever you set as default is used for your next order."),
+            ("Can I pay with PayPal instead of my card for order {oid}?",
+             "Once an order is placed its payment method can't be switched, so {oid} stays on your card. For future orders you can add PayPal under Account > Payment methods and make it your default."),
         ])
     else:
         ask = _pick(rng, [
@@ -621,13 +620,13 @@ def sc_account(rng, s):
             "I've submitted a deletion request for your account. You'll get a confirmation email at {email}; everything is removed within {deletion_days} days, and you can cancel the request before then by signing in.",
         ])
     else:
-        ask = _pick(rng, [
-            "How do I turn on two-factor authentication?",
-            "I got a new phone and now I can't get my 2FA codes.",
-        ])
-        ans = _pick(rng, [
-            "Under Account > Security > Two-factor authentication you can choose an authenticator app or SMS codes. Save the backup codes shown at the end somewhere safe.",
-            "If you saved backup codes, use one to sign in and then re-link your authenticator under Account > Security. If not, I can verify your identity with the last order number and the card's last four digits and reset 2FA for you.",
+        ask, ans = _pick(rng, [
+            ("How do I turn on two-factor authentication?",
+             "Under Account > Security > Two-factor authentication you can choose an authenticator app or SMS codes. Save the backup codes shown at the end somewhere safe."),
+            ("I got a new phone and now I can't get my 2FA codes.",
+             "If you saved backup codes, use one to sign in and then re-link your authenticator under Account > Security. If not, I can verify your identity with the last order number and the card's last four digits and reset 2FA for you."),
+            ("My 2FA text messages stopped arriving when I changed carriers.",
+             "Text codes sometimes stop after a carrier switch. Sign in with one of your backup codes, then update your phone number under Account > Security. If you don't have backup codes, reply with your last order number and I'll verify you and reset 2FA."),
         ])
     return "account", _user(rng, s, ask), _agent(rng, s, ans)
 
@@ -663,15 +662,13 @@ def sc_exchange(rng, s):
 
 
 def sc_promo(rng, s):
-    ask = _pick(rng, [
-        "My promo code WELCOME15 isn't working at checkout.",
-        "I forgot to apply my discount code to order {oid}. Can you add it now?",
-        "Does the 20% off sale apply to the {product}?",
-    ])
-    ans = _pick(rng, [
-        "WELCOME15 only works on a first order over {free_ship_over} and can't be combined with other sale prices. If your cart meets that, try removing and re-entering it; codes are case-sensitive.",
-        "Codes can't be added after checkout, but I've refunded the equivalent discount of {amount2} on order {oid} as a one-time courtesy.",
-        "The sale covers most home and kitchen items, but the {product} is excluded because it's already at its lowest price. You'll see the eligible items marked with a sale tag.",
+    ask, ans = _pick(rng, [
+        ("My promo code WELCOME15 isn't working at checkout.",
+         "WELCOME15 only works on a first order over {free_ship_over} and can't be combined with other sale prices. If your cart meets that, try removing and re-entering it; codes are case-sensitive."),
+        ("I forgot to apply my discount code to order {oid}. Can you add it now?",
+         "Codes can't be added after checkout, but I've refunded the equivalent discount of {amount2} on order {oid} as a one-time courtesy."),
+        ("Does the 20% off sale apply to the {product}?",
+         "The sale covers most home and kitchen items, but the {product} is excluded because it's already at its lowest price. You'll see the eligible items marked with a sale tag."),
     ])
     return "billing", _user(rng, s, ask), _agent(rng, s, ans)
 
