@@ -20,11 +20,34 @@ def _dataset(tmp_path, n):
     return load_dataset(p)
 
 
-def test_matplotlib_loads_only_when_a_dashboard_opens():
-    code = ("import sys; import curator.gui.main_window, curator.gui.dashboard; "
-            "print('matplotlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+def test_matplotlib_loads_only_when_a_dashboard_opens(tmp_path):
+    """Opening the app and a project does not load matplotlib; showing the dashboard tab does."""
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"instruction": f"q{i}", "input": "", "output": f"a{i}"}) + "\n"
+                            for i in range(20)), encoding="utf-8")
+    code = f"""
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from curator.gui.settings import use_settings_dir
+use_settings_dir({str(tmp_path / "settings")!r})
+from curator.gui.app import create_app
+app = create_app()
+from curator.gui import run_op
+run_op.set_inline(True)
+from curator.gui.main_window import MainWindow
+w = MainWindow()
+w.show()
+w.open_path({str(data)!r})
+assert w.project is not None
+print("after open:", "matplotlib" in sys.modules)
+w.show_view("dashboard")
+app.processEvents()
+print("after dashboard:", "matplotlib" in sys.modules)
+w.close_project()
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "after open: False" in out.stdout and "after dashboard: True" in out.stdout
 
 
 def test_dashboard_charts_and_guidance(qtbot, tmp_path):
