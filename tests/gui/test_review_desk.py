@@ -285,3 +285,24 @@ def test_desk_keys_do_not_collide_with_window_shortcuts(qtbot, window, tmp_path)
     assert window.project.status_of(1) == "undecided" and window.project.can_redo
     qtbot.keyClick(desk, Qt.Key.Key_Question)
     assert desk.keymap_visible()
+
+
+def test_reopening_resumes_the_queue_where_the_reviewer_left_off(qtbot, tmp_path, prefs):
+    prefs.set(REVIEWER, "Ana")
+    path = _chat_file(tmp_path / "resume.jsonl")
+    with open_project(path) as p1:
+        d1 = ReviewDesk(p1, run_op.OpRunner(), prefs)
+        qtbot.addWidget(d1)
+        d1.start("sample", fraction=0.2, seed=3)
+        shown(qtbot, d1)
+        for _ in range(4):
+            qtbot.keyClick(d1, Qt.Key.Key_A)
+        sample = list(d1.lines)
+        d1.close()
+    with open_project(path) as p2:
+        d2 = ReviewDesk(p2, run_op.OpRunner(), prefs)
+        qtbot.addWidget(d2)
+        d2.start(p2.current_queue())
+        assert d2.queue_kind == "sample" and d2.kind_box.currentData() == "sample"
+        assert d2.lines == sample and d2.current_line() == sample[4]
+        assert d2.progress_label.text() == "4 of 12 sampled examples reviewed"
