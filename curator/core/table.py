@@ -74,7 +74,7 @@ def preview(text: str, n: int = PREVIEW_CHARS) -> str:
 
 
 def prompt_preview_text(rec: Record) -> str:
-    """The turn a reader recognises a prompt by: the last non-system turn before the answer.
+    """The turn a reader recognises a prompt by: the last user turn before the answer.
 
     A system prompt shared by every record would otherwise fill the whole preview column.
     """
@@ -83,19 +83,22 @@ def prompt_preview_text(rec: Record) -> str:
     while k >= 0 and turns[k].role != "assistant":
         k -= 1
     k = k - 1 if k >= 0 else len(turns) - 1
+    fallback = None
     while k >= 0:
         t = turns[k]
-        if t.role != "system" and t.content.strip():
+        if t.role == "user" and t.content.strip():
             return t.content
+        if fallback is None and t.role != "system" and t.content.strip():
+            fallback = t.content
         k -= 1
-    return rec.prompt
+    return fallback if fallback is not None else rec.prompt
 
 
 def labelled_text(rec: Record) -> str:
     """Every turn as ``Role: text`` lines (what the side-by-side comparison shows)."""
     if not rec.turns:
         return rec.raw.decode("utf-8", "replace")
-    return "\n".join(f"{t.role.title()}: {t.content}" for t in rec.turns)
+    return "\n\n".join(f"{t.role.title()}: {t.content}" for t in rec.turns)
 
 
 def record_text(rec: Record) -> str:

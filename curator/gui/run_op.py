@@ -49,7 +49,8 @@ class Op:
     on_cancelled: Callable[[], None] | None = None
     writes: bool = False            # writes to the project store: run one at a time
     cancellable: bool = True
-    heavy: bool = False             # allocates millions of objects: pause the cyclic GC (see _gc_paused)
+    heavy: bool = False             # allocates millions of objects: pause the cyclic GC (see _call)
+    quiet: bool = False             # too quick to deserve a progress display (a search, a decision)
     progress: Progress = field(default_factory=Progress)
     cancel: CancelFlag = field(default_factory=CancelFlag)
     finished: bool = False
@@ -140,9 +141,9 @@ class OpRunner(QObject):
     def run(self, fn: Callable[..., Any], *, title: str, on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException, str], None] | None = None,
             on_cancelled: Callable[[], None] | None = None, writes: bool = False,
-            cancellable: bool = True, heavy: bool = False) -> Op:
+            cancellable: bool = True, heavy: bool = False, quiet: bool = False) -> Op:
         """Run ``fn(progress=, cancel=)``; returns the :class:`Op` (its ``cancel`` flag is live)."""
-        op = Op(fn, title, on_done, on_error, on_cancelled, writes, cancellable, heavy)
+        op = Op(fn, title, on_done, on_error, on_cancelled, writes, cancellable, heavy, quiet)
         if writes:
             if self._writing is not None:
                 self._writes.append(op)
@@ -215,7 +216,9 @@ class OpRunner(QObject):
             elif op.on_error:
                 op.on_error(exc, tb)
             else:
-                raise exc
+                from . import errors
+
+                errors.report(exc, tb)   # logged, and a dialog; the app keeps running
         finally:
             self._after(op)
 

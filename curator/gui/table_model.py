@@ -68,8 +68,12 @@ class QtExamplesModel(QAbstractTableModel):
 
     def set_query(self, query: TableQuery) -> None:
         """Apply a new filter/sort/search (computed by the core), swapping the id array."""
-        self.query = query
         ids = self.table.query(query) if self.table is not None else np.empty(0, dtype=np.int64)
+        self.set_ids(query, ids)
+
+    def set_ids(self, query: TableQuery, ids: np.ndarray) -> None:
+        """Show ``ids``, the core's answer to ``query`` (computed elsewhere, e.g. on a worker)."""
+        self.query = query
         self.beginResetModel()
         self._ids = ids
         self._index_rows()

@@ -27,7 +27,8 @@ def bundled_samples() -> list[Path]:
     folder = sample_dir()
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".jsonl", ".json") and p.is_file())
+    # datasets only (defects.json beside them documents the planted problems; it is not a sample)
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz")))
 
 
 class WelcomePage(QWidget):
@@ -63,7 +64,10 @@ class WelcomePage(QWidget):
         for lst in (self.samples, self.recent):
             lst.itemActivated.connect(self._activated)
             lst.setWordWrap(True)
+            lst.setSpacing(4)
+            lst.setAlternatingRowColors(True)
             lst.setFrameShape(QFrame.Shape.StyledPanel)
+            lst.setMaximumHeight(320)
 
         cols = QHBoxLayout()
         for heading, widget in (("Try a sample", self.samples), ("Recent projects", self.recent)):
@@ -89,7 +93,8 @@ class WelcomePage(QWidget):
         row.addWidget(drop, 1)
         lay.addLayout(row)
         lay.addSpacing(12)
-        lay.addLayout(cols, 1)
+        lay.addLayout(cols)
+        lay.addStretch(1)
         outer = QHBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(inner, 8)
