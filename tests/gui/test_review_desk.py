@@ -226,8 +226,7 @@ def test_fix_with_the_live_validating_editor(qtbot, project, prefs):
     seen = {}
 
     def edit():
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, FixDialog)
+        [dlg] = [w for w in QApplication.topLevelWidgets() if isinstance(w, FixDialog) and w.isVisible()]
         dlg.editor.setPlainText('{"messages": [{"role": "user", "content": "x"}]}')   # no assistant turn
         seen["invalid_save_enabled"] = dlg.revalidate() or dlg.save_button.isEnabled()
         fixed = json.loads(json.dumps(project.dataset.by_line(2).data))
