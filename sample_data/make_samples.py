@@ -269,7 +269,7 @@ PRODUCTS = [
     ("Alder 12-cup programmable coffee maker", "kitchen", False), ("Harbor linen duvet cover (queen)", "bedding", False),
     ("Cinder 10-inch cast-iron skillet", "kitchen", False), ("Vale wireless earbuds", "electronics", True),
     ("Birch bamboo cutting board set", "kitchen", False), ("Juniper memory-foam pillow", "bedding", False),
-    ("Lumen smart LED desk lamp", "electronics", True), ("Moss ceramic planter, large", "decor", False),
+    ("Lumen smart LED desk lamp", "electronics", True), ("Moss large ceramic planter", "decor", False),
     ("Quarry stoneware dinner set (16 pieces)", "kitchen", False), ("Tide 1.7 L electric kettle", "electronics", True),
     ("Fern cotton bath towel set", "bath", False), ("Ridge stainless steel knife block", "kitchen", False),
     ("Ember portable Bluetooth speaker", "electronics", True), ("Willow woven storage baskets (3-pack)", "decor", False),
@@ -365,6 +365,19 @@ AGENT_EXTRA = ["I've added a note to your account so any colleague can pick this
                "If you prefer, a colleague can also call you about it.", "Nothing else is needed from you right now."]
 
 
+_KEEP_CAPS = {"I", "I'm", "I've", "I'd", "I'll", "Larkspur", "English", "Canada", "Quick"}
+
+
+def _greeted(greet: str, text: str) -> str:
+    """'Hi,' + 'The box...' -> 'Hi, the box...': after a comma the sentence runs on in lower case
+    (names, acronyms, order numbers and 'I' keep their capitals)."""
+    if greet.endswith(",") and text:
+        first = text.split(" ", 1)[0]
+        if first not in _KEEP_CAPS and first[:1].isupper() and first[1:].islower():
+            text = text[:1].lower() + text[1:]
+    return _join(greet, text)
+
+
 def _user(rng, s: Slots, *core: str) -> str:
     greet = _pick(rng, GREET)
     sign = _pick(rng, SIGN)
@@ -374,7 +387,7 @@ def _user(rng, s: Slots, *core: str) -> str:
         body = [*ctx[:1], *core, *ctx[1:]]
     else:
         body = [*core, *ctx]
-    return s.f(_join(greet, *body, sign, name_sign))
+    return s.f(_greeted(greet, _join(*body, sign, name_sign)))
 
 
 def _agent(rng, s: Slots, *core: str, sorry: bool = False) -> str:
@@ -769,7 +782,7 @@ def fresh_support(rng, div: DiversityIndex, shape: str = "single", tries: int = 
 # Each: (category, prompt, answer_a, answer_b, note). Prompts are shared (or near-identical).
 
 SUPPORT_CONTRADICTIONS = [
-    ("returns", "Hi, the {product} arrived on {date} and it's not what I expected. How many days do I have to return it? Order {oid}.",
+    ("returns", "The {product} arrived on {date} and it's not what I expected. How many days do I have to return it? Order {oid}.",
      "You have {return_days} days from delivery to return it, so you're well within the window. Start the return from Orders > {oid} > Return items and we'll email you a prepaid label.",
      "You have 14 days from delivery to return it, so you're well within the window. Start the return from Orders > {oid} > Return items and we'll email you a prepaid label.",
      "return window 30 vs 14 days (only the number differs)"),
@@ -1019,11 +1032,11 @@ def near_variant(rng: random.Random, rec: dict, plan: str, extra_prompt: list[st
         p2 = p.replace(", ", " ", 1).replace("?", "??", 1).replace(". ", "! ", 1)
         set_prompt(v, p2); what = "punctuation changed inside the prompt"
     elif plan == "add_r":
-        set_response(v, r + " " + _pick(rng, extra_resp)); what = "a sentence added to the response"
+        set_response(v, r + ("\n" if "\n" in r else " ") + _pick(rng, extra_resp)); what = "a sentence added to the response"
     elif plan == "add_p":
         set_prompt(v, p + " " + _pick(rng, extra_prompt)); what = "a sentence added to the prompt"
     elif plan == "typo_p+add_r":
-        set_prompt(v, typo(rng, p, 1)); set_response(v, r + " " + _pick(rng, extra_resp))
+        set_prompt(v, typo(rng, p, 1)); set_response(v, r + ("\n" if "\n" in r else " ") + _pick(rng, extra_resp))
         what = "a typo in the prompt and a sentence added to the response"
     else:
         raise ValueError(plan)
@@ -1146,12 +1159,14 @@ def build_support(rng: random.Random, total: int = 1500) -> tuple[bytes, dict, d
                  exact_shapes=["single", "single", "multi", "single", "tool"], near_shapes=["single", "single", "multi"])
 
     def wrap(s: Slots, prompt: str, answer: str, greet: str, opener: str, closer: str, category: str) -> dict:
-        user = s.f(_join(greet, prompt))
+        user = s.f(_greeted(greet, prompt))
         asst = s.f(_join(opener, answer, closer))
         return support_record(category, user, asst)
 
     for i, (cat, prompt, ans_a, ans_b, note) in enumerate(SUPPORT_CONTRADICTIONS):
         s = Slots(rng)
+        while (cat == "warranty" or "electronics" in ans_a) and not s.electronic:
+            s = Slots(rng)
         greet, opener, closer = _pick(rng, GREET), _pick(rng, OPEN), _pick(rng, CLOSE)
         a = wrap(s, prompt, ans_a, greet, opener, closer, cat)
         p2, how = prompt_variant(rng, i, get_prompt(a))
@@ -1769,6 +1784,9 @@ def build_clinical(rng: random.Random, total: int = 600) -> tuple[bytes, dict, d
     plant_common(b, rng, fresh, CLIN_EXTRA_PROMPT, CLIN_EXTRA_RESP, exact_shapes=["single"], near_shapes=["single"])
 
     def pair_prompt(i: int, instr: str, inp: str) -> tuple[tuple[str, str], str]:
+        if i % 3 == 2 and len(instr) + len(inp) > 120:  # a courtesy, as a clinician would type it
+            lead = "Quick question: " if instr.endswith("?") else "Please "
+            return (lead + instr[:1].lower() + instr[1:], inp), f"the second instruction starts with {lead.strip()!r}"
         if inp:
             inp2, how = prompt_variant(rng, i, inp)
             return (instr, inp2), how
