@@ -233,6 +233,17 @@ class ExamplesTable:
                 changed.append(i)
         return changed
 
+    def show_record(self, i: int, rec: Record) -> None:
+        """Show ``rec`` (e.g. a reviewer's fix) in row ``i``: previews, length and search text.
+
+        Flags stay those of the source record, and the row keeps its place in text sorts.
+        """
+        self.prompts[i] = preview(prompt_preview_text(rec))
+        self.responses[i] = preview(rec.response)
+        text = record_text(rec)
+        self._search[i] = text.lower()
+        self.lengths[i] = len(rec.prompt) + len(rec.response) if rec.turns else len(text)
+
     def reset_statuses(self, statuses: Mapping[int, str]) -> None:
         """Replace every status: lines not in ``statuses`` become undecided."""
         self.status_codes[:] = 0

@@ -8,7 +8,7 @@ a :attr:`FindingsView.resolve` request that the main window passes to the projec
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QAction, QColor, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QListView, QPushButton, QSplitter,
                                QTextEdit, QVBoxLayout, QWidget)
 
@@ -111,10 +111,6 @@ class DiffView(QWidget):
         self.keep_right = QPushButton("Keep right", self)
         self.fix_btn = QPushButton("Fix left…", self)
         self.reject_all = QPushButton("Reject both", self)
-        self.keep_left.setShortcut(QKeySequence("Alt+1"))
-        self.keep_right.setShortcut(QKeySequence("Alt+2"))
-        self.fix_btn.setShortcut(QKeySequence("Alt+3"))
-        self.reject_all.setShortcut(QKeySequence("Alt+4"))
         self.keep_left.clicked.connect(lambda: self._emit("keep", self._line(self.left_pick)))
         self.keep_right.clicked.connect(lambda: self._emit("keep", self._line(self.right_pick)))
         self.fix_btn.clicked.connect(lambda: self._emit("fix", self._line(self.left_pick)))
@@ -290,6 +286,15 @@ class FindingsView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.splitter)
         self.list.selectionModel().currentChanged.connect(self._current_changed)
+        # Alt+1…4 press the resolution buttons while focus is anywhere in this panel.
+        d = self.diff
+        for key, button in (("Alt+1", d.keep_left), ("Alt+2", d.keep_right), ("Alt+3", d.fix_btn),
+                            ("Alt+4", d.reject_all)):
+            act = QAction(self)
+            act.setShortcut(QKeySequence(key))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            act.triggered.connect(lambda _c=False, b=button: b.click() if b.isEnabled() and b.isVisible() else None)
+            self.addAction(act)
 
     def set_table(self, table: ExamplesTable | None) -> None:
         self.model.set_findings(table)

@@ -11,12 +11,22 @@ from pathlib import Path
 
 
 def launch(argv: list[str]) -> int:
+    """Check the platform, start the app (opening ``argv``'s file if any) and run it."""
     from .platform_check import startup_problem
 
     problem = startup_problem()
     if problem:
         print(f"curator: {problem}", file=sys.stderr)
         return 2
+    app, _window = start(argv)
+    return app.exec()
+
+
+def start(argv: list[str]):
+    """Create the application and the main window, and open the file named in ``argv``.
+
+    Returns ``(app, window)``; :func:`launch` then runs the event loop.
+    """
     from . import errors
     from .app import apply_theme, create_app
     from .main_window import MainWindow
@@ -32,4 +42,4 @@ def launch(argv: list[str]) -> int:
     window.show()
     if files:
         window.open_path(Path(files[0]).expanduser())
-    return app.exec()
+    return app, window

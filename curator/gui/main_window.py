@@ -66,6 +66,20 @@ class ViewSpec:
     action: QAction | None = None
 
 
+def _show_effective(project: Any, table: ExamplesTable, line: int) -> None:
+    """Make the table row of ``line`` show the record as it will be exported (fixed or source)."""
+    from curator.core.dataset import build_record
+
+    i = table.index_of(line)
+    if i is None:
+        return
+    rec = project.dataset.records[i]
+    d = project.decision(line)
+    if d is not None and d.status == FIXED and isinstance(d.fixed, dict):
+        rec = build_record(d.fixed, line=line, fmt=rec.format)
+    table.show_record(i, rec)
+
+
 class LoadingPage(QWidget):
     """Shown while a file opens: what is happening, how far, and a way out."""
 
@@ -447,8 +461,12 @@ class MainWindow(QMainWindow):
             project = open_project(path, reviewer=reviewer, progress=progress, cancel=cancel, scan=True,
                                    scan_settings=settings, on_damaged="fresh" if fresh else "raise")
             try:
-                statuses = {line: d.status for line, d in project.decisions().items()}
+                decisions = project.decisions()
+                statuses = {line: d.status for line, d in decisions.items()}
                 table = ExamplesTable(project.dataset, project.scan, statuses, progress=progress, cancel=cancel)
+                for line, d in decisions.items():
+                    if d.status == FIXED:
+                        _show_effective(project, table, line)
                 # Answers the window needs right away, computed here rather than on the GUI thread.
                 resume = project.resume_line()
                 if project.dataset.records:
@@ -788,7 +806,15 @@ class MainWindow(QMainWindow):
             self._update_actions()
             return
         statuses = dict(getattr(change, "statuses", {}) or {})
+        if self.table is not None:
+            for line in statuses:
+                _show_effective(self.project, self.table, line)
         self.model.refresh_statuses(statuses)
+        for line in statuses:      # previews may have changed even where the status did not
+            row = self.model.row_of_line(line)
+            if row is not None:
+                self.model.dataChanged.emit(self.model.index(row, 0),
+                                            self.model.index(row, self.model.columnCount() - 1))
         self.findings.refresh()
         cur = self.current_line()
         if cur is not None and cur in statuses:
@@ -823,13 +849,19 @@ class MainWindow(QMainWindow):
         if self.project is not None and self.project.can_redo:
             self.mutate("Redo", self.project.redo)
 
+    def focused_line(self) -> int | None:
+        """The example the Edit menu acts on: the left member in Findings, else the table's row."""
+        if self.views.currentWidget() is self.findings and self.findings.diff.item is not None:
+            return self.findings.diff._line(self.findings.diff.left_pick) or None
+        return self.current_line()
+
     def approve_current(self) -> None:
-        line = self.current_line()
+        line = self.focused_line()
         if self.project is not None and line is not None:
             self.mutate(f"Approving line {line}", lambda: self.project.approve(line))
 
     def reject_current(self, reason: str | None = None, ask: bool = True) -> None:
-        line = self.current_line()
+        line = self.focused_line()
         if self.project is None or line is None:
             return
         if ask and reason is None:
@@ -841,7 +873,7 @@ class MainWindow(QMainWindow):
         self.mutate(f"Rejecting line {line}", lambda: self.project.reject(line, reason=reason))
 
     def fix_current(self) -> FixDialog | None:
-        return self.open_fix_dialog(self.current_line())
+        return self.open_fix_dialog(self.focused_line())
 
     def open_fix_dialog(self, line: int | None, on_saved: Callable[[dict], None] | None = None) -> FixDialog | None:
         """Open the Fix editor for ``line`` (window-modal, non-blocking); saving stores a fix."""

@@ -21,13 +21,15 @@ def _chat(q: str, a: str, system: str | None = None) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def gui_env(tmp_path, qapp):
-    """Preferences under tmp_path, ops inline and deterministic, the exception hook removed after."""
+def gui_env(tmp_path, qapp, monkeypatch):
+    """Preferences and the log under tmp_path, ops inline and deterministic, the exception hook
+    removed after."""
     from curator.gui import errors, run_op
     from curator.gui.app import create_app
     from curator.gui.settings import use_settings_dir
 
     use_settings_dir(tmp_path / "settings")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))   # where the log goes
     create_app()
     run_op.set_inline(True)
     yield

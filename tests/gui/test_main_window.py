@@ -15,7 +15,7 @@ from curator import open_project
 from curator.core.decisions import APPROVED, FIXED, REJECTED, UNDECIDED
 from curator.core.table import FILTER_FLAGS
 from curator.gui.main_window import PAGE_WELCOME, PAGE_WORKSPACE, MainWindow
-from curator.gui.table_model import COL_FLAGS, COL_LINE, FlagsRole, LineRole, StatusRole
+from curator.gui.table_model import COL_FLAGS, COL_LINE, COL_RESPONSE, FlagsRole, LineRole, StatusRole
 
 
 def _rows(window, role):
@@ -174,16 +174,22 @@ def test_fix_with_live_validation_is_stored_and_undoable(opened, qtbot):
     dlg.editor.setPlainText(json.dumps({"messages": [{"role": "user", "content": "hi"}]}))
     qtbot.waitUntil(lambda: not save.isEnabled() and "✖" in dlg.status.text(), timeout=2000)
     fixed = {"messages": [{"role": "user", "content": "How do I reset it?"},
-                          {"role": "assistant", "content": "Use the Forgot password link."}]}
+                          {"role": "assistant", "content": "Use the Zephyrine reset link."}]}
     dlg.editor.setPlainText(json.dumps(fixed))
     qtbot.waitUntil(save.isEnabled, timeout=2000)
     save.click()
     d = w.project.decision(line)
     assert d.status == FIXED and d.fixed == fixed
-    assert "Use the Forgot password link." in w.examples.example.text()
+    assert "Use the Zephyrine reset link." in w.examples.example.text()
     assert "fixed version" in w.examples.example.raw.toPlainText()
+    row = w.model.row_of_line(line)
+    assert w.model.index(row, COL_RESPONSE).data() == "Use the Zephyrine reset link."   # the table shows the fix
+    w.examples.search.setText("zephyrine RESET")
+    w.apply_filters()
+    assert [w.model.index(r, 0).data(LineRole) for r in range(w.model.rowCount())] == [line]
     w.undo()
     assert w.project.decision(line) is None
+    assert w.model.index(w.model.row_of_line(line), COL_RESPONSE).data() != "Use the Zephyrine reset link."
 
 
 def test_reopening_resumes_the_project(window, sample, prefs, qtbot):
@@ -368,3 +374,51 @@ def test_about_and_shortcuts_dialogs_are_plain_text(opened):
     text = dlg.findChild(type(opened.examples.example.raw)).toPlainText()
     assert "Undo" in text and "Approve" in text and "Ctrl+Z" in text
     dlg.close()
+
+
+def test_curator_FILE_starts_the_window_with_the_file_open(sample, qtbot):
+    from curator.cli import main
+    from curator.gui import errors
+    from curator.gui.launch import start
+
+    app, w = start([str(sample)])          # what `curator FILE` runs before the event loop
+    qtbot.addWidget(w)
+    assert w.isVisible() and w.path == sample and w.model.rowCount() == 1500
+    assert errors.log_path() is not None and "data-home" in str(errors.log_path())   # hook installed
+    w.close()
+    # and the CLI routes a bare file argument to the app (here refused: no display)
+    import os
+
+    env_display = os.environ.pop("DISPLAY", None)
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    try:
+        assert main([str(sample)]) == 2
+    finally:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        if env_display is not None:
+            os.environ["DISPLAY"] = env_display
+
+
+def test_findings_resolve_with_the_keyboard(opened, qtbot):
+    w = opened
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is w.findings.list
+    qtbot.keyClick(w.findings.list, Qt.Key.Key_Down)
+    item = w.findings.diff.item
+    keep = w.findings.diff._line(w.findings.diff.right_pick)
+    qtbot.keyClick(w.findings.list, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)   # keep right
+    assert w.project.status_of(keep) == APPROVED
+    assert all(w.project.status_of(x) == REJECTED for x in item.lines if x != keep)
+    qtbot.keyClick(w.findings.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert all(w.project.status_of(x) == UNDECIDED for x in item.lines)
+
+
+def test_edit_actions_follow_the_findings_panel(opened, qtbot):
+    w = opened
+    w.show_view("findings")
+    left = w.findings.diff._line(w.findings.diff.left_pick)
+    qtbot.keyClick(w.findings.list, Qt.Key.Key_E)
+    assert w.fix_dialog is not None and w.fix_dialog.windowTitle() == f"Fix line {left}"
+    w.fix_dialog.reject()
+    w.approve_action.trigger()
+    assert w.project.status_of(left) == APPROVED
