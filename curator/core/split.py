@@ -12,9 +12,9 @@ Everything here is deterministic for a seed: same groups and seed → same split
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -187,10 +187,16 @@ def apportion(sizes: Mapping[str, int], fraction: float) -> dict[str, int]:
     return out
 
 
-def _fill(groups: list[tuple[int, ...]], target: int, rng: random.Random) -> set[int]:
+def _group_key(seed: int, label: str, group: tuple[int, ...]) -> bytes:
+    # A per-group random key (hash of seed, stratum and the group's first line) rather than one
+    # shuffle of the whole list: merging two groups moves only that group in the order, so a
+    # re-split after the leakage check ties a pair changes few assignments.
+    return hashlib.blake2b(f"{seed}\x00{label}\x00{group[0]}".encode(), digest_size=8).digest()
+
+
+def _fill(groups: list[tuple[int, ...]], target: int, seed: int, label: str) -> set[int]:
     """Pick groups for eval totalling ``target`` records, or as close as the sizes allow."""
-    order = list(range(len(groups)))
-    rng.shuffle(order)
+    order = sorted(range(len(groups)), key=lambda gi: _group_key(seed, label, groups[gi]))
     chosen: list[int] = []
     total = 0
     for gi in order:
@@ -239,10 +245,7 @@ def split_groups(groups: Sequence[tuple[int, ...]], *, eval_fraction: float, see
     strata: dict[str, StratumSplit] = {}
     for label in sorted(by_stratum):
         gs = by_stratum[label]
-        # one RNG per stratum, seeded from the seed and the label: adding a stratum
-        # elsewhere does not reshuffle this one
-        rng = random.Random(f"{seed}\x00{label}")
-        chosen = _fill(gs, targets[label], rng)
+        chosen = _fill(gs, targets[label], seed, label)
         n_eval = 0
         for gi in chosen:
             eval_lines.update(gs[gi])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +92,10 @@ def check_leakage(train: Sequence[tuple[int, str]], eval: Sequence[tuple[int, st
     if not n_t or not n_e:
         return LeakageResult(threshold, SCORER_NAME, "exhaustive", 0, 0.0, None, [])
     if n_t * n_e > EXHAUSTIVE_PAIR_LIMIT:
-        return _check_candidates(train, eval, threshold=threshold, progress=progress, cancel=cancel)
+        try:
+            return _check_candidates(train, eval, threshold=threshold, progress=progress, cancel=cancel)
+        except ImportError:  # no reusable candidate generator in this build: compare every pair
+            pass
     scorer = _scorer()
     t_texts = [t for _, t in train]
     pairs: list[PairScore] = []
@@ -233,18 +237,19 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
         counts = manifest.get("counts", {})
         if counts.get(split) is not None and counts[split] != len(want):
             add("count", f"manifest counts say {counts[split]} {split} records but list {len(want)}")
-        want_hashes = {r["sha256"] for r in want}
-        seen: set[str] = set()
+        # multisets: a reviewer may approve two identical records, so a hash can legitimately repeat
+        remaining = Counter(r["sha256"] for r in want)
         for i, row in enumerate(rows, start=1):
             h = _sha(row)
             owners = by_hash.get(h)
-            if h in seen:
-                add("duplicate_row", f"{name} row {i}: the same record appears twice")
-            seen.add(h)
-            if owners is None:
+            if remaining[h] > 0:
+                remaining[h] -= 1
+            elif owners is None:
                 add("unknown_row", f"{name} row {i}: not in the manifest (added or edited)")
-            elif h not in want_hashes:
-                src = owners[0]
+            elif all(o["split"] == split for o in owners):
+                add("duplicate_row", f"{name} row {i}: an extra copy of source line {owners[0]['line']}")
+            else:
+                src = next(o for o in owners if o["split"] != split)
                 add("moved", f"{name} row {i}: source line {src['line']} belongs to {src['split']}, "
                              f"but it is in the {split} file")
             try:
@@ -255,7 +260,8 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
             line = owners[0]["line"] if owners else -i
             texts[split].append((line, leak_text(row_turns(obj))))
         for r in want:
-            if r["sha256"] not in seen:
+            if remaining[r["sha256"]] > 0:
+                remaining[r["sha256"]] -= 1
                 add("missing_row", f"{name}: source line {r['line']} is missing")
         rep.checked[f"{split}_rows"] = len(rows)
 

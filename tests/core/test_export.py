@@ -480,3 +480,13 @@ def test_cli_uses_the_project_and_blocks_on_contradictions(tmp_path, capsys):
         scan.contradictions.append(Contradiction(5, 21, 100.0, 10.0))
     plan = plan_export(ds, scan, {})
     assert [b.code for b in plan.blockers] == ["unresolved_contradictions"] and 21 in plan.blockers[0].lines
+
+
+def test_fixed_record_output_does_not_depend_on_key_order(small):
+    path, ds, scan = small
+    a = {"messages": [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "A."}], "category": "x"}
+    b = {"category": "x", "messages": [{"content": "Q?", "role": "user"}, {"content": "A.", "role": "assistant"}]}
+    opts = ExportOptions(include="unrejected", allow_contradictions=True)
+    pa = plan_export(ds, scan, {2: _d(2, FIXED, a)}, options=opts)
+    pb = plan_export(ds, scan, {2: _d(2, FIXED, b)}, options=opts)
+    assert [e.output for e in pa.entries] == [e.output for e in pb.entries]

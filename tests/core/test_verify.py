@@ -118,3 +118,27 @@ def test_check_leakage_reports_every_pair_and_the_maximum():
     assert not res.passed
     clean = check_leakage(train[1:], evl[1:], threshold=90)
     assert clean.passed and 0 < clean.max_score < 90
+
+
+def test_identical_records_approved_twice_verify_but_an_extra_copy_does_not(tmp_path):
+    from curator.core.decisions import APPROVED, Decision
+
+    rng = random.Random(8)
+    vocab = ["".join(rng.choice(string.ascii_lowercase) for _ in range(7)) for _ in range(900)]
+    recs = [{"messages": [{"role": "user", "content": " ".join(rng.sample(vocab, 12))},
+                          {"role": "assistant", "content": " ".join(rng.sample(vocab, 20))}]} for _ in range(40)]
+    recs.append(recs[0])                                    # line 41 is a byte-identical copy of line 1
+    src = tmp_path / "d.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    ds = load_dataset(src)
+    scan = run_scan(ds)
+    assert [g.lines for g in scan.exact_duplicates] == [(1, 41)]
+    decisions = {ln: Decision(ln, APPROVED) for ln in range(1, 42)}   # the reviewer kept both copies
+    write_export(plan_export(ds, scan, decisions), tmp_path / "out")
+    out = tmp_path / "out"
+    assert sum(1 for r in json.loads((out / "manifest.json").read_text())["records"] if r["line"] in (1, 41)) == 2
+    assert verify_export(out).ok
+    side = "train.jsonl" if (out / "train.jsonl").read_bytes().count(json.dumps(recs[0]).encode()) else "eval.jsonl"
+    write_rows(out, side, rows(out, side) + [json.dumps(recs[0]).encode()])
+    rehash_manifest(out)
+    assert "duplicate_row" in codes(out)
