@@ -16,6 +16,7 @@ from curator import __version__
 # Modules that define subcommands, in the order --help lists them.
 SUBCOMMAND_MODULES = [
     "curator.cli.validate",
+    "curator.cli.scan",
     "curator.cli.status",
     "curator.cli.review",
     "curator.cli.export",

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from curator.core.detect.boilerplate import find_boilerplate
+from curator.core.detect.contradictions import find_contradictions
 from curator.core.detect.exact import find_exact_duplicates
 from curator.core.detect.lint import lint_records
+from curator.core.detect.near import cluster_pairs, near_duplicate_pairs
 from curator.core.detect.normalize import normalize
-from curator.core.findings import ScanResult
+from curator.core.findings import NearCluster, PairScore, ScanResult
 from curator.core.progress import Stopwatch, check_cancel
 from curator.core.records import Dataset, Record
 
@@ -25,7 +28,7 @@ class ScanSettings:
     prompt_threshold: float = 90.0     # prompt similarity for "the same question"
     # free-text answers below this similarity (content-word measure, see contradictions.py)
     # are in disagreement
-    response_threshold: float = 50.0
+    response_threshold: float = 35.0
     token_budget: int = 4096           # lint: estimated tokens per example above this → too_long
     boilerplate_share: float = 0.3     # text shared by at least this share of records is discounted
     near: bool = True
@@ -75,9 +78,38 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
     with watch.step("exact"):
         keys = [record_key(r) for r in records]
         check_cancel(cancel)
-        groups, _reps = find_exact_duplicates(keys, lines, keeper_rank=lambda i: keeper_rank(records[i]),
-                                              progress=progress, cancel=cancel)
+        groups, reps = find_exact_duplicates(keys, lines, keeper_rank=lambda i: keeper_rank(records[i]),
+                                             progress=progress, cancel=cancel)
         result.exact_duplicates = groups
+        del keys
+
+    if settings.near or settings.contradictions:
+        with watch.step("boilerplate"):
+            bp = find_boilerplate(records, share=settings.boilerplate_share, progress=progress, cancel=cancel)
+            result.discounted = list(bp.discounted)
+            prompts = [bp.varying_prompt(r) for r in records]
+            check_cancel(cancel)
+
+    if settings.near:
+        with watch.step("near"):
+            texts = [f"{prompts[i]}\n{normalize(records[i].response)}" for i in reps]
+            pairs = near_duplicate_pairs(texts, threshold=settings.near_threshold,
+                                         progress=progress, cancel=cancel)
+            for members, cpairs in cluster_pairs(len(texts), pairs):
+                recs = [records[reps[m]] for m in members]
+                keep = max(recs, key=keeper_rank)
+                result.near_duplicates.append(NearCluster(
+                    tuple(sorted(r.line for r in recs)), keep.line,
+                    tuple(PairScore(*sorted((records[reps[i]].line, records[reps[j]].line)), sc)
+                          for i, j, sc in sorted(cpairs))))
+            result.near_duplicates.sort(key=lambda c: c.lines[0])
+
+    if settings.contradictions:
+        with watch.step("contradictions"):
+            result.contradictions = find_contradictions(
+                prompts, [r.response for r in records], lines,
+                prompt_threshold=settings.prompt_threshold, response_threshold=settings.response_threshold,
+                progress=progress, cancel=cancel)
 
     if settings.lint:
         with watch.step("lint"):

@@ -108,11 +108,15 @@ def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
         if not last.content.strip():
             add("empty_response", "the response is empty or whitespace only")
     nresp = normalize(resp)
-    nprompt = normalize(rec.prompt)
-    if nresp and nprompt and len(nprompt) >= 3:
-        if nresp == nprompt or (len(nprompt) >= 20 and nprompt in nresp and len(nresp) < 1.2 * len(nprompt)) \
-                or (len(nresp) >= 20 and fuzz.ratio(nresp, nprompt, score_cutoff=90)):
+    # the question asked: the last user turn (a system prompt is not what gets repeated)
+    last_user = next((t.content for t in reversed(rec.turns[:-1]) if t.role == "user"), rec.prompt)
+    for nprompt in {normalize(last_user), normalize(rec.prompt)}:
+        if nresp and nprompt and len(nprompt) >= 3 and (
+                nresp == nprompt
+                or (len(nprompt) >= 20 and nprompt in nresp and len(nresp) < 1.2 * len(nprompt))
+                or (len(nresp) >= 20 and fuzz.ratio(nresp, nprompt, score_cutoff=90))):
             add("repeats_prompt", "the response repeats the prompt instead of answering it")
+            break
     placeholder_in = None
     if nresp in _PLACEHOLDER_EXACT or (resp.strip() and _has_placeholder(resp)):
         placeholder_in = "response"

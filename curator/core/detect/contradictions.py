@@ -1,0 +1,160 @@
+"""Contradictions: the same question (prompt similarity ≥ threshold, or identical) answered
+in ways that disagree.
+
+Prompts are compared on what varies (boilerplate removed). Two near-identical prompts that
+differ in an essential word ("… to a school" / "… to a war", "type 1" / "type 2") ask
+different things and are skipped; typos, casing, punctuation and filler ("Quick question:",
+"Thanks.") do not make a different question.
+
+Answers are judged in this order (see README "Finding duplicates and contradictions" for the
+measurements behind it):
+
+1. label-like answers (≤ 3 words) are labels: any difference is a contradiction;
+2. conflicting numbers: each answer states a number the other does not ("14 days" / "30 days");
+3. opposite polarity: one opens with yes, the other with no / a negation;
+4. the same template with a swapped fact: plain ratio ≥ 70 and an essential word differs
+   ("left lower lobe" / "right lower lobe", "free" / "$4.99");
+5. otherwise content-word similarity (Jaccard of stemmed content words, 0–100) below the
+   response threshold: different answers. Harmless rewordings keep most content words.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import re
+
+from rapidfuzz import fuzz
+
+from curator.core.findings import Contradiction
+from curator.core.progress import Ticker
+
+from .near import near_duplicate_pairs
+from .normalize import normalize
+from .text import content_words, essential_differences, is_number, polarity, swapped_words, tokens, word_diff
+
+MAX_GROUP = 40   # distinct answers compared per question; larger groups are reviewed as a whole
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_GREETING = ("hi ", "hello", "hey", "dear ", "thanks for", "thank you for", "happy to help", "good morning",
+             "good afternoon", "good evening", "greetings")
+
+
+def strip_formulas(text: str, common: set[str]) -> str:
+    """Drop sentences shared by many answers ("Let me know if you have any other questions.")
+    and a short opening greeting ("Thanks for reaching out, Hiro."): they are the same in
+    agreeing and disagreeing answers, so they only blur the comparison."""
+    sents = _SENTENCE.split(text.strip())
+    kept = [x for x in sents if normalize(x) not in common]
+    if len(kept) > 1 and kept[0].lower().startswith(_GREETING) and len(kept[0].split()) <= 8:
+        kept = kept[1:]
+    return " ".join(kept) if kept else text
+
+
+def common_sentences(responses: Sequence[str], *, min_count: int = 5, share: float = 0.005) -> set[str]:
+    counts: Counter[str] = Counter()
+    for r in responses:
+        counts.update({normalize(x) for x in _SENTENCE.split(r.strip())})
+    limit = max(min_count, share * len(responses))
+    return {x for x, c in counts.items() if c >= limit and x}
+
+
+def is_label(text: str) -> bool:
+    t = normalize(text)
+    return 0 < len(t) <= 30 and len(t.split()) <= 3
+
+
+def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None = None) -> tuple[bool, float, str]:
+    """(disagree?, response similarity 0–100, reason) for two answers to the same question."""
+    na, nb = normalize(ra), normalize(rb)
+    if na == nb:
+        return False, 100.0, "same"
+    if is_label(ra) and is_label(rb):
+        return True, round(fuzz.ratio(na, nb), 2), "different labels"
+    ta, tb = tokens(ra), tokens(rb)
+    ca, cb = content_words(ta), content_words(tb)
+    sim = 100.0 * len(ca & cb) / max(1, len(ca | cb))
+    sim = round(sim, 2)
+    nums_a = {t for t in ta if is_number(t)}
+    nums_b = {t for t in tb if is_number(t)}
+    if (nums_a - nums_b) and (nums_b - nums_a):
+        return True, sim, "different numbers"
+    pa, pb = polarity(ra), polarity(rb)
+    if {pa, pb} == {"yes", "no"}:
+        return True, sim, "yes vs no"
+    if fuzz.ratio(na, nb) >= 70:
+        return bool(swapped_words(ra, rb, vocab=vocab)), sim, "changed words"
+    return sim < response_threshold, sim, "different content"
+
+
+def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines: Sequence[int], *,
+                        prompt_threshold: float = 90.0, response_threshold: float = 35.0,
+                        progress=None, cancel=None, stats: dict | None = None) -> list[Contradiction]:
+    """Contradicting pairs among records.
+
+    Parameters
+    ----------
+    prompts
+        the varying part of each record's prompt, normalised ("" = nothing to compare).
+    responses
+        each record's answer (raw text; normalised here).
+    lines
+        each record's public line.
+    """
+    # one representative per (prompt, distinct normalised answer)
+    by_prompt: dict[str, dict[str, int]] = {}
+    for i, p in enumerate(prompts):
+        if not p:
+            continue
+        answers = by_prompt.setdefault(p, {})
+        answers.setdefault(normalize(responses[i]), i)
+    uniq = list(by_prompt)
+    pairs: list[tuple[int, int, float]] = []
+    for members in by_prompt.values():
+        reps = list(members.values())[:MAX_GROUP]
+        for x in range(len(reps)):
+            for y in range(x + 1, len(reps)):
+                pairs.append((reps[x], reps[y], 100.0))
+    near = near_duplicate_pairs(uniq, threshold=prompt_threshold, progress=progress, cancel=cancel)
+    # the data's own word counts tell a typo ("mmber", once) from a real word ("hyperthyroidism")
+    vocab: Counter = Counter()
+    if near:
+        for p in uniq:
+            vocab.update(set(tokens(p, number_words=False)))
+        for r in responses:
+            vocab.update(set(tokens(r, number_words=False)))
+    different_questions = 0
+    for pi, qi, score in near:
+        only_a, only_b = essential_differences(uniq[pi], uniq[qi], vocab=vocab)
+        if only_a or only_b:
+            different_questions += 1
+            continue
+        ra = list(by_prompt[uniq[pi]].values())[:MAX_GROUP]
+        rb = list(by_prompt[uniq[qi]].values())[:MAX_GROUP]
+        for a in ra:
+            for b in rb:
+                pairs.append((a, b, score))
+    out: list[Contradiction] = []
+    seen: set[tuple[int, int]] = set()
+    common = common_sentences(responses) if pairs else set()
+    tick = Ticker(progress, cancel, len(pairs), "Comparing answers to the same question", every=2000)
+    for k, (a, b, psim) in enumerate(pairs):
+        tick.tick(k)
+        if lines[a] > lines[b]:
+            a, b = b, a
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        bad, rsim, _reason = judge(strip_formulas(responses[a], common), strip_formulas(responses[b], common),
+                                   response_threshold=response_threshold, vocab=vocab)
+        if bad:
+            out.append(Contradiction(lines[a], lines[b], round(psim, 2), rsim,
+                                     word_diff(responses[a], responses[b])))
+    tick.finish()
+    if stats is not None:
+        stats.update(question_pairs=len(pairs), near_prompt_pairs=len(near),
+                     different_questions=different_questions)
+    out.sort(key=lambda c: (c.a, c.b))
+    return out

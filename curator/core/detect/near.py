@@ -1,0 +1,289 @@
+"""Near-duplicates: MinHash + LSH banding for candidates, rapidfuzz to verify every pair.
+
+Pipeline (all heavy steps vectorised with numpy, in chunks so memory stays flat):
+
+1. **Shingles.** Each normalised text is UTF-8 encoded; a shingle is the 8 bytes that start
+   at an *anchor*. Texts written with spaces anchor at every word start (a shingle is a word
+   plus the start of the next one); texts without spaces (Chinese, Japanese) anchor at every
+   character, so a shingle is 2–3 CJK characters. Shingles that occur very often across the
+   corpus ("of the ", "is the c") are dropped: they make unrelated texts collide and say
+   nothing about whether two texts are the same example.
+2. **Signatures.** One-permutation MinHash (one hash per shingle, split into ``bins`` bins,
+   minimum per bin) with rotation densification for empty bins — one pass over the shingles
+   instead of one pass per hash function.
+3. **LSH banding.** ``bands`` × ``rows`` of the signature are hashed into bucket keys; records
+   sharing a bucket in any band are candidates.
+4. **Verification.** Every candidate pair is scored with ``rapidfuzz.fuzz.ratio`` on the
+   normalised text (after a length bound that rules out pairs that cannot reach the
+   threshold), so no reported pair is below the threshold.
+5. **Clusters.** Union-find over verified pairs; each cluster keeps its pairwise scores.
+
+Scorer: ``fuzz.ratio`` (normalised Indel similarity of the whole text). It matches what a
+reviewer calls "the same example": small edits anywhere lower it a little, while reordered
+or partially-contained texts (which ``token_sort_ratio``/``partial_ratio`` would score 100) are
+different examples for training purposes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from curator.core.progress import Ticker, check_cancel
+
+from .normalize import has_spaces
+
+SHINGLE_BYTES = 8
+_PAD = b"\0" * SHINGLE_BYTES
+_MASK32 = np.uint64(0xFFFFFFFF)
+_EMPTY = np.uint32(0xFFFFFFFF)
+# fixed odd multipliers (splitmix64 constants): results are the same on every run
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+_M3 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """A well-mixed 64-bit hash of 64-bit values (multiply, xor-shift, multiply; wrapping)."""
+    x = x * _M1
+    x ^= x >> np.uint64(29)
+    x *= _M2
+    x ^= x >> np.uint64(32)
+    return x
+
+
+@dataclass
+class Shingles:
+    hashes: np.ndarray      # uint64, one per shingle
+    docs: np.ndarray        # int64, the text each shingle belongs to
+    n: int                  # number of texts
+
+
+def _anchored_windows(texts: Sequence[str], spaced: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, local doc ids) of the 8-byte windows at every anchor of ``texts``."""
+    enc = [t.encode("utf-8") for t in texts]
+    raw = _PAD + b"".join(e + _PAD for e in enc)
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    lens = np.fromiter((len(e) for e in enc), dtype=np.int64, count=len(enc))
+    starts = np.empty(len(enc), dtype=np.int64)
+    starts[0] = SHINGLE_BYTES
+    np.cumsum(lens[:-1] + SHINGLE_BYTES, out=starts[1:])
+    starts[1:] += SHINGLE_BYTES
+    if spaced:
+        # a word starts where a delimiter (space, newline, padding NUL) is followed by a non-delimiter
+        delim = buf <= 0x20
+        pos = np.flatnonzero(delim[:-1] & ~delim[1:]) + 1
+    else:
+        # every character start: not a UTF-8 continuation byte, not padding
+        pos = np.flatnonzero(((buf & 0xC0) != 0x80) & (buf != 0))
+    pos = pos[pos < len(buf) - SHINGLE_BYTES + 1]
+    # every byte offset viewed as the little-endian uint64 starting there (unaligned, no copy)
+    words = np.ndarray(shape=(len(raw) - SHINGLE_BYTES + 1,), dtype="<u8", buffer=raw, strides=(1,))
+    win = words[pos]
+    docs = np.searchsorted(starts, pos, side="right") - 1
+    return _mix(win), docs
+
+
+def shingle_hashes(texts: Sequence[str], *, cancel=None, chunk: int = 20000) -> Shingles:
+    """64-bit hashes of every anchored 8-byte shingle of every text (see module doc)."""
+    n = len(texts)
+    spaced = np.fromiter((has_spaces(t) for t in texts), dtype=bool, count=n)
+    hashes: list[np.ndarray] = []
+    docs: list[np.ndarray] = []
+    for mode in (True, False):
+        idx = np.flatnonzero(spaced == mode)
+        for c0 in range(0, len(idx), chunk):
+            check_cancel(cancel)
+            part = idx[c0:c0 + chunk]
+            h, d = _anchored_windows([texts[i] for i in part.tolist()], mode)
+            hashes.append(h)
+            docs.append(part[d])
+    if not hashes:
+        return Shingles(np.zeros(0, np.uint64), np.zeros(0, np.int64), n)
+    return Shingles(np.concatenate(hashes), np.concatenate(docs), n)
+
+
+def drop_common(sh: Shingles, *, max_share: float = 0.01, min_count: int = 50) -> Shingles:
+    """Remove shingles that occur in more than ``max_share`` of texts (stop-word shingles).
+
+    Counts are approximate (2^22 hash buckets) but only ever over-count, so a rare shingle can be
+    dropped by a collision only when it shares a bucket with a very common one. A text that would
+    lose almost all its shingles keeps them all, so it can still find its copies.
+    """
+    n = sh.n
+    if n == 0 or len(sh.hashes) == 0:
+        return sh
+    bucket = (sh.hashes >> np.uint64(42)).astype(np.int64)
+    counts = np.bincount(bucket, minlength=1 << 22)
+    limit = max(min_count, int(max_share * n))
+    keep = counts[bucket] <= limit
+    kept_per_doc = np.bincount(sh.docs[keep], minlength=n)
+    total_per_doc = np.bincount(sh.docs, minlength=n)
+    thin = kept_per_doc < np.minimum(3, total_per_doc)
+    if thin.any():
+        keep |= thin[sh.docs]
+    return Shingles(sh.hashes[keep], sh.docs[keep], n)
+
+
+def signatures(sh: Shingles, *, bins: int = 64) -> np.ndarray:
+    """One-permutation MinHash with rotation densification → (n, bins) uint32."""
+    n = sh.n
+    bits = int(bins).bit_length() - 1
+    assert 1 << bits == bins, "bins must be a power of two"
+    sig = np.full(n * bins, _EMPTY, dtype=np.uint32)
+    if len(sh.hashes):
+        doc = sh.docs
+        h = sh.hashes
+        b = (h >> np.uint64(64 - bits)).astype(np.int64)
+        val = (h & _MASK32).astype(np.uint32)
+        np.minimum.at(sig, doc * bins + b, val)
+    sig = sig.reshape(n, bins)
+    empty = sig == _EMPTY
+    if empty.any():
+        # each empty bin borrows the next non-empty bin to its right (circularly), re-hashed by
+        # the distance so borrowed values do not look like genuine agreement
+        idx_t = np.int16 if bins < 16000 else np.int32
+        none = np.array(2 * bins, dtype=idx_t)
+        cols = np.arange(2 * bins, dtype=idx_t)
+        filled = np.where(np.tile(~empty, 2)[:, ::-1], cols[::-1], none)
+        nxt = np.ascontiguousarray(np.minimum.accumulate(filled, axis=1)[:, ::-1][:, :bins])
+        all_empty = empty.all(axis=1)
+        nxt[all_empty] = 0
+        src = np.take_along_axis(np.concatenate([sig, sig], axis=1), nxt.astype(np.intp), axis=1)
+        dist = (nxt - np.arange(bins, dtype=idx_t)).astype(np.uint32)
+        moved = src + dist * np.uint32(0x9E3779B1)   # wraps mod 2^32
+        sig = np.where(empty, moved, sig)
+        sig[all_empty] = 0
+    return sig
+
+
+def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 64,
+                   progress=None, cancel=None) -> np.ndarray:
+    """Pairs (i<j) sharing a bucket in at least one band, as an (m, 2) int64 array.
+
+    Inside a bucket larger than ``max_bucket`` (many nearly identical records) only members
+    less than ``max_bucket`` apart in index order are paired, which keeps candidate counts
+    linear; union-find still connects the members through the overlapping windows.
+    """
+    n = sig.shape[0]
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    tick = Ticker(progress, cancel, bands, "Finding candidate pairs", every=1)
+    mult = _mix(np.arange(1, rows + 1, dtype=np.uint64))
+    found: list[np.ndarray] = []
+    for band in range(bands):
+        tick.tick(band)
+        cols = sig[:, band * rows:(band + 1) * rows].astype(np.uint64)
+        key = _mix((cols * mult).sum(axis=1, dtype=np.uint64) + np.uint64(band))
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        same = ks[1:] == ks[:-1]
+        if not same.any():
+            continue
+        # runs of equal keys; pair members at distance d = 1 … max_bucket-1 inside a run
+        in_run = np.flatnonzero(np.concatenate((same, [False])) | np.concatenate(([False], same)))
+        ok = ks[in_run]
+        oo = order[in_run]
+        for d in range(1, max_bucket):
+            if d >= len(ok):
+                break
+            hit = np.flatnonzero(ok[d:] == ok[:-d])
+            if not len(hit):
+                break
+            a, b = oo[hit], oo[hit + d]
+            found.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+    tick.finish()
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found)
+    code = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([code // n, code % n], axis=1)
+
+
+def length_feasible(pairs: np.ndarray, lengths: np.ndarray, threshold: float) -> np.ndarray:
+    """Drop pairs whose lengths alone keep ``fuzz.ratio`` below the threshold.
+
+    ratio = 100·(la+lb−indel)/(la+lb) and indel ≥ |la−lb|, so ratio ≤ 200·min/(la+lb).
+    """
+    la, lb = lengths[pairs[:, 0]], lengths[pairs[:, 1]]
+    best = 200.0 * np.minimum(la, lb) / np.maximum(la + lb, 1)
+    return pairs[best >= threshold - 1e-9]
+
+
+def verify_pairs(texts: Sequence[str], pairs: np.ndarray, threshold: float, *, progress=None,
+                 cancel=None, label: str = "Verifying candidate pairs") -> list[tuple[int, int, float]]:
+    """Score every candidate with ``fuzz.ratio``; keep those at or above the threshold."""
+    from rapidfuzz import fuzz
+
+    ratio = fuzz.ratio
+    out: list[tuple[int, int, float]] = []
+    tick = Ticker(progress, cancel, len(pairs), label, every=20000)
+    for k, (i, j) in enumerate(pairs.tolist()):
+        s = ratio(texts[i], texts[j], score_cutoff=threshold)
+        if s:
+            out.append((i, j, round(s, 2)))
+        if not k % 20000:
+            tick.tick(k)
+    tick.finish()
+    return out
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        p = self.parent
+        while p[x] != x:
+            p[x] = p[p[x]]
+            x = p[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def cluster_pairs(n: int, pairs: Sequence[tuple[int, int, float]]) -> list[tuple[list[int], list[tuple[int, int, float]]]]:
+    """Union-find clusters of verified pairs: [(members, pairs)], members sorted."""
+    uf = UnionFind(n)
+    for i, j, _ in pairs:
+        uf.union(i, j)
+    members: dict[int, set[int]] = {}
+    cpairs: dict[int, list[tuple[int, int, float]]] = {}
+    for i, j, s in pairs:
+        r = uf.find(i)
+        members.setdefault(r, set()).update((i, j))
+        cpairs.setdefault(r, []).append((i, j, s))
+    return [(sorted(members[r]), cpairs[r]) for r in sorted(members)]
+
+
+def near_duplicate_pairs(texts: Sequence[str], *, threshold: float = 90.0, bins: int = 64,
+                         bands: int = 32, rows: int = 2, progress=None, cancel=None,
+                         stats: dict | None = None) -> list[tuple[int, int, float]]:
+    """Verified pairs (i, j, score) with ``fuzz.ratio(texts[i], texts[j]) >= threshold``.
+
+    ``texts`` should already be normalised and distinct (exact copies are grouped before).
+    ``stats`` (optional dict) receives candidate counts for benchmarks and reports.
+    """
+    n = len(texts)
+    if n < 2:
+        return []
+    if progress is not None:
+        progress.update(done=0, total=n, label="Hashing shingles")
+    sh = drop_common(shingle_hashes(texts, cancel=cancel))
+    check_cancel(cancel)
+    if progress is not None:
+        progress.update(done=0, total=n, label="Computing MinHash signatures")
+    sig = signatures(sh, bins=bins)
+    del sh
+    check_cancel(cancel)
+    cand = lsh_candidates(sig, bands=bands, rows=rows, progress=progress, cancel=cancel)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
+    feasible = length_feasible(cand, lengths, threshold)
+    if stats is not None:
+        stats.update(candidates=int(len(cand)), length_feasible=int(len(feasible)))
+    return verify_pairs(texts, feasible, threshold, progress=progress, cancel=cancel)

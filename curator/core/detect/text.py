@@ -1,0 +1,156 @@
+"""Word-level helpers for comparing prompts and answers: content words, numbers, polarity, diff."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+
+from .normalize import has_spaces, normalize
+
+# function words and conversational filler: never decide that two questions differ or that two
+# answers disagree ("Quick question: …", "Please …", "… Thanks.")
+STOPWORDS = frozenset("""
+a an the and or but if then so of to in on at by for with from into onto about as is are was were be been
+being am do does did doing have has had having i me my mine we us our you your yours he him his she her it
+its they them their this that these those there here what which who whom whose when where why how can could
+would should shall will may might must just also too very really quite only even still yet all any some
+each every either neither both such than own same other another more most much many few lot lots up down
+out over under again further once off s t d ll m re ve y o ain get got let lets please pls plz thanks thank
+thx hi hello hey dear team there good morning afternoon evening quick question questions sir madam ok okay
+well oh um uh kindly help assist know tell like want need wondering wonder
+""".split())
+
+NEGATIONS = frozenset("no not never cannot cant nor non none nobody without dont doesnt didnt isnt arent "
+                      "wasnt werent wont wouldnt shouldnt couldnt cant hasnt havent hadnt unfortunately".split())
+YES_WORDS = frozenset("yes yeah yep sure absolutely certainly definitely correct".split())
+NO_FIRST = frozenset("no nope sorry unfortunately".split())
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update(thirty="30", forty="40", fifty="50", sixty="60", seventy="70", eighty="80",
+                     ninety="90", hundred="100", thousand="1000")
+
+_TOKEN = re.compile(r"[a-z]*\d+(?:[.,]\d+)*[a-z]*|[^\W\d_]+(?:'[^\W\d_]+)?")
+_CJK_CHAR = re.compile(r"[^\W\d_]")
+
+
+def _stem(w: str) -> str:
+    for suf in ("ing", "ed", "es", "ly", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
+            return w[: -len(suf)]
+    return w
+
+
+def _number(tok: str) -> str:
+    t = tok.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", tok) else tok
+    if re.fullmatch(r"\d+\.\d+", t):
+        t = t.rstrip("0").rstrip(".")
+    return t
+
+
+def tokens(text: str, *, number_words: bool = True) -> list[str]:
+    """Lower-case word tokens (numbers kept whole: ``4,000`` → ``4000``, ``2.0`` → ``2``).
+
+    Text written without spaces (Chinese, Japanese) is tokenised into characters.
+    """
+    t = normalize(text).replace("’", "'").replace("n't", "nt")
+    if not has_spaces(t):
+        return _CJK_CHAR.findall(t)
+    out = []
+    for tok in _TOKEN.findall(t):
+        if tok[0].isdigit() or tok[-1].isdigit():
+            out.append(_number(tok))
+        else:
+            out.append(_NUMBER_WORDS.get(tok, tok) if number_words else tok)
+    return out
+
+
+def is_number(tok: str) -> bool:
+    return any(c.isdigit() for c in tok)
+
+
+def content_words(toks: list[str]) -> set[str]:
+    return {_stem(w) for w in toks if w not in STOPWORDS and w not in NEGATIONS}
+
+
+def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
+                          vocab: Counter | None = None) -> tuple[list[str], list[str]]:
+    """Content words only in ``a`` and only in ``b``, after pairing up typos ("mmber"/"member").
+
+    Function words and conversational filler do not count; a different number always counts.
+    Two similar spellings are a typo only when one of them is rare in ``vocab`` (the data's own
+    word counts): "hypothyroidism"/"hyperthyroidism" both occur often, so they are different words.
+    """
+    from rapidfuzz import fuzz
+
+    ta, tb = set(tokens(a, number_words=False)), set(tokens(b, number_words=False))
+    only_a = sorted(w for w in ta - tb if w not in STOPWORDS)
+    only_b = sorted(w for w in tb - ta if w not in STOPWORDS)
+    # a misspelt function word ("shold") pairs with the other side's word ("should")
+    extra_a, extra_b = sorted(ta - tb), sorted(tb - ta)
+    # stemming: "refund" vs "refunds" is not a different word
+    sa, sb = {_stem(w) for w in ta}, {_stem(w) for w in tb}
+    only_a = [w for w in only_a if _stem(w) not in sb]
+    only_b = [w for w in only_b if _stem(w) not in sa]
+
+    def real(w: str) -> bool:
+        return vocab is not None and vocab.get(w, 0) >= 2
+
+    def typo_of(w: str, others: list[str]) -> bool:
+        return not is_number(w) and len(w) >= 4 and any(
+            not is_number(v) and fuzz.ratio(w, v) >= typo_ratio and not (real(w) and real(v))
+            for v in others)
+
+    return ([w for w in only_a if not typo_of(w, extra_b)],
+            [v for v in only_b if not typo_of(v, extra_a)])
+
+
+def polarity(text: str) -> str:
+    """'yes', 'no' or '' from how the answer opens (greetings skipped): "Yes, …" / "No, …"/"Sorry, we don't…"."""
+    sentences = re.split(r"(?<=[.!?:;])\s+", text.strip())
+    for s in sentences[:3]:
+        toks = tokens(s)
+        if not toks:
+            continue
+        if toks[0] in ("hi", "hello", "hey", "dear", "thanks", "thank", "happy", "good", "greetings") \
+                and len(sentences) > 1 and not (set(toks) & (YES_WORDS | NO_FIRST)):
+            continue  # greeting sentence
+        head = toks[:3]
+        if any(t in YES_WORDS for t in head):
+            return "yes"
+        if any(t in NO_FIRST for t in head) or any(t in NEGATIONS for t in toks[:12]):
+            return "no"
+        return ""
+    return ""
+
+
+def word_diff(a: str, b: str) -> tuple[tuple[str, str], ...]:
+    """Word-level diff of two texts: ("equal"|"delete"|"insert", text) runs."""
+    wa, wb = a.split(), b.split()
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("equal", " ".join(wa[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("delete", " ".join(wa[i1:i2])))
+        if j2 > j1:
+            out.append(("insert", " ".join(wb[j1:j2])))
+    return tuple(out)
+
+
+def swapped_words(a: str, b: str, *, vocab: Counter | None = None) -> list[tuple[str, str]]:
+    """Places where the same template says something else: diff runs replaced on both sides,
+    each side with an essential word ("left" → "right", "free" → "$4.99"). Pure additions or
+    omissions are not swaps."""
+    ta, tb = tokens(a, number_words=False), tokens(b, number_words=False)
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        if op != "replace":
+            continue
+        da, db = essential_differences(" ".join(ta[i1:i2]), " ".join(tb[j1:j2]), vocab=vocab)
+        if da and db:
+            out.append((" ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
+    return out
