@@ -385,6 +385,12 @@ def _pct(x: float) -> float:
     return float(x) * 100.0 if float(x) <= 1.0 else float(x)
 
 
+def format_pct(x: float) -> str:
+    """``93%``; one decimal where rounding would claim a perfect score (``99.6%``, not ``100%``)."""
+    x = _pct(x)
+    return f"{x:.1f}%" if 99.5 <= x < 100.0 else f"{x:.0f}%"
+
+
 def finding_items(scan: ScanResult | None) -> list[FindingItem]:
     """The scan's clusters and contradictions, worst first.
 
@@ -397,9 +403,10 @@ def finding_items(scan: ScanResult | None) -> list[FindingItem]:
     items: list[tuple[tuple, FindingItem]] = []
     for k in scan.contradictions:
         ps, rs = _pct(k.prompt_similarity), _pct(k.response_similarity)
-        items.append(((0, -ps, rs, k.a), FindingItem(
+        # same question first (by the similarity a reader sees), then the most different answers
+        items.append(((0, -round(ps), rs, k.a), FindingItem(
             "contradiction", (k.a, k.b), None, ps, f"Contradiction: lines {k.a} and {k.b}",
-            f"prompts {ps:.0f}% alike, responses {rs:.0f}% alike", k)))
+            f"prompts {format_pct(ps)} alike, responses {format_pct(rs)} alike", k)))
     for g in scan.exact_duplicates:
         items.append(((1, -len(g.lines), 0.0, g.lines[0]), FindingItem(
             "duplicate", tuple(g.lines), g.keeper, 100.0,
@@ -408,7 +415,8 @@ def finding_items(scan: ScanResult | None) -> list[FindingItem]:
         best = max((_pct(p.score) for p in c.pairs), default=0.0)
         items.append(((2, -len(c.lines), -best, c.lines[0]), FindingItem(
             "near_duplicate", tuple(c.lines), c.keeper, best,
-            f"Near duplicates: {len(c.lines)} examples, up to {best:.0f}% alike", "lines " + _line_list(c.lines), c)))
+            f"Near duplicates: {len(c.lines)} examples, up to {format_pct(best)} alike", "lines " + _line_list(c.lines),
+            c)))
     items.sort(key=lambda t: t[0])
     return [it for _, it in items]
 
@@ -471,4 +479,19 @@ def diff_sides(ops: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, bool]], 
             left.append((text, True))
         else:
             right.append((text, True))
-    return left, right
+    return _join_changes(left), _join_changes(right)
+
+
+def _join_changes(runs: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Mark the single spaces between two changed runs as changed, so "to send it back" reads
+    as one highlighted phrase rather than four separate words."""
+    out: list[tuple[str, bool]] = []
+    for k, (text, changed) in enumerate(runs):
+        if (not changed and 0 < k < len(runs) - 1 and runs[k - 1][1] and runs[k + 1][1]
+                and text.strip() == "" and "\n" not in text):
+            changed = True
+        if out and out[-1][1] == changed:
+            out[-1] = (out[-1][0] + text, changed)
+        else:
+            out.append((text, changed))
+    return out

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLis
                                QTextEdit, QVBoxLayout, QWidget)
 
 from curator.core.decisions import UNDECIDED
-from curator.core.table import ExamplesTable, FindingItem, diff_sides, finding_items, labelled_text, word_diff
+from curator.core.table import (ExamplesTable, FindingItem, diff_sides, finding_items, format_pct, labelled_text,
+                                word_diff)
 
 FindingRole = Qt.ItemDataRole.UserRole
 KIND_TEXT = {"contradiction": "Contradiction", "duplicate": "Exact duplicates", "near_duplicate": "Near duplicates"}
@@ -214,13 +215,13 @@ class DiffView(QWidget):
         item = self.item
         if item.kind == "contradiction":
             k = item.ref
-            self.scores.setText(f"Prompt similarity {_pct(k.prompt_similarity):.0f}% · "
-                                f"response similarity {_pct(k.response_similarity):.0f}%. "
+            self.scores.setText(f"Prompt similarity {format_pct(k.prompt_similarity)} · "
+                                f"response similarity {format_pct(k.response_similarity)}. "
                                 "Same question, different answers: keep the right one, fix, or reject both.")
         else:
             score = item.pair_score(a, b)
-            s = f"Similarity of these two: {score:.0f}%" if score is not None and a != b else \
-                f"Most similar pair in the cluster: {item.score:.0f}%"
+            s = f"Similarity of these two: {format_pct(score)}" if score is not None and a != b else \
+                f"Most similar pair in the cluster: {format_pct(item.score)}"
             self.scores.setText(f"{s}. Keep one and the others are rejected as its duplicates.")
         ops = word_diff(labelled_text(ra), labelled_text(rb))
         left, right = diff_sides(ops)
@@ -229,10 +230,6 @@ class DiffView(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         return QSize(420, 300)
-
-
-def _pct(x: float) -> float:
-    return float(x) * 100.0 if float(x) <= 1.0 else float(x)
 
 
 def _write_runs(edit: QTextEdit, runs: list[tuple[str, bool]], color: QColor) -> None:

@@ -140,3 +140,13 @@ def test_preview_collapses_and_cuts():
     assert preview("a\n\n  b") == "a b"
     long = preview("x" * 1000, 50)
     assert len(long) == 50 and long.endswith("…")
+
+
+def test_changed_words_read_as_phrases_and_scores_never_round_up_to_100():
+    from curator.core.table import format_pct
+
+    left, right = diff_sides(word_diff("No need to send it back today.", "Yes, please return it first today."))
+    assert [t for t, c in left if c] == ["No need to send", "back"]
+    assert [t for t, c in right if c] == ["Yes, please return", "first"]
+    assert "".join(t for t, _ in left) == "No need to send it back today."
+    assert format_pct(99.6) == "99.6%" and format_pct(100) == "100%" and format_pct(0.93) == "93%"
