@@ -38,7 +38,7 @@ def has_spaces(text: str) -> bool:
     4–8 characters; unspaced ones have almost none even when they embed a few
     Latin words.
     """
-    if not text:
+    if not text or text.isascii() or len(text) < 24:
         return True
     spaces = text.count(" ")
     return spaces * 12 >= len(text)

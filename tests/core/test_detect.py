@@ -1,0 +1,130 @@
+"""Detectors on their own: normalisation, exact groups, near-duplicate recall against brute force,
+Chinese text, boilerplate, the contradiction judge and lint codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rapidfuzz import fuzz, process
+
+from curator.core.dataset import load_dataset
+from curator.core.detect.boilerplate import find_boilerplate
+from curator.core.detect.contradictions import judge
+from curator.core.detect.exact import find_exact_duplicates
+from curator.core.detect.lint import lint_records
+from curator.core.detect.near import near_duplicate_pairs
+from curator.core.detect.normalize import has_spaces, normalize
+from curator.core.detect.text import essential_differences, word_diff
+from curator.core.progress import CancelFlag, Cancelled, Progress
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from bench_scan_data import make_records  # noqa: E402
+
+
+def test_normalize_folds_unicode_case_space_and_edge_punctuation():
+    assert normalize("  «Ｈｅｌｌｏ,\t  WORLD!!» ") == "hello, world"
+    assert normalize("Straße") == normalize("STRASSE")
+    assert normalize("...") == ""
+    assert normalize("你好，世界。") == "你好,世界"
+
+
+def test_exact_groups_and_keeper():
+    keys = ["a", "b", "a", "c", "a", "b"]
+    groups, reps = find_exact_duplicates(keys, [1, 2, 3, 4, 5, 6], keeper_rank=lambda i: (i == 2,))
+    assert [(g.lines, g.keeper) for g in groups] == [((1, 3, 5), 3), ((2, 6), 2)]
+    assert sorted(reps) == [1, 2, 3]
+
+
+def _brute_force(texts: list[str], threshold: float) -> set[tuple[int, int]]:
+    m = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8, workers=2)
+    ii, jj = np.nonzero(m)
+    return {(int(i), int(j)) for i, j in zip(ii, jj) if i < j}
+
+
+@pytest.mark.slow
+def test_near_duplicates_match_brute_force_and_never_report_below_threshold():
+    recs, planted = make_records(1500, seed=11)
+    texts = list(dict.fromkeys(normalize(r["messages"][0]["content"]) + "\n" + normalize(r["messages"][1]["content"])
+                               for r in recs))
+    truth = _brute_force(texts, 90)
+    assert len(truth) >= 40, "the generated set must contain near-duplicates to test anything"
+    found = near_duplicate_pairs(texts, threshold=90)
+    got = {(i, j) for i, j, _ in found}
+    assert len(got & truth) / len(truth) >= 0.98
+    for i, j, s in found:
+        assert s >= 90 and fuzz.ratio(texts[i], texts[j]) >= 90
+    assert got <= truth
+
+
+def test_chinese_text_is_shingled_by_characters(shared_datasets):
+    path = shared_datasets / "medicalgpt-medical-sft-1k" / "medical_sft_1K_format.jsonl"
+    ds = load_dataset(path)
+    texts = [normalize(r.prompt) + "\n" + normalize(r.response) for r in ds.records if r.valid][:400]
+    assert not has_spaces(texts[0])
+    base = texts[7]
+    # a copy with two characters changed: still ≥ 90 similar, must be found
+    edited = base[:10] + "药" + base[11:40] + "病" + base[41:]
+    assert fuzz.ratio(base, edited) >= 90
+    found = near_duplicate_pairs(texts + [edited], threshold=90)
+    assert (7, len(texts)) in {(i, j) for i, j, _ in found}
+
+
+def test_near_duplicates_report_progress_and_cancel():
+    recs, _ = make_records(600, seed=3)
+    texts = [normalize(r["messages"][1]["content"]) for r in recs]
+    prog = Progress()
+    near_duplicate_pairs(texts, progress=prog)
+    assert prog.snapshot().label
+    flag = CancelFlag()
+    flag.set()
+    with pytest.raises(Cancelled):
+        near_duplicate_pairs(texts, cancel=flag)
+
+
+def test_chatdoctor_constant_instruction_is_discounted(shared_datasets):
+    ds = load_dataset(shared_datasets / "chatdoctor-genmedgpt-5k" / "chatdoctor5k.json")
+    bp = find_boilerplate(ds.records)
+    assert any("if you are a doctor" in d for d in bp.discounted)
+    rec = ds.records[0]
+    assert "if you are a doctor" not in bp.varying_prompt(rec)
+    assert normalize(rec.data["input"])[:20] in bp.varying_prompt(rec) or bp.prefixes
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("positive", "negative", True),                                   # labels
+    ("The target INR is 2.0 to 3.0.", "The target INR is 2.5 to 3.5.", True),  # numbers
+    ("Yes, gift wrapping is free.", "No, we do not offer gift wrapping.", True),
+    ("...found to have left lower lobe pneumonia.", "...found to have right lower lobe pneumonia.", True),
+    ("Refunds reach your card in 5–7 business days.", "Your card is refunded within 5–7 business days.", False),
+    ("Refunds reach your card in 5–7 business days.", "Refunds reach your card in 5–7 business days!", False),
+])
+def test_judge_answers(a, b, expected):
+    assert judge(a, b, response_threshold=35)[0] is expected
+
+
+def test_essential_words_versus_typos():
+    assert essential_differences("how to decline an invitation to a school", "how to decline an invitation to a war") \
+        == (["school"], ["war"])
+    assert essential_differences("I've been a Plus mmber since last year", "I've been a Plus member since last year") \
+        == ([], [])
+    assert essential_differences("Quick question: how should levothyroxine be taken?",
+                                 "How shold levothyroxine be taken?") == ([], [])
+    assert essential_differences("code for type 1 diabetes", "code for type 2 diabetes") == (["1"], ["2"])
+
+
+def test_word_diff():
+    assert word_diff("free on orders over $50 today", "free on orders over $75 today") == (
+        ("equal", "free on orders over"), ("delete", "$50"), ("insert", "$75"), ("equal", "today"))
+
+
+def test_lint_codes_on_sample_data(sample_data):
+    spec = json.loads((sample_data / "defects.json").read_text())
+    for name in ("support_chat.jsonl", "clinical_notes.jsonl"):
+        ds = load_dataset(sample_data / name)
+        found = {(f.line, f.code) for f in lint_records(ds.records)}
+        for want in spec[name]["lint"]:
+            assert (want["line"], want["code"]) in found, (name, want)

@@ -1,0 +1,128 @@
+"""run_scan end to end: sample_data planted defects, ChatDoctor's real contradictions, CLI JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from curator.core.dataset import load_dataset
+from curator.core.findings import ScanResult
+from curator.core.progress import CancelFlag, Cancelled, Progress
+from curator.core.scan import ScanSettings, run_scan
+
+FILES = ("support_chat.jsonl", "clinical_notes.jsonl")
+
+
+@pytest.fixture(scope="module")
+def scans(sample_data):
+    spec = json.loads((sample_data / "defects.json").read_text())
+    return {name: (run_scan(load_dataset(sample_data / name)), spec[name]) for name in FILES}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_planted_duplicate_is_found(scans, name):
+    result, spec = scans[name]
+    groups = {tuple(sorted(g.lines)) for g in result.exact_duplicates}
+    for lines in spec["exact_duplicates"]:
+        assert tuple(sorted(lines)) in groups
+    for a, b in spec["near_duplicates"]:
+        assert any(a in c.lines and b in c.lines for c in result.near_duplicates), (a, b)
+    for c in result.near_duplicates:
+        assert c.keeper in c.lines
+        assert all(p.score >= 90 for p in c.pairs)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_planted_contradiction_is_found(scans, name):
+    result, spec = scans[name]
+    found = {(c.a, c.b) for c in result.contradictions}
+    for a, b in spec["contradictions"]:
+        assert (min(a, b), max(a, b)) in found, (a, b)
+    for c in result.contradictions:
+        assert c.diff and c.prompt_similarity >= 90
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_false_alarms_on_paraphrases_and_different_questions_stay_bounded(scans, name):
+    """Measured, not zero: see the README for the rates. Different questions must almost never be
+    flagged; benign paraphrases are the hard case and may not exceed the measured rate."""
+    result, spec = scans[name]
+    found = {(c.a, c.b) for c in result.contradictions}
+    benign = [p for p in spec["benign_paraphrases"] if (min(p), max(p)) in found]
+    different = [p for p in spec["different_questions"] if (min(p), max(p)) in found]
+    assert len(benign) <= 0.6 * len(spec["benign_paraphrases"])
+    assert len(different) <= 1
+
+
+def test_invalid_records_are_not_compared(scans):
+    result, spec = scans["support_chat.jsonl"]
+    bad = {p["line"] for p in spec["invalid"]}
+    compared = {ln for g in result.exact_duplicates for ln in g.lines}
+    compared |= {ln for c in result.near_duplicates for ln in c.lines}
+    compared |= {ln for k in result.contradictions for ln in (k.a, k.b)}
+    assert not compared & bad
+
+
+def test_chatdoctor_real_contradictions_and_a_short_list(shared_datasets):
+    ds = load_dataset(shared_datasets / "chatdoctor-genmedgpt-5k" / "chatdoctor5k.json")
+    result = run_scan(ds)
+    found = {(c.a, c.b) for c in result.contradictions}
+    # PROVENANCE.md numbers records from 0; our lines are 1-based element indexes
+    for a, b in ((2661, 3152), (3820, 4511), (4953, 5311)):
+        assert (a + 1, b + 1) in found
+    assert len(result.contradictions) <= 40
+    assert result.discounted
+
+
+def test_result_round_trips_and_settings_are_recorded(scans):
+    result, _ = scans["clinical_notes.jsonl"]
+    again = ScanResult.from_json(json.loads(json.dumps(result.to_json())))
+    assert again == result
+    assert result.settings["near_threshold"] == 90
+    assert set(result.timings) >= {"exact", "near", "contradictions", "lint"}
+
+
+def test_settings_dict_and_cancel(sample_data):
+    ds = load_dataset(sample_data / "clinical_notes.jsonl")
+    loose = run_scan(ds, settings={"near_threshold": 97, "contradictions": False, "unknown": 1})
+    assert loose.settings == ScanSettings(near_threshold=97, contradictions=False).to_dict()
+    assert not loose.contradictions
+    prog = Progress()
+    run_scan(ds, settings={"contradictions": False}, progress=prog)
+    assert prog.snapshot().label
+    flag = CancelFlag()
+    flag.set()
+    with pytest.raises(Cancelled):
+        run_scan(ds, cancel=flag)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "curator", "scan", *args], capture_output=True, text=True)
+
+
+def test_cli_json_extends_validate(sample_data, tmp_path):
+    path = sample_data / "clinical_notes.jsonl"
+    proc = _cli(str(path), "--json", "--near-threshold", "92")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    val = json.loads(subprocess.run([sys.executable, "-m", "curator", "validate", str(path), "--json"],
+                                    capture_output=True, text=True).stdout)
+    for k, v in val.items():
+        assert doc[k] == v
+    assert {"exact_duplicates", "near_duplicates", "contradictions", "lint", "timings"} <= set(doc)
+    assert set(doc["near_duplicates"][0]) >= {"lines", "keeper", "pairs"}
+    assert set(doc["near_duplicates"][0]["pairs"][0]) >= {"a", "b", "score"}
+    assert all(p["score"] >= 92 for c in doc["near_duplicates"] for p in c["pairs"])
+    assert set(doc["contradictions"][0]) >= {"a", "b", "prompt_similarity", "response_similarity"}
+    assert set(doc["lint"][0]) >= {"line", "code", "message"}
+    assert doc["settings"]["near_threshold"] == 92
+
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps({"instruction": "Name a colour.", "output": "Blue is a colour."}) + "\n"
+                     + json.dumps({"instruction": "Name a fruit.", "output": "An apple is a fruit."}) + "\n")
+    assert _cli(str(clean)).returncode == 0
+    assert _cli(str(tmp_path / "missing.jsonl"), "--json").returncode == 2
+    assert _cli(str(clean), "--near-threshold", "150").returncode == 2
