@@ -453,6 +453,9 @@ class MainWindow(QMainWindow):
             return None
         if self._open_op is not None and not self._open_op.finished:
             self._open_op.cancel.set()
+        # Decisions still being written belong to the open project: let them land first.
+        if self.project is not None and self.runner.busy():
+            self.runner.wait_idle(10000)
         self.close_project()
         reviewer = self.prefs.get(REVIEWER) or None
         settings = self.prefs.scan_settings()
@@ -481,16 +484,37 @@ class MainWindow(QMainWindow):
         self.loading.bar.setRange(0, 0)
         self.stack.setCurrentIndex(PAGE_LOADING)
         self.loading.cancel.setFocus()
-        self._open_op = self.runner.run(work, title=f"Opening {path.name}",
-                                        on_done=lambda res: self._opened(path, *res),
-                                        on_error=lambda exc, tb: self._open_failed(path, exc, tb),
-                                        on_cancelled=self._open_cancelled, writes=True, heavy=True)
-        return self._open_op
+        this: list[Op] = []      # the op, for its callbacks: an open overtaken by another stays quiet
+
+        def cancelled() -> None:
+            if this and this[0] is self._open_op:
+                self._open_cancelled()
+
+        def failed(exc: BaseException, tb: str) -> None:
+            if this and this[0] is self._open_op:
+                self._open_failed(path, exc, tb)
+
+        op = self.runner.run(work, title=f"Opening {path.name}",
+                             on_done=lambda res: self._open_finished(path, res),
+                             on_error=failed, on_cancelled=cancelled, writes=True, heavy=True)
+        this.append(op)
+        self._open_op = op
+        return op
 
     def cancel_open(self) -> None:
         if self._open_op is not None and not self._open_op.finished:
             self._open_op.cancel.set()
             self.loading.step.setText("Cancelling…")
+
+    def _open_finished(self, path: Path, result: tuple) -> None:
+        op = self.runner.current_finished
+        if op is not None and (op.cancel.is_set() or op is not self._open_op):
+            # overtaken by another open, or cancelled just as it completed: drop it
+            result[0].close()
+            if op is self._open_op:
+                self._open_cancelled()
+            return
+        self._opened(path, *result)
 
     def _opened(self, path: Path, project: Any, table: ExamplesTable, resume: int | None = None) -> None:
         self.project, self.table, self.path = project, table, path

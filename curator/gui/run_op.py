@@ -130,6 +130,7 @@ class OpRunner(QObject):
         self._signals.done.connect(self._on_done)
         self._signals.failed.connect(self._on_failed)
         self._running: list[Op] = []
+        self.current_finished: Op | None = None
         self._writes: deque[Op] = deque()
         self._writing: Op | None = None
         self._timer = QTimer(self)
@@ -200,10 +201,12 @@ class OpRunner(QObject):
     @Slot(object, object)
     def _on_done(self, op: Op, result: Any) -> None:
         self._finish(op)
+        self.current_finished = op      # the op whose callback is running (it may check op.cancel)
         try:
             if op.on_done:
                 op.on_done(result)
         finally:
+            self.current_finished = None
             self._after(op)
 
     @Slot(object, object, str)

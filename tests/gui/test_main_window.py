@@ -422,3 +422,34 @@ def test_edit_actions_follow_the_findings_panel(opened, qtbot):
     w.fix_dialog.reject()
     w.approve_action.trigger()
     assert w.project.status_of(left) == APPROVED
+
+
+def test_opening_a_second_file_while_the_first_loads_keeps_only_the_second(window, tmp_path, qtbot,
+                                                                            make_chat_file):
+    from curator.gui import run_op
+
+    first = make_chat_file(tmp_path / "first.jsonl", 40000)
+    second = make_chat_file(tmp_path / "second.jsonl", 500, seed=2)
+    run_op.set_inline(False)
+    window.open_path(first)
+    qtbot.waitUntil(lambda: " / " in window.loading.step.text(), timeout=20000)
+    window.open_path(second)
+    pages = []
+    window.stack.currentChanged.connect(pages.append)
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=60000)
+    assert pages == [PAGE_WORKSPACE]      # the loading page stayed up until the second file was in
+    assert window.project is not None and window.path == second
+    assert window.model.rowCount() == len(window.project.dataset.records) < 1000
+    assert window.stack.currentIndex() == PAGE_WORKSPACE
+
+
+def test_keyboard_on_the_welcome_screen_and_typing_e_in_search(window, sample, qtbot):
+    window.prefs.add_recent(sample)
+    window._refresh_recent()
+    window.welcome.recent.setFocus()
+    window.welcome.recent.setCurrentRow(0)
+    qtbot.keyClick(window.welcome.recent, Qt.Key.Key_Return)
+    assert window.project is not None and window.path == sample
+    window.focus_search()
+    qtbot.keyClicks(window.examples.search, "Eve")
+    assert window.examples.search.text() == "Eve" and window.fix_dialog is None
