@@ -1406,6 +1406,9 @@ CLIN_EDU_INSTR = ["Explain to a patient newly started on {drug} how to take it a
                   "Write patient education for {drug}: administration, side effects, and red flags."]
 
 
+DURATIONS = {"dka_free_diabetes": ["3 weeks", "6 weeks", "2 months", "3 months", "several months"],
+             "hf": ["4 days", "1 week", "10 days", "2 weeks"], "afib": ["2 days", "3 days", "1 week", "since yesterday"],
+             "copd": ["3 days", "4 days", "5 days", "1 week"]}
 MIN_AGE = {"copd": 52, "afib": 48, "hf": 50, "dka_free_diabetes": 32}
 YOUNG_PMH = ["asthma", "depression", "GERD", "hypothyroidism", "obesity"]
 
@@ -1439,7 +1442,7 @@ class Patient:
         self.sx = rng.sample(self.c["sx"], min(len(self.c["sx"]), rng.randrange(2, 4)))
         self.exam = rng.sample(self.c["exam"], min(len(self.c["exam"]), rng.randrange(1, 3)))
         self.labs = rng.sample(self.c["labs"], min(len(self.c["labs"]), rng.randrange(1, 3)))
-        self.duration = _pick(rng, ["2 days", "3 days", "4 days", "5 days", "1 week", "since yesterday", "10 days", "36 hours"])
+        self.duration = _pick(rng, DURATIONS.get(cond["key"], ["2 days", "3 days", "4 days", "5 days", "1 week", "since yesterday", "10 days", "36 hours"]))
         key = cond["key"]
         infection = key in ("cap", "uti", "cellulitis", "gastro")
         respiratory = key in ("cap", "copd", "hf")
@@ -1938,6 +1941,14 @@ Kinds:
 
 Each planted record belongs to exactly one defect. No two planted pairs share a topic, so a
 contradiction pair is not also in conflict with some other planted record.
+
+Overlaps a detector will legitimately see: a contradiction or different-question pair whose texts
+differ only in a number or one word ("14" / "30" days, "E10.9" / "E11.9") is also >= 90 similar as a
+whole record, so a whole-text near-duplicate detector lists it too. Some hard cases on purpose: a
+near-duplicate that swaps "twice daily" for "BID" (same meaning), a contradiction hidden in a
+medication list (the new 50 mg dose vs the old 25 mg), and hypo- / hyperthyroidism, which differ by
+two letters. Bulleted medication lists end without a full stop by nature; the truncated examples
+stop on a word such as "the" or "within".
 """
 
 
