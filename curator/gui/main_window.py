@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self._swapping_tabs = False
         self._filter_gen = 0
+        self._open_token: object | None = None
         self.fix_dialog: FixDialog | None = None
         self._open_op: Op | None = None
         self.model = QtExamplesModel(self)
@@ -484,37 +485,39 @@ class MainWindow(QMainWindow):
         self.loading.bar.setRange(0, 0)
         self.stack.setCurrentIndex(PAGE_LOADING)
         self.loading.cancel.setFocus()
-        this: list[Op] = []      # the op, for its callbacks: an open overtaken by another stays quiet
+        # An open overtaken by a newer one stays quiet: its callbacks check this token.
+        token = object()
+        self._open_token = token
+
+        def done(result: tuple) -> None:
+            op = self.runner.current_finished
+            if self._open_token is not token or (op is not None and op.cancel.is_set()):
+                result[0].close()          # cancelled just as it completed, or overtaken: drop it
+                if self._open_token is token:
+                    self._open_cancelled()
+                return
+            self._opened(path, *result)
 
         def cancelled() -> None:
-            if this and this[0] is self._open_op:
+            if self._open_token is token:
                 self._open_cancelled()
 
         def failed(exc: BaseException, tb: str) -> None:
-            if this and this[0] is self._open_op:
+            if self._open_token is token:
                 self._open_failed(path, exc, tb)
 
-        op = self.runner.run(work, title=f"Opening {path.name}",
-                             on_done=lambda res: self._open_finished(path, res),
-                             on_error=failed, on_cancelled=cancelled, writes=True, heavy=True)
-        this.append(op)
-        self._open_op = op
+        self._open_op = None
+        # quiet: the loading page, not the status bar, shows this one's progress
+        op = self.runner.run(work, title=f"Opening {path.name}", on_done=done, on_error=failed,
+                             on_cancelled=cancelled, writes=True, heavy=True, quiet=True)
+        if self._open_token is token and not op.finished:
+            self._open_op = op
         return op
 
     def cancel_open(self) -> None:
         if self._open_op is not None and not self._open_op.finished:
             self._open_op.cancel.set()
             self.loading.step.setText("Cancelling…")
-
-    def _open_finished(self, path: Path, result: tuple) -> None:
-        op = self.runner.current_finished
-        if op is not None and (op.cancel.is_set() or op is not self._open_op):
-            # overtaken by another open, or cancelled just as it completed: drop it
-            result[0].close()
-            if op is self._open_op:
-                self._open_cancelled()
-            return
-        self._opened(path, *result)
 
     def _opened(self, path: Path, project: Any, table: ExamplesTable, resume: int | None = None) -> None:
         self.project, self.table, self.path = project, table, path
