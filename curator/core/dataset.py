@@ -11,7 +11,7 @@ from . import formats as F
 from .io import FileReadError, RawFile, gc_paused, read_file
 from .progress import CancelToken, ProgressSink, Ticker
 from .records import Dataset, Problem, Record
-from .schema import SchemaFileError, builtin_validator, load_user_validator, validate
+from .schema import SchemaFileError, builtin_validator, fast_predicate, load_user_validator, validate
 
 __all__ = ["load_dataset", "FileReadError", "build_record"]
 
@@ -47,12 +47,14 @@ def load_dataset(path: str | os.PathLike, *, format: str = "auto", schema: str |
     with gc_paused():
         raw = read_file(path, progress=progress, cancel=cancel)
         try:
-            return build_dataset(raw, format=format, user_validator=user_validator, schema=schema,
-                                 mapping=mapping, progress=progress, cancel=cancel, schema_check=schema_check)
+            ds = build_dataset(raw, format=format, user_validator=user_validator, schema=schema,
+                               mapping=mapping, progress=progress, cancel=cancel, schema_check=schema_check)
         except SchemaFileError as exc:
             if schema and not str(exc).startswith(str(schema)):
                 raise SchemaFileError(f"{schema}: {exc}") from exc
             raise
+        del raw  # free the raw lines before the collector is back
+    return ds
 
 
 def build_dataset(raw: RawFile, *, format: str = "auto", user_validator=None, schema=None,
@@ -86,40 +88,51 @@ def build_dataset(raw: RawFile, *, format: str = "auto", user_validator=None, sc
                                      f"(first at line(s) {', '.join(map(str, first_lines))}); trainers expect one format per file",
                                      None, "warning"))
     records: list[Record] = []
+    append = records.append
     ticker = Ticker(progress, cancel, len(raw.records), "Checking schema", every=2000)
+    checkers: dict[str, tuple] = {}  # format → (validator, compiled predicate or None)
+    record_view = F.record_view
+    auto = format == "auto"
     for i, (r, view, fmt) in enumerate(zip(raw.records, views, detected)):
-        ticker.tick(i)
+        if not (i & 1023):
+            ticker.tick(i)
         rec = Record(i, r.line, r.start_line, r.value, raw=r.raw)
+        append(rec)
         if r.error_code is not None:
             rec.errors.append(Problem(r.line, r.error_code, r.error or "", None, "error", r.start_line))
-            records.append(rec)
             continue
         assert view is not None
-        use = fmt if format == "auto" else format
-        if fmt == "unknown" and format == "auto":
+        use = fmt if auto else format
+        if fmt == "unknown" and auto:
             keys = ", ".join(list(view)[:8]) or "none"
             rec.errors.append(Problem(r.line, "unknown_format",
                                       "no known fine-tuning format: expected messages, conversations, "
                                       f"instruction/output, prompt/completion or text; found keys: {keys}",
                                       "$", "error", r.start_line))
-            records.append(rec)
             continue
         rec.format = use
-        if format == "auto" and fmt != file_format:
+        if auto and fmt != file_format:
             rec.errors.append(Problem(r.line, "mixed_format",
                                       f"this record is in {fmt} format but the file is {file_format}",
                                       "$", "error", r.start_line))
-        validator = user_validator or builtin_validator(use)
-        schema_errors = validate(validator, view, r.line, r.start_line) if schema_check else []
-        rec.errors.extend(schema_errors)
-        rec.turns, rec.prompt, rec.response, errs, warns = F.record_view(view, use, r.line, r.start_line)
+        checker = checkers.get(use)
+        if checker is None:
+            validator = user_validator or builtin_validator(use)
+            checker = checkers[use] = (validator, fast_predicate(validator))
+        schema_errors: list[Problem] = []
+        if schema_check and (checker[1] is None or not checker[1](view)):
+            # not provably valid: jsonschema decides and reports every violation
+            schema_errors = validate(checker[0], view, r.line, r.start_line)
+            rec.errors.extend(schema_errors)
+        rec.turns, rec.prompt, rec.response, errs, warns = record_view(view, use, r.line, r.start_line)
         if not schema_errors or user_validator is not None:
-            rec.errors.extend(errs)
-            rec.warnings.extend(warns)
+            if errs:
+                rec.errors.extend(errs)
+            if warns:
+                rec.warnings.extend(warns)
         if mapping and (rec.errors or rec.warnings):
             rec.errors[:] = [_source_path(p, mapping) for p in rec.errors]
             rec.warnings[:] = [_source_path(p, mapping) for p in rec.warnings]
-        records.append(rec)
     ticker.report(len(raw.records))
     return Dataset(path=raw.path, container=raw.container, gzip=raw.gzip, format=file_format,
                    format_counts=dict(counts), records=records, size=raw.size, sha256=raw.sha256,

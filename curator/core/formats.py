@@ -189,20 +189,23 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
         content = m.get("content")
         if type(content) is str:
             text = content
-            empty = not content.strip()
+            empty = not content or content.isspace()  # no copy, unlike strip()
         else:
             text = content_text(content)
             empty = content is None or (isinstance(content, list) and not text.strip())
-        calls = m.get("tool_calls")
-        fcall = m.get("function_call")
-        if calls:
-            calls_text = _tool_call_text(calls)
-            text = f"{text}\n{calls_text}" if text else calls_text
-        elif fcall is not None and _is_mapping(fcall):
-            text = text or f"[tool call] {fcall.get('name', '?')}({fcall.get('arguments', '')})"
-        weight = m.get("weight")
-        if weight is not None:
-            weight = _weight(weight)
+        if len(m) == 2 and src is not None and "content" in m:
+            calls = fcall = weight = None  # just role and content: the common case
+        else:
+            calls = m.get("tool_calls")
+            fcall = m.get("function_call")
+            if calls:
+                calls_text = _tool_call_text(calls)
+                text = f"{text}\n{calls_text}" if text else calls_text
+            elif fcall is not None and _is_mapping(fcall):
+                text = text or f"[tool call] {fcall.get('name', '?')}({fcall.get('arguments', '')})"
+            weight = m.get("weight")
+            if weight is not None:
+                weight = _weight(weight)
         role = roles.get(src) if type(src) is str else None
         if role is None:  # unknown role: kept as written
             label = "" if src is None else src if type(src) is str else json.dumps(src, default=str)
