@@ -719,9 +719,12 @@ def support_multiturn(rng, s: Slots, category: str, user: str, assistant: str) -
             user = user[len(g) + 1:]
             user = user[:1].upper() + user[1:]
             break
+    first = {"role": "assistant", "content": askid}
+    last = {"role": "assistant", "content": assistant}
+    if rng.random() < 0.4:  # OpenAI per-turn weights: learn the answer, not the generic clarifying question
+        first["weight"], last["weight"] = 0, 1
     return {"messages": [{"role": "system", "content": SUPPORT_SYSTEM}, {"role": "user", "content": vague},
-                         {"role": "assistant", "content": askid}, {"role": "user", "content": user},
-                         {"role": "assistant", "content": assistant}], "category": category}
+                         first, {"role": "user", "content": user}, last], "category": category}
 
 
 def support_toolcall(rng, s: Slots) -> dict:
