@@ -62,14 +62,17 @@ def build_dataset(raw: RawFile, *, format: str = "auto", user_validator=None, sc
                   cancel: CancelToken | None = None, schema_check: bool = True) -> Dataset:
     detected: list[str] = []
     views: list[dict | None] = []
+    detect = F.detect_format
+    add_view, add_format = views.append, detected.append
     for r in raw.records:
-        if r.error_code is None and isinstance(r.value, dict):
-            view = F.apply_mapping(r.value, mapping)
-            views.append(view)
-            detected.append(F.detect_format(view))
+        value = r.value
+        if r.error_code is None and type(value) is dict:
+            view = F.apply_mapping(value, mapping) if mapping else value
+            add_view(view)
+            add_format("openai" if "messages" in view else detect(view))  # the first test of detect_format
         else:
-            views.append(None)
-            detected.append("unknown")
+            add_view(None)
+            add_format("unknown")
     counts = Counter(d for d in detected if d != "unknown")
     if format != "auto":
         file_format = format

@@ -179,6 +179,8 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
     if type(msgs) is not list:
         return tuple(turns), *split_prompt_response(tuple(turns)), errors, warnings
     roles = OPENAI_ROLES
+    texts = [t.content for t in turns]
+    add_turn, add_text = turns.append, texts.append
     has_user = has_assistant = False
     last_role = ""
     last_assistant = -1
@@ -209,7 +211,8 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
         role = roles.get(src) if type(src) is str else None
         if role is None:  # unknown role: kept as written
             label = "" if src is None else src if type(src) is str else json.dumps(src, default=str)
-            turns.append(make_turn(label, text, label, weight))
+            add_turn(make_turn(label, text, label, weight))
+            add_text(text)
             errors.append(Problem(line, "unrecognized_role", f"unknown role {json.dumps(src, default=str)}; "
                                   "expected one of system, user, assistant, tool",
                                   f"$.messages[{i}].role", "error", start_line))
@@ -220,7 +223,8 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
         elif role == "user":
             has_user = True
         last_role = role
-        turns.append(make_turn(role, text, src, weight))
+        add_turn(make_turn(role, text, src, weight))
+        add_text(text)
         if empty and not (role == "assistant" and (calls or fcall)):
             errors.append(Problem(line, "missing_content", f"the {src} message has no text",
                                   f"$.messages[{i}].content", "error", start_line))
@@ -239,10 +243,10 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
             warnings.append(Problem(line, "missing_user_message", "the conversation has no user turn",
                                     "$", "warning", start_line))
     if last_assistant < 0:
-        prompt, response = "\n".join(t.content for t in turns), ""
+        prompt, response = "\n".join(texts), ""
     else:
-        prompt = "\n".join([t.content for t in turns[:last_assistant]])
-        response = turns[last_assistant].content
+        prompt = "\n".join(texts[:last_assistant])
+        response = texts[last_assistant]
     return tuple(turns), prompt, response, errors, warnings
 
 
