@@ -63,3 +63,25 @@ def test_cli_validate_json_contract(shared_datasets):
     assert doc["file_error"] is None
     assert [e["line"] for e in doc["errors"]] == [238, 1860]
     assert set(doc["errors"][0]) == {"line", "code", "message", "path"}
+
+
+@pytest.mark.parametrize("rel,fmt,container,n,invalid", CASES, ids=[c[0].split("/")[0] for c in CASES])
+def test_cli_verdict_on_real_files(shared_datasets, rel, fmt, container, n, invalid):
+    path = shared_datasets / rel
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    out = subprocess.run([sys.executable, "-m", "curator", "validate", str(path), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == (1 if invalid else 0), out.stderr
+    doc = json.loads(out.stdout)
+    assert (doc["format"], doc["records"], doc["invalid"]) == (fmt, n, len(invalid))
+    assert sorted({e["line"] for e in doc["errors"]}) == invalid
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before  # read-only, always
+
+
+def test_all_agnews_variants_are_valid_prompt_completion(shared_datasets):
+    files = sorted((shared_datasets / "self-instruct-t0-agnews").glob("*.jsonl"))
+    assert len(files) == 7
+    for path in files:
+        ds = load_dataset(path)
+        assert (ds.format, len(ds.records), ds.invalid_count) == ("prompt-completion", 200, 0), path.name
+        assert all(r.prompt and r.response for r in ds.records)
