@@ -1886,7 +1886,7 @@ app can be tried on realistic data and the detectors can be tested against a gro
 |---|---|---|---|
 | `support_chat.jsonl` | OpenAI chat (`messages`) | {n_support} lines | Customer-support conversations for *Larkspur Home*, a fictional online store for home goods and small electronics: order status, refunds, returns, shipping, cancellations, billing, Larkspur Plus membership, accounts, warranty. One fixed system prompt (shared boilerplate), single- and multi-turn chats, and some tool calls (`lookup_order`, `get_refund_status`) in the OpenAI `tool_calls` shape. Metadata field `category`. |
 | `clinical_notes.jsonl` | Alpaca (`instruction`/`input`/`output`) | {n_clinical} lines | Clinical-documentation tasks on synthetic patients: summarise a note, extract medications, write discharge instructions, ICD-10-CM coding with rationale, SOAP restructuring, medication counselling. Metadata field `category`. |
-| `defects.json` | JSON | | Every planted defect with its 1-based line number (machine-readable version of the tables below). |
+| `defects.json` | JSON | | Every planted defect with its 1-based line number (machine-readable version of the tables below). Per file: `invalid` [{{line, code}}], `exact_duplicates` [[lines]], `near_duplicates` / `contradictions` / `benign_paraphrases` / `different_questions` [[a, b]], `lint` [{{line, code}}]. Also `_records` (line count per file) and `_notes` (the same entries with a one-line description each). |
 | `make_samples.py` | Python | | The generator. |
 
 ## How it was generated

@@ -71,7 +71,8 @@ def test_regenerating_gives_byte_identical_files(sample_data: Path, tmp_path: Pa
                           capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr
     for name in [*FILES, "defects.json", "README.md"]:
-        assert (out / name).read_bytes() == (sample_data / name).read_bytes(), f"{name} differs when regenerated"
+        assert (out / name).read_bytes() == (sample_data / name).read_bytes(), \
+            f"{name} differs when regenerated"
 
 
 def test_files_are_small_enough_to_commit(sample_data: Path) -> None:
@@ -89,7 +90,7 @@ def test_record_counts_and_format(name: str, datasets: dict, defects: dict) -> N
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_loader_reports_exactly_the_documented_invalid_lines(name: str, datasets: dict, defects: dict) -> None:
+def test_loader_reports_exactly_the_documented_invalid_lines(name, datasets, defects) -> None:
     ds = datasets[name]
     found = sorted({(p.line, p.code) for p in ds.errors})
     documented = sorted((d["line"], d["code"]) for d in defects[name]["invalid"])
@@ -127,7 +128,7 @@ def test_documented_lines_exist_and_do_not_overlap(name: str, datasets: dict, de
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_exact_duplicate_groups_are_identical_after_normalisation(name: str, datasets: dict, defects: dict) -> None:
+def test_exact_duplicate_groups_are_identical_after_normalisation(name, datasets, defects) -> None:
     ds = datasets[name]
     keys = []
     for group in defects[name]["exact_duplicates"]:
@@ -208,20 +209,23 @@ def test_lint_examples_have_the_documented_problem(name: str, datasets: dict, de
         elif code == "truncated":
             assert resp and resp.rstrip()[-1].isalnum(), resp[-40:]
         elif code == "repeats_prompt":
-            last_user = [m for m in rec["messages"] if m["role"] == "user"][-1]["content"] if "messages" in rec \
-                else rec["input"]
+            if "messages" in rec:
+                last_user = [m for m in rec["messages"] if m["role"] == "user"][-1]["content"]
+            else:
+                last_user = rec["input"]
             assert resp == last_user
         elif code == "too_long":
             assert len(prompt_text(rec) + resp) / 4 > 20_000  # chars/4 token estimate
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_background_holds_no_undocumented_duplicates_or_same_questions(name: str, datasets: dict, defects: dict) -> None:
+def test_background_holds_no_undocumented_duplicates_or_same_questions(name, datasets, defects) -> None:
     """Outside the documented pairs no two valid records are >= 90 similar (rapidfuzz ratio on
     normalised text, system prompt excluded), neither whole nor on the prompt alone."""
     ds = datasets[name]
     entry = defects[name]
-    skip = {d["line"] for d in entry["invalid"]} | {d["line"] for d in entry["lint"] if d["code"] == "too_long"}
+    skip = {d["line"] for d in entry["invalid"]}
+    skip |= {d["line"] for d in entry["lint"] if d["code"] == "too_long"}
     recs = [r for r in ds.records if r.line not in skip]
     allowed = set()
     for group in _pairs(entry):
