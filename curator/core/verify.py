@@ -78,12 +78,15 @@ class LeakageResult:
 
 
 def check_leakage(train: Sequence[tuple[int, str]], eval: Sequence[tuple[int, str]], *, threshold: float,
-                  progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> LeakageResult:
+                  method: str = "auto", progress: ProgressSink | None = None,
+                  cancel: CancelToken | None = None) -> LeakageResult:
     """Every (train, eval) pair scoring ≥ ``threshold``, and the highest cross-split score.
 
     ``train`` and ``eval`` are (id, text) with text from :func:`leak_text`.
-    Small splits are compared exhaustively; large ones through MinHash/LSH
-    candidates (then ``max_score`` is the highest among candidates).
+    ``method``: ``"exhaustive"`` scores every pair; ``"candidates"`` scores the
+    pairs the near-duplicate detector's MinHash/LSH blocking proposes (then
+    ``max_score`` is the highest among candidates); ``"auto"`` is exhaustive up
+    to :data:`EXHAUSTIVE_PAIR_LIMIT` pairs.
     """
     import numpy as np
     from rapidfuzz import process
@@ -91,7 +94,7 @@ def check_leakage(train: Sequence[tuple[int, str]], eval: Sequence[tuple[int, st
     n_t, n_e = len(train), len(eval)
     if not n_t or not n_e:
         return LeakageResult(threshold, SCORER_NAME, "exhaustive", 0, 0.0, None, [])
-    if n_t * n_e > EXHAUSTIVE_PAIR_LIMIT:
+    if method == "candidates" or (method == "auto" and n_t * n_e > EXHAUSTIVE_PAIR_LIMIT):
         try:
             return _check_candidates(train, eval, threshold=threshold, progress=progress, cancel=cancel)
         except ImportError:  # no reusable candidate generator in this build: compare every pair
@@ -117,19 +120,30 @@ def check_leakage(train: Sequence[tuple[int, str]], eval: Sequence[tuple[int, st
 
 
 def _check_candidates(train, eval, *, threshold, progress, cancel) -> LeakageResult:
-    from .detect.near import candidate_pairs  # MinHash + LSH banding (detectors)
+    """Train×eval pairs from the near-duplicate detector's MinHash/LSH blocking, each scored."""
+    import numpy as np
+    from rapidfuzz import fuzz
 
-    scorer = _scorer()
+    from .detect.near import drop_common, length_feasible, lsh_candidates, shingle_hashes, signatures
+
     texts = [t for _, t in train] + [t for _, t in eval]
     n_t = len(train)
-    cands = candidate_pairs(texts, threshold=threshold, progress=progress, cancel=cancel)
+    if progress:
+        progress.update(done=0, total=len(texts), label="Leakage check: hashing shingles")
+    sig = signatures(drop_common(shingle_hashes(texts, cancel=cancel)), bins=64)
+    cand = lsh_candidates(sig, bands=32, rows=2, progress=progress, cancel=cancel)
+    cand = cand[(cand[:, 0] < n_t) != (cand[:, 1] < n_t)]          # cross-split pairs only
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    # with very many candidates, pairs whose lengths alone rule out the threshold are skipped
+    # (max_score is then the best among the feasible ones)
     pairs: list[PairScore] = []
     best, best_pair, compared = -1.0, None, 0
-    for i, j in cands:
-        if (i < n_t) == (j < n_t):
-            continue
+    feasible = length_feasible(cand, lengths, threshold) if len(cand) > 200_000 else cand
+    for k, (i, j) in enumerate(feasible.tolist()):
+        if not k % 20000:
+            check_cancel(cancel)
         ti, ei = (i, j - n_t) if i < n_t else (j, i - n_t)
-        s = float(scorer(train[ti][1], eval[ei][1]))
+        s = float(fuzz.ratio(train[ti][1], eval[ei][1]))
         compared += 1
         if s > best:
             best, best_pair = s, (train[ti][0], eval[ei][0])

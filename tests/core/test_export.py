@@ -44,9 +44,12 @@ def make_planted(path: Path, *, n: int = 400, near: int = 40, exact: int = 10, s
         src_line = rng.randrange(n) + 1
         copy = json.loads(json.dumps(rows[src_line - 1]))
         if j < near:
-            words = copy["messages"][1]["content"].split()
+            # one word of the question changed (a different question, so not a contradiction)
+            # and a word appended to the answer: ~95 similar on the whole record
+            words = copy["messages"][0]["content"].split()
             words[rng.randrange(len(words))] = rng.choice(vocab)
-            copy["messages"][1]["content"] = " ".join(words) + " thanks"
+            copy["messages"][0]["content"] = " ".join(words)
+            copy["messages"][1]["content"] += " thanks"
         rows.append(copy)
         planted.append((src_line, len(rows)))
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -86,15 +89,25 @@ def planted(tmp_path_factory):
 # --- leak-free split ---------------------------------------------------------------------------
 
 
-def test_planted_near_duplicates_never_cross_the_split(planted, tmp_path):
+@pytest.mark.parametrize("case", ["reviewer_kept_both", "scan_missed_them"])
+def test_planted_near_duplicates_never_cross_the_split(planted, tmp_path, case):
+    """Both copies of each planted near-duplicate are exported — because the reviewer approved
+    every record (the scan links them), or because the scan ran without near-duplicate detection
+    (the leakage check must find and tie them itself) — and each pair lands on one side."""
     path, ds, scan, pairs = planted
-    plan = plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=0.15, seed=3))
+    if case == "reviewer_kept_both":
+        decisions = {r.line: Decision(r.line, APPROVED) for r in ds.records}
+    else:
+        scan = run_scan(ds, settings={"near": False, "contradictions": False})
+        decisions = {}
+    plan = plan_export(ds, scan, decisions, options=ExportOptions(eval_fraction=0.15, seed=3))
     assert plan.ok, plan.blockers
+    if case == "scan_missed_them":
+        assert plan.leak_merges >= 1
     write_export(plan, tmp_path / "out")
     sides = split_of(tmp_path / "out")
-    # the near copies survive (not exact), and each sits on its original's side
-    near_pairs = [(a, b) for a, b in pairs if a in sides and b in sides]
-    assert len(near_pairs) >= 35
+    near_pairs = [(a, b) for a, b in pairs[:40] if a in sides and b in sides]
+    assert len(near_pairs) == 40
     assert all(sides[a] == sides[b] for a, b in near_pairs)
     n_pairs, top = brute_cross_pairs(tmp_path / "out")
     assert n_pairs == 0
@@ -102,6 +115,15 @@ def test_planted_near_duplicates_never_cross_the_split(planted, tmp_path):
     assert m["leakage"]["passed"] and m["leakage"]["violations"] == 0
     assert m["leakage"]["max_score"] == pytest.approx(top, abs=0.01)
     assert top < 90
+
+
+def test_scan_near_duplicates_keep_only_the_keeper(planted):
+    path, ds, scan, pairs = planted
+    assert len(scan.near_duplicates) >= 35   # the detector found the planted copies
+    plan = plan_export(ds, scan, {})
+    exported = {e.line for e in plan.entries}
+    for c in scan.near_duplicates:
+        assert [ln for ln in c.lines if ln in exported] == [c.keeper]
 
 
 def test_eval_fraction_within_one_record_overall_and_per_stratum(planted, tmp_path):

@@ -60,7 +60,14 @@ def test_sample_data_export_end_to_end(samples, name, tmp_path):
         valid = [r.line for r in ds.records if r.valid]
         sample = p.draw_sample(fraction=0.1, seed=3)
         rejected = {ln for ln in sample[:6] if ln in valid}
-        rejected |= {pair[1] for pair in defects["contradictions"]}
+        # before the contradictions are decided the export is blocked, listing every open pair
+        blocked = plan_export(ds, p.scan, p.decisions(), sample_lines=p.sample_lines())
+        open_pairs = {(c.a, c.b) for c in blocked.unresolved_contradictions}
+        if p.scan.contradictions:
+            assert blocked.blockers[0].code == "unresolved_contradictions"
+            assert set(blocked.blockers[0].lines) == {x for pair in open_pairs for x in pair}
+        # the reviewer rejects one side of each flagged pair and of each planted one
+        rejected |= {c.b for c in p.scan.contradictions} | {pair[1] for pair in defects["contradictions"]}
         p.reject(sorted(rejected), reason="wrong")
         fix_line = next(ln for ln in sample[6:] if ln in valid and ln not in rejected)
         fixed = json.loads(json.dumps(ds.by_line(fix_line).data))

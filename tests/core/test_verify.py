@@ -142,3 +142,25 @@ def test_identical_records_approved_twice_verify_but_an_extra_copy_does_not(tmp_
     write_rows(out, side, rows(out, side) + [json.dumps(recs[0]).encode()])
     rehash_manifest(out)
     assert "duplicate_row" in codes(out)
+
+
+def test_candidate_leakage_check_finds_what_the_exhaustive_one_finds():
+    pytest.importorskip("curator.core.detect.near")
+    rng = random.Random(12)
+    vocab = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 9))) for _ in range(3000)]
+    train = [(i, " ".join(rng.choice(vocab) for _ in range(40))) for i in range(1, 1501)]
+    evl = []
+    for k in range(150):
+        if k % 5 == 0:   # a near copy of a train record: 1-2 words changed
+            words = train[rng.randrange(len(train))][1].split()
+            for _ in range(rng.randint(1, 2)):
+                words[rng.randrange(len(words))] = rng.choice(vocab)
+            evl.append((5000 + k, " ".join(words)))
+        else:
+            evl.append((5000 + k, " ".join(rng.choice(vocab) for _ in range(40))))
+    ex = check_leakage(train, evl, threshold=90, method="exhaustive")
+    ca = check_leakage(train, evl, threshold=90, method="candidates")
+    assert len(ex.pairs) == 30
+    assert ca.method == "candidates" and ca.compared < ex.compared / 10
+    assert {(p.a, p.b) for p in ca.pairs} == {(p.a, p.b) for p in ex.pairs}
+    assert ca.max_score == pytest.approx(ex.max_score, abs=0.01)
