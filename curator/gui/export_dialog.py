@@ -251,7 +251,7 @@ class ExportDialog(QDialog):
         for w in plan.warnings:
             lines.append("Note: " + w)
         self.preview.setPlainText("\n".join(lines))
-        self._show_blockers([b.message + (f" (lines {_lines(b.lines)})" if b.lines else "") for b in plan.blockers])
+        self._show_blockers([_blocker_text(b) for b in plan.blockers])
         self.state.setText("")
         self._refresh_buttons()
 
@@ -315,6 +315,21 @@ class ExportDialog(QDialog):
         self.close_button.setFocus()
         self._refresh_buttons()
         self.written.emit(manifest)
+
+
+def _blocker_text(b: ex.Blocker, limit: int = 8) -> str:
+    """A blocker as a reader scans it: the headline, then one item per line (the first few)."""
+    if b.code == "unresolved_contradictions" and ": " in b.message:
+        head, rest = b.message.split(": ", 1)
+        items = [x.strip() for x in rest.split(";") if x.strip()]
+        shown = items[:limit]
+        tail = shown[-1].split(". ", 1) if shown else []
+        if len(tail) == 2:                       # the last item carries the core's closing advice
+            shown[-1] = tail[0]
+        more = f"\n    … and {len(items) - limit} more" if len(items) > limit else ""
+        return (f"{head} — resolve them in Findings (Ctrl+2) or tick “Export even with unresolved "
+                f"contradictions”:\n" + "\n".join(f"    {x}" for x in shown) + more)
+    return b.message + (f" (lines {_lines(b.lines)})" if b.lines else "")
 
 
 def _lines(lines: tuple[int, ...], limit: int = 12) -> str:

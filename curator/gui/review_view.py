@@ -43,6 +43,11 @@ REVIEWED = (APPROVED, REJECTED, FIXED)
 
 # --- small parts ---------------------------------------------------------------------------
 
+def _score(s: float) -> str:
+    """0–100 similarity for a badge, never rounded up to 100 (that would read as identical)."""
+    return f"{s:.0f}" if round(s) < 100 or s >= 100 else f"{s:.1f}".replace("100.0", "99.9")
+
+
 def warning_colour(widget: QWidget) -> str:
     """A red that reads on the current theme: dark red on light windows, light red on dark ones."""
     return "#b71c1c" if widget.palette().window().color().lightness() >= 128 else "#ff8a80"
@@ -369,7 +374,7 @@ class ReviewDesk(QWidget):
                     if ln in (p.a, p.b):
                         o = p.b if p.a == ln else p.a
                         best[o] = max(best.get(o, 0), p.score)
-                txt = ", ".join(f"{o} ({s:.0f})" for o, s in sorted(best.items()))
+                txt = ", ".join(f"{o} (similarity {_score(s)})" for o, s in sorted(best.items()))
                 add(ln, []).append(f"near-duplicate of line {txt}" + (" (suggested keeper)" if ln == c.keeper else ""))
         for k in scan.contradictions:
             add(k.a, []).append(f"contradicts line {k.b}")

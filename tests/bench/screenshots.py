@@ -91,11 +91,19 @@ def _shoot(out: Path, tmp: Path) -> int:
     window._select_row(2)
     shot(window, "table_findings.png")
 
-    # the findings diff view on the worst finding
+    # the findings diff view on a planted contradiction (sample_data/defects.json), else the worst finding
+    import json
+
+    from curator.gui.findings_view import FindingRole
+
+    planted = json.loads((SAMPLES / "defects.json").read_text(encoding="utf-8"))["support_chat.jsonl"]
+    pairs = {tuple(sorted(p)) for p in planted.get("contradictions", [])}
     window.show_view("findings")
     fv = window.findings
+    rows = [r for r in range(fv.model.rowCount())
+            if tuple(sorted(fv.model.index(r).data(FindingRole).lines)) in pairs]
     if fv.model.rowCount():
-        fv.list.setCurrentIndex(fv.model.index(0))
+        fv.list.setCurrentIndex(fv.model.index(rows[0] if rows else 0))
     shot(window, "diff_view.png")
 
     # the review desk on a 10% sample, some of it reviewed, so the estimate shows

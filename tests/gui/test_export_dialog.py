@@ -122,3 +122,28 @@ def test_closing_the_project_closes_the_dialog(qtbot, window, tmp_path):
     window.close_project()
     assert not dlg.isVisible() and window.export_dialog is None
     assert not window.export_action.isEnabled()
+
+
+def test_unresolved_contradictions_are_listed_until_allowed_or_resolved(qtbot, tmp_path):
+    rnd = random.Random(4)
+    rows = [{"instruction": _sentence(rnd, 14), "input": "", "output": _sentence(rnd, 18)} for _ in range(60)]
+    question = "How many days do customers have to return an unopened blender for a full refund?"
+    rows[9] = {"instruction": question, "input": "", "output": "Customers have 30 days to return it for a full refund."}
+    rows[40] = {"instruction": question, "input": "", "output": "Returns are not accepted; every sale is final."}
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with open_project(path, reviewer="Ana") as project:
+        assert [(k.a, k.b) for k in project.scan.contradictions] == [(10, 41)]
+        dlg = ExportDialog(project, run_op.OpRunner(), folder=tmp_path / "out")
+        qtbot.addWidget(dlg)
+        text = dlg.blockers.toPlainText()
+        assert "1 unresolved contradiction(s)" in text and "lines 10 and 41" in text
+        assert "resolve them in Findings" in text and not dlg.export_button.isEnabled()
+        dlg.allow_contradictions.setChecked(True)
+        qtbot.waitUntil(lambda: dlg.export_button.isEnabled(), timeout=3000)
+        dlg.allow_contradictions.setChecked(False)
+        project.resolve_contradiction(10, 41, "keep_a")
+        dlg.include.setCurrentIndex(dlg.include.findData("unrejected"))
+        dlg.update_preview()
+        assert dlg.plan.ok and not dlg.blockers.isVisible(), dlg.blockers.toPlainText()
+        assert 41 in dlg.plan.excluded and "Left out: rejected 1" in dlg.preview.toPlainText()
