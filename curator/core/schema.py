@@ -86,8 +86,13 @@ def _plain(err) -> str:
         want = err.validator_value
         want = " or ".join(want) if isinstance(want, list) else want
         return f"expected {want}, found {_kind(err.instance)}"
-    if v == "additionalProperties":
-        return err.message.replace("Additional properties are not allowed", "unexpected field(s)")
+    if v == "additionalProperties" and isinstance(err.instance, dict):
+        known = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        extra = [k for k in err.instance if k not in known]
+        names = ", ".join(json.dumps(k, ensure_ascii=False) for k in extra)
+        allowed = ", ".join(known)
+        return (f"unexpected field{'s' if len(extra) > 1 else ''} {names}"
+                + (f"; allowed here: {allowed}" if allowed else ""))
     if v == "enum":
         allowed = ", ".join(json.dumps(x) for x in err.validator_value)
         field = err.path[-1] if err.path and isinstance(err.path[-1], str) else "the value"
@@ -97,6 +102,13 @@ def _plain(err) -> str:
     if v == "minItems":
         return f"the list needs at least {err.validator_value} item(s)"
     if v == "anyOf" or v == "oneOf":
+        kinds = [b.get("type") for b in err.validator_value if isinstance(b, dict)]
+        if kinds and all(isinstance(k, str) for k in kinds):
+            names = {"string": "text", "null": "null", "array": "a list", "object": "an object",
+                     "integer": "a whole number", "number": "a number", "boolean": "true/false"}
+            want = [names.get(k, k) for k in kinds]
+            want_text = ", ".join(want[:-1]) + " or " + want[-1] if len(want) > 1 else want[0]
+            return f"expected {want_text}, found {_kind(err.instance)}"
         return f"{_kind(err.instance)} does not fit any of the allowed shapes"
     return err.message
 

@@ -211,3 +211,15 @@ def test_detect_format_and_prompt_response_view():
 def test_malformed_shapes_never_crash(obj):
     rec = build_record(obj, line=1, fmt="auto")
     assert not rec.valid
+
+
+def test_schema_messages_read_plainly():
+    rec = build_record({"messages": [{"role": "user", "content": 5, "foo": 1, "bar": 2},
+                                     {"role": "assistant", "content": "x"}]}, line=3, fmt="auto")
+    assert [p.describe() for p in rec.errors] == [
+        'line 3: unexpected fields "foo", "bar"; allowed here: role, content, name, weight, tool_calls, '
+        "tool_call_id, function_call, refusal at $.messages[0]",
+        "line 3: expected text, null or a list, found a number at $.messages[0].content",
+    ]
+    rec = build_record({"instruction": "a"}, line=4, fmt="alpaca")
+    assert [p.describe() for p in rec.errors] == ['line 4: the field "output" is missing']
