@@ -31,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
 
-    tmp = Path(tempfile.mkdtemp(prefix="curator-shots-"))
+    # a fixed, readable folder name: it shows in the welcome screen's recent list
+    tmp = Path(tempfile.gettempdir()) / "curator-demo"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
     try:
         return _shoot(out, tmp)
     finally:
@@ -52,7 +55,7 @@ def _shoot(out: Path, tmp: Path) -> int:
     from curator.gui.main_window import MainWindow
 
     run_op.set_inline(True)
-    data_dir = tmp / "data"
+    data_dir = tmp / "datasets"
     data_dir.mkdir()
     for name in ("support_chat.jsonl", "clinical_notes.jsonl"):
         shutil.copy(SAMPLES / name, data_dir / name)
