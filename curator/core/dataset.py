@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
 
 from . import formats as F
 from .io import FileReadError, RawFile, gc_paused, read_file

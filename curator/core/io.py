@@ -518,7 +518,20 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
                                "valid JSON — " + _json_error_message(exc, text).replace(
                                    "not valid JSON — ", "").rsplit(" at column ", 1)[0]) from exc
         except RecursionError as exc:
-            raise _array_error(p, text, pos, f"element {index + 1} nests far deeper than {MAX_DEPTH} levels") from exc
+            # too deep for the parser: find where the element ends without recursing, report it
+            # as a bad record and read on
+            deep_end = _skip_nested(text, pos)
+            if deep_end is None:
+                raise _array_error(p, text, pos, f"element {index + 1} (starting on line {line_no}) nests "
+                                   f"far deeper than {MAX_DEPTH} levels and is never closed") from exc
+            index += 1
+            rec = RawRecord(index, line_no, text[pos:deep_end].encode("utf-8", "surrogatepass"))
+            rec.error_code = "too_deep"
+            rec.error = f"nesting is far deeper than {MAX_DEPTH} levels; not supported"
+            out.append(rec)
+            expect_value = False
+            pos = deep_end
+            continue
         index += 1
         chunk = text[pos:end].encode("utf-8", "surrogatepass")
         rec = RawRecord(index, line_no, chunk)
@@ -544,6 +557,23 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
                            "unexpected text after the closing ']'")
     ticker.report(n)
     return out
+
+
+_NESTING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _skip_nested(text: str, pos: int) -> int | None:
+    """End of the bracketed JSON value starting at ``pos`` (strings skipped), or None if unclosed."""
+    depth = 0
+    for m in _NESTING_TOKEN.finditer(text, pos):
+        tok = m.group(0)
+        if tok in "[{":
+            depth += 1
+        elif tok in "]}":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return None
 
 
 def _array_error(p: Path, text: str, pos: int, message: str) -> FileReadError:

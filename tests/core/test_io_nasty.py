@@ -336,3 +336,16 @@ def test_random_byte_damage_never_crashes(tmp_path):
         for r in ds.records:
             assert r.valid == (not r.errors) and all(p.message for p in r.errors)
     assert min(outcomes.values()) > 20, outcomes  # the damage produced every kind of outcome
+
+
+def test_json_array_element_too_deep_for_the_parser_is_one_bad_record(tmp_path):
+    path = tmp_path / "deep.json"
+    deep = '{"x": ' + "[" * 5000 + '"]}["' + "]" * 5000 + "}"  # brackets inside a string do not count
+    path.write_text('[\n {"text": "a"},\n ' + deep + ',\n {"text": "b"}\n]\n')
+    ds = load_dataset(path)
+    assert [(r.line, r.start_line, [p.code for p in r.errors]) for r in ds.records] == [
+        (1, 2, []), (2, 3, ["too_deep"]), (3, 4, [])]
+    unclosed = tmp_path / "deep_unclosed.json"
+    unclosed.write_text('[\n {"text": "a"},\n {"x": ' + "[" * 5000 + "\n")
+    with pytest.raises(FileReadError, match="element 2 .*line 3"):
+        load_dataset(unclosed)
