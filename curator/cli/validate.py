@@ -61,7 +61,8 @@ def print_human(ds: Dataset, out=sys.stdout) -> None:
     kind = "JSON array" if ds.container == "json" else "JSONL"
     gz = " (gzip)" if ds.gzip else ""
     out.write(f"{ds.path}: {len(ds.records)} records, {kind}{gz}, format {ds.format}\n")
-    out.write(f"  {ds.valid_count} valid, {ds.invalid_count} invalid, {len(ds.warnings)} warnings\n")
+    n_warn = len(ds.warnings)
+    out.write(f"  {ds.valid_count} valid, {ds.invalid_count} invalid, {n_warn} warning{'' if n_warn == 1 else 's'}\n")
     for p in ds.errors:
         out.write(f"  error   {p.describe(ds.container)} [{p.code}]\n")
     for p in ds.warnings:

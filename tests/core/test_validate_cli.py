@@ -52,7 +52,7 @@ def test_invalid_records_exit_1_with_one_line_per_problem(tmp_path):
     assert out.returncode == 1
     assert out.stdout.splitlines() == [
         f"{path}: 4 records, JSONL, format openai",
-        "  2 valid, 2 invalid, 1 warnings",
+        "  2 valid, 2 invalid, 1 warning",
         "  error   line 3: not valid JSON — unexpected ',' at column 48 [invalid_json]",
         "  error   line 4: the conversation has no assistant turn, so there is nothing to learn "
         "[example_missing_assistant_message]",
