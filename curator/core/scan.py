@@ -44,9 +44,18 @@ class ScanSettings:
         return cls(**{k: v for k, v in (d or {}).items() if k in known})
 
 
-def record_key(rec: Record) -> str:
+def record_key(rec: Record, norm: list[str] | None = None) -> str:
     """The exact-duplicate key: every turn's role and normalised text."""
-    return "\x1e".join(f"{t.role}\x1f{normalize(t.content)}" for t in rec.turns)
+    norm = norm if norm is not None else [normalize(t.content) for t in rec.turns]
+    return "\x1e".join(f"{t.role}\x1f{n}" for t, n in zip(rec.turns, norm))
+
+
+def _answer(rec: Record, norm: list[str]) -> str:
+    """The normalised response (the last assistant turn), from the precomputed turn texts."""
+    for t, n in zip(reversed(rec.turns), reversed(norm)):
+        if t.role == "assistant":
+            return n
+    return ""
 
 
 def keeper_rank(rec: Record) -> tuple:
@@ -76,7 +85,8 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
     lines = [r.line for r in records]
 
     with watch.step("exact"):
-        keys = [record_key(r) for r in records]
+        norm = [[normalize(t.content) for t in r.turns] for r in records]
+        keys = [record_key(r, n) for r, n in zip(records, norm)]
         check_cancel(cancel)
         groups, reps = find_exact_duplicates(keys, lines, keeper_rank=lambda i: keeper_rank(records[i]),
                                              progress=progress, cancel=cancel)
@@ -87,12 +97,13 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
         with watch.step("boilerplate"):
             bp = find_boilerplate(records, share=settings.boilerplate_share, progress=progress, cancel=cancel)
             result.discounted = list(bp.discounted)
-            prompts = [bp.varying_prompt(r) for r in records]
+            prompts = [bp.varying_prompt(r, n) for r, n in zip(records, norm)]
+            answers = [_answer(r, n) for r, n in zip(records, norm)]
             check_cancel(cancel)
 
     if settings.near:
         with watch.step("near"):
-            texts = [f"{prompts[i]}\n{normalize(records[i].response)}" for i in reps]
+            texts = [f"{prompts[i]}\n{answers[i]}" for i in reps]
             pairs = near_duplicate_pairs(texts, threshold=settings.near_threshold,
                                          progress=progress, cancel=cancel)
             for members, cpairs in cluster_pairs(len(texts), pairs):

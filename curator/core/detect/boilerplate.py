@@ -35,10 +35,20 @@ class Boilerplate:
     prefixes: list[str] = field(default_factory=list)   # normalised prompt prefixes shared by many records
     discounted: list[str] = field(default_factory=list)
 
-    def varying_prompt(self, rec: Record) -> str:
-        """The normalised prompt with boilerplate lines and prefixes removed."""
+    def varying_prompt(self, rec: Record, norm: list[str] | None = None) -> str:
+        """The normalised prompt with boilerplate lines and prefixes removed.
+
+        ``norm`` (optional) holds the record's turns already normalised, which saves the work
+        for turns that contain no boilerplate line.
+        """
         kept: list[str] = []
-        for t in prompt_turns(rec):
+        turns = prompt_turns(rec)
+        for k, t in enumerate(turns):
+            whole = norm[k] if norm is not None else normalize(t.content)
+            if not any(b in whole for b in self.lines):
+                if whole:
+                    kept.append(whole)
+                continue
             for line in t.content.split("\n"):
                 n = normalize(line)
                 if n and n not in self.lines:

@@ -14,8 +14,12 @@ measurements behind it):
 3. opposite polarity: one opens with yes, the other with no / a negation;
 4. the same template with a swapped fact: plain ratio ≥ 70 and an essential word differs
    ("left lower lobe" / "right lower lobe", "free" / "$4.99");
-5. otherwise content-word similarity (Jaccard of stemmed content words, 0–100) below the
-   response threshold: different answers. Harmless rewordings keep most content words.
+5. an answer that opens by asking back ("Have you noticed …?") is a clarifying move, not a
+   disagreement;
+6. otherwise content-word similarity (Jaccard of stemmed content words, 0–100, greetings and
+   sentences shared by many answers left out): below the response threshold *and* a cue (only
+   one side negates, or only one side states numbers), or below 0.57 × the threshold with no cue.
+   Harmless rewordings keep most content words.
 """
 
 from __future__ import annotations
@@ -32,12 +36,13 @@ from curator.core.progress import Ticker
 
 from .near import near_duplicate_pairs
 from .normalize import normalize
-from .text import content_words, essential_differences, is_number, polarity, swapped_words, tokens, word_diff
+from .text import NEGATIONS, content_words, essential_differences, is_number, polarity, swapped_words, tokens, word_diff
 
 MAX_GROUP = 40   # distinct answers compared per question; larger groups are reviewed as a whole
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_PUNCT_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~-"})
 _GREETING = ("hi ", "hello", "hey", "dear ", "thanks for", "thank you for", "happy to help", "good morning",
              "good afternoon", "good evening", "greetings")
 
@@ -54,16 +59,40 @@ def strip_formulas(text: str, common: set[str]) -> str:
 
 
 def common_sentences(responses: Sequence[str], *, min_count: int = 5, share: float = 0.005) -> set[str]:
+    """Normalised sentences that at least ``share`` of the answers (and ``min_count``) contain."""
+    import random
+
+    # a sample of 20,000 answers finds every sentence that 0.5 % of answers share
+    sample = responses if len(responses) <= 20000 else random.Random(0).sample(list(responses), 20000)
     counts: Counter[str] = Counter()
-    for r in responses:
-        counts.update({normalize(x) for x in _SENTENCE.split(r.strip())})
-    limit = max(min_count, share * len(responses))
-    return {x for x, c in counts.items() if c >= limit and x}
+    for r in sample:
+        counts.update({" ".join(x.lower().split()) for x in _SENTENCE.split(r.strip())})
+    limit = max(min_count, share * len(sample))
+    return {normalize(x) for x, c in counts.items() if c >= limit and x}
 
 
 def is_label(text: str) -> bool:
     t = normalize(text)
     return 0 < len(t) <= 30 and len(t.split()) <= 3
+
+
+STRONG = 0.57   # below this share of the response threshold, answers disagree without any cue
+
+_QUESTION_START = ("have ", "has ", "do ", "does ", "did ", "are ", "is ", "can ", "could ", "may ",
+                   "what ", "how ", "when ", "where ", "which ", "who ", "would ", "will ", "were ", "was ")
+_INTERJECTION = re.compile(r"^(?:(?:ok(?:ay)?|oh|well|alright|i see|hmm|sure|thanks|thank you)\b[ ,.!]*)+", re.I)
+
+
+def asks_back(text: str) -> bool:
+    """The answer opens by asking the user something ("Have you noticed …?", "Okay, may I know …?")."""
+    sents = _SENTENCE.split(text.strip())
+    for s in sents[:2]:
+        s2 = _INTERJECTION.sub("", s.strip()).lower()
+        if not s2 or (len(s2.split()) <= 3 and "?" not in s2):
+            continue
+        head = s2.split("?")[0]
+        return "?" in s2 and s2.startswith(_QUESTION_START) and len(head) < 200
+    return False
 
 
 def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None = None) -> tuple[bool, float, str]:
@@ -86,7 +115,16 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
         return True, sim, "yes vs no"
     if fuzz.ratio(na, nb) >= 70:
         return bool(swapped_words(ra, rb, vocab=vocab)), sim, "changed words"
-    return sim < response_threshold, sim, "different content"
+    if asks_back(ra) or asks_back(rb):
+        # a clarifying question is a different move, not a different answer
+        return False, sim, "clarifying question"
+    # a cue that the answers take different positions: only one side negates, or only one side
+    # commits to numbers (a fee vs "free", a time window vs none)
+    neg_a, neg_b = bool(set(ta) & NEGATIONS), bool(set(tb) & NEGATIONS)
+    cue = neg_a != neg_b or bool(nums_a) != bool(nums_b)
+    if sim < response_threshold and (cue or sim < STRONG * response_threshold):
+        return True, sim, "different content"
+    return False, sim, "rewording"
 
 
 def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines: Sequence[int], *,
@@ -120,11 +158,8 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
     near = near_duplicate_pairs(uniq, threshold=prompt_threshold, progress=progress, cancel=cancel)
     # the data's own word counts tell a typo ("mmber", once) from a real word ("hyperthyroidism")
     vocab: Counter = Counter()
-    if near:
-        for p in uniq:
-            vocab.update(set(tokens(p, number_words=False)))
-        for r in responses:
-            vocab.update(set(tokens(r, number_words=False)))
+    if near or pairs:
+        vocab = Counter("\n".join(uniq).translate(_PUNCT_TO_SPACE).split())
     different_questions = 0
     for pi, qi, score in near:
         only_a, only_b = essential_differences(uniq[pi], uniq[qi], vocab=vocab)

@@ -80,18 +80,28 @@ def _is_truncated(resp: str) -> bool:
             and not last_line.startswith(("-", "*", "#", "|")) and not re.match(r"^\d+[.)]", last_line))
 
 
-_REFUSAL_HINTS = ("ai", "language model", "sorry", "can't", "cannot", "unable", "not able", "作为")
-_PLACEHOLDER_HINTS = ("todo", "tbd", "fixme", "lorem", "input", "output", "[", "{{", "<")
+# cheap substring tests that must hold before the regexes run (they rarely do)
+_REFUSAL_HINTS = ("as an ai", "as a language", "as a large", "i am an ai", "i'm an ai", "sorry", "afraid",
+                  "can't help", "cannot help", "can't assist", "cannot assist", "not able to", "作为")
+_PLACEHOLDER_HINTS = ("todo", "tbd", "fixme", "lorem", "<no", "< no", "[insert", "[your", "[placeholder",
+                      "{{", "<insert", "<placeholder")
+
+
+def _contains_any(low: str, hints: tuple[str, ...]) -> bool:
+    # a plain loop of ``in`` tests: C-speed substring search, no regex alternation per position
+    for h in hints:
+        if h in low:
+            return True
+    return False
 
 
 def _has_refusal(text: str) -> bool:
     low = text[:600].lower()
-    return any(h in low for h in _REFUSAL_HINTS) and _REFUSAL.search(low) is not None
+    return _contains_any(low, _REFUSAL_HINTS) and _REFUSAL.search(low) is not None
 
 
 def _has_placeholder(text: str) -> bool:
-    low = text.lower()
-    return any(h in low for h in _PLACEHOLDER_HINTS) and _PLACEHOLDER_INSIDE.search(text) is not None
+    return _contains_any(text.lower(), _PLACEHOLDER_HINTS) and _PLACEHOLDER_INSIDE.search(text) is not None
 
 
 def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
@@ -107,10 +117,15 @@ def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
         last = next(t for t in reversed(rec.turns) if t.role == "assistant")
         if not last.content.strip():
             add("empty_response", "the response is empty or whitespace only")
-    nresp = normalize(resp)
+    nresp = normalize(resp) if len(resp) <= 40 else ""
     # the question asked: the last user turn (a system prompt is not what gets repeated)
     last_user = next((t.content for t in reversed(rec.turns[:-1]) if t.role == "user"), rec.prompt)
-    for nprompt in {normalize(last_user), normalize(rec.prompt)}:
+    for raw in {last_user, rec.prompt}:
+        # a repeat is about as long as the prompt: skip the normalising for everything else
+        if not raw or not 0.5 * len(raw) - 20 <= len(resp) <= 1.5 * len(raw) + 20:
+            continue
+        nprompt = normalize(raw)
+        nresp = nresp or normalize(resp)
         if nresp and nprompt and len(nprompt) >= 3 and (
                 nresp == nprompt
                 or (len(nprompt) >= 20 and nprompt in nresp and len(nresp) < 1.2 * len(nprompt))

@@ -9,9 +9,10 @@ goes through :func:`normalize` so the detectors agree with each other.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
-_WS = re.compile(r"\s+")
+_ASCII_EDGES = string.punctuation + " "
 # the first letter/digit (\W is Unicode-aware, so CJK punctuation counts as punctuation)
 _WORDCHAR = re.compile(r"[^\W_]")
 
@@ -20,8 +21,12 @@ def normalize(text: str) -> str:
     """NFKC, casefold, whitespace runs → one space, surrounding punctuation removed."""
     if not text:
         return ""
+    if text.isascii():
+        # fast path (most training data): NFKC is the identity, casefold is lower(), and
+        # [\W_] at the edges is exactly ASCII punctuation and whitespace
+        return " ".join(text.lower().split()).strip(_ASCII_EDGES)
     t = unicodedata.normalize("NFKC", text).casefold()
-    t = _WS.sub(" ", t)
+    t = " ".join(t.split())
     # strip surrounding punctuation/symbols/spaces; searching the reversed text for the last
     # letter keeps this linear (a "[\W_]+$" pattern is quadratic on long punctuation runs)
     m = _WORDCHAR.search(t)

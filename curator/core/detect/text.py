@@ -67,8 +67,11 @@ def tokens(text: str, *, number_words: bool = True) -> list[str]:
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def is_number(tok: str) -> bool:
-    return any(c.isdigit() for c in tok)
+    return _DIGIT.search(tok) is not None
 
 
 def content_words(toks: list[str]) -> set[str]:

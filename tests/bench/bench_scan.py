@@ -1,0 +1,164 @@
+"""Benchmark: ``curator scan`` vs a datasketch MinHashLSH pipeline vs brute-force rapidfuzz.
+
+Run:  python tests/bench/bench_scan.py [--sizes 10000 100000] [--workdir /tmp/curator-bench-scan]
+
+Every method runs in its own subprocess on the same generated JSONL file (bench_scan_data.py),
+so peak memory (ru_maxrss) is per method. All methods compare the same text: the normalised
+record text (user turn + answer), distinct texts only, ``fuzz.ratio`` ≥ 90.
+
+* ours:        load + validate + exact + near + contradictions via ``load_dataset`` +
+               ``run_scan`` (wall time excludes lint, which is reported in the step timings).
+               CPU time is the whole process (lint included).
+* datasketch:  MinHash(num_perm=128) over word-bigram shingles, MinHashLSH(threshold=0.3),
+               every candidate verified with rapidfuzz (same verification as ours).
+* brute force: ``rapidfuzz.process.cdist`` over all pairs (10k only; 5·10⁹ pairs at 100k).
+
+Recall/precision at 10k are against brute force (exact). At 100k there is no exhaustive
+reference; recall is against the union of verified pairs found by both methods.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def _texts(path: Path) -> tuple[list[str], float]:
+    from curator.core.dataset import load_dataset
+    from curator.core.detect.normalize import normalize
+
+    t0 = time.perf_counter()
+    ds = load_dataset(path)
+    load_s = time.perf_counter() - t0
+    texts = ["\n".join(normalize(t.content) for t in r.turns) for r in ds.records if r.valid]
+    return list(dict.fromkeys(texts)), load_s
+
+
+def run_ours(path: Path, out: Path) -> dict:
+    from curator.core.dataset import load_dataset
+    from curator.core.detect.normalize import normalize
+    from curator.core.scan import run_scan
+
+    t0 = time.perf_counter()
+    ds = load_dataset(path)
+    t_load = time.perf_counter() - t0
+    result = run_scan(ds)
+    total = time.perf_counter() - t0
+    # map reported pairs onto the shared index of distinct texts
+    text_of = {r.line: "\n".join(normalize(t.content) for t in r.turns) for r in ds.records if r.valid}
+    index = {t: i for i, t in enumerate(dict.fromkeys(text_of.values()))}
+    pairs = sorted({tuple(sorted((index[text_of[p.a]], index[text_of[p.b]])))
+                    for c in result.near_duplicates for p in c.pairs})
+    out.write_text(json.dumps(pairs))
+    lint_s = result.timings.get("lint", 0.0)
+    return {"seconds": round(total - lint_s, 2), "seconds_with_lint": round(total, 2),
+            "load_validate": round(t_load, 2), "steps": result.timings, "pairs": len(pairs),
+            "contradictions": len(result.contradictions)}
+
+
+def run_datasketch(path: Path, out: Path) -> dict:
+    from datasketch import MinHash, MinHashLSH
+    from rapidfuzz import fuzz
+
+    texts, load_s = _texts(path)
+    t0 = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.3, num_perm=128)
+    sigs = []
+    for i, t in enumerate(texts):
+        w = t.split()
+        m = MinHash(num_perm=128)
+        m.update_batch([f"{a} {b}".encode() for a, b in zip(w, w[1:])] or [t.encode()])
+        lsh.insert(i, m)
+        sigs.append(m)
+    pairs = set()
+    for i, m in enumerate(sigs):
+        for j in lsh.query(m):
+            if j > i and fuzz.ratio(texts[i], texts[j], score_cutoff=90):
+                pairs.add((i, j))
+    seconds = time.perf_counter() - t0
+    out.write_text(json.dumps(sorted(pairs)))
+    return {"seconds": round(seconds + load_s, 2), "near_only": round(seconds, 2), "pairs": len(pairs)}
+
+
+def run_brute(path: Path, out: Path) -> dict:
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    texts, load_s = _texts(path)
+    t0 = time.perf_counter()
+    pairs = set()
+    for s in range(0, len(texts), 1000):
+        m = process.cdist(texts[s:s + 1000], texts, scorer=fuzz.ratio, score_cutoff=90,
+                          dtype=np.uint8, workers=-1)
+        for i, j in zip(*np.nonzero(m)):
+            if s + i < j:
+                pairs.add((int(s + i), int(j)))
+    seconds = time.perf_counter() - t0
+    out.write_text(json.dumps(sorted(pairs)))
+    return {"seconds": round(seconds + load_s, 2), "near_only": round(seconds, 2), "pairs": len(pairs)}
+
+
+METHODS = {"ours": run_ours, "datasketch": run_datasketch, "brute": run_brute}
+
+
+def child(method: str, path: str, out: str) -> None:
+    c0 = time.process_time()
+    res = METHODS[method](Path(path), Path(out))
+    res["cpu_seconds"] = round(time.process_time() - c0, 2)
+    res["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(res))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
+    ap.add_argument("--workdir", default="/tmp/curator-bench-scan")
+    ap.add_argument("--brute-max", type=int, default=10000, help="largest size to brute-force")
+    ap.add_argument("--child", nargs=3, metavar=("METHOD", "FILE", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from bench_scan_data import make_records, write_jsonl
+
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in args.sizes:
+        path = work / f"generated_{n}.jsonl"
+        if not path.exists():
+            write_jsonl(path, make_records(n)[0])
+        methods = ["ours", "datasketch"] + (["brute"] if n <= args.brute_max else [])
+        results, pairs = {}, {}
+        for m in methods:
+            out = work / f"pairs_{m}_{n}.json"
+            proc = subprocess.run([sys.executable, __file__, "--child", m, str(path), str(out)],
+                                  capture_output=True, text=True, check=True)
+            results[m] = json.loads(proc.stdout.strip().splitlines()[-1])
+            pairs[m] = {tuple(p) for p in json.loads(out.read_text())}
+            print(f"  {n:>7,} {m:<10} {results[m]}", flush=True)
+        truth = pairs["brute"] if "brute" in pairs else set().union(*pairs.values())
+        ref = "brute force" if "brute" in pairs else "union of methods"
+        for m in methods:
+            got = pairs[m]
+            rows.append((n, m, results[m]["seconds"], results[m]["cpu_seconds"], results[m]["peak_mb"],
+                         len(got & truth) / max(1, len(truth)), len(got & truth) / max(1, len(got)), ref))
+    print()
+    with open("/proc/loadavg") as f:
+        print(f"load average at the end: {f.read().split()[:3]}")
+    print("| records | method | wall time (s) | CPU time (s) | peak memory (MB) | recall | precision | reference |")
+    print("|---:|---|---:|---:|---:|---:|---:|---|")
+    for n, m, s, cpu, mb, rec, prec, ref in rows:
+        print(f"| {n:,} | {m} | {s:.1f} | {cpu:.1f} | {mb:.0f} | {rec:.4f} | {prec:.4f} | {ref} |")
+
+
+if __name__ == "__main__":
+    main()
