@@ -1477,7 +1477,7 @@ class Patient:
                     f"for {self.duration}. On arrival temperature was {self.temp} °C, heart rate {self.hr}, blood pressure {self.bp}, "
                     f"respiratory rate {self.rr} and oxygen saturation {self.spo2}% on {self.o2}. Examination showed {' and '.join(self.exam)}. "
                     f"Results: {', '.join(self.labs)}. Allergies: {self.allergy}. Current medications: {med_txt}. "
-                    f"Impression: {self.c['name']}. Plan: {tx}; follow up {self.c['fu']}.")
+                    f"Impression: {self.c['name']}. Plan: {tx}; follow up {self.c['fu'].replace('your ', '')}.")
         return (f"CC: {self.sx[0]}. HPI: {self.age} y/o {self.sex}, hx {self.pmh_text(True)}, reports {', '.join(self.sx)} starting {self.duration} ago. "
                 f"VS T {self.temp} HR {self.hr} BP {self.bp} RR {self.rr} SpO2 {self.spo2}% {self.o2}. PE: {', '.join(self.exam)}. "
                 f"Data: {', '.join(self.labs)}. Meds: {med_txt}. Allergies: {self.allergy}. Assessment: {self.c['name']}. Plan: {tx}.")
@@ -1495,7 +1495,7 @@ def clin_summary(rng, pt: Patient):
         "Summary: {age}{sxa} with {pmh}; {dx} after {dur} of {sx}. Notable: {exam}, {labs}. Plan is {tx}.",
     ]).format(age=pt.age, sex=pt.sex, sxa=pt.sx_abbr, They=pt.they, pmh=pt.pmh_text(), sx=" and ".join(pt.sx), dur=pt.duration,
               dx=pt.c["name"], exam="; ".join(pt.exam), exam_cap=("; ".join(pt.exam))[:1].upper() + ("; ".join(pt.exam))[1:],
-              labs=", ".join(pt.labs), tx=", ".join(f"{d} {dose} {freq}" for d, dose, _, freq, _ in pt.c["tx"]), fu=pt.c["fu"])
+              labs=", ".join(pt.labs), tx=", ".join(f"{d} {dose} {freq}" for d, dose, _, freq, _ in pt.c["tx"]), fu=pt.c["fu"].replace("your ", ""))
     return "summarization", _pick(rng, CLIN_SUMMARY_INSTR), pt.note(rng), out
 
 
@@ -1544,7 +1544,7 @@ def clin_soap(rng, pt: Patient):
     out = (f"S: {pt.age}-year-old {pt.sex} with {pt.pmh_text()} reports {', '.join(pt.sx)} for {pt.duration}. Allergies: {pt.allergy}.\n"
            f"O: T {pt.temp} °C, HR {pt.hr}, BP {pt.bp}, RR {pt.rr}, SpO2 {pt.spo2}% on {pt.o2}. {'; '.join(pt.exam).capitalize()}. {', '.join(pt.labs)}.\n"
            f"A: {c['name'][:1].upper() + c['name'][1:]}.\n"
-           f"P: {tx}. Follow up {c['fu']}.")
+           f"P: {tx}. Follow up {c['fu'].replace('your ', '')}.")
     return "soap_restructuring", _pick(rng, CLIN_SOAP_INSTR), inp, out
 
 
