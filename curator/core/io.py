@@ -302,14 +302,12 @@ def _post_checks(rec: RawRecord, n_keys: int | None = None, too_deep: bool | Non
     if too_deep:
         rec.error_code = "too_deep"
         rec.error = f"nesting is more than {MAX_DEPTH} levels deep; that is not supported"
-        rec.value = None
         return
     if _key_count_uncertain(line, n_keys):
         dup = _find_duplicate_key(line)
         if dup is not None:
             rec.error_code = "duplicate_key"
             rec.error = f'the key "{dup}" appears twice in the same object; only one value can be kept'
-            rec.value = None
             return
     if has_float and _LONG_INT_RE.search(line):
         # orjson turns integers beyond 64 bits into floats; the stdlib keeps them exact.
