@@ -349,3 +349,46 @@ def test_json_array_element_too_deep_for_the_parser_is_one_bad_record(tmp_path):
     unclosed.write_text('[\n {"text": "a"},\n {"x": ' + "[" * 5000 + "\n")
     with pytest.raises(FileReadError, match="element 2 .*line 3"):
         load_dataset(unclosed)
+
+
+def test_duplicate_key_detection_is_exact_on_tricky_text(tmp_path):
+    """The fast colon count must never miss a duplicate, whatever the keys and strings hold."""
+    import random
+
+    rng = random.Random(11)
+    pieces = ["a", ":", '"', "\\", '\\":', '":', " : ", "é", "{", "}", "[", "]", ",", "\\\\", "k"]
+
+    def word() -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+
+    def obj(depth: int) -> dict:
+        out: dict = {}
+        for _ in range(rng.randint(1, 4)):
+            r = rng.random()
+            out[word()] = (obj(depth + 1) if r < 0.25 and depth < 3 else
+                           [word(), obj(depth + 1)] if r < 0.4 and depth < 3 else word())
+        return out
+
+    def dump(value, seps) -> str:
+        """Serialise with the given separators (the duplicate is spliced in by the caller)."""
+        return json.dumps(value, ensure_ascii=rng.random() < 0.5, separators=seps)
+
+    lines, expect = [], []
+    for i in range(1500):
+        value = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+                 "meta": obj(0)}
+        seps = rng.choice([(",", ":"), (", ", ": "), (" , ", " : "), (",", " :\t")])
+        text = dump(value, seps)
+        dup = rng.random() < 0.3
+        if dup:
+            key = rng.choice(list(value["meta"]))
+            text = text.replace('"meta"' + seps[1] + "{", '"meta"' + seps[1] + "{" + json.dumps(key) + seps[1]
+                                + json.dumps(word()) + seps[0], 1)
+        lines.append(text.encode())
+        expect.append("duplicate_key" if dup else None)
+    path = tmp_path / "dups.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    ds = load_dataset(path)
+    got = [r.errors[0].code if r.errors else None for r in ds.records]
+    assert got == expect
+    assert 300 < expect.count("duplicate_key") < 600
