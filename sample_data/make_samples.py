@@ -1627,7 +1627,7 @@ CLIN_CONTRADICTIONS = [
      "- metoprolol succinate 50 mg PO once daily (dose increased from 25 mg)\n- apixaban 5 mg PO twice daily\n- levothyroxine 75 mcg PO once daily",
      "- metoprolol succinate 25 mg PO once daily\n- apixaban 5 mg PO twice daily\n- levothyroxine 75 mcg PO once daily",
      "metoprolol listed at the new 50 mg vs the old 25 mg"),
-    ("patient_education", "What is the usual amoxicillin dose for acute otitis media in a 2-year-old child?", "",
+    ("patient_education", "What is the usual amoxicillin dose for acute otitis media in an 18-month-old child?", "",
      "High-dose amoxicillin: 80–90 mg/kg/day by mouth, divided into two doses, usually for 10 days at this age.",
      "Amoxicillin 40 mg/kg/day by mouth, divided into three doses, usually for 5 days at this age.",
      "pediatric AOM amoxicillin 80–90 mg/kg/day BID vs 40 mg/kg/day TID"),
