@@ -47,15 +47,23 @@ _GREETING = ("hi ", "hello", "hey", "dear ", "thanks for", "thank you for", "hap
              "good afternoon", "good evening", "greetings")
 
 
-def strip_formulas(text: str, common: set[str]) -> str:
-    """Drop sentences shared by many answers ("Let me know if you have any other questions.")
-    and a short opening greeting ("Thanks for reaching out, Hiro."): they are the same in
-    agreeing and disagreeing answers, so they only blur the comparison."""
-    sents = _SENTENCE.split(text.strip())
-    kept = [x for x in sents if normalize(x) not in common]
-    if len(kept) > 1 and kept[0].lower().startswith(_GREETING) and len(kept[0].split()) <= 8:
-        kept = kept[1:]
-    return " ".join(kept) if kept else text
+def strip_formulas(a: str, b: str, common: set[str]) -> tuple[str, str]:
+    """Drop the sentences both answers share with many other answers ("Let me know if you have
+    any other questions.") and each answer's short opening greeting ("Thanks for reaching out,
+    Hiro."): the same in agreeing and disagreeing answers, they only blur the comparison. A
+    common sentence is dropped only when both answers contain it, so a changed copy of it
+    still counts as a difference."""
+    sa, sb = _SENTENCE.split(a.strip()), _SENTENCE.split(b.strip())
+    na, nb = [normalize(x) for x in sa], [normalize(x) for x in sb]
+    shared = common & set(na) & set(nb)
+
+    def clean(sents: list[str], norms: list[str], original: str) -> str:
+        kept = [x for x, n in zip(sents, norms) if n not in shared]
+        if len(kept) > 1 and kept[0].lower().startswith(_GREETING) and len(kept[0].split()) <= 8:
+            kept = kept[1:]
+        return " ".join(kept) if kept else original
+
+    return clean(sa, na, a), clean(sb, nb, b)
 
 
 def common_sentences(responses: Sequence[str], *, min_count: int = 5, share: float = 0.005) -> set[str]:
@@ -182,7 +190,7 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         if (a, b) in seen:
             continue
         seen.add((a, b))
-        bad, rsim, _reason = judge(strip_formulas(responses[a], common), strip_formulas(responses[b], common),
+        bad, rsim, _reason = judge(*strip_formulas(responses[a], responses[b], common),
                                    response_threshold=response_threshold, vocab=vocab)
         if bad:
             out.append(Contradiction(lines[a], lines[b], round(psim, 2), rsim,

@@ -32,6 +32,16 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
 _NUMBER_WORDS.update(thirty="30", forty="40", fifty="50", sixty="60", seventy="70", eighty="80",
                      ninety="90", hundred="100", thousand="1000")
 
+# abbreviations that say the same as their expansion (common in clinical and support text), so
+# "BID" / "twice daily" is a rewording, not a changed fact
+_EXPAND = {
+    "bid": ("twice", "daily"), "b.i.d": ("twice", "daily"), "tid": ("three", "times", "daily"),
+    "qid": ("four", "times", "daily"), "qd": ("once", "daily"), "od": ("once", "daily"),
+    "po": ("by", "mouth"), "prn": ("as", "needed"), "qhs": ("at", "bedtime"), "hrs": ("hours",),
+    "hr": ("hour",), "mins": ("minutes",), "min": ("minutes",), "yrs": ("years",), "approx": ("about",),
+    "w/": ("with",), "w/o": ("without",), "pls": ("please",), "asap": ("as", "soon", "as", "possible"),
+}
+
 _TOKEN = re.compile(r"[a-z]*\d+(?:[.,]\d+)*[a-z]*|[^\W\d_]+(?:'[^\W\d_]+)?")
 _CJK_CHAR = re.compile(r"[^\W\d_]")
 
@@ -58,9 +68,11 @@ def tokens(text: str, *, number_words: bool = True) -> list[str]:
     t = normalize(text).replace("’", "'").replace("n't", "nt")
     if not has_spaces(t):
         return _CJK_CHAR.findall(t)
-    out = []
+    out: list[str] = []
     for tok in _TOKEN.findall(t):
-        if tok[0].isdigit() or tok[-1].isdigit():
+        if tok in _EXPAND:
+            out.extend(_EXPAND[tok])
+        elif tok[0].isdigit() or tok[-1].isdigit():
             out.append(_number(tok))
         else:
             out.append(_NUMBER_WORDS.get(tok, tok) if number_words else tok)
