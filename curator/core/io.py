@@ -506,6 +506,7 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
             raise _array_error(p, text, pos, "expected ',' or ']' between elements")
         line_no += text.count("\n", counted_to, pos)
         counted_to = pos
+        # the stdlib's C scanner finds the element's end fast; orjson then parses it strictly
         try:
             _, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
@@ -540,9 +541,7 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
         else:
             try:
                 rec.value = orjson.loads(chunk)
-                if _LONG_INT_RE.search(chunk):
-                    rec.value = json.loads(text[pos:end])
-                _post_checks(rec)
+                _post_checks(rec)  # also re-reads integers beyond 64 bits exactly
             except orjson.JSONDecodeError:
                 _diagnose(rec)
         out.append(rec)
@@ -557,7 +556,7 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
     return out
 
 
-_NESTING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_NESTING_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 def _skip_nested(text: str, pos: int) -> int | None:

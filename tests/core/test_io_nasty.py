@@ -392,3 +392,11 @@ def test_duplicate_key_detection_is_exact_on_tricky_text(tmp_path):
     got = [r.errors[0].code if r.errors else None for r in ds.records]
     assert got == expect
     assert 300 < expect.count("duplicate_key") < 600
+
+
+def test_json_array_big_integers_exact(tmp_path):
+    path = tmp_path / "ints.json"
+    path.write_text('[{"text": "a", "id": 1180591620717411303427},\n {"text": "b", "id": -9223372036854775809, "f": 0.5}]')
+    ds = load_dataset(path)
+    assert [r.data["id"] for r in ds.records] == [2**70 + 3, -(2**63) - 1]
+    assert ds.by_line(2).data["f"] == 0.5 and ds.invalid_count == 0
