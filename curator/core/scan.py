@@ -16,7 +16,7 @@ from curator.core.detect.lint import lint_records
 from curator.core.detect.near import cluster_pairs, near_duplicate_pairs
 from curator.core.detect.normalize import normalize
 from curator.core.findings import NearCluster, PairScore, ScanResult
-from curator.core.progress import Stopwatch, check_cancel
+from curator.core.progress import Stopwatch, Ticker, check_cancel
 from curator.core.records import Dataset, Record
 
 
@@ -39,7 +39,7 @@ class ScanSettings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "ScanSettings":
+    def from_dict(cls, d: dict | None) -> ScanSettings:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (d or {}).items() if k in known})
 
@@ -85,7 +85,11 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
     lines = [r.line for r in records]
 
     with watch.step("exact"):
-        norm = [[normalize(t.content) for t in r.turns] for r in records]
+        tick = Ticker(progress, cancel, len(records), "Normalising text", every=10000)
+        norm = []
+        for i, r in enumerate(records):
+            norm.append([normalize(t.content) for t in r.turns])
+            tick.tick(i)
         keys = [record_key(r, n) for r, n in zip(records, norm)]
         check_cancel(cancel)
         groups, reps = find_exact_duplicates(keys, lines, keeper_rank=lambda i: keeper_rank(records[i]),
@@ -97,8 +101,12 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
         with watch.step("boilerplate"):
             bp = find_boilerplate(records, share=settings.boilerplate_share, progress=progress, cancel=cancel)
             result.discounted = list(bp.discounted)
-            prompts = [bp.varying_prompt(r, n) for r, n in zip(records, norm)]
-            answers = [_answer(r, n) for r, n in zip(records, norm)]
+            tick = Ticker(progress, cancel, len(records), "Separating what varies", every=10000)
+            prompts, answers = [], []
+            for i, (r, n) in enumerate(zip(records, norm)):
+                prompts.append(bp.varying_prompt(r, n))
+                answers.append(_answer(r, n))
+                tick.tick(i)
             check_cancel(cancel)
 
     if settings.near:

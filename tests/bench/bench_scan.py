@@ -20,6 +20,7 @@ reference; recall is against the union of verified pairs found by both methods.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import subprocess
@@ -75,7 +76,7 @@ def run_datasketch(path: Path, out: Path) -> dict:
     for i, t in enumerate(texts):
         w = t.split()
         m = MinHash(num_perm=128)
-        m.update_batch([f"{a} {b}".encode() for a, b in zip(w, w[1:])] or [t.encode()])
+        m.update_batch([f"{a} {b}".encode() for a, b in itertools.pairwise(w)] or [t.encode()])
         lsh.insert(i, m)
         sigs.append(m)
     pairs = set()

@@ -22,7 +22,7 @@ from curator.core.detect.text import essential_differences, word_diff
 from curator.core.progress import CancelFlag, Cancelled, Progress
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from bench_scan_data import make_records  # noqa: E402
+from bench_scan_data import make_records
 
 
 def test_normalize_folds_unicode_case_space_and_edge_punctuation():
@@ -47,7 +47,7 @@ def _brute_force(texts: list[str], threshold: float) -> set[tuple[int, int]]:
 
 @pytest.mark.slow
 def test_near_duplicates_match_brute_force_and_never_report_below_threshold():
-    recs, planted = make_records(1500, seed=11)
+    recs, _planted = make_records(1500, seed=11)
     texts = list(dict.fromkeys(normalize(r["messages"][0]["content"]) + "\n" + normalize(r["messages"][1]["content"])
                                for r in recs))
     truth = _brute_force(texts, 90)

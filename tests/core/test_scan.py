@@ -100,7 +100,8 @@ def test_settings_dict_and_cancel(sample_data):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "curator", "scan", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "curator", "scan", *args], capture_output=True, text=True,
+                          check=False)
 
 
 def test_cli_json_extends_validate(sample_data, tmp_path):
@@ -109,7 +110,7 @@ def test_cli_json_extends_validate(sample_data, tmp_path):
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     val = json.loads(subprocess.run([sys.executable, "-m", "curator", "validate", str(path), "--json"],
-                                    capture_output=True, text=True).stdout)
+                                    capture_output=True, text=True, check=True).stdout)
     for k, v in val.items():
         assert doc[k] == v
     assert {"exact_duplicates", "near_duplicates", "contradictions", "lint", "timings"} <= set(doc)

@@ -24,10 +24,9 @@ measurements behind it):
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
-
-import re
 
 from rapidfuzz import fuzz
 
@@ -36,7 +35,16 @@ from curator.core.progress import Ticker
 
 from .near import near_duplicate_pairs
 from .normalize import normalize
-from .text import NEGATIONS, content_words, essential_differences, is_number, polarity, swapped_words, tokens, word_diff
+from .text import (
+    NEGATIONS,
+    content_words,
+    essential_differences,
+    is_number,
+    polarity,
+    swapped_words,
+    tokens,
+    word_diff,
+)
 
 MAX_GROUP = 40   # distinct answers compared per question; larger groups are reviewed as a whole
 
@@ -88,7 +96,7 @@ STRONG = 0.57   # below this share of the response threshold, answers disagree w
 
 _QUESTION_START = ("have ", "has ", "do ", "does ", "did ", "are ", "is ", "can ", "could ", "may ",
                    "what ", "how ", "when ", "where ", "which ", "who ", "would ", "will ", "were ", "was ")
-_INTERJECTION = re.compile(r"^(?:(?:ok(?:ay)?|oh|well|alright|i see|hmm|sure|thanks|thank you)\b[ ,.!]*)+", re.I)
+_INTERJECTION = re.compile(r"^(?:(?:ok(?:ay)?|oh|well|alright|i see|hmm|sure|thanks|thank you)\b[ ,.!]*)+", re.IGNORECASE)
 
 
 def asks_back(text: str) -> bool:

@@ -298,5 +298,5 @@ def near_duplicate_pairs(texts: Sequence[str], *, threshold: float = 90.0, bins:
         keep[c0:c0 + len(f)] = (sig[f[:, 0]] == sig[f[:, 1]]).mean(axis=1) >= min_agreement
     feasible = feasible[keep]
     if stats is not None:
-        stats.update(candidates=int(len(cand)), verified=int(len(feasible)))
+        stats.update(candidates=len(cand), verified=len(feasible))
     return verify_pairs(texts, feasible, threshold, progress=progress, cancel=cancel)
