@@ -645,6 +645,8 @@ def sc_account(rng, s):
 
 
 def sc_warranty(rng, s):
+    if not s.electronic:  # the 1-year warranty is for Larkspur electronics
+        s.product, s.dept, s.electronic = _pick(rng, [p for p in PRODUCTS if p[2]])
     ask = _pick(rng, [
         "My {product} stopped working after {n} months. Is it under warranty?",
         "The {product} from order {oid} won't turn on anymore. I bought it on {date}.",
