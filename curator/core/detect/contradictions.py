@@ -11,7 +11,8 @@ measurements behind it):
 
 1. label-like answers (≤ 3 words) are labels: any difference is a contradiction;
 2. conflicting numbers: each answer states a number the other does not ("14 days" / "30 days");
-3. opposite polarity: one opens with yes, the other with no / a negation;
+3. opposite polarity: one opens with yes, the other with no / a negation; two answers that both
+   open by declining take the same stance;
 4. the same template with a swapped fact: plain ratio ≥ 70 and an essential word differs
    ("left lower lobe" / "right lower lobe", "free" / "$4.99");
 5. an answer that opens by asking back ("Have you noticed …?") is a clarifying move, not a
@@ -111,8 +112,13 @@ def asks_back(text: str) -> bool:
     return False
 
 
-def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None = None) -> tuple[bool, float, str]:
-    """(disagree?, response similarity 0–100, reason) for two answers to the same question."""
+def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None = None,
+          polarities: tuple[str, str] | None = None) -> tuple[bool, float, str]:
+    """(disagree?, response similarity 0–100, reason) for two answers to the same question.
+
+    ``polarities`` (optional) are the answers' yes/no openings taken before shared formulas were
+    stripped ("I'm sorry, but I'm unable to assist with that." is both a formula and a "no").
+    """
     na, nb = normalize(ra), normalize(rb)
     if na == nb:
         return False, 100.0, "same"
@@ -126,9 +132,12 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
     nums_b = {t for t in tb if is_number(t)}
     if (nums_a - nums_b) and (nums_b - nums_a):
         return True, sim, "different numbers"
-    pa, pb = polarity(ra), polarity(rb)
+    pa, pb = polarities or (polarity(ra), polarity(rb))
     if {pa, pb} == {"yes", "no"}:
         return True, sim, "yes vs no"
+    if pa == pb == "no":
+        # both decline (two wordings of "I can't do that"): the same stance
+        return False, sim, "both decline"
     if fuzz.ratio(na, nb) >= 70:
         return bool(swapped_words(ra, rb, vocab=vocab)), sim, "changed words"
     if asks_back(ra) or asks_back(rb):
@@ -199,7 +208,8 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
             continue
         seen.add((a, b))
         bad, rsim, _reason = judge(*strip_formulas(responses[a], responses[b], common),
-                                   response_threshold=response_threshold, vocab=vocab)
+                                   response_threshold=response_threshold, vocab=vocab,
+                                   polarities=(polarity(responses[a]), polarity(responses[b])))
         if bad:
             out.append(Contradiction(lines[a], lines[b], round(psim, 2), rsim,
                                      word_diff(responses[a], responses[b])))
