@@ -138,7 +138,10 @@ LOSS_TEXT = {
 
 
 def _openai_passthrough(obj: Mapping) -> dict:
-    msgs = list(obj.get("messages") or [])
+    # LLaMA-Factory's openai converter reads message["content"] directly: a tool-call message
+    # without content must carry "content": null, not omit the key (FORMATS.md 1.4)
+    msgs = [dict(m, content=None) if isinstance(m, Mapping) and "content" not in m else m
+            for m in (obj.get("messages") or [])]
     system = obj.get("system")
     if isinstance(system, str) and system:
         msgs.insert(0, {"role": "system", "content": system})

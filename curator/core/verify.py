@@ -99,24 +99,44 @@ def check_leakage(train: Sequence[tuple[int, str]], eval: Sequence[tuple[int, st
             return _check_candidates(train, eval, threshold=threshold, progress=progress, cancel=cancel)
         except ImportError:  # no reusable candidate generator in this build: compare every pair
             pass
+    # Length bound (fuzz.ratio ≤ 200·min(la, lb)/(la + lb)): with both sides sorted by length,
+    # each block of eval texts is scored only against the train texts whose length lets the
+    # pair reach the threshold. Every pair at or above it is still found; the others are
+    # provably below it, and max_score is the highest among the scored pairs.
     scorer = _scorer()
-    t_texts = [t for _, t in train]
+    t_idx = sorted(range(n_t), key=lambda i: (len(train[i][1]), i))
+    t_len = np.fromiter((len(train[i][1]) for i in t_idx), dtype=np.int64, count=n_t)
+    t_texts = [train[i][1] for i in t_idx]
+    e_idx = sorted(range(n_e), key=lambda i: (len(eval[i][1]), i))
+    lo_f = threshold / (200.0 - threshold) if threshold < 200 else 1.0
     pairs: list[PairScore] = []
-    best, best_pair = -1.0, None
-    blocks = range(0, n_e, BLOCK_ROWS)
-    for bi, start in enumerate(blocks):
+    best, best_pair, compared = -1.0, None, 0
+    # blocks of eval texts of similar length (≤ BLOCK_ROWS, lengths within ~5%) keep windows tight
+    blocks: list[list[int]] = []
+    for i in e_idx:
+        n = len(eval[i][1])
+        if not blocks or len(blocks[-1]) >= BLOCK_ROWS or n > len(eval[blocks[-1][0]][1]) * 1.05 + 2:
+            blocks.append([])
+        blocks[-1].append(i)
+    for bi, block in enumerate(blocks):
         check_cancel(cancel)
         if progress:
             progress.update(done=bi, total=len(blocks), label="Checking train/eval leakage")
-        chunk = eval[start:start + BLOCK_ROWS]
-        m = process.cdist([t for _, t in chunk], t_texts, scorer=scorer, dtype=np.float32, workers=-1)
+        chunk = [eval[i] for i in block]
+        lmin, lmax = len(chunk[0][1]), len(chunk[-1][1])
+        lo = int(np.searchsorted(t_len, lmin * lo_f - 1e-6, side="left"))
+        hi = int(np.searchsorted(t_len, lmax / lo_f + 1e-6, side="right")) if lo_f > 0 else n_t
+        if lo >= hi:
+            continue
+        m = process.cdist([t for _, t in chunk], t_texts[lo:hi], scorer=scorer, dtype=np.float32, workers=-1)
+        compared += m.size
         r, c = np.unravel_index(int(np.argmax(m)), m.shape)
         if float(m[r, c]) > best:
-            best, best_pair = float(m[r, c]), (train[c][0], chunk[r][0])
+            best, best_pair = float(m[r, c]), (train[t_idx[lo + c]][0], chunk[r][0])
         for r, c in zip(*np.nonzero(m >= threshold)):
-            pairs.append(PairScore(train[int(c)][0], chunk[int(r)][0], float(m[r, c])))
+            pairs.append(PairScore(train[t_idx[lo + int(c)]][0], chunk[int(r)][0], float(m[r, c])))
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))
-    return LeakageResult(threshold, SCORER_NAME, "exhaustive", n_t * n_e, max(best, 0.0), best_pair, pairs)
+    return LeakageResult(threshold, SCORER_NAME, "exhaustive", compared, max(best, 0.0), best_pair, pairs)
 
 
 def _check_candidates(train, eval, *, threshold, progress, cancel) -> LeakageResult:

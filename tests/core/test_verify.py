@@ -114,7 +114,7 @@ def test_check_leakage_reports_every_pair_and_the_maximum():
     evl = [(10, "the quick brown fox jumps over the lazy dogs"), (11, "nothing alike at all, really")]
     res = check_leakage(train, evl, threshold=90)
     assert [(p.a, p.b) for p in res.pairs] == [(1, 10)]
-    assert res.max_pair == (1, 10) and res.max_score > 97 and res.compared == 4
+    assert res.max_pair == (1, 10) and res.max_score > 97 and 1 <= res.compared <= 4
     assert not res.passed
     clean = check_leakage(train[1:], evl[1:], threshold=90)
     assert clean.passed and 0 < clean.max_score < 90
@@ -164,3 +164,29 @@ def test_candidate_leakage_check_finds_what_the_exhaustive_one_finds():
     assert ca.method == "candidates" and ca.compared < ex.compared / 10
     assert {(p.a, p.b) for p in ca.pairs} == {(p.a, p.b) for p in ex.pairs}
     assert ca.max_score == pytest.approx(ex.max_score, abs=0.01)
+
+
+def test_length_bounded_exhaustive_check_equals_all_pairs():
+    from rapidfuzz import fuzz, process
+
+    rng = random.Random(21)
+    vocab = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(2, 8))) for _ in range(400)]
+
+    def text(k: int) -> str:
+        return " ".join(rng.choice(vocab) for _ in range(k))
+
+    train = [(i, text(rng.randint(3, 120))) for i in range(1, 801)]
+    evl = []
+    for k in range(300):
+        if k % 4 == 0:
+            src = train[rng.randrange(len(train))][1].split()
+            src[rng.randrange(len(src))] = rng.choice(vocab)
+            evl.append((1000 + k, " ".join(src)))
+        else:
+            evl.append((1000 + k, text(rng.randint(3, 120))))
+    res = check_leakage(train, evl, threshold=90, method="exhaustive")
+    m = process.cdist([t for _, t in evl], [t for _, t in train], scorer=fuzz.ratio, workers=-1)
+    want = {(train[c][0], evl[r][0]) for r, c in zip(*(m >= 90).nonzero())}
+    assert {(p.a, p.b) for p in res.pairs} == want and len(want) >= 60
+    assert res.compared < m.size / 2          # the length bound skipped most pairs
+    assert res.max_score == pytest.approx(float(m.max()), abs=0.01)
