@@ -27,7 +27,7 @@ from .records import Turn
 
 # Exhaustive comparison up to this many train×eval pairs (rapidfuzz cdist, ~3 µs per pair of
 # ~350-character texts on one core); beyond it, candidates come from MinHash/LSH blocking.
-EXHAUSTIVE_PAIR_LIMIT = 20_000_000
+EXHAUSTIVE_PAIR_LIMIT = 5_000_000
 BLOCK_ROWS = 256
 
 
