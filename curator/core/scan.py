@@ -128,7 +128,7 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
             result.contradictions = find_contradictions(
                 prompts, [r.response for r in records], lines,
                 prompt_threshold=settings.prompt_threshold, response_threshold=settings.response_threshold,
-                progress=progress, cancel=cancel)
+                normalized_responses=answers, progress=progress, cancel=cancel)
 
     if settings.lint:
         with watch.step("lint"):

@@ -154,6 +154,7 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
 
 def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines: Sequence[int], *,
                         prompt_threshold: float = 90.0, response_threshold: float = 35.0,
+                        normalized_responses: Sequence[str] | None = None,
                         progress=None, cancel=None, stats: dict | None = None) -> list[Contradiction]:
     """Contradicting pairs among records.
 
@@ -165,6 +166,8 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         each record's answer (raw text; normalised here).
     lines
         each record's public line.
+    normalized_responses
+        the answers already normalised (saves the work when the caller has them).
     """
     # one representative per (prompt, distinct normalised answer)
     by_prompt: dict[str, dict[str, int]] = {}
@@ -172,7 +175,8 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         if not p:
             continue
         answers = by_prompt.setdefault(p, {})
-        answers.setdefault(normalize(responses[i]), i)
+        answers.setdefault(normalized_responses[i] if normalized_responses is not None
+                           else normalize(responses[i]), i)
     uniq = list(by_prompt)
     pairs: list[tuple[int, int, float]] = []
     for members in by_prompt.values():

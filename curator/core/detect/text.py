@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from functools import lru_cache
 
 from .normalize import has_spaces, normalize
 
@@ -46,6 +47,7 @@ _TOKEN = re.compile(r"[a-z]*\d+(?:[.,]\d+)*[a-z]*|[^\W\d_]+(?:'[^\W\d_]+)?")
 _CJK_CHAR = re.compile(r"[^\W\d_]")
 
 
+@lru_cache(maxsize=1 << 17)
 def _stem(w: str) -> str:
     for suf in ("ing", "ed", "es", "ly", "s"):
         if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
@@ -60,14 +62,15 @@ def _number(tok: str) -> str:
     return t
 
 
-def tokens(text: str, *, number_words: bool = True) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def tokens(text: str, *, number_words: bool = True) -> tuple[str, ...]:
     """Lower-case word tokens (numbers kept whole: ``4,000`` → ``4000``, ``2.0`` → ``2``).
 
     Text written without spaces (Chinese, Japanese) is tokenised into characters.
     """
     t = normalize(text).replace("’", "'").replace("n't", "nt")
     if not has_spaces(t):
-        return _CJK_CHAR.findall(t)
+        return tuple(_CJK_CHAR.findall(t))
     out: list[str] = []
     for tok in _TOKEN.findall(t):
         if tok in _EXPAND:
@@ -76,7 +79,7 @@ def tokens(text: str, *, number_words: bool = True) -> list[str]:
             out.append(_number(tok))
         else:
             out.append(_NUMBER_WORDS.get(tok, tok) if number_words else tok)
-    return out
+    return tuple(out)
 
 
 _DIGIT = re.compile(r"\d")
@@ -86,7 +89,7 @@ def is_number(tok: str) -> bool:
     return _DIGIT.search(tok) is not None
 
 
-def content_words(toks: list[str]) -> set[str]:
+def content_words(toks: tuple[str, ...] | list[str]) -> set[str]:
     return {_stem(w) for w in toks if w not in STOPWORDS and w not in NEGATIONS}
 
 
