@@ -46,8 +46,8 @@ from .dataset import build_record
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
-from .records import Dataset, Record
-from .split import SplitResult, fraction_needs_confirmation, make_split, stratum_labels
+from .records import Dataset, Record, canonical_json
+from .split import SplitResult, fraction_needs_confirmation, link_groups, make_split, stratum_labels
 from .verify import LeakageResult, check_leakage, leak_text
 
 INCLUDE_REVIEWED = "reviewed"
@@ -233,17 +233,20 @@ def _row_bytes(rec: Record, obj: Mapping, fmt: str, target: str, fixed: bool,
     if target == "same":
         if not fixed and container == "jsonl" and rec.raw:
             return rec.raw.strip(), [], []
-        return orjson.dumps(obj), [], []
+        return _dumps(obj), [], []
     out, losses = convert.project_record(obj, fmt, rec.turns, target)
     dropped = []
     if "metadata_dropped" in losses:
         known = convert.FORMAT_KEYS.get(fmt, ()) + (("system",) if fmt == "openai" else ())
         dropped = [k for k in obj if k not in known]
+    return _dumps(out), losses, dropped
+
+
+def _dumps(obj: object) -> bytes:
     try:
-        row = orjson.dumps(out)
-    except TypeError:  # integers beyond 64 bits
-        row = json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
-    return row, losses, dropped
+        return orjson.dumps(obj)
+    except TypeError:  # integers beyond 64 bits: the stdlib keeps them exact
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _estimate_json(estimate: object) -> object:
@@ -302,7 +305,7 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         if d is not None and d.status == FIXED and d.fixed is not None:
             # key order normalised: a fix read back from the store may order keys differently
             # from the same fix held in memory, and the output must not depend on that
-            fixed_obj = orjson.loads(orjson.dumps(d.fixed, option=orjson.OPT_SORT_KEYS))
+            fixed_obj = json.loads(canonical_json(d.fixed))
             fixed = build_record(fixed_obj, line=rec.line, fmt=rec.format if rec.format != "unknown" else dataset.format,
                                  index=rec.index)
             if not fixed.valid:
@@ -329,17 +332,18 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
     # 3. duplicate clusters: only the keeper, unless the reviewer approved/fixed members
     clusters: list[tuple[tuple[int, ...], int]] = (
         [(c.lines, c.keeper) for c in scan.near_duplicates] + [(g.lines, g.keeper) for g in scan.exact_duplicates])
-    from .split import link_groups
-
     dup_components = link_groups([ln for lines, _ in clusters for ln in lines], [lines for lines, _ in clusters])
-    keepers_in_order = [k for _, k in clusters]
+    # a component's candidate keepers, in cluster order (near clusters first, then exact groups)
+    keepers_of: dict[int, list[int]] = {}
+    comp_of = {ln: comp[0] for comp in dup_components for ln in comp}
+    for lines_, keeper_ in clusters:
+        keepers_of.setdefault(comp_of[lines_[0]], []).append(keeper_)
     warnings: list[str] = []
     empty_clusters = 0
     for comp in dup_components:
-        members = set(comp)
         chosen = [ln for ln in comp if ln in eligible and _explicit(decisions.get(ln))]
         if not chosen:
-            keeper = next((k for k in keepers_in_order if k in members and k in eligible), None)
+            keeper = next((k for k in keepers_of.get(comp[0], []) if k in eligible), None)
             chosen = [keeper] if keeper is not None else []
             if keeper is None and any(ln in eligible for ln in comp):
                 empty_clusters += 1
@@ -351,8 +355,6 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         warnings.append(f"{empty_clusters} duplicate cluster(s) export nothing: their suggested keeper was "
                         "rejected or invalid and no other member was approved")
 
-    if unresolved and not options.allow_contradictions:
-        pass  # reported as a blocker below, after the preview numbers are computed
     if include == INCLUDE_REVIEWED and not decisions:
         warnings.append("no decisions exist, so 'reviewed only' exports nothing")
 

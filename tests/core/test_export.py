@@ -512,3 +512,18 @@ def test_fixed_record_output_does_not_depend_on_key_order(small):
     pa = plan_export(ds, scan, {2: _d(2, FIXED, a)}, options=opts)
     pb = plan_export(ds, scan, {2: _d(2, FIXED, b)}, options=opts)
     assert [e.output for e in pa.entries] == [e.output for e in pb.entries]
+
+
+def test_integers_beyond_64_bits_survive_export(tmp_path):
+    big = 123456789012345678901234567890
+    rows = [f'{{"messages": [{{"role": "user", "content": "q{i} {"a" * i}"}}, '
+            f'{{"role": "assistant", "content": "r{i} {"b" * i}"}}], "id": {big + i}}}' for i in range(20)]
+    src = tmp_path / "big.jsonl"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ds = load_dataset(src)
+    fixed = json.loads(rows[0])
+    fixed["messages"][1]["content"] = "corrected"
+    plan = plan_export(ds, ScanResult(), {1: _d(1, FIXED, fixed)}, options=ExportOptions(include="unrejected"))
+    write_export(plan, tmp_path / "out")
+    text = (tmp_path / "out" / "train.jsonl").read_text() + (tmp_path / "out" / "eval.jsonl").read_text()
+    assert str(big) in text and str(big + 19) in text and "corrected" in text
