@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import string
 import subprocess
 import sys
@@ -377,20 +378,47 @@ def test_missing_destination_parent_is_a_clear_error_and_creates_nothing(small, 
         write_export(plan, tmp_path / "afile")
 
 
-@pytest.mark.skipif(sys.platform == "win32" or __import__("os").geteuid() == 0,
-                    reason="needs POSIX permissions that bind the user (root ignores them)")
-def test_unwritable_destination_by_permissions(small, tmp_path):
-    path, ds, scan = small
-    plan = plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True))
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
+def _unprivileged_prefix() -> list[str] | None:
+    """How to run a command as a user that folder permissions bind: [] when we are not root,
+    ``setpriv`` to nobody when we are (root ignores permissions), None when neither works."""
+    import os
+    import shutil as sh
+
+    if sys.platform == "win32":
+        return None
+    if os.geteuid() != 0:
+        return []
+    tool = sh.which("setpriv")
+    return [tool, "--reuid=65534", "--regid=65534", "--clear-groups"] if tool else None
+
+
+def test_unwritable_destination_is_a_clear_error_and_leaves_nothing(small):
+    import os
+    import tempfile
+
+    prefix = _unprivileged_prefix()
+    if prefix is None:
+        pytest.skip("no way to run as a user bound by folder permissions")
+    path, _, _ = small
+    base = Path(tempfile.mkdtemp(prefix="curator-ro-"))
     try:
-        with pytest.raises(ExportError, match="not writable"):
-            write_export(plan, ro)
-        assert list(ro.iterdir()) == []
+        base.chmod(0o755)
+        src = base / "src.jsonl"
+        src.write_bytes(path.read_bytes())
+        src.chmod(0o644)
+        ro = base / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        for out in (ro, ro / "new"):
+            proc = subprocess.run(prefix + [sys.executable, "-m", "curator", "export", str(src), "--out", str(out),
+                                            "--allow-contradictions"],
+                                  capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(base)})
+            assert proc.returncode == 2, (proc.stdout, proc.stderr)
+            assert "not writable" in proc.stderr
+            assert list(ro.iterdir()) == []
     finally:
-        ro.chmod(0o700)
+        (base / "ro").chmod(0o755)
+        shutil.rmtree(base)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
