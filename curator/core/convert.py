@@ -134,6 +134,7 @@ LOSS_TEXT = {
     "text_as_answer": "a plain-text record became one assistant turn with an empty prompt",
     "trailing_turns_dropped": "turns after the last assistant answer were dropped",
     "system_joined": "several system turns were joined into one 'system' field",
+    "tool_call_text_dropped": "text sent alongside a tool call was dropped (ShareGPT has one value per turn)",
 }
 
 
@@ -150,6 +151,123 @@ def _openai_passthrough(obj: Mapping) -> dict:
         if key in obj:
             out[key] = obj[key]
     return out
+
+
+def _call_value(calls: object) -> str | None:
+    """OpenAI ``tool_calls`` → a LLaMA-Factory ``function_call`` value (JSON text of
+    ``{"name", "arguments"}``, a list of them for parallel calls); None if malformed."""
+    out = []
+    for call in calls if isinstance(calls, list) else [calls]:
+        fn = call.get("function", call) if isinstance(call, Mapping) else None
+        if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+            return None
+        args = fn.get("arguments", {})
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                pass
+        out.append({"name": fn["name"], "arguments": args})
+    if not out:
+        return None
+    return json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False)
+
+
+def openai_to_sharegpt(obj: Mapping) -> tuple[dict, list[str]] | None:
+    """OpenAI messages with tool calls → ShareGPT with ``function_call``/``observation`` turns
+    (LLaMA-Factory's tool format), keeping the calls structured. None when a message does not fit."""
+    from .formats import content_text
+
+    convo: list[dict] = []
+    out: dict = {}
+    losses: set[str] = set()
+    for m in obj.get("messages") or []:
+        if not isinstance(m, Mapping):
+            return None
+        role = m.get("role")
+        text = content_text(m.get("content"))
+        if isinstance(m.get("content"), list):
+            losses.add("parts_as_text")
+        if "name" in m:
+            losses.add("names_dropped")
+        if "weight" in m:
+            losses.add("weights_dropped")
+        if role == "system" and not convo and "system" not in out:
+            out["system"] = text
+        elif role == "user":
+            convo.append({"from": "human", "value": text})
+        elif role == "assistant" and (m.get("tool_calls") or m.get("function_call")):
+            value = _call_value(m.get("tool_calls") or m.get("function_call"))
+            if value is None:
+                return None
+            if text.strip():
+                losses.add("tool_call_text_dropped")
+            convo.append({"from": "function_call", "value": value})
+        elif role == "assistant":
+            convo.append({"from": "gpt", "value": text})
+        elif role in ("tool", "function"):
+            if convo and convo[-1]["from"] == "observation":   # results of parallel calls: one turn
+                convo[-1]["value"] += "\n" + text
+            else:
+                convo.append({"from": "observation", "value": text})
+        else:
+            return None
+    result: dict = {"conversations": convo, **out}
+    if "tools" in obj:
+        result["tools"] = obj["tools"] if isinstance(obj["tools"], str) else json.dumps(obj["tools"], ensure_ascii=False)
+    return result, sorted(losses)
+
+
+def sharegpt_to_openai(obj: Mapping) -> tuple[dict, list[str]] | None:
+    """ShareGPT with ``function_call``/``observation`` turns → OpenAI ``tool_calls``/``tool``
+    messages (ids ``call_1``, ``call_2`` … in order). None when a turn does not fit."""
+    msgs: list[dict] = []
+    system = obj.get("system")
+    if isinstance(system, str) and system:
+        msgs.append({"role": "system", "content": system})
+    pending: list[str] = []
+    n_calls = 0
+    roles = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
+    for t in obj.get("conversations") or []:
+        if not isinstance(t, Mapping) or not isinstance(t.get("value"), str):
+            return None
+        src, value = t.get("from"), t["value"]
+        if src == "function_call":
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return None
+            calls = []
+            for c in parsed if isinstance(parsed, list) else [parsed]:
+                if not isinstance(c, Mapping) or not isinstance(c.get("name"), str):
+                    return None
+                n_calls += 1
+                args = c.get("arguments", {})
+                calls.append({"id": f"call_{n_calls}", "type": "function",
+                              "function": {"name": c["name"],
+                                           "arguments": args if isinstance(args, str)
+                                           else json.dumps(args, ensure_ascii=False)}})
+            pending = [c["id"] for c in calls]
+            msgs.append({"role": "assistant", "content": None, "tool_calls": calls})
+        elif src in ("observation", "tool", "function"):
+            if not pending:
+                return None
+            msgs.append({"role": "tool", "tool_call_id": pending[0], "content": value})
+        elif src in roles:
+            msgs.append({"role": roles[src], "content": value})
+        else:
+            return None
+    out: dict = {"messages": msgs}
+    tools = obj.get("tools")
+    if isinstance(tools, str) and tools.strip():
+        try:
+            tools = json.loads(tools)
+        except ValueError:
+            tools = None
+    if isinstance(tools, list) and tools:
+        out["tools"] = [{"type": "function", "function": t} if isinstance(t, Mapping) and "type" not in t
+                        and "name" in t else t for t in tools]
+    return out, []
 
 
 def project_record(obj: Mapping, src_fmt: str, turns: tuple[Turn, ...], target: str) -> tuple[dict, list[str]]:
@@ -170,6 +288,16 @@ def project_record(obj: Mapping, src_fmt: str, turns: tuple[Turn, ...], target: 
         if target == "openai":
             return _openai_passthrough(obj), losses
         return {k: obj[k] for k in FORMAT_KEYS[target] if k in obj}, losses
+
+    # tool calls: keep them structured between the two chat formats when the record fits
+    has_tools = (src_fmt == "openai" and any(isinstance(m, Mapping) and (m.get("tool_calls") or m.get("function_call"))
+                                             for m in obj.get("messages") or [])) or \
+                (src_fmt == "sharegpt" and any(isinstance(t, Mapping) and t.get("from") == "function_call"
+                                               for t in obj.get("conversations") or []))
+    if has_tools and (src_fmt, target) in (("openai", "sharegpt"), ("sharegpt", "openai")):
+        direct = openai_to_sharegpt(obj) if target == "sharegpt" else sharegpt_to_openai(obj)
+        if direct is not None:
+            return direct[0], losses + direct[1]
 
     msgs = obj.get("messages") if src_fmt == "openai" else None
     if isinstance(msgs, list):

@@ -1,0 +1,71 @@
+"""Export projections that keep tool calls structured (OpenAI ⇄ ShareGPT/LLaMA-Factory)."""
+
+from __future__ import annotations
+
+import json
+
+from curator.core.convert import project_record
+from curator.core.dataset import build_record, load_dataset
+from curator.core.formats import to_turns
+
+
+def test_glaive_tool_calls_round_trip_through_openai_exactly(shared_datasets):
+    ds = load_dataset(shared_datasets / "llamafactory-glaive-toolcall-en-demo" / "glaive_toolcall_en_demo.json")
+    with_calls = 0
+    for r in ds.records:
+        if not r.valid:
+            continue
+        oa, losses = project_record(r.data, "sharegpt", r.turns, "openai")
+        assert build_record(oa, line=r.line, fmt="openai").valid, r.line   # passes OpenAI's schema
+        calls = [m for m in oa["messages"] if m.get("tool_calls")]
+        if calls:
+            with_calls += 1
+            call = calls[0]["tool_calls"][0]
+            assert call["type"] == "function" and isinstance(call["function"]["arguments"], str)
+            assert calls[0]["content"] is None                          # LLaMA-Factory reads the key
+            seen: set[str] = set()
+            for m in oa["messages"]:                                  # each result answers an earlier call
+                seen.update(c["id"] for c in m.get("tool_calls") or [])
+                if m["role"] == "tool":
+                    assert m["tool_call_id"] in seen
+        back, _ = project_record(oa, "openai", to_turns(oa, "openai"), "sharegpt")
+        assert back["conversations"] == r.data["conversations"], r.line
+        assert back.get("system") == r.data.get("system")
+        if r.data.get("tools"):
+            assert json.loads(back["tools"]) == [{"type": "function", "function": t}
+                                                 for t in json.loads(r.data["tools"])]
+    assert with_calls >= 100
+
+
+def test_openai_tool_calls_become_function_call_and_observation_turns():
+    obj = {"messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Weather in Paris and Rome?"},
+        {"role": "assistant", "tool_calls": [
+            {"id": "a", "type": "function", "function": {"name": "w", "arguments": "{\"city\": \"Paris\"}"}},
+            {"id": "b", "type": "function", "function": {"name": "w", "arguments": "{\"city\": \"Rome\"}"}}]},
+        {"role": "tool", "tool_call_id": "a", "content": "18C"},
+        {"role": "tool", "tool_call_id": "b", "content": "24C"},
+        {"role": "assistant", "content": "Paris 18C, Rome 24C.", "weight": 1}],
+        "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object"}}}], "id": 7}
+    sg, losses = project_record(obj, "openai", to_turns(obj, "openai"), "sharegpt")
+    assert sg["system"] == "Be brief."
+    assert [t["from"] for t in sg["conversations"]] == ["human", "function_call", "observation", "gpt"]
+    assert json.loads(sg["conversations"][1]["value"]) == [{"name": "w", "arguments": {"city": "Paris"}},
+                                                          {"name": "w", "arguments": {"city": "Rome"}}]
+    assert sg["conversations"][2]["value"] == "18C\n24C"
+    assert json.loads(sg["tools"]) == obj["tools"]
+    assert set(losses) == {"metadata_dropped", "weights_dropped"}
+
+
+def test_sample_support_chat_tool_calls_convert_structured(sample_data):
+    path = sample_data / "support_chat.jsonl"
+    ds = load_dataset(path)
+    n = 0
+    for r in ds.records:
+        if r.valid and any(isinstance(m, dict) and m.get("tool_calls") for m in r.data["messages"]):
+            sg, losses = project_record(r.data, "openai", r.turns, "sharegpt")
+            assert "function_call" in [t["from"] for t in sg["conversations"]]
+            assert "tool_calls_as_text" not in losses
+            n += 1
+    assert n >= 5
