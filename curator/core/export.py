@@ -606,7 +606,11 @@ def render_readme(plan: ExportPlan) -> str:
         if fmt == "openai":
             lines += ["If answers carry `weight` 0/1, add `message_field_training: weight` to honour them.", ""]
         if fmt == "openai":
-            info = {"curated_train": {"file_name": "train.jsonl", "formatting": "sharegpt",
+            # LLaMA-Factory's "openai" formatting turns tool_calls/tool messages into function
+            # and observation turns; plain chats read fine as sharegpt with role/content tags
+            has_calls = any(b'"tool_calls"' in e.output for e in plan.entries)
+            info = {"curated_train": {"file_name": "train.jsonl",
+                                      "formatting": "openai" if has_calls else "sharegpt",
                                       "columns": {"messages": "messages", **opt("tools")},
                                       "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user",
                                                "assistant_tag": "assistant", "system_tag": "system",
