@@ -37,7 +37,7 @@ from curator import __version__
 from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, UNDECIDED
 from curator.core.table import ExamplesTable, FindingItem, TableQuery
 
-from . import errors
+from . import errors, run_op
 from .example_view import ExampleView, FixDialog, edit_record
 from .findings_view import FindingsView
 from .run_op import Op, OpRunner, describe_progress
@@ -209,6 +209,10 @@ class MainWindow(QMainWindow):
         self._swapping_tabs = False
         self._filter_gen = 0
         self._open_token: object | None = None
+        self._child_notes: dict | None = None
+        self.last_scan_process: dict | None = None     # the scan process's report of the last open
+        # Scan in a child process when ops run on threads (never in inline test mode).
+        self.scan_in_process = True
         self.fix_dialog: FixDialog | None = None
         self._open_op: Op | None = None
         self.model = QtExamplesModel(self)
@@ -462,8 +466,20 @@ class MainWindow(QMainWindow):
         settings = self.prefs.scan_settings()
 
         def work(progress=None, cancel=None):
+            notes = None
+            if self.scan_in_process and not run_op.is_inline():
+                # the heavy part in a child process: no GIL shared with the window (scan_worker.py)
+                from .scan_worker import prepare_in_subprocess
+
+                notes = prepare_in_subprocess(str(path), reviewer=reviewer, settings=settings, fresh=fresh,
+                                              progress=progress, cancel=cancel)
             project = open_project(path, reviewer=reviewer, progress=progress, cancel=cancel, scan=True,
                                    scan_settings=settings, on_damaged="fresh" if fresh else "raise")
+            self.last_scan_process = notes
+            if notes and notes.get("ok"):
+                if notes.get("set_aside") and project.set_aside is None:
+                    project.set_aside = Path(notes["set_aside"])
+                self._child_notes = notes
             try:
                 decisions = project.decisions()
                 statuses = {line: d.status for line, d in decisions.items()}
@@ -565,11 +581,16 @@ class MainWindow(QMainWindow):
         if aside:
             notes.append(f"The old project file could not be used and was kept aside as:\n{aside}")
         change = getattr(project, "source_change", None)
+        child, self._child_notes = self._child_notes, None
+        carried = unmatched = None
         if change is not None:
-            unmatched = list(getattr(change, "unmatched", ()))
-            notes.append(f"The file changed since your last session. {getattr(change, 'carried', 0):,} decision(s) "
-                         f"were carried over by content" + (f"; {len(unmatched):,} could not be matched to any "
-                                                            "record and are kept in the project." if unmatched else "."))
+            carried, unmatched = getattr(change, "carried", 0), len(getattr(change, "unmatched", ()))
+        elif child and child.get("carried") is not None:   # the scan process met the change first
+            carried, unmatched = child["carried"], child.get("unmatched") or 0
+        if carried is not None:
+            notes.append(f"The file changed since your last session. {carried:,} decision(s) were carried over "
+                         f"by content" + (f"; {unmatched:,} could not be matched to any record and are kept "
+                                          "in the project." if unmatched else "."))
         if notes:
             self._info("Project notes", "\n\n".join(notes))
 

@@ -274,6 +274,22 @@ def test_threaded_open_completes(window, tmp_path, qtbot, make_chat_file):
     qtbot.waitUntil(lambda: window.project is not None, timeout=60000)
     assert window.model.rowCount() == len(window.project.dataset.records)
     assert window.stack.currentIndex() == PAGE_WORKSPACE
+    # the scan ran in a child process (no GIL shared with the window) and the window found it cached
+    assert window.last_scan_process is not None and window.last_scan_process["ok"] is True
+    assert window.project.scan.exact_duplicates
+
+
+def test_threaded_open_of_a_damaged_project_reports_the_file_kept_aside(window, sample, qtbot):
+    from curator.core.project import default_project_path
+    from curator.gui import run_op
+
+    default_project_path(sample).write_bytes(b"not a database" * 50)
+    run_op.set_inline(False)
+    window.open_path(sample, fresh=True)
+    qtbot.waitUntil(lambda: window.project is not None, timeout=60000)
+    assert window.last_scan_process["set_aside"] is not None
+    assert window.project.set_aside is not None and window.project.set_aside.exists()
+    assert "kept aside" in window._last_box.text()
 
 
 def test_layout_and_settings_are_remembered(window, prefs, qtbot, sample):
