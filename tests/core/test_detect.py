@@ -114,6 +114,9 @@ def test_essential_words_versus_typos():
     assert essential_differences("Quick question: how should levothyroxine be taken?",
                                  "How shold levothyroxine be taken?") == ([], [])
     assert essential_differences("code for type 1 diabetes", "code for type 2 diabetes") == (["1"], ["2"])
+    # one letter apart but opposite prefixes: a different question, not a typo
+    assert essential_differences("code hypothyroidism, unspecified", "code hyperthyroidism, unspecified") \
+        == (["hypothyroidism"], ["hyperthyroidism"])
 
 
 def test_word_diff():

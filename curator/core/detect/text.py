@@ -93,6 +93,21 @@ def content_words(toks: tuple[str, ...] | list[str]) -> set[str]:
     return {_stem(w) for w in toks if w not in STOPWORDS and w not in NEGATIONS}
 
 
+# prefixes that turn a word into its opposite: one letter apart, never a typo
+_CONTRAST = [("hypo", "hyper"), ("pre", "post"), ("in", "out"), ("under", "over"), ("intra", "inter"),
+             ("sub", "super"), ("pro", "anti"), ("up", "down"), ("inc", "dec"), ("im", "ex"), ("in", "ex"),
+             ("bi", "uni"), ("min", "max")]
+
+
+def contrasting(a: str, b: str) -> bool:
+    """"hypothyroidism"/"hyperthyroidism", "preoperative"/"postoperative": same stem, opposite prefix."""
+    for x, y in _CONTRAST:
+        for p, q in ((x, y), (y, x)):
+            if a.startswith(p) and b.startswith(q) and a[len(p):] == b[len(q):] and len(a) - len(p) >= 3:
+                return True
+    return False
+
+
 def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
                           vocab: Counter | None = None) -> tuple[list[str], list[str]]:
     """Content words only in ``a`` and only in ``b``, after pairing up typos ("mmber"/"member").
@@ -119,7 +134,7 @@ def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
     def typo_of(w: str, others: list[str]) -> bool:
         return not is_number(w) and len(w) >= 4 and any(
             not is_number(v) and fuzz.ratio(w, v) >= typo_ratio and not (real(w) and real(v))
-            for v in others)
+            and not contrasting(w, v) for v in others)
 
     return ([w for w in only_a if not typo_of(w, extra_b)],
             [v for v in only_b if not typo_of(v, extra_a)])
