@@ -5,8 +5,8 @@ Run from the repository root (no display needed)::
     QT_QPA_PLATFORM=offscreen python tests/bench/bench_gui_stall.py               # 100,000 records
     QT_QPA_PLATFORM=offscreen python tests/bench/bench_gui_stall.py --records 20000
 
-It writes a deterministic support-chat JSONL file (system prompt, multi-turn chats, exact
-duplicates, broken lines, near-identical rewordings) in a temporary folder, opens it in the
+It writes a deterministic support-chat JSONL file (system prompt, varied wording, multi-turn
+chats, exact and near duplicates, broken lines) in a temporary folder, opens it in the
 real :class:`~curator.gui.main_window.MainWindow` exactly as File › Open does (project store,
 load, validation, scan and table build on the worker; progress polled by the window), and
 meanwhile a 5 ms :class:`QTimer` on the main thread records the gap between its ticks. The
@@ -34,9 +34,22 @@ SYSTEM = ("You are Larkspur Home's support assistant. Be concise and friendly, n
           "not allow, and point customers to the right page in their account.")
 
 
+WORDS = ("the a to of and in is for on with your order account refund delivery package please could you "
+         "help me we have has been was not can will would should password login email address card payment "
+         "invoice tracking number days week support team thanks hello sorry about issue problem update change "
+         "cancel subscription plan price store return item size colour warranty replace parcel courier label "
+         "receipt discount code voucher balance charge twice pending bank transfer cash app website mobile "
+         "basket checkout stock colour fabric cushion lamp rug chair table shelf mirror blanket towel kettle").split()
+
+
 def write_file(path: Path, n: int, seed: int = 7) -> Path:
+    """Varied support chats (random wording, like real tickets), 1% exact duplicates, 0.5%
+    near duplicates (one word changed), a broken line every ~2,000 records."""
     rnd = random.Random(seed)
-    words = ("please quickly today again still really urgently kindly now also just maybe").split()
+
+    def words(k: int) -> str:
+        return " ".join(rnd.choice(WORDS) for _ in range(k))
+
     with path.open("w", encoding="utf-8") as f:
         i = 0
         while i < n:
@@ -45,20 +58,26 @@ def write_file(path: Path, n: int, seed: int = 7) -> Path:
                 i += 1
                 continue
             t = TOPICS[rnd.randrange(len(TOPICS))]
-            extra = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 6)))
-            q = f"How do I {t}? Order {rnd.randint(10000, 99999)}. {extra}".strip()
-            a = (f"To {t}, open Account > Orders, choose order {rnd.randint(10000, 99999)} and follow the steps. "
-                 f"It takes about {rnd.randint(2, 9)} minutes. " + "Anything else I can help with? " * rnd.randint(0, 3))
+            q = f"How do I {t}? {words(rnd.randint(8, 30))}. Order {rnd.randint(10000, 99999)}."
+            a = f"To {t}, {words(rnd.randint(20, 60))}. Reference {rnd.randint(10000, 99999)}."
             msgs = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": q},
                     {"role": "assistant", "content": a}]
             if rnd.random() < 0.2:
-                msgs += [{"role": "user", "content": "Thanks! And how long does that take?"},
-                         {"role": "assistant", "content": f"Usually {rnd.randint(1, 5)} business days."}]
-            line = json.dumps({"messages": msgs})
-            f.write(line + "\n")
+                msgs += [{"role": "user", "content": words(rnd.randint(5, 15)) + "?"},
+                         {"role": "assistant", "content": words(rnd.randint(10, 30)) + "."}]
+            rec = {"messages": msgs}
+            f.write(json.dumps(rec) + "\n")
             i += 1
-            if rnd.random() < 0.01 and i < n:      # exact duplicate
-                f.write(line + "\n")
+            r = rnd.random()
+            if r < 0.01 and i < n:                      # exact duplicate
+                f.write(json.dumps(rec) + "\n")
+                i += 1
+            elif r < 0.015 and i < n:                   # near duplicate: one answer word changed
+                ws = a.split()
+                ws[rnd.randrange(1, len(ws) - 2)] = rnd.choice(WORDS)
+                msgs2 = [dict(m) for m in msgs]
+                msgs2[2]["content"] = " ".join(ws)
+                f.write(json.dumps({"messages": msgs2}) + "\n")
                 i += 1
     return path
 
