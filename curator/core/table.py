@@ -21,8 +21,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED
-from .findings import (FLAG_CONTRADICTION, FLAG_DUPLICATE, FLAG_INVALID, FLAG_LINT, FLAG_NEAR_DUPLICATE,
-                       ScanResult)
+from .findings import (
+    FLAG_CONTRADICTION,
+    FLAG_DUPLICATE,
+    FLAG_INVALID,
+    FLAG_LINT,
+    FLAG_NEAR_DUPLICATE,
+    ScanResult,
+)
 from .progress import CancelToken, ProgressSink, Ticker
 
 if TYPE_CHECKING:

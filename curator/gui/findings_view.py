@@ -9,12 +9,29 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QListView, QPushButton, QSplitter,
-                               QTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from curator.core.decisions import UNDECIDED
-from curator.core.table import (ExamplesTable, FindingItem, diff_sides, finding_items, format_pct, labelled_text,
-                                word_diff)
+from curator.core.table import (
+    ExamplesTable,
+    FindingItem,
+    diff_sides,
+    finding_items,
+    format_pct,
+    labelled_text,
+    word_diff,
+)
 
 FindingRole = Qt.ItemDataRole.UserRole
 KIND_TEXT = {"contradiction": "Contradiction", "duplicate": "Exact duplicates", "near_duplicate": "Near duplicates"}
@@ -54,7 +71,7 @@ class FindingsModel(QAbstractListModel):
         if self.items:
             self.dataChanged.emit(self.index(0), self.index(len(self.items) - 1))
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.items)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):

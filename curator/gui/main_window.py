@@ -28,10 +28,29 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDialog, QFileDialog, QHBoxLayout,
-                               QHeaderView, QInputDialog, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QTableView, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from curator import __version__
 from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, UNDECIDED
@@ -42,8 +61,19 @@ from .example_view import ExampleView, FixDialog, edit_record
 from .findings_view import FindingsView
 from .run_op import Op, OpRunner, describe_progress
 from .settings import GEOMETRY, LAST_DIR, REVIEWER, SPLITTERS, STATE, THEME, Preferences
-from .table_model import COL_FLAGS, COL_FORMAT, COL_LENGTH, COL_LINE, COL_PROMPT, COL_RESPONSE, COL_STATUS
-from .table_model import BadgeDelegate, ExampleIdRole, LineRole, QtExamplesModel
+from .table_model import (
+    COL_FLAGS,
+    COL_FORMAT,
+    COL_LENGTH,
+    COL_LINE,
+    COL_PROMPT,
+    COL_RESPONSE,
+    COL_STATUS,
+    BadgeDelegate,
+    ExampleIdRole,
+    LineRole,
+    QtExamplesModel,
+)
 from .welcome import WelcomePage
 
 DATA_SUFFIXES = (".jsonl", ".json", ".gz", ".ndjson")
@@ -58,7 +88,7 @@ FLAG_FILTERS = (("Any flags", ""), ("Flagged", "any"), ("Invalid", "invalid"), (
 class ViewSpec:
     key: str
     title: str
-    create: Callable[["MainWindow"], QWidget]
+    create: Callable[[MainWindow], QWidget]
     shortcut: str | None = None
     tooltip: str = ""
     widget: QWidget | None = None       # created on first show (see MainWindow._materialize)
@@ -356,7 +386,7 @@ class MainWindow(QMainWindow):
         help_.addAction(self.about_action)
         self.menus = {"file": file, "edit": edit, "view": view, "help": help_}
 
-    def register_view(self, key: str, title: str, create: Callable[["MainWindow"], QWidget], *,
+    def register_view(self, key: str, title: str, create: Callable[[MainWindow], QWidget], *,
                       shortcut: str | None = None, tooltip: str = "") -> ViewSpec:
         """Add a view that exists while a project is open (see the module docstring)."""
         spec = ViewSpec(key, title, create, shortcut, tooltip)

@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
-from curator.core.progress import Cancelled, CancelFlag, Progress, ProgressState
+from curator.core.progress import CancelFlag, Cancelled, Progress, ProgressState
 
 POLL_MS = 100
 _INLINE = False
@@ -104,7 +104,7 @@ class _Runnable(QRunnable):
     def run(self) -> None:
         try:
             result = _call(self.op)
-        except BaseException as exc:  # delivered to the main thread; a worker must never die silently
+        except BaseException as exc:  # noqa: BLE001 - delivered to the main thread; a worker must never die silently
             self.signals.failed.emit(self.op, exc, traceback.format_exc())
         else:
             self.signals.done.emit(self.op, result)
@@ -183,7 +183,7 @@ class OpRunner(QObject):
         if _INLINE:
             try:
                 result = _call(op)
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - delivered like a worker's error
                 self._on_failed(op, exc, traceback.format_exc())
             else:
                 self._on_done(op, result)

@@ -119,7 +119,7 @@ def main() -> int:
         project = open_project(req["path"], reviewer=req.get("reviewer"), progress=_PipeProgress(), scan=True,
                                scan_settings=req.get("settings"),
                                on_damaged="fresh" if req.get("fresh") else "raise")
-    except Exception as exc:  # the window repeats the open in-process and shows the real error
+    except Exception as exc:  # noqa: BLE001 - the window repeats the open in-process and shows the real error
         _send({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return 1
     try:

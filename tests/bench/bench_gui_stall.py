@@ -34,12 +34,7 @@ SYSTEM = ("You are Larkspur Home's support assistant. Be concise and friendly, n
           "not allow, and point customers to the right page in their account.")
 
 
-WORDS = ("the a to of and in is for on with your order account refund delivery package please could you "
-         "help me we have has been was not can will would should password login email address card payment "
-         "invoice tracking number days week support team thanks hello sorry about issue problem update change "
-         "cancel subscription plan price store return item size colour warranty replace parcel courier label "
-         "receipt discount code voucher balance charge twice pending bank transfer cash app website mobile "
-         "basket checkout stock colour fabric cushion lamp rug chair table shelf mirror blanket towel kettle").split()
+WORDS = ["the", "a", "to", "of", "and", "in", "is", "for", "on", "with", "your", "order", "account", "refund", "delivery", "package", "please", "could", "you", "help", "me", "we", "have", "has", "been", "was", "not", "can", "will", "would", "should", "password", "login", "email", "address", "card", "payment", "invoice", "tracking", "number", "days", "week", "support", "team", "thanks", "hello", "sorry", "about", "issue", "problem", "update", "change", "cancel", "subscription", "plan", "price", "store", "return", "item", "size", "colour", "warranty", "replace", "parcel", "courier", "label", "receipt", "discount", "code", "voucher", "balance", "charge", "twice", "pending", "bank", "transfer", "cash", "app", "website", "mobile", "basket", "checkout", "stock", "colour", "fabric", "cushion", "lamp", "rug", "chair", "table", "shelf", "mirror", "blanket", "towel", "kettle"]
 
 
 def write_file(path: Path, n: int, seed: int = 7) -> Path:

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from curator import open_project
 from curator.core.decisions import APPROVED, FIXED, REJECTED, UNDECIDED
-from curator.core.table import FILTER_FLAGS
 from curator.gui.main_window import PAGE_WELCOME, PAGE_WORKSPACE, MainWindow
 from curator.gui.table_model import COL_FLAGS, COL_LINE, COL_RESPONSE, FlagsRole, LineRole, StatusRole
 
@@ -397,7 +396,7 @@ def test_curator_FILE_starts_the_window_with_the_file_open(sample, qtbot):
     from curator.gui import errors
     from curator.gui.launch import start
 
-    app, w = start([str(sample)])          # what `curator FILE` runs before the event loop
+    _app, w = start([str(sample)])          # what `curator FILE` runs before the event loop
     qtbot.addWidget(w)
     assert w.isVisible() and w.path == sample and w.model.rowCount() == 1500
     assert errors.log_path() is not None and "data-home" in str(errors.log_path())   # hook installed

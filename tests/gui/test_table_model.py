@@ -13,9 +13,23 @@ from PySide6.QtCore import Qt
 from curator.core.dataset import load_dataset
 from curator.core.findings import ExactGroup, ScanResult
 from curator.core.table import ExamplesTable, TableQuery
-from curator.gui.table_model import (COL_FLAGS, COL_FORMAT, COL_LENGTH, COL_LINE, COL_PROMPT, COL_RESPONSE,
-                                     COL_STATUS, COLUMNS, ExampleIdRole, FlagsRole, FormatRole, LengthRole,
-                                     LineRole, QtExamplesModel, StatusRole)
+from curator.gui.table_model import (
+    COL_FLAGS,
+    COL_FORMAT,
+    COL_LENGTH,
+    COL_LINE,
+    COL_PROMPT,
+    COL_RESPONSE,
+    COL_STATUS,
+    COLUMNS,
+    ExampleIdRole,
+    FlagsRole,
+    FormatRole,
+    LengthRole,
+    LineRole,
+    QtExamplesModel,
+    StatusRole,
+)
 
 
 @pytest.fixture
