@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -116,7 +117,10 @@ def common_sentences(responses: Sequence[str], *, min_count: int = 5, share: flo
 
 
 def is_label(text: str) -> bool:
-    t = normalize(text)
+    return _is_label_normalized(normalize(text))
+
+
+def _is_label_normalized(t: str) -> bool:
     return 0 < len(t) <= 30 and len(t.split()) <= 3
 
 
@@ -139,6 +143,17 @@ def asks_back(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 14)
+def _features(text: str) -> tuple[str, bool, frozenset[str], frozenset[str], bool]:
+    """What :func:`judge` reads from one answer, computed once per distinct text (an answer is
+    judged against every other answer to its question): normalised text, label-like?, content
+    words, numbers, negates?"""
+    t = normalize(text)
+    toks = tokens(text)
+    return (t, _is_label_normalized(t), frozenset(content_words(toks)),
+            frozenset(x for x in toks if is_number(x)), bool(set(toks) & NEGATIONS))
+
+
 def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None = None,
           polarities: tuple[str, str] | None = None) -> tuple[bool, float, str]:
     """(disagree?, response similarity 0–100, reason) for two answers to the same question.
@@ -146,17 +161,14 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
     ``polarities`` (optional) are the answers' yes/no openings taken before shared formulas were
     stripped ("I'm sorry, but I'm unable to assist with that." is both a formula and a "no").
     """
-    na, nb = normalize(ra), normalize(rb)
+    na, label_a, ca, nums_a, neg_a = _features(ra)
+    nb, label_b, cb, nums_b, neg_b = _features(rb)
     if na == nb:
         return False, 100.0, "same"
-    if is_label(ra) and is_label(rb):
+    if label_a and label_b:
         return True, round(fuzz.ratio(na, nb), 2), "different labels"
-    ta, tb = tokens(ra), tokens(rb)
-    ca, cb = content_words(ta), content_words(tb)
     sim = 100.0 * len(ca & cb) / max(1, len(ca | cb))
     sim = round(sim, 2)
-    nums_a = {t for t in ta if is_number(t)}
-    nums_b = {t for t in tb if is_number(t)}
     if (nums_a - nums_b) and (nums_b - nums_a):
         return True, sim, "different numbers"
     pa, pb = polarities or (polarity(ra), polarity(rb))
@@ -172,7 +184,6 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
         return False, sim, "clarifying question"
     # a cue that the answers take different positions: only one side negates, or only one side
     # commits to numbers (a fee vs "free", a time window vs none)
-    neg_a, neg_b = bool(set(ta) & NEGATIONS), bool(set(tb) & NEGATIONS)
     cue = neg_a != neg_b or bool(nums_a) != bool(nums_b)
     if sim < response_threshold and (cue or sim < STRONG * response_threshold):
         return True, sim, "different content"
