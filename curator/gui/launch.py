@@ -42,4 +42,18 @@ def start(argv: list[str]):
     window.show()
     if files:
         window.open_path(Path(files[0]).expanduser())
+    elif not prefs.recent_files():
+        # First start (nothing opened yet): show real data at once rather than an empty window.
+        # Later starts greet with the welcome screen: the samples plus recent projects.
+        sample = first_run_sample()
+        if sample is not None:
+            window.open_path(sample)
     return app, window
+
+
+def first_run_sample() -> Path | None:
+    """The bundled sample a first start opens: the support chats, else any bundled sample."""
+    from .welcome import bundled_samples
+
+    samples = bundled_samples()
+    return next((p for p in samples if p.name == "support_chat.jsonl"), samples[0] if samples else None)

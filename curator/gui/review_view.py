@@ -310,18 +310,22 @@ class ReviewDesk(QWidget):
         self.reason_panel.cancelled.connect(self._reason_cancelled)
 
         self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
-        for action in (sc.APPROVE, sc.REJECT, sc.FIX, sc.SKIP, None, sc.PREVIOUS, sc.NEXT, None,
-                       sc.UNDO, sc.REDO, None, sc.HELP):
-            if action is None:
-                bar.addSpacing(18)
-                continue
-            b = QPushButton(self)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter/Space must never press a stale button
-            b.clicked.connect(lambda _c=False, a=action: self.trigger(a))
-            self.buttons[action] = b
-            bar.addWidget(b)
-        bar.addStretch(1)
+        # Two rows (decide | move and undo), so the desk fits a laptop-width window.
+        bar = QVBoxLayout()
+        for row_actions in ((sc.APPROVE, sc.REJECT, sc.FIX, sc.SKIP),
+                            (sc.PREVIOUS, sc.NEXT, None, sc.UNDO, sc.REDO, None, sc.HELP)):
+            row = QHBoxLayout()
+            for action in row_actions:
+                if action is None:
+                    row.addSpacing(18)
+                    continue
+                b = QPushButton(self)
+                b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter/Space must never press a stale button
+                b.clicked.connect(lambda _c=False, a=action: self.trigger(a))
+                self.buttons[action] = b
+                row.addWidget(b)
+            row.addStretch(1)
+            bar.addLayout(row)
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)

@@ -468,3 +468,25 @@ def test_keyboard_on_the_welcome_screen_and_typing_e_in_search(window, sample, q
     window.focus_search()
     qtbot.keyClicks(window.examples.search, "Eve")
     assert window.examples.search.text() == "Eve" and window.fix_dialog is None
+
+
+def test_first_start_opens_the_bundled_sample_later_starts_greet(sample, qtbot, monkeypatch):
+    """`curator` with no file: a first start opens the support sample at once (README promise);
+    once something has been opened, the welcome screen with samples and recent projects greets."""
+    from curator.gui import welcome
+    from curator.gui.launch import start
+    from curator.gui.settings import Preferences
+
+    monkeypatch.setattr(welcome, "sample_dir", lambda: sample.parent)   # a private copy, not the checkout's
+    assert Preferences().recent_files() == []
+    _app, first = start([])
+    qtbot.addWidget(first)
+    qtbot.waitUntil(lambda: first.model.rowCount() == 1500, timeout=60000)
+    assert first.path == sample
+    first.close()
+    assert Preferences().recent_files() == [str(sample.resolve())]
+    _app, later = start([])
+    qtbot.addWidget(later)
+    assert later.stack.currentWidget() is later.welcome
+    assert later.welcome.recent.count() == 1 and later.welcome.samples.count() >= 1
+    later.close()

@@ -185,6 +185,13 @@ def test_sample_queue_shows_the_live_estimate(qtbot, desk, project):
         assert abs(cats.count(c) - everyone.count(c) / 2) <= 1
 
 
+def test_desk_fits_a_laptop_width_window(qtbot, desk):
+    """All controls, sample controls included, fit a 1,024-pixel-wide window (was 1,058 px minimum)."""
+    desk.kind_box.setCurrentIndex(desk.kind_box.findData("sample"))
+    assert desk.fraction.isVisible()
+    assert desk.minimumSizeHint().width() <= 1000
+
+
 def test_record_text_is_shown_literally(qtbot, desk):
     desk.start("all", line=4)
     text = desk.reader.toPlainText()
