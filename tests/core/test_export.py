@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import string
@@ -397,6 +398,13 @@ def test_unwritable_destination_is_a_clear_error_and_leaves_nothing(small):
     import tempfile
 
     prefix = _unprivileged_prefix()
+    if prefix:
+        # setpriv to nobody only helps if nobody can import this checkout (a clone inside a
+        # mode-700 temp folder cannot be read by nobody); otherwise use a folder root cannot write.
+        probe = subprocess.run(prefix + [sys.executable, "-c", "import curator"], capture_output=True)
+        if probe.returncode != 0:
+            _unwritable_as_root(small)
+            return
     if prefix is None:
         pytest.skip("no way to run as a user bound by folder permissions")
     path, _, _ = small
@@ -419,6 +427,30 @@ def test_unwritable_destination_is_a_clear_error_and_leaves_nothing(small):
     finally:
         (base / "ro").chmod(0o755)
         shutil.rmtree(base)
+
+
+def _unwritable_as_root(small) -> None:
+    """sysfs refuses new entries even to root: the same clear error and nothing left behind."""
+    sysfs = Path("/sys")
+    if not sysfs.is_dir() or os.access(sysfs, os.W_OK) and _can_create(sysfs):
+        pytest.skip("no folder here that root cannot write")
+    path, _, _ = small
+    for out in (sysfs, sysfs / "curator-export-test"):
+        proc = subprocess.run([sys.executable, "-m", "curator", "export", str(path), "--out", str(out),
+                               "--allow-contradictions"], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, (proc.stdout, proc.stderr)
+        assert str(out) in proc.stderr and ("not writable" in proc.stderr or "cannot write" in proc.stderr)
+        assert not (sysfs / "curator-export-test").exists()
+        assert not [p for p in sysfs.iterdir() if p.name.startswith((".curator", "train", "eval", "manifest"))]
+
+
+def _can_create(folder: Path) -> bool:
+    try:
+        (folder / ".curator-probe").mkdir()
+    except OSError:
+        return False
+    (folder / ".curator-probe").rmdir()
+    return True
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
