@@ -131,3 +131,39 @@ def test_lint_codes_on_sample_data(sample_data):
         found = {(f.line, f.code) for f in lint_records(ds.records)}
         for want in spec[name]["lint"]:
             assert (want["line"], want["code"]) in found, (name, want)
+
+
+def test_common_sentences_split_like_the_sentence_regex():
+    # common_sentences marks sentence breaks with str.replace; it must count exactly the sentences
+    # that splitting at "[.!?]\s+" and collapsing whitespace gives, including odd whitespace and NUL
+    import re
+    from collections import Counter
+
+    from curator.core.detect.contradictions import common_sentences
+
+    base = ["Refunds take 5 days.  Let me know if you need anything else!\tThanks.",
+            "Let me know if you need anything else!\n\nWe ship on Monday? Yes.",
+            "Let me know if you  need anything else! Bye.\x00 ok.", "Thanks.\u00a0Let me know if you need anything else!"]
+    responses = [f"{b} Case {i}." for i in range(6) for b in base]
+    counts: Counter = Counter()
+    for r in responses:
+        counts.update({" ".join(x.lower().split()) for x in re.split(r"(?<=[.!?])\s+", r.strip())})
+    expected = {normalize(x) for x, c in counts.items() if c >= 5 and x}
+    assert common_sentences(responses, min_count=5) == expected
+    assert "let me know if you need anything else" in expected and "bye.\x00 ok" in expected
+
+
+def test_compiled_sequence_matcher_gives_difflib_opcodes(sample_data):
+    # text.py uses cydifflib when it is installed: its opcodes must be difflib's, word for word
+    cydifflib = pytest.importorskip("cydifflib")
+    import difflib
+    import itertools
+
+    from curator.core.detect.text import tokens
+
+    answers = [r.response for p in sorted(sample_data.glob("*.jsonl")) for r in load_dataset(p).records if r.valid]
+    assert len(answers) > 100
+    for a, b in itertools.pairwise(answers):
+        for x, y in ((a.split(), b.split()), (tokens(a, number_words=False), tokens(b, number_words=False))):
+            assert cydifflib.SequenceMatcher(None, x, y, autojunk=False).get_opcodes() == \
+                difflib.SequenceMatcher(None, x, y, autojunk=False).get_opcodes()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from functools import lru_cache
 
 from .normalize import has_spaces, normalize
+
+try:
+    # difflib's SequenceMatcher compiled (same algorithm, identical opcodes, about 5× faster on
+    # the word diffs of contradiction judging); optional — plain difflib when it is not installed
+    from cydifflib import SequenceMatcher
+except ImportError:  # pragma: no cover - depends on the environment
+    from difflib import SequenceMatcher
 
 # function words and conversational filler: never decide that two questions differ or that two
 # answers disagree ("Quick question: …", "Please …", "… Thanks.")
@@ -163,7 +169,7 @@ def word_diff(a: str, b: str) -> tuple[tuple[str, str], ...]:
     """Word-level diff of two texts: ("equal"|"delete"|"insert", text) runs."""
     wa, wb = a.split(), b.split()
     out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
         if op == "equal":
             out.append(("equal", " ".join(wa[i1:i2])))
             continue
@@ -180,7 +186,7 @@ def swapped_words(a: str, b: str, *, vocab: Counter | None = None) -> list[tuple
     omissions are not swaps."""
     ta, tb = tokens(a, number_words=False), tokens(b, number_words=False)
     out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
         if op != "replace":
             continue
         da, db = essential_differences(" ".join(ta[i1:i2]), " ".join(tb[j1:j2]), vocab=vocab)
