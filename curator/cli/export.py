@@ -96,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         ds, scan, decisions, sample, est, ppath = load_inputs(args.file, args.project)
     except ProjectFileError as exc:
+        if not exc.fresh_helps:  # an unwritable location: a fresh project would fail the same way
+            return _err(f"project file {exc.path}: {exc.reason} (pass --project PATH to use a project "
+                        "file elsewhere)")
         return _err(f"project file {exc.path}: {exc.reason} (see `curator status --fresh-project`)")
     except (FileReadError, FileNotFoundError, ValueError) as exc:
         return _err(str(exc))

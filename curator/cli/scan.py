@@ -18,6 +18,7 @@ import argparse
 import sys
 import time
 
+from curator.core.findings import ScanResult
 from curator.core.scan import ScanSettings, run_scan
 
 from .common import LoadFailed, add_load_options, load_from_args, print_json
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except LoadFailed as exc:
         if args.json:
             doc = file_error_report(args.file, exc.message)
-            doc.update(exact_duplicates=[], near_duplicates=[], contradictions=[], lint=[], timings={})
+            doc.update(ScanResult().to_json())  # every key of the success shape, empty
             print_json(doc)
         else:
             print(f"curator: {exc.message}", file=sys.stderr)

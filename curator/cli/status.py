@@ -46,12 +46,26 @@ def open_from_args(args: argparse.Namespace, *, scan: bool, reviewer: str | None
                             schema=args.schema, mapping=parse_mapping(args.field), scan=scan,
                             on_damaged="fresh" if args.fresh_project else "raise")
     except ProjectFileError as exc:
-        print(f"curator: project file {exc.path}: {exc.reason}\n"
-              f"  the dataset itself is fine; run again with --fresh-project to start a fresh project "
-              f"(the old file is kept aside as {exc.path.name}.damaged-<time>)", file=sys.stderr)
+        print(project_error_message(exc), file=sys.stderr)
     except (FileReadError, SchemaFileError, ValueError) as exc:
         print(f"curator: {exc}", file=sys.stderr)
     return None
+
+
+def project_error_message(exc) -> str:
+    """What to tell the user about a project file that cannot be used, with the remedy that helps:
+    ``--project PATH`` for an unwritable location, ``--fresh-project`` only for a damaged or
+    foreign file (a fresh project in an unwritable folder would fail the same way)."""
+    from curator.core.store import ProjectNotWritableError
+
+    head = f"curator: project file {exc.path}: {exc.reason}\n  the dataset itself is fine; "
+    if isinstance(exc, ProjectNotWritableError):
+        return (head + "pass --project PATH to keep the project (the review decisions) somewhere "
+                f"writable, e.g. --project ~/{exc.path.name}")
+    if not exc.fresh_helps:  # e.g. a newer Curator's project: the reason says what to do
+        return head + "the project file was left untouched"
+    return (head + "run again with --fresh-project to start a fresh project "
+            f"(the old file is kept aside as {exc.path.name}.damaged-<time>)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,10 +35,10 @@ from .records import Dataset, Problem, canonical_json
 from .review import (Approve, BulkApprove, BulkReject, BulkSkip, Change, Command, CommandStack, Fix,
                      Reject, ResolveCluster, ResolveContradiction, Skip, lines_tuple)
 from .sampling import SampleSpec, draw_sample, new_seed, parse_stratify
-from .store import (ProjectFileError, ProjectTooNewError, Store, decision_from_json, decision_to_json,
+from .store import (ProjectFileError, ProjectNotWritableError, ProjectTooNewError, Store, decision_from_json, decision_to_json,
                     set_aside, utc_now)
 
-__all__ = ["open_project", "Project", "ProjectFileError", "ProjectTooNewError", "InvalidFixError",
+__all__ = ["open_project", "Project", "ProjectFileError", "ProjectNotWritableError", "ProjectTooNewError", "InvalidFixError",
            "UnknownLineError", "SourceChange", "UnmatchedDecision", "default_project_path", "QUEUE_KINDS"]
 
 QUEUE_KINDS = ("all", "flagged", "sample")
@@ -149,7 +149,9 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
         ``"raise"``: a damaged, foreign or too-new project file raises :class:`ProjectFileError`
         (its ``dataset`` attribute holds the loaded dataset, so the data can still be shown);
         ``"fresh"``: the bad file is renamed to ``<name>.damaged-<timestamp>`` and a new project is
-        started (``Project.set_aside`` says where the old file went).
+        started (``Project.set_aside`` says where the old file went). An unwritable location
+        (:class:`~curator.core.store.ProjectNotWritableError`) or a too-new project raises either
+        way: a fresh project would fail the same way (``exc.fresh_helps`` is False).
 
     Raises
     ------
@@ -169,7 +171,9 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
     try:
         store = Store(ppath)
     except ProjectFileError as exc:
-        if on_damaged != "fresh" or not ppath.exists():  # nothing to set aside: e.g. read-only folder
+        # nothing to set aside (no file), or setting it aside cannot help (an unwritable location,
+        # a newer Curator's project): raise, whatever on_damaged says
+        if on_damaged != "fresh" or not ppath.exists() or not exc.fresh_helps:
             exc.dataset = dataset  # type: ignore[attr-defined]
             raise
         aside = set_aside(ppath)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .decisions import STATUSES, Decision
 
-__all__ = ["Store", "ProjectFileError", "ProjectTooNewError", "SCHEMA_VERSION", "APP_ID",
+__all__ = ["Store", "ProjectFileError", "ProjectTooNewError", "ProjectNotWritableError", "SCHEMA_VERSION", "APP_ID",
            "decision_to_json", "decision_from_json", "set_aside", "utc_now"]
 
 APP_ID = "curator-project"
@@ -111,10 +111,22 @@ class ProjectFileError(Exception):
     :func:`curator.core.project.open_project`), which keeps this file aside.
     """
 
+    #: True when starting a fresh project (setting this file aside) can help: the file is damaged
+    #: or foreign. False when the problem is the location (not writable) or the Curator version.
+    fresh_helps = True
+
     def __init__(self, path: str | os.PathLike, reason: str) -> None:
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class ProjectNotWritableError(ProjectFileError):
+    """The project file's folder (or the file) cannot be written: a read-only dataset folder, no
+    permission, a locked or full disk. A fresh project would fail the same way; the remedy is
+    another location (``project_path`` / ``--project PATH``)."""
+
+    fresh_helps = False
 
 
 class ProjectTooNewError(ProjectFileError):
@@ -124,6 +136,8 @@ class ProjectTooNewError(ProjectFileError):
         self.found, self.supported = found, supported
         super().__init__(path, f"written by a newer Curator (project format {found}; this Curator "
                                f"reads up to {supported}). Update Curator to open it.")
+
+    fresh_helps = False
 
 
 def utc_now() -> str:
@@ -188,10 +202,13 @@ class Store:
         existed = size > 0 or (self.path.exists() and wal.exists())
         if size > 0:
             self._check_header()
+        self._check_writable(exists=self.path.exists())
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
         except sqlite3.Error as exc:
-            raise ProjectFileError(self.path, f"cannot open the project file ({exc})") from exc
+            raise ProjectNotWritableError(self.path, f"cannot open the project file ({exc}): the folder "
+                                                     f"{self.path.parent} is not writable, or the file "
+                                                     "cannot be created there") from exc
         self._conn = conn
         try:
             conn.execute("PRAGMA busy_timeout=10000")
@@ -208,8 +225,8 @@ class Store:
         except sqlite3.OperationalError as exc:  # locked, read-only folder, disk full, no permission
             conn.close()
             self._conn = None
-            raise ProjectFileError(self.path, f"cannot open the project file for writing ({exc}); "
-                                              "choose another project location") from exc
+            raise ProjectNotWritableError(self.path, f"cannot open the project file for writing ({exc}); "
+                                                     "choose another project location") from exc
         except sqlite3.DatabaseError as exc:     # "file is not a database", "malformed"
             conn.close()
             self._conn = None
@@ -220,6 +237,21 @@ class Store:
             raise
 
     # ---- opening -------------------------------------------------------------------------------
+
+    def _check_writable(self, *, exists: bool) -> None:
+        """Refuse early, in plain words, when the project cannot be written where it is asked for.
+
+        SQLite needs the folder writable too (the ``-wal``/``-shm`` files live beside the project),
+        so an unwritable folder fails even for an existing project file.
+        """
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise ProjectNotWritableError(self.path, f"the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ProjectNotWritableError(self.path, f"the folder {folder} is not writable, so the project "
+                                                     "file (the review decisions) cannot be kept there")
+        if exists and not os.access(self.path, os.R_OK | os.W_OK):
+            raise ProjectNotWritableError(self.path, "the project file is not writable (no permission)")
 
     def _check_header(self) -> None:
         try:

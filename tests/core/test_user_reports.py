@@ -1,0 +1,155 @@
+"""Problems a new user met with the CLI, each pinned by the command they ran on real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from curator.core.dataset import load_dataset
+from curator.core.io import FileReadError
+from curator.core.project import open_project
+from curator.core.store import ProjectFileError, ProjectNotWritableError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str, prefix: list[str] | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run((prefix or []) + [sys.executable, "-m", "curator", *args], capture_output=True,
+                          text=True, timeout=240, cwd=REPO, env={**os.environ, **(env or {})})
+
+
+def _chat(q: str, a: str) -> str:
+    return json.dumps({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
+
+
+def _write_chat(path: Path, n: int = 6) -> Path:
+    path.write_text("\n".join(_chat(f"question number {i} about topic {i * 7}", f"answer {i} is {i * 13}")
+                              for i in range(1, n + 1)) + "\n", encoding="utf-8")
+    return path
+
+
+# ---- 1. a read-only dataset folder ---------------------------------------------------------------
+
+def _as_nobody() -> list[str] | None:
+    """A prefix running a command as a user folder permissions bind, or None if there is none
+    (or nobody cannot import this checkout, e.g. a clone inside a mode-700 temp folder)."""
+    if sys.platform == "win32":
+        return None
+    if os.geteuid() != 0:
+        return []
+    tool = shutil.which("setpriv")
+    if not tool:
+        return None
+    prefix = [tool, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run(prefix + [sys.executable, "-c", "import curator.cli"], capture_output=True, cwd="/")
+    return prefix if probe.returncode == 0 else None
+
+
+def _assert_says_not_writable(proc: subprocess.CompletedProcess) -> None:
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "not writable" in proc.stderr, proc.stderr
+    assert "--project PATH" in proc.stderr, proc.stderr
+    assert "--fresh-project" not in proc.stderr, proc.stderr   # a fresh project would fail the same way
+    assert "Traceback" not in proc.stderr
+
+
+def test_read_only_dataset_folder_says_so_and_points_to_project_option(tmp_path):
+    prefix = _as_nobody()
+    if prefix is None:
+        pytest.skip("no user here that folder permissions bind (see the --project test below)")
+    base = Path(tempfile.mkdtemp(prefix="curator-ro-"))
+    try:
+        base.chmod(0o755)
+        ro = base / "ro"
+        ro.mkdir()
+        data = _write_chat(ro / "data.jsonl")
+        data.chmod(0o644)
+        ro.chmod(0o555)
+        home = base / "home"
+        home.mkdir()
+        home.chmod(0o777)
+        env = {"HOME": str(home)}
+        for args in (["status", str(data)], ["status", str(data), "--fresh-project"],
+                     ["review", str(data), "--approve", "1"], ["review", str(data), "--approve", "1", "--fresh-project"]):
+            _assert_says_not_writable(_cli(*args, prefix=prefix, env=env))
+        assert sorted(p.name for p in ro.iterdir()) == ["data.jsonl"]
+        # the advice works: --project somewhere writable
+        proc = _cli("review", str(data), "--approve", "1", "--project", str(home / "p.curator"), prefix=prefix, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert (home / "p.curator").exists()
+    finally:
+        (base / "ro").chmod(0o755)
+        shutil.rmtree(base)
+
+
+def _unwritable_folder() -> Path:
+    """A folder that refuses new files even to root (sysfs), else skip."""
+    sysfs = Path("/sys")
+    if sysfs.is_dir():
+        try:
+            (sysfs / "curator-probe").open("x").close()
+        except OSError:
+            return sysfs
+        (sysfs / "curator-probe").unlink()
+    pytest.skip("no folder here that root cannot write")
+
+
+def test_project_in_unwritable_folder_cli_and_api(tmp_path):
+    """The same check on a --project location nobody (root included) can write: the CLI says
+    'not writable' and suggests --project, never --fresh-project; the API raises
+    ProjectNotWritableError even with on_damaged="fresh" (setting aside cannot help)."""
+    folder = _unwritable_folder() if os.geteuid() == 0 else None
+    if folder is None:
+        folder = tmp_path / "ro"
+        folder.mkdir()
+        folder.chmod(0o555)
+    data = _write_chat(tmp_path / "data.jsonl")
+    target = folder / "curator-test.curator"
+    for args in (["status", str(data), "--project", str(target)],
+                 ["review", str(data), "--approve", "1", "--project", str(target), "--fresh-project"]):
+        _assert_says_not_writable(_cli(*args))
+    for mode in ("raise", "fresh"):
+        with pytest.raises(ProjectNotWritableError) as info:
+            open_project(data, project_path=target, scan=False, on_damaged=mode)
+        assert info.value.fresh_helps is False
+    assert not target.exists()
+
+
+def test_damaged_project_still_suggests_fresh_project(tmp_path):
+    data = _write_chat(tmp_path / "data.jsonl")
+    (tmp_path / "data.jsonl.curator").write_bytes(b"this is not a database at all, just text\n" * 5)
+    proc = _cli("status", str(data))
+    assert proc.returncode == 2
+    assert "--fresh-project" in proc.stderr and "not writable" not in proc.stderr
+    with pytest.raises(ProjectFileError) as info:
+        open_project(data, scan=False)
+    assert info.value.fresh_helps is True
+    assert _cli("status", str(data), "--fresh-project").returncode == 0
+
+
+# ---- 6. error JSON carries the success shape's keys ----------------------------------------------
+
+def test_scan_json_on_missing_file_has_every_success_key(tmp_path):
+    data = _write_chat(tmp_path / "data.jsonl")
+    ok = _cli("scan", str(data), "--json")
+    assert ok.returncode in (0, 1), ok.stderr
+    missing = _cli("scan", str(tmp_path / "nope.jsonl"), "--json")
+    assert missing.returncode == 2
+    good, bad = json.loads(ok.stdout), json.loads(missing.stdout)
+    assert set(good) - set(bad) == set(), set(good) - set(bad)
+    assert bad["file_error"] and "no such file" in bad["file_error"]
+    assert bad["discounted"] == [] and bad["settings"] == {} and bad["exact_duplicates"] == []
+
+
+def test_validate_json_on_missing_file_has_every_success_key(tmp_path):
+    data = _write_chat(tmp_path / "data.jsonl")
+    good = json.loads(_cli("validate", str(data), "--json").stdout)
+    bad = json.loads(_cli("validate", str(tmp_path / "nope.jsonl"), "--json").stdout)
+    assert set(good) == set(bad)
