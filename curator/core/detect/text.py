@@ -61,11 +61,21 @@ def _stem(w: str) -> str:
     return w
 
 
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DECIMAL = re.compile(r"\d+\.\d+")
+
+
 def _number(tok: str) -> str:
-    t = tok.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", tok) else tok
-    if re.fullmatch(r"\d+\.\d+", t):
+    t = tok.replace(",", "") if _GROUPED.fullmatch(tok) else tok
+    if _DECIMAL.fullmatch(t):
         t = t.rstrip("0").rstrip(".")
     return t
+
+
+# tokens replaced by others: abbreviations always, number words when ``number_words`` (an
+# abbreviation wins, as it is checked first)
+_REPLACE_PLAIN = dict(_EXPAND)
+_REPLACE_NUMBERS = {**{w: (d,) for w, d in _NUMBER_WORDS.items()}, **_EXPAND}
 
 
 @lru_cache(maxsize=1 << 16)
@@ -77,14 +87,21 @@ def tokens(text: str, *, number_words: bool = True) -> tuple[str, ...]:
     t = normalize(text).replace("’", "'").replace("n't", "nt")
     if not has_spaces(t):
         return tuple(_CJK_CHAR.findall(t))
+    toks = _TOKEN.findall(t)
+    replace = _REPLACE_NUMBERS if number_words else _REPLACE_PLAIN
+    if _DIGIT.search(t) is None and replace.keys().isdisjoint(toks):
+        # nothing to rewrite: no abbreviation or number word, and no digit (a token that
+        # starts with a non-decimal digit such as "²" comes out of _number unchanged)
+        return tuple(toks)
     out: list[str] = []
-    for tok in _TOKEN.findall(t):
-        if tok in _EXPAND:
-            out.extend(_EXPAND[tok])
+    for tok in toks:
+        rep = replace.get(tok)
+        if rep is not None:
+            out.extend(rep)
         elif tok[0].isdigit() or tok[-1].isdigit():
             out.append(_number(tok))
         else:
-            out.append(_NUMBER_WORDS.get(tok, tok) if number_words else tok)
+            out.append(tok)
     return tuple(out)
 
 
