@@ -56,18 +56,25 @@ def print_json(obj: object) -> None:
 
 
 def parse_lines(spec: str) -> list[int]:
-    """``"3,7,10-20"`` → [3, 7, 10, …, 20]."""
+    """``"3,7,10-20"`` → [3, 7, 10, …, 20].
+
+    Raises ValueError with a plain message naming the bad part, e.g.
+    ``"abc" is not a line number or range like 3,7,10-20``.
+    """
     out: list[int] = []
     for part in spec.split(","):
         part = part.strip()
         if not part:
             continue
-        if "-" in part:
-            a, b = part.split("-", 1)
-            lo, hi = int(a), int(b)
-            if hi < lo:
-                raise ValueError(f"bad range {part!r}")
-            out.extend(range(lo, hi + 1))
-        else:
-            out.append(int(part))
+        a, dash, b = part.partition("-")
+        a, b = a.strip(), b.strip()
+        if not (a.isascii() and a.isdigit()) or (dash and not (b.isascii() and b.isdigit())):
+            raise ValueError(f"{json.dumps(part, ensure_ascii=False)} is not a line number or range "
+                             "like 3,7,10-20")
+        lo = int(a)
+        hi = int(b) if dash else lo
+        if hi < lo:
+            raise ValueError(f"{json.dumps(part, ensure_ascii=False)} is a backwards range; "
+                             f"write {hi}-{lo}")
+        out.extend(range(lo, hi + 1))
     return out

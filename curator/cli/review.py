@@ -1,7 +1,9 @@
 """``curator review FILE --approve LINES --reject LINES``: apply decisions from a script.
 
 LINES are like ``3,7,10-20``. Each flag is one undoable step in the project (the app's Undo
-reverts it). ``--sample F`` draws (and stores) the seeded review sample used by ``curator status``'s
+reverts it). Approving an invalid record (bad JSON, schema or format errors) is recorded, with a
+warning naming each such line and why (``"warnings"`` in ``--json``): export leaves invalid records
+out unless they are fixed. ``--sample F`` draws (and stores) the seeded review sample used by ``curator status``'s
 acceptance estimate. Exit 0 on success, 2 on a usage error (unknown line, a line both approved
 and rejected) or when the dataset or project file cannot be used.
 """
@@ -37,14 +39,29 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def invalid_approvals(project, approved: list[int]) -> list[dict]:
+    """The approved lines whose record is invalid (bad JSON, schema or format errors), each with its
+    first error: export leaves them out whatever the decision, so the reviewer must hear of it."""
+    out = []
+    for ln in sorted(set(approved)):
+        rec = project.dataset.by_line(ln)
+        if rec is not None and not rec.valid:
+            first = rec.errors[0] if rec.errors else None
+            out.append({"line": ln, "code": first.code if first else "invalid",
+                        "message": first.message if first else "the record is invalid",
+                        "errors": len(rec.errors)})
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
-    try:
-        approve = parse_lines(args.approve)
-        reject = parse_lines(args.reject)
-        skip = parse_lines(args.skip)
-    except ValueError as exc:
-        print(f"curator: bad LINES: {exc}", file=sys.stderr)
-        return 2
+    parsed = {}
+    for flag in ("approve", "reject", "skip"):
+        try:
+            parsed[flag] = parse_lines(getattr(args, flag))
+        except ValueError as exc:
+            print(f"curator: --{flag}: {exc}", file=sys.stderr)
+            return 2
+    approve, reject, skip = parsed["approve"], parsed["reject"], parsed["skip"]
     both = sorted((set(approve) & set(reject)) | (set(approve) & set(skip)) | (set(reject) & set(skip)))
     if both:
         print(f"curator: line(s) given two decisions: {','.join(map(str, both[:20]))}", file=sys.stderr)
@@ -86,8 +103,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"curator: {exc}", file=sys.stderr)
             return 2
         spec = project.sample_spec()
+        invalid = invalid_approvals(project, approve)
+        for w in invalid:
+            print(f"curator: warning: line {w['line']} is invalid ({w['message']}) [{w['code']}]: "
+                  "recorded as approved, but export leaves invalid records out; fix the record "
+                  "(the app's Fix, or the source file) to include it", file=sys.stderr)
         if args.json:
             print_json({"project": str(project.path), "reviewer": project.reviewer,
+                        "warnings": invalid,
                         "changes": [{"label": c.label, "lines": list(c.lines)} for c in changes],
                         "sample": spec.to_json() if sample is not None and spec else None,
                         "decisions": project.counts()})

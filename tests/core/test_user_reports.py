@@ -153,3 +153,42 @@ def test_validate_json_on_missing_file_has_every_success_key(tmp_path):
     good = json.loads(_cli("validate", str(data), "--json").stdout)
     bad = json.loads(_cli("validate", str(tmp_path / "nope.jsonl"), "--json").stdout)
     assert set(good) == set(bad)
+
+
+# ---- 2. approving invalid lines; a bad LINES value -----------------------------------------------
+
+def test_review_approving_invalid_lines_warns_per_line_and_export_leaves_them_out(tmp_path):
+    lines = [_chat(f"question number {i} about topic {i * 7}", f"answer {i} is {i * 13}") for i in range(1, 7)]
+    lines[2] = '{"messages": [{"role": "user", "content": "hi"},'              # line 3: not valid JSON
+    lines[4] = json.dumps({"messages": [{"role": "agent", "content": "x"}]})   # line 5: schema-invalid
+    data = tmp_path / "data.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = _cli("review", str(data), "--approve", "1-5")
+    assert proc.returncode == 0, proc.stderr
+    warn = [ln for ln in proc.stderr.splitlines() if "warning" in ln]
+    assert len(warn) == 2, proc.stderr
+    assert "line 3 is invalid" in warn[0] and "[invalid_json]" in warn[0] and "export leaves" in warn[0]
+    assert "line 5 is invalid" in warn[1] and "agent" in warn[1]
+    doc = json.loads(_cli("review", str(data), "--approve", "3", "--json").stdout)
+    assert [w["line"] for w in doc["warnings"]] == [3] and doc["warnings"][0]["code"] == "invalid_json"
+    with open_project(data, scan=False) as p:
+        assert p.status_of(3) == "approved"         # still recorded
+    out = tmp_path / "out"
+    exp = _cli("export", str(data), "--out", str(out), "--eval-fraction", "0.2", "--force",
+               "--allow-contradictions", "--json")
+    assert exp.returncode == 0, exp.stderr
+    exported = (out / "train.jsonl").read_text() + (out / "eval.jsonl").read_text()
+    assert '"agent"' not in exported and len(exported.splitlines()) == 3   # lines 1, 2, 4
+
+
+@pytest.mark.parametrize("flag,value,words", [
+    ("--approve", "abc", '--approve: "abc" is not a line number or range like 3,7,10-20'),
+    ("--reject", "4,x-9", '--reject: "x-9" is not a line number or range'),
+    ("--skip", "5-3", '--skip: "5-3" is a backwards range; write 3-5'),
+])
+def test_review_bad_lines_value_is_a_plain_usage_error(tmp_path, flag, value, words):
+    data = _write_chat(tmp_path / "data.jsonl")
+    proc = _cli("review", str(data), flag, value)
+    assert proc.returncode == 2
+    assert words in proc.stderr and "invalid literal" not in proc.stderr
+    assert not (tmp_path / "data.jsonl.curator").exists()
