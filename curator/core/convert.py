@@ -95,7 +95,7 @@ def conversion_losses(fmt_from: str, fmt_to: str) -> list[str]:
     losses = []
     if fmt_to == "alpaca":
         losses.append("roles collapse to instruction/output; earlier turns go to 'history'; "
-                      "tool calls and tool results become plain text")
+                      "tool calls and tool results become plain text; tool definitions ('tools') are dropped")
         if fmt_from == "alpaca":
             losses = []
     if fmt_from == "alpaca" and fmt_to != "alpaca":
@@ -135,6 +135,8 @@ LOSS_TEXT = {
     "trailing_turns_dropped": "turns after the last assistant answer were dropped",
     "system_joined": "several system turns were joined into one 'system' field",
     "tool_call_text_dropped": "text sent alongside a tool call was dropped (ShareGPT has one value per turn)",
+    "tools_dropped": "tool (function) definitions in 'tools' were dropped: Alpaca has no field for them "
+                     "(LLaMA-Factory's alpaca format does not read tools)",
 }
 
 
@@ -252,7 +254,10 @@ def sharegpt_to_openai(obj: Mapping) -> tuple[dict, list[str]] | None:
         elif src in ("observation", "tool", "function"):
             if not pending:
                 return None
-            msgs.append({"role": "tool", "tool_call_id": pending[0], "content": value})
+            # each result answers the next unanswered call of the preceding function_call turn
+            # (one result for parallel calls answers the first)
+            msgs.append({"role": "tool", "tool_call_id": pending.pop(0) if len(pending) > 1 else pending[0],
+                         "content": value})
         elif src in roles:
             msgs.append({"role": roles[src], "content": value})
         else:
@@ -268,6 +273,20 @@ def sharegpt_to_openai(obj: Mapping) -> tuple[dict, list[str]] | None:
         out["tools"] = [{"type": "function", "function": t} if isinstance(t, Mapping) and "type" not in t
                         and "name" in t else t for t in tools]
     return out, []
+
+
+def _has_tool_definitions(obj: Mapping) -> bool:
+    """True if the record defines tools (``tools``, or OpenAI's legacy ``functions``): a non-empty
+    list, or a string holding one (LLaMA-Factory keeps ``tools`` as JSON text)."""
+    for key in ("tools", "functions"):
+        v = obj.get(key)
+        if isinstance(v, str):
+            v = v.strip()
+            if v and v not in ("[]", "null"):
+                return True
+        elif v:
+            return True
+    return False
 
 
 def project_record(obj: Mapping, src_fmt: str, turns: tuple[Turn, ...], target: str) -> tuple[dict, list[str]]:
@@ -323,6 +342,8 @@ def project_record(obj: Mapping, src_fmt: str, turns: tuple[Turn, ...], target: 
     if target == "sharegpt":
         return turns_to_sharegpt(turns, obj), losses
     if target == "alpaca":
+        if _has_tool_definitions(obj):
+            losses.append("tools_dropped")
         if src_fmt in ("openai", "sharegpt") and "tool_calls_as_text" not in losses and any(
                 t.role == "tool" or t.source_role in ("function_call", "observation") for t in turns):
             losses.append("tool_calls_as_text")

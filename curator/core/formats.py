@@ -184,6 +184,7 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
     has_user = has_assistant = False
     last_role = ""
     last_assistant = -1
+    call_ids: set = set()  # ids of the assistant tool_calls so far, which tool messages answer
     for i, m in enumerate(msgs):
         if type(m) is not dict and not isinstance(m, Mapping):
             continue
@@ -201,6 +202,8 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
             calls = m.get("tool_calls")
             fcall = m.get("function_call")
             if calls:
+                if type(calls) is list:
+                    call_ids.update(c.get("id") for c in calls if isinstance(c, Mapping))
                 calls_text = _tool_call_text(calls)
                 text = f"{text}\n{calls_text}" if text else calls_text
             elif fcall is not None and _is_mapping(fcall):
@@ -222,6 +225,16 @@ def _openai_view(obj: Mapping, line: int, start_line: int) -> tuple[
             last_assistant = len(turns)
         elif role == "user":
             has_user = True
+        elif src == "tool":
+            tcid = m.get("tool_call_id")
+            if type(tcid) is not str or tcid not in call_ids:
+                what = ("has no tool_call_id" if tcid is None else
+                        f"answers tool_call_id {json.dumps(tcid, ensure_ascii=False, default=str)}, which no "
+                        "earlier assistant tool_calls entry has")
+                warnings.append(Problem(line, "tool_message_without_call",
+                                        f"the tool message {what}; OpenAI requires each tool message to "
+                                        "answer a preceding assistant tool call by its id",
+                                        f"$.messages[{i}]", "warning", start_line))
         last_role = role
         add_turn(make_turn(role, text, src, weight))
         add_text(text)

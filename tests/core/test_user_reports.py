@@ -192,3 +192,91 @@ def test_review_bad_lines_value_is_a_plain_usage_error(tmp_path, flag, value, wo
     assert proc.returncode == 2
     assert words in proc.stderr and "invalid literal" not in proc.stderr
     assert not (tmp_path / "data.jsonl.curator").exists()
+
+
+# ---- 3./4. tools through export; OpenAI tool messages that answer no call --------------------------
+
+GLAIVE = ("llamafactory-glaive-toolcall-en-demo", "glaive_toolcall_en_demo.json")
+
+
+def test_alpaca_export_says_tools_are_dropped(shared_datasets, tmp_path):
+    src = shared_datasets.joinpath(*GLAIVE)
+    source = json.loads(src.read_text(encoding="utf-8"))
+    has_tools = {i + 1 for i, r in enumerate(source) if r.get("tools", "").strip() not in ("", "[]")}
+    assert len(has_tools) == 191
+    out = tmp_path / "alpaca"
+    proc = _cli("export", str(src), "--out", str(out), "--format", "alpaca", "--allow-contradictions")
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    losses = {x["code"]: x for x in manifest["conversion"]["losses"]}
+    assert "tools_dropped" in losses, losses
+    rows = [json.loads(ln) for f in ("train.jsonl", "eval.jsonl") for ln in (out / f).read_text().splitlines()]
+    assert not any("tools" in r for r in rows)
+    # counted exactly: the exported records (manifest "records") whose source defines tools
+    exported = {r["line"] for r in manifest["records"] if r["split"] in ("train", "eval")}
+    assert len(exported) == len(rows)
+    assert losses["tools_dropped"]["records"] == len(exported & has_tools) > 100
+    assert "tool (function) definitions in 'tools' were dropped" in (out / "README.md").read_text()
+
+
+def test_openai_export_of_glaive_has_real_tool_calls_and_validates_clean(shared_datasets, tmp_path):
+    out = tmp_path / "oa"
+    proc = _cli("export", str(shared_datasets.joinpath(*GLAIVE)), "--out", str(out), "--format", "openai",
+                "--allow-contradictions")
+    assert proc.returncode == 0, proc.stderr
+    text = (out / "train.jsonl").read_text()
+    assert "[tool call]" not in text
+    n_calls = 0
+    for ln in text.splitlines():
+        seen = set()
+        for m in json.loads(ln)["messages"]:
+            for c in m.get("tool_calls") or []:
+                assert c["type"] == "function" and c["id"] and isinstance(c["function"]["arguments"], str)
+                seen.add(c["id"])
+                n_calls += 1
+            if m["role"] == "tool":
+                assert m["tool_call_id"] in seen
+    assert n_calls > 50
+    doc = json.loads(_cli("validate", str(out / "train.jsonl"), "--json").stdout)
+    assert not [w for w in doc["warnings"] if w["code"] == "tool_message_without_call"]
+
+
+def test_validate_warns_on_tool_message_answering_no_call(tmp_path):
+    call = {"role": "assistant", "content": None,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}
+    rows = [
+        {"messages": [{"role": "user", "content": "q"}, call,                                   # 1: fine
+                      {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
+                      {"role": "assistant", "content": "It is 18C."}]},
+        {"messages": [{"role": "user", "content": "q"}, call,                                   # 2: no id
+                      {"role": "tool", "content": "18C"}, {"role": "assistant", "content": "18C."}]},
+        {"messages": [{"role": "user", "content": "q"}, call,                                   # 3: wrong id
+                      {"role": "tool", "tool_call_id": "call_9", "content": "18C"},
+                      {"role": "assistant", "content": "18C."}]},
+        {"messages": [{"role": "user", "content": "q"},                                         # 4: before call
+                      {"role": "tool", "tool_call_id": "call_1", "content": "18C"}, call,
+                      {"role": "assistant", "content": "18C."}]},
+    ]
+    data = tmp_path / "tools.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    proc = _cli("validate", str(data), "--json")
+    doc = json.loads(proc.stdout)
+    hits = [w for w in doc["warnings"] if w["code"] == "tool_message_without_call"]
+    assert [w["line"] for w in hits] == [2, 3, 4]
+    assert "no tool_call_id" in hits[0]["message"] and '"call_9"' in hits[1]["message"]
+    assert not [e for e in doc["errors"] if e["code"] == "tool_message_without_call"]   # a warning only
+    assert proc.returncode == 0 and doc["invalid"] == 0
+
+
+def test_sharegpt_parallel_calls_each_result_answers_its_own_call():
+    from curator.core.convert import sharegpt_to_openai
+
+    obj = {"conversations": [
+        {"from": "human", "value": "weather in Paris and Rome?"},
+        {"from": "function_call", "value": json.dumps([{"name": "w", "arguments": {"city": "Paris"}},
+                                                       {"name": "w", "arguments": {"city": "Rome"}}])},
+        {"from": "observation", "value": "18C"},
+        {"from": "observation", "value": "24C"},
+        {"from": "gpt", "value": "Paris 18C, Rome 24C."}]}
+    out, _ = sharegpt_to_openai(obj)
+    assert [m.get("tool_call_id") for m in out["messages"] if m["role"] == "tool"] == ["call_1", "call_2"]
