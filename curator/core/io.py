@@ -134,6 +134,9 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
         records = _read_array(p, blob, progress, cancel, max_record_bytes)
     else:
         records = _read_lines(blob, progress, cancel, max_record_bytes)
+        # free for normal JSONL: only looked into when the very first record fails to parse
+        if records and records[0].error_code is not None and head[:1] == b"{":
+            _refuse_spread_objects(p, blob, records)
         if records and all(r.error_code is not None for r in records) and not any(
                 r.error_code in ("not_object", "duplicate_key", "too_deep", "too_large", "nan",
                                  "lone_surrogate") for r in records):
@@ -142,6 +145,64 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
     if not records:
         raise FileReadError(f"{p}: the file holds no records (only blank lines)")
     return RawFile(p, container, was_gzip, size, digest, records)
+
+
+_RECORD_KEYS = frozenset(("messages", "conversations", "instruction", "output", "prompt", "completion", "text"))
+
+
+def _refuse_spread_objects(p: Path, blob: bytes, records: list[RawRecord]) -> None:
+    """Raise a plain :class:`FileReadError` when the file is not JSONL but pretty-printed JSON
+    objects: one object over many lines (a wrapper like ``{"data": [...]}`` or a lone record) or
+    several objects each spread over lines. Returns when most lines parse (a JSONL file whose
+    first line is bad) or the whole is not a run of JSON objects either."""
+    failed = sum(1 for r in records if r.error_code is not None)
+    if failed * 2 < len(records):
+        return
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    decoder = json.JSONDecoder()
+    objects: list[tuple[object, int]] = []   # (value, lines it spans)
+    pos, n = 0, len(text)
+    try:
+        while True:
+            while pos < n and text[pos] in " \t\r\n":
+                pos += 1
+            if pos >= n:
+                break
+            value, end = decoder.raw_decode(text, pos)
+            objects.append((value, text.count("\n", pos, end) + 1))
+            pos = end
+            if len(objects) > 1 and objects[-1][1] == 1:
+                return  # a one-line object after the first: JSONL with a bad first line
+    except (ValueError, RecursionError):
+        return
+    if not objects or not all(isinstance(v, dict) for v, _ in objects):
+        return
+    if len(objects) > 1:
+        raise FileReadError(f"{p}: holds {len(objects):,} JSON objects, each spread over several lines "
+                            "(pretty-printed); JSONL needs one object per line — rewrite it with "
+                            f"jq -c . {_shell_quote(p.name)} > records.jsonl")
+    value, spans = objects[0]
+    # a lone record (its own lists, e.g. "messages", are turns, not records) vs a wrapper
+    is_record = not _RECORD_KEYS.isdisjoint(value)
+    lists = {} if is_record else {
+        k: v for k, v in value.items()
+        if isinstance(v, list) and v and sum(isinstance(x, dict) for x in v) * 2 > len(v)}
+    if lists:
+        key = max(lists, key=lambda k: len(lists[k]))
+        path = f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f".[{json.dumps(key)}]"
+        raise FileReadError(
+            f"{p}: is one JSON object, not a list of records; its records seem to be under the key "
+            f"{json.dumps(key, ensure_ascii=False)} ({len(lists[key]):,} item{'' if len(lists[key]) == 1 else 's'}) — extract them, e.g. "
+            f"with jq -c '{path}[]' {_shell_quote(p.name)} > records.jsonl")
+    raise FileReadError(f"{p}: holds one JSON object spread over {spans:,} lines; JSONL needs one object "
+                        "per line (a list of records is a JSON array [ … ] or one object per line)")
+
+
+def _shell_quote(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_.,/+-]+", name) else "'" + name.replace("'", "'\\''") + "'"
 
 
 def _guess_array(blob: bytes) -> str:

@@ -280,3 +280,50 @@ def test_sharegpt_parallel_calls_each_result_answers_its_own_call():
         {"from": "gpt", "value": "Paris 18C, Rome 24C."}]}
     out, _ = sharegpt_to_openai(obj)
     assert [m.get("tool_call_id") for m in out["messages"] if m["role"] == "tool"] == ["call_1", "call_2"]
+
+
+# ---- 5. one JSON object (or pretty-printed objects) instead of JSONL -----------------------------
+
+def _rows(n: int) -> list[dict]:
+    return [{"instruction": f"say {i}", "input": "", "output": f"{i}"} for i in range(n)]
+
+
+def test_wrapper_object_names_the_key_and_exits_2(tmp_path):
+    f = tmp_path / "wrapped.json"
+    f.write_text(json.dumps({"version": 2, "data": _rows(40), "tags": ["a"]}, indent=2), encoding="utf-8")
+    with pytest.raises(FileReadError) as info:
+        load_dataset(f)
+    msg = str(info.value)
+    assert "is one JSON object, not a list of records" in msg
+    assert 'under the key "data" (40 items)' in msg and "jq -c '.data[]' wrapped.json" in msg
+    proc = _cli("validate", str(f))
+    assert proc.returncode == 2 and "cut off" not in proc.stderr and '"data"' in proc.stderr
+    doc = json.loads(_cli("validate", str(f), "--json").stdout)
+    assert doc["records"] == 0 and "under the key" in doc["file_error"]
+    assert _cli("status", str(f)).returncode == 2
+
+
+def test_pretty_printed_single_object_and_the_sample_defects_file(tmp_path, sample_data):
+    f = tmp_path / "one.json"
+    f.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}, indent=2), encoding="utf-8")
+    with pytest.raises(FileReadError, match="holds one JSON object spread over 8 lines; JSONL needs one object per line"):
+        load_dataset(f)
+    proc = _cli("validate", str(sample_data / "defects.json"))
+    assert proc.returncode == 2, proc.stdout[:500]
+    assert "holds one JSON object spread over" in proc.stderr
+    assert len(proc.stdout.splitlines()) + len(proc.stderr.splitlines()) < 5   # not 2,000 per-line errors
+
+
+def test_pretty_printed_records_say_so(tmp_path):
+    f = tmp_path / "pretty.jsonl"
+    f.write_text("\n".join(json.dumps(r, indent=1) for r in _rows(5)) + "\n", encoding="utf-8")
+    with pytest.raises(FileReadError, match="holds 5 JSON objects, each spread over several lines"):
+        load_dataset(f)
+
+
+def test_jsonl_with_a_bad_first_line_still_loads_per_line(tmp_path):
+    f = tmp_path / "bad_first.jsonl"
+    f.write_text('{"instruction": "broken",\n' + "\n".join(json.dumps(r) for r in _rows(5)) + "\n",
+                 encoding="utf-8")
+    ds = load_dataset(f)
+    assert len(ds.records) == 6 and not ds.by_line(1).valid and ds.by_line(2).valid
