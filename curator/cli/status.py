@@ -60,6 +60,10 @@ def project_error_message(exc) -> str:
 
     head = f"curator: project file {exc.path}: {exc.reason}\n  the dataset itself is fine; "
     if isinstance(exc, ProjectNotWritableError):
+        if exc.path.is_file():  # decisions already live there: carry them along, don't start over
+            return (head + "the existing project (your decisions) cannot be updated there: copy it "
+                    f"somewhere writable and pass --project PATH, e.g. cp {exc.path} ~/ and "
+                    f"--project ~/{exc.path.name}")
         return (head + "pass --project PATH to keep the project (the review decisions) somewhere "
                 f"writable, e.g. --project ~/{exc.path.name}")
     if not exc.fresh_helps:  # e.g. a newer Curator's project: the reason says what to do

@@ -80,8 +80,27 @@ def test_read_only_dataset_folder_says_so_and_points_to_project_option(tmp_path)
                      ["review", str(data), "--approve", "1"], ["review", str(data), "--approve", "1", "--fresh-project"]):
             _assert_says_not_writable(_cli(*args, prefix=prefix, env=env))
         assert sorted(p.name for p in ro.iterdir()) == ["data.jsonl"]
+        # a project made earlier (here by root) in the now read-only folder: copy it, don't start over
+        ro.chmod(0o755)
+        with open_project(data, scan=False) as p:
+            p.approve(2)
+        (ro / "data.jsonl.curator").chmod(0o644)
+        ro.chmod(0o555)
+        proc = _cli("status", str(data), prefix=prefix, env=env)
+        _assert_says_not_writable(proc)
+        assert "copy it somewhere writable" in proc.stderr
+        ro.chmod(0o755)
+        for side in ro.glob("data.jsonl.curator-*"):
+            side.unlink()
+        ro.chmod(0o555)
+        shutil.copy(ro / "data.jsonl.curator", home / "copy.curator")
+        (home / "copy.curator").chmod(0o666)
+        proc = _cli("status", str(data), "--project", str(home / "copy.curator"), "--json", prefix=prefix, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["decisions"]["approved"] == 1
         # the advice works: --project somewhere writable
-        proc = _cli("review", str(data), "--approve", "1", "--project", str(home / "p.curator"), prefix=prefix, env=env)
+        proc = _cli("review", str(data), "--approve", "1", "--project", str(home / "p.curator"), prefix=prefix,
+                    env=env)
         assert proc.returncode == 0, proc.stderr
         assert (home / "p.curator").exists()
     finally:
