@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str, prefix: list[str] | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run((prefix or []) + [sys.executable, "-m", "curator", *args], capture_output=True,
+    return subprocess.run((prefix or []) + [sys.executable, "-m", "curator", *args], capture_output=True, check=False,
                           text=True, timeout=240, cwd=REPO, env={**os.environ, **(env or {})})
 
 
@@ -48,7 +48,8 @@ def _as_nobody() -> list[str] | None:
     if not tool:
         return None
     prefix = [tool, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    probe = subprocess.run(prefix + [sys.executable, "-c", "import curator.cli"], capture_output=True, cwd="/")
+    probe = subprocess.run(prefix + [sys.executable, "-c", "import curator.cli"], capture_output=True, cwd="/",
+                           check=False)
     return prefix if probe.returncode == 0 else None
 
 
