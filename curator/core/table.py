@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -100,6 +100,35 @@ def prompt_preview_text(rec: Record) -> str:
     return fallback if fallback is not None else rec.prompt
 
 
+SHARED_PREFIX_MIN = 20   # a prompt opening shared by every record is elided when at least this long
+
+
+def shared_prefix(texts: Sequence[str], min_chars: int = SHARED_PREFIX_MIN) -> str:
+    """The opening every text shares, cut back to the end of its last whole line or sentence,
+    or "" when that is shorter than ``min_chars`` or there are fewer than two texts.
+
+    A dataset where every record starts with the same long instruction (ChatDoctor's "If you are
+    a doctor, please answer …") would otherwise show that same sentence on every row. Only whole
+    lines or sentences are left out, so the part shown still reads as a sentence."""
+    texts = [t for t in texts if t]
+    if len(texts) < 2:
+        return ""
+    # min/max bound the common prefix of the whole list (what os.path.commonprefix does)
+    lo, hi = min(texts), max(texts)
+    k = 0
+    while k < len(lo) and lo[k] == hi[k]:
+        k += 1
+    prefix = lo[:k]
+    if prefix == lo:          # one text is nothing but the shared part: keep it readable
+        return ""
+    cut = prefix.rfind("\n") + 1
+    if not cut:
+        cut = max(prefix.rfind(end) for end in (". ", "? ", "! ", ": ")) + 2
+        cut = cut if cut >= 2 else 0
+    prefix = prefix[:cut]
+    return prefix if len(prefix.strip()) >= min_chars else ""
+
+
 def labelled_text(rec: Record) -> str:
     """Every turn as ``Role: text`` lines (what the side-by-side comparison shows)."""
     if not rec.turns:
@@ -163,10 +192,14 @@ class ExamplesTable:
         format_codes = np.empty(n, dtype=np.int16)
         format_index: dict[str, int] = {}
         ticker = Ticker(progress, cancel, n, "Building the table", every=5000)
+        prompt_texts = [prompt_preview_text(rec) for rec in records]
+        # the opening every prompt shares is left out of the preview (shown as a leading "…")
+        self.shared_prompt_prefix = shared_prefix(prompt_texts)
+        cut = len(self.shared_prompt_prefix)
         for i, rec in enumerate(records):
             ticker.tick(i)
             lines[i] = rec.line
-            prompts.append(preview(prompt_preview_text(rec)))
+            prompts.append("…" + preview(prompt_texts[i][cut:]) if cut else preview(prompt_texts[i]))
             responses.append(preview(rec.response))
             text = record_text(rec)
             texts.append(text.lower())
@@ -213,6 +246,18 @@ class ExamplesTable:
     def __len__(self) -> int:
         return len(self.lines)
 
+    def prompt_preview(self, prompt: str) -> str:
+        """The prompt column's text: the part after the opening every prompt shares, after "…"."""
+        cut = self.shared_prompt_prefix
+        if cut and prompt.startswith(cut):
+            return "…" + preview(prompt[len(cut):])
+        return preview(prompt)
+
+    @property
+    def unit(self) -> str:
+        """What a public id counts: "record" (element index of a JSON array) or "line" (JSONL)."""
+        return unit_of(self.dataset)
+
     # -- updates -----------------------------------------------------------------------------
 
     def set_scan(self, scan: ScanResult | None) -> None:
@@ -244,7 +289,7 @@ class ExamplesTable:
 
         Flags stay those of the source record, and the row keeps its place in text sorts.
         """
-        self.prompts[i] = preview(prompt_preview_text(rec))
+        self.prompts[i] = self.prompt_preview(prompt_preview_text(rec))
         self.responses[i] = preview(rec.response)
         text = record_text(rec)
         self._search[i] = text.lower()
@@ -397,9 +442,15 @@ def format_pct(x: float) -> str:
     return f"{x:.1f}%" if 99.5 <= x < 100.0 else f"{x:.0f}%"
 
 
-def finding_items(scan: ScanResult | None) -> list[FindingItem]:
+def unit_of(dataset) -> str:
+    """"record" when ids are JSON-array element indexes, else "line" (JSONL line numbers)."""
+    return "record" if getattr(dataset, "container", "jsonl") == "json" else "line"
+
+
+def finding_items(scan: ScanResult | None, unit: str = "line") -> list[FindingItem]:
     """The scan's clusters and contradictions, worst first.
 
+    ``unit`` names the ids: "line" for JSONL, "record" for a JSON array (see :func:`unit_of`).
     Contradictions come first (same question, different answers teach a model to guess), by
     prompt similarity; then exact duplicate groups, largest first; then near-duplicate
     clusters, largest and most similar first.
@@ -411,17 +462,17 @@ def finding_items(scan: ScanResult | None) -> list[FindingItem]:
         ps, rs = _pct(k.prompt_similarity), _pct(k.response_similarity)
         # same question first (by the similarity a reader sees), then the most different answers
         items.append(((0, -round(ps), rs, k.a), FindingItem(
-            "contradiction", (k.a, k.b), None, ps, f"Contradiction: lines {k.a} and {k.b}",
+            "contradiction", (k.a, k.b), None, ps, f"Contradiction: {unit}s {k.a} and {k.b}",
             f"prompts {format_pct(ps)} alike, responses {format_pct(rs)} alike", k)))
     for g in scan.exact_duplicates:
         items.append(((1, -len(g.lines), 0.0, g.lines[0]), FindingItem(
             "duplicate", tuple(g.lines), g.keeper, 100.0,
-            f"Exact duplicates: {len(g.lines)} copies", "lines " + _line_list(g.lines), g)))
+            f"Exact duplicates: {len(g.lines)} copies", f"{unit}s " + _line_list(g.lines), g)))
     for c in scan.near_duplicates:
         best = max((_pct(p.score) for p in c.pairs), default=0.0)
         items.append(((2, -len(c.lines), -best, c.lines[0]), FindingItem(
             "near_duplicate", tuple(c.lines), c.keeper, best,
-            f"Near duplicates: {len(c.lines)} examples, up to {format_pct(best)} alike", "lines " + _line_list(c.lines),
+            f"Near duplicates: {len(c.lines)} examples, up to {format_pct(best)} alike", f"{unit}s " + _line_list(c.lines),
             c)))
     items.sort(key=lambda t: t[0])
     return [it for _, it in items]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -92,9 +93,19 @@ def record_sections(rec: Record) -> list[tuple[str, str, str | None]]:
     return out
 
 
+def record_title(rec: Record, unit: str = "line") -> str:
+    """How a reader names the record: "Line 5" in JSONL; in a JSON array (``unit`` "record") the
+    element index, with the line the element starts on: "Record 238 · starts at line 1187"."""
+    if unit == "record":
+        starts = f" · starts at line {rec.start_line}" if getattr(rec, "start_line", None) else ""
+        return f"Record {rec.line}{starts}"
+    return f"Line {rec.line}"
+
+
 def render_record(edit: QTextEdit, rec: Record, decision: Decision | None = None,
-                  shown: Record | None = None) -> None:
-    """Write the record into ``edit`` as plain text runs with headings (no HTML anywhere)."""
+                  shown: Record | None = None, unit: str = "line") -> None:
+    """Write the record into ``edit`` as plain text runs with headings (no HTML anywhere).
+    ``unit`` is "record" for a JSON array's records (see :func:`record_title`)."""
     edit.clear()
     cur = edit.textCursor()
     body = QTextCharFormat()
@@ -114,7 +125,7 @@ def render_record(edit: QTextEdit, rec: Record, decision: Decision | None = None
         cur.insertBlock(fmt_block or QTextBlockFormat())
 
     block()
-    title = f"Line {rec.line}" + (f" · {rec.format}" if rec.format != "unknown" else "")
+    title = record_title(rec, unit) + (f" · {rec.format}" if rec.format != "unknown" else "")
     cur.insertText(title, _heading_format(size_delta=2))
     if decision is not None:
         block()
@@ -162,6 +173,7 @@ class ExampleView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record: Record | None = None
+        self.unit = "line"          # "record" while a JSON-array dataset is open (the window sets it)
         self.tabs = QTabWidget(self)
         self.reader = QTextEdit(self)
         self.reader.setReadOnly(True)
@@ -178,12 +190,10 @@ class ExampleView(QWidget):
         self.tabs.setTabToolTip(0, "The example as a reader sees it")
         self.tabs.setTabToolTip(1, "The record exactly as the file has it (pretty-printed)")
 
-        self.approve_btn = QPushButton("Approve", self)
-        self.approve_btn.setToolTip("Keep this example (A in the review desk)")
-        self.reject_btn = QPushButton("Reject…", self)
-        self.reject_btn.setToolTip("Leave this example out of the export")
-        self.fix_btn = QPushButton("Fix… (E)", self)
-        self.fix_btn.setToolTip("Edit the record with live schema validation; saving stores a fix (undoable)")
+        self.approve_btn = QPushButton(self)
+        self.reject_btn = QPushButton(self)
+        self.fix_btn = QPushButton(self)
+        self.show_keys()
         self.approve_btn.clicked.connect(self.approve_requested)
         self.reject_btn.clicked.connect(self.reject_requested)
         self.fix_btn.clicked.connect(self.fix_requested)
@@ -198,6 +208,21 @@ class ExampleView(QWidget):
         lay.addLayout(buttons)
         self.set_record(None)
 
+    def show_keys(self, overrides: dict | None = None) -> None:
+        """Label the buttons with their keys, read from the one shortcut table (and the user's
+        overrides), so the labels say what the keys do."""
+        from . import shortcuts as sc
+
+        for button, action, text, tip in (
+                (self.approve_btn, sc.APPROVE, "Approve", "Keep this example"),
+                (self.reject_btn, sc.REJECT, "Reject…", "Leave this example out of the export, with an "
+                                                         "optional reason"),
+                (self.fix_btn, sc.FIX, "Fix…", "Edit the record with live schema validation; saving "
+                                               "stores a fix (undoable)")):
+            keys = sc.letter_keys(action, overrides)
+            button.setText(f"{text} ({keys[0]})" if keys else text)
+            button.setToolTip(f"{tip} ({', '.join(keys)})" if keys else tip)
+
     def set_record(self, rec: Record | None, decision: Decision | None = None,
                    fixed: Record | None = None) -> None:
         self.record = rec
@@ -207,7 +232,8 @@ class ExampleView(QWidget):
             self.reader.clear()
             self.raw.clear()
             return
-        render_record(self.reader, rec, decision, fixed if decision is not None and decision.status == FIXED else None)
+        render_record(self.reader, rec, decision, fixed if decision is not None and decision.status == FIXED else None,
+                      self.unit)
         raw = raw_json(rec)
         if decision is not None and decision.status == FIXED and decision.fixed is not None:
             raw = ("// fixed version\n" + json.dumps(decision.fixed, ensure_ascii=False, indent=2)
@@ -227,15 +253,17 @@ class FixDialog(QDialog):
     """
 
     def __init__(self, line: int, obj: object, validate: Callable[[object], list[str]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, unit: str = "line") -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Fix line {line}")
+        self.setWindowTitle(f"Fix {unit} {line}")
         self.validate = validate
         self.result_obj: dict | None = None
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("fixEditor")
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlainText(json.dumps(obj, ensure_ascii=False, indent=2))
+        self._original = self.editor.toPlainText()
+        self.discard_box: QMessageBox | None = None     # the "Discard your changes?" question, while asked
         self.status = QLabel(self)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
@@ -260,6 +288,29 @@ class FixDialog(QDialog):
         self._timer.timeout.connect(self.revalidate)
         self.editor.textChanged.connect(self._timer.start)
         self.revalidate()
+
+    def edited(self) -> bool:
+        """Whether the text differs from what the editor opened with."""
+        return self.editor.toPlainText() != self._original
+
+    def reject(self) -> None:
+        """Esc, Cancel or the close button: typed edits are not thrown away without asking."""
+        if self.edited():
+            box = QMessageBox(QMessageBox.Icon.Question, "Discard changes?", "Discard your changes?",
+                              QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setInformativeText("Cancel goes back to the editor; Discard closes it without saving.")
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+            self.discard_box = box
+            try:
+                answer = box.exec()
+            finally:
+                self.discard_box = None
+            if answer != QMessageBox.StandardButton.Discard:
+                self.editor.setFocus()
+                return
+        super().reject()
 
     def revalidate(self) -> bool:
         self._timer.stop()
@@ -292,13 +343,15 @@ class FixDialog(QDialog):
 
 def edit_record(parent: QWidget, record: Record, current_fix: dict | None, project) -> dict | None:
     """Blocking Fix editor: the corrected record (valid for ``project``), or None if cancelled."""
+    from curator.core.table import unit_of
+
     line = record.line
     obj = current_fix if current_fix is not None else (record.data if record.data is not None else {})
 
     def validate(o: object) -> list[str]:
         return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
 
-    dlg = FixDialog(line, obj, validate, parent)
+    dlg = FixDialog(line, obj, validate, parent, unit_of(project.dataset))
     if dlg.exec() == QDialog.DialogCode.Accepted:
         return dlg.result_obj
     return None

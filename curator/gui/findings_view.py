@@ -51,7 +51,7 @@ class FindingsModel(QAbstractListModel):
     def set_findings(self, table: ExamplesTable | None) -> None:
         self.beginResetModel()
         self.table = table
-        self.items = finding_items(table.scan) if table is not None else []
+        self.items = finding_items(table.scan, table.unit) if table is not None else []
         self.endResetModel()
 
     def open_count(self, item: FindingItem) -> int:
@@ -197,7 +197,7 @@ class DiffView(QWidget):
             combo.clear()
             for ln in lines:
                 tag = " (suggested keeper)" if ln == item.keeper else ""
-                combo.addItem(f"Line {ln}{tag}", ln)
+                combo.addItem(f"{self._unit().title()} {ln}{tag}", ln)
             combo.setCurrentIndex(lines.index(chosen))
             combo.blockSignals(False)
         multi = len(lines) > 2
@@ -213,6 +213,10 @@ class DiffView(QWidget):
         self.reject_all.setToolTip("Reject every example of this finding (Alt+4)")
         self._show_pair()
 
+    def _unit(self) -> str:
+        """"record" for a JSON array (ids are element indexes), "line" for JSONL."""
+        return self.table.unit if self.table is not None else "line"
+
     def _status(self, line: int) -> str:
         assert self.table is not None
         i = self.table.index_of(line)
@@ -224,11 +228,12 @@ class DiffView(QWidget):
         a, b = self._line(self.left_pick), self._line(self.right_pick)
         ds = self.table.dataset
         ra, rb = ds.by_line(a), ds.by_line(b)
-        self.keep_left.setText(f"Keep line {a}")
-        self.keep_right.setText(f"Keep line {b}")
-        self.fix_btn.setText(f"Fix line {a}…")
-        self.left_head.setText(f"Line {a} · {self._status(a)}")
-        self.right_head.setText(f"Line {b} · {self._status(b)}")
+        unit = self._unit()
+        self.keep_left.setText(f"Keep {unit} {a}")
+        self.keep_right.setText(f"Keep {unit} {b}")
+        self.fix_btn.setText(f"Fix {unit} {a}…")
+        self.left_head.setText(f"{unit.title()} {a} · {self._status(a)}")
+        self.right_head.setText(f"{unit.title()} {b} · {self._status(b)}")
         item = self.item
         if item.kind == "contradiction":
             k = item.ref

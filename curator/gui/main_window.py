@@ -148,6 +148,14 @@ class LoadingPage(QWidget):
         outer.addStretch(3)
 
 
+class ExamplesTableView(QTableView):
+    """The examples table without Qt's type-ahead: typing letters must not jump to another row
+    (the search box is the search, and A/R/S/E/J/K are review keys here)."""
+
+    def keyboardSearch(self, search: str) -> None:  # noqa: N802 (Qt override)
+        return
+
+
 class ExamplesPage(QWidget):
     """Filter bar, the examples table, and the example view beside it."""
 
@@ -177,7 +185,7 @@ class ExamplesPage(QWidget):
         bar.addWidget(self.format_box)
         bar.addWidget(self.count)
 
-        self.table = QTableView(self)
+        self.table = ExamplesTableView(self)
         self.table.setObjectName("examplesTable")
         self.table.setModel(model)
         self.table.setItemDelegateForColumn(COL_FLAGS, BadgeDelegate(self.table))
@@ -312,8 +320,8 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Quit Curator")
         self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo, "Take back the last change")
         self.redo_action = self._action("&Redo", self.redo, "Ctrl+Shift+Z", "Redo the change you took back")
-        self.fix_action = self._action("&Fix Example…", self.fix_current, "E",
-                                       "Edit the selected example with live schema validation (E)")
+        self.fix_action = self._action("&Fix Example…", self.fix_current, None,
+                                       "Edit the selected example with live schema validation")
         self.approve_action = self._action("&Approve Example", self.approve_current, "Ctrl+Return",
                                            "Approve the selected example")
         self.reject_action = self._action("Re&ject Example…", self.reject_current, "Ctrl+Backspace",
@@ -337,6 +345,7 @@ class MainWindow(QMainWindow):
             self.examples.addAction(act)
             self.findings.addAction(act)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self._bind_review_keys()
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
         for key, label in (("system", "Follow the &System"), ("light", "&Light"), ("dark", "&Dark")):
@@ -346,6 +355,71 @@ class MainWindow(QMainWindow):
             self.theme_group.addAction(act)
             self.theme_actions[key] = act
         self.theme_actions.get(self.prefs.get(THEME), self.theme_actions["system"]).setChecked(True)
+
+    def _bind_review_keys(self) -> None:
+        """The review desk's letter keys (A, R, S, E, J, K from the one shortcut table, with the
+        user's overrides) on the selected example of the Examples tab. A line edit claims the
+        printable keys typed into it, so the search box still gets its text."""
+        from PySide6.QtGui import QShortcut
+
+        from . import shortcuts as sc
+
+        overrides = self.prefs.key_overrides()
+        self.fix_action.setShortcuts([QKeySequence(k) for k in sc.letter_keys(sc.FIX, overrides)])
+        tip = "Edit the selected example with live schema validation"
+        keys = ", ".join(sc.letter_keys(sc.FIX, overrides))
+        self.fix_action.setToolTip(f"{tip} ({keys})" if keys else tip)
+        self.review_shortcuts: dict[str, list[QShortcut]] = {}
+        for action in (sc.APPROVE, sc.REJECT, sc.SKIP, sc.NEXT, sc.PREVIOUS):
+            for key in sc.letter_keys(action, overrides):
+                q = QShortcut(QKeySequence(key), self.examples)
+                q.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                q.setAutoRepeat(False)     # holding a key must not decide a run of examples
+                q.activated.connect(lambda a=action: self.review_key(a))
+                self.review_shortcuts.setdefault(action, []).append(q)
+        self.examples.example.show_keys(overrides)
+
+    def review_key(self, action: str) -> bool:
+        """One review key in the Examples tab: decide the selected example and move to the next
+        row (as the desk does), or move. Returns False when there is nothing to act on."""
+        from . import shortcuts as sc
+
+        line = self.current_line()
+        if self.project is None or line is None:
+            return False
+        row = self.examples.table.currentIndex().row()
+        if action in (sc.NEXT, sc.PREVIOUS):
+            new = row + (1 if action == sc.NEXT else -1)
+            if not 0 <= new < self.model.rowCount():
+                return False
+            self._select_row(new)
+            return True
+        if action == sc.APPROVE:
+            self.approve_current()
+        elif action == sc.SKIP:
+            self.mutate(f"Skipping {self._unit()} {line}", lambda: self.project.skip(line))
+        elif action == sc.REJECT:
+            if not self.reject_current():
+                return False
+        else:
+            return False
+        if row + 1 < self.model.rowCount():
+            self._select_row(row + 1)
+        return True
+
+    def _unit(self) -> str:
+        """"record" while a JSON-array dataset is open (ids are element indexes), else "line"."""
+        return self.table.unit if self.table is not None else "line"
+
+    def refocus(self, widget: QWidget | None = None) -> None:
+        """Give the keyboard back after a dialog closed: without a window manager nobody
+        reactivates the window, and keys would go nowhere until it is clicked."""
+        widget = widget if widget is not None else (
+            self.examples.table if self.views.currentWidget() is self.examples else self.views.currentWidget())
+        if widget is None:
+            return
+        self.activateWindow()
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -582,6 +656,7 @@ class MainWindow(QMainWindow):
         ex.search.clear()
         ex.search.blockSignals(False)
         header = ex.table.horizontalHeader()
+        ex.example.unit = table.unit
         self.model.set_table(table, TableQuery(sort="line"))
         header.setSortIndicator(COL_LINE, Qt.SortOrder.AscendingOrder)
         self.findings.set_table(table)
@@ -598,7 +673,7 @@ class MainWindow(QMainWindow):
         n_find = len(self.findings.model.items)
         self.statusBar().showMessage(
             f"Opened {path.name}: {len(ds.records):,} examples, {table.counts()['flag:invalid']:,} invalid, "
-            f"{n_find:,} findings" + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else ""),
+            f"{n_find:,} findings (duplicate groups and contradiction pairs)" + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else ""),
             10000)
         self.select_line(resume if resume is not None else (int(table.lines[0]) if len(table) else None))
         ex.table.setFocus()
@@ -810,7 +885,16 @@ class MainWindow(QMainWindow):
         if self.table is not None:
             c = self.table.counts()
             decided = total - c.get(f"status:{UNDECIDED}", 0)
-            self.count_label.setText(f"{decided:,} of {total:,} decided · {c.get('flag:any', 0):,} flagged")
+            n_find = len(self.findings.model.items)
+            flagged = c.get("flag:any", 0)
+            self.count_label.setText(f"{decided:,} of {total:,} decided · {n_find:,} findings (groups and pairs) · "
+                                     f"{flagged:,} examples flagged")
+            self.count_label.setToolTip(
+                f"{decided:,} of {total:,} examples have a decision (approved, rejected, fixed or skipped).\n"
+                f"{n_find:,} findings: each is one group of duplicates or one pair of contradicting examples, "
+                "listed in the Findings tab; one finding covers two or more examples.\n"
+                f"{flagged:,} examples flagged: examples with at least one flag (invalid, duplicate, "
+                "near-duplicate, contradiction or lint), counted once each; filter the table by Flags to see them.")
             # a permanent status-bar widget is squeezed by long messages unless it claims its width
             self.count_label.setMinimumWidth(self.count_label.fontMetrics().horizontalAdvance(
                 self.count_label.text()) + 12)
@@ -936,19 +1020,24 @@ class MainWindow(QMainWindow):
     def approve_current(self) -> None:
         line = self.focused_line()
         if self.project is not None and line is not None:
-            self.mutate(f"Approving line {line}", lambda: self.project.approve(line))
+            self.mutate(f"Approving {self._unit()} {line}", lambda: self.project.approve(line))
 
-    def reject_current(self, reason: str | None = None, ask: bool = True) -> None:
+    def reject_current(self, reason: str | None = None, ask: bool = True) -> bool:
+        """Reject the focused example (asking for a reason); False when nothing was rejected."""
         line = self.focused_line()
         if self.project is None or line is None:
-            return
+            return False
+        unit = self._unit()
         if ask and reason is None:
             choices = ["(no reason)", *REJECT_REASONS]
-            picked, ok = QInputDialog.getItem(self, f"Reject line {line}", "Reason (optional):", choices, 0, False)
+            back = QApplication.focusWidget()
+            picked, ok = QInputDialog.getItem(self, f"Reject {unit} {line}", "Reason (optional):", choices, 0, False)
+            self.refocus(back)
             if not ok:
-                return
+                return False
             reason = None if picked == choices[0] else picked
-        self.mutate(f"Rejecting line {line}", lambda: self.project.reject(line, reason=reason))
+        self.mutate(f"Rejecting {unit} {line}", lambda: self.project.reject(line, reason=reason))
+        return True
 
     def fix_current(self) -> FixDialog | None:
         return self.open_fix_dialog(self.focused_line())
@@ -966,8 +1055,10 @@ class MainWindow(QMainWindow):
         def validate(o: object) -> list[str]:
             return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
 
-        dlg = FixDialog(line, obj, validate, self)
+        dlg = FixDialog(line, obj, validate, self, self._unit())
         self.fix_dialog = dlg
+        back = QApplication.focusWidget()
+        dlg.finished.connect(lambda _r: self.refocus(back if back is not None and back.isVisible() else None))
 
         def saved() -> None:
             record = dlg.result_obj
@@ -976,7 +1067,7 @@ class MainWindow(QMainWindow):
             if on_saved is not None:
                 on_saved(record)
             else:
-                self.mutate(f"Fixing line {line}", lambda: project.fix(line, record))
+                self.mutate(f"Fixing {self._unit()} {line}", lambda: project.fix(line, record))
 
         dlg.accepted.connect(saved)
         dlg.open()
@@ -1030,7 +1121,8 @@ class MainWindow(QMainWindow):
             self.model.refresh_all()
             self.findings.set_table(table)
             self._update_counts()
-            self.statusBar().showMessage(f"Rescanned: {len(self.findings.model.items):,} findings", 6000)
+            self.statusBar().showMessage(f"Rescanned: {len(self.findings.model.items):,} findings "
+                                         "(duplicate groups and contradiction pairs)", 6000)
 
         self.runner.run(work, title="Rescanning", on_done=done, on_error=self._mutation_failed, writes=True,
                         heavy=True)

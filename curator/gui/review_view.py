@@ -81,9 +81,10 @@ class ReasonPanel(QFrame):
         self.list.addItem("0  No reason")
         for i, code in enumerate(REJECT_REASONS, start=1):
             self.list.addItem(f"{i}  {code.replace('_', ' ')}")
-        self.list.setFlow(QListWidget.Flow.LeftToRight)
-        self.list.setWrapping(True)
-        self.list.setFixedHeight(self.list.sizeHintForRow(0) * 2 + 12)
+        # one reason per row, every row visible: a cut-off list hides the reasons a number picks
+        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setFixedHeight(self.list_height())
         self.note = QLineEdit(self)
         self.note.setPlaceholderText("Optional note (Tab to reach, Enter to reject)")
         title = QLabel("Reject — why? Press a number, or Enter for no reason; Esc cancels.", self)
@@ -95,6 +96,18 @@ class ReasonPanel(QFrame):
         self.list.installEventFilter(self)
         self.note.installEventFilter(self)
         self.note.returnPressed.connect(self._confirm)
+
+    def list_height(self) -> int:
+        """Pixels that show every reason: the rows plus the frame and the list's margins."""
+        rows = sum(self.list.sizeHintForRow(i) for i in range(self.list.count()))
+        return rows + 2 * self.list.frameWidth() + 2 * self.list.spacing() + 4
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.list.setFixedHeight(self.list_height())     # a theme or font change resizes the rows
 
     def begin(self) -> None:
         self.list.setCurrentRow(0)
@@ -216,6 +229,9 @@ class ReviewDesk(QWidget):
         self.pos = 0
         self._flag_text: dict[int, list[str]] = {}
         self._keymap: KeyMapOverlay | None = None
+        from curator.core.table import unit_of
+
+        self.unit = unit_of(project.dataset)     # "record" for a JSON array, "line" for JSONL
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build()
         self._bind_keys()
@@ -370,7 +386,7 @@ class ReviewDesk(QWidget):
         for g in scan.exact_duplicates:
             for ln in g.lines:
                 others = ", ".join(str(o) for o in g.lines if o != ln)
-                add(ln, []).append(f"exact duplicate of line {others}" + (" (suggested keeper)" if ln == g.keeper else ""))
+                add(ln, []).append(f"exact duplicate of {self.unit} {others}" + (" (suggested keeper)" if ln == g.keeper else ""))
         for c in scan.near_duplicates:
             for ln in c.lines:
                 best = {}
@@ -379,10 +395,10 @@ class ReviewDesk(QWidget):
                         o = p.b if p.a == ln else p.a
                         best[o] = max(best.get(o, 0), p.score)
                 txt = ", ".join(f"{o} (similarity {_score(s)})" for o, s in sorted(best.items()))
-                add(ln, []).append(f"near-duplicate of line {txt}" + (" (suggested keeper)" if ln == c.keeper else ""))
+                add(ln, []).append(f"near-duplicate of {self.unit} {txt}" + (" (suggested keeper)" if ln == c.keeper else ""))
         for k in scan.contradictions:
-            add(k.a, []).append(f"contradicts line {k.b}")
-            add(k.b, []).append(f"contradicts line {k.a}")
+            add(k.a, []).append(f"contradicts {self.unit} {k.b}")
+            add(k.b, []).append(f"contradicts {self.unit} {k.a}")
         for f in scan.lint:
             add(f.line, []).append(f"{f.code}: {f.message}")
 
@@ -436,13 +452,21 @@ class ReviewDesk(QWidget):
         if force or not name:
             asked = (self._ask_reviewer_fn or self._ask_reviewer)(self)
             if asked is None or not asked.strip():
+                self.refocus()
                 return name or None
             name = asked.strip()
             if self.prefs is not None:
                 self.prefs.set(REVIEWER, name)
+            self.refocus()
         self.project.reviewer = name
         self.reviewer_label.setText(f"Reviewer: {name}")
         return name
+
+    def refocus(self) -> None:
+        """Take the keyboard back after a dialog closed. Without a window manager nobody
+        reactivates the window, so the desk's keys would do nothing until it was clicked."""
+        self.window().activateWindow()
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @staticmethod
     def _ask_reviewer(parent: QWidget) -> str | None:
@@ -483,9 +507,9 @@ class ReviewDesk(QWidget):
         if line is None:
             return False
         if action == sc.APPROVE:
-            return self._decide(f"Approving line {line}", lambda: self.project.approve(line))
+            return self._decide(f"Approving {self.unit} {line}", lambda: self.project.approve(line))
         if action == sc.SKIP:
-            return self._decide(f"Skipping line {line}", lambda: self.project.skip(line))
+            return self._decide(f"Skipping {self.unit} {line}", lambda: self.project.skip(line))
         if action == sc.REJECT:
             self._set_state(REASON)
             self.reason_panel.begin()
@@ -552,7 +576,7 @@ class ReviewDesk(QWidget):
         self.setFocus()
         line = self.current_line()
         if line is not None:
-            self._decide(f"Rejecting line {line}", lambda: self.project.reject(line, reason=reason, note=note))
+            self._decide(f"Rejecting {self.unit} {line}", lambda: self.project.reject(line, reason=reason, note=note))
 
     def _reason_cancelled(self) -> None:
         self.reason_panel.hide()
@@ -569,10 +593,10 @@ class ReviewDesk(QWidget):
             fixed = self.edit_record(self, rec, d.fixed if d is not None and d.status == FIXED else None)
         finally:
             self._set_state(SHOWING)
-        self.setFocus()
+            self.refocus()
         if fixed is None:
             return False
-        return self._decide(f"Fixing line {line}", lambda: self.project.fix(line, fixed))
+        return self._decide(f"Fixing {self.unit} {line}", lambda: self.project.fix(line, fixed))
 
     def _undo_redo(self, action: str) -> bool:
         if not (self.project.can_undo if action == sc.UNDO else self.project.can_redo):
@@ -690,7 +714,8 @@ class ReviewDesk(QWidget):
         who = f" by {d.reviewer}" if d is not None and d.reviewer else ""
         why = f" ({d.reason})" if d is not None and d.reason else ""
         prefix = "Queue finished · " if self.state == DONE else ""
-        self.where.setText(f"{prefix}Example {self.pos + 1:,} of {total:,} · line {line} · {rec.format} · "
+        where = f"record {line}" if self.unit == "record" else f"line {line}"
+        self.where.setText(f"{prefix}Example {self.pos + 1:,} of {total:,} · {where} · {rec.format} · "
                            f"{STATUS_TEXT.get(status, status)}{why}{who}")
         flags = list(self._flag_text.get(line, []))     # schema problems are shown in the reader
         self.badges.setText("  •  ".join(flags))
@@ -699,7 +724,7 @@ class ReviewDesk(QWidget):
         if d is not None and d.status == FIXED and isinstance(d.fixed, dict):
             from curator.core.dataset import build_record
             shown = build_record(d.fixed, line=line, fmt=rec.format)
-        render_record(self.reader, rec, d, shown)
+        render_record(self.reader, rec, d, shown, self.unit)
 
     def _estimate_text(self) -> str:
         est = self.project.estimate()

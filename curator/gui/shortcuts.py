@@ -70,6 +70,14 @@ def keys_for(action: str, overrides: Mapping[str, Sequence[str]] | None = None) 
     return BY_ACTION[action].keys
 
 
+def letter_keys(action: str, overrides: Mapping[str, Sequence[str]] | None = None) -> tuple[str, ...]:
+    """The single-character keys of ``action`` ("A", "J" …): the ones the Examples tab binds too.
+
+    Enter, Backspace and the arrows are left out there: the search box and the table need them
+    (Return runs the search, arrows move through rows), so only letter keys are shared."""
+    return tuple(k for k in keys_for(action, overrides) if len(k) == 1 and k.isalnum())
+
+
 def conflicts(overrides: Mapping[str, Sequence[str]] | None = None) -> dict[str, list[str]]:
     """Keys bound to more than one action (key -> actions), so a settings page can refuse them."""
     seen: dict[str, list[str]] = {}

@@ -130,11 +130,25 @@ class QtExamplesModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
+        record_ids = self.table is not None and self.table.unit == "record"
         if role == Qt.ItemDataRole.DisplayRole:
+            if section == COL_LINE and record_ids:
+                return "Record"
             return COLUMNS[section][0]
         if role == Qt.ItemDataRole.ToolTipRole:
+            if section == COL_LINE and record_ids:
+                return "Record number: the element's index in the JSON array (1-based)"
+            if section == COL_PROMPT and self.table is not None and self.table.shared_prompt_prefix:
+                return COLUMNS[section][2] + ".\n" + self._shared_note()
             return COLUMNS[section][2]
         return None
+
+    def _shared_note(self) -> str:
+        """Why prompts start with "…": every prompt opens with the same text, left out here."""
+        shared = " ".join(self.table.shared_prompt_prefix.split())
+        if len(shared) > 160:
+            shared = shared[:159] + "…"
+        return f"Every prompt starts with the same text, left out here (\"…\"): {shared}"
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -182,7 +196,10 @@ class QtExamplesModel(QAbstractTableModel):
                 return "\n".join(notes) or " ".join(BADGE_TEXT[f] for f in t.flag_names(i)) or None
             if col in (COL_PROMPT, COL_RESPONSE):
                 # Tooltips are rich text when they look like HTML: escape so record text stays text.
-                return _plain_tooltip(t.prompts[i] if col == COL_PROMPT else t.responses[i])
+                text = t.prompts[i] if col == COL_PROMPT else t.responses[i]
+                if col == COL_PROMPT and t.shared_prompt_prefix and text.startswith("…"):
+                    text = f"{text}\n\n({self._shared_note()})"
+                return _plain_tooltip(text)
             return None
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
             color = STATUS_COLORS.get(t.status_of(i))
@@ -204,7 +221,7 @@ def _plain_tooltip(text: str) -> str:
 
     # Qt shows a tooltip as rich text when Qt::mightBeRichText() says so; <qt> + escaping makes the
     # untrusted text display literally either way.
-    return "<qt>" + html.escape(text) + "</qt>" if text else ""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>" if text else ""
 
 
 class BadgeDelegate(QStyledItemDelegate):

@@ -312,3 +312,120 @@ def test_reopening_resumes_the_queue_where_the_reviewer_left_off(qtbot, tmp_path
         assert d2.queue_kind == "sample" and d2.kind_box.currentData() == "sample"
         assert d2.lines == sample and d2.current_line() == sample[4]
         assert d2.progress_label.text() == "4 of 12 sampled examples reviewed"
+
+
+# --- a new user's report: the reason list, the keyboard after a dialog, Esc in the editor ----
+
+def _focus_in(desk) -> bool:
+    w = QApplication.focusWidget()
+    return w is not None and (w is desk or desk.isAncestorOf(w))
+
+
+@pytest.mark.parametrize(("width", "font_scale"), [(1000, 1.0), (450, 1.0), (1000, 1.8)])
+def test_reject_reasons_are_all_visible(qtbot, desk, width, font_scale):
+    """Every reason row is inside the list's viewport, whole (it showed ~2.5 of 9), on a narrow
+    desk and after the font grows (a theme or a larger system font)."""
+    if font_scale != 1.0:
+        f = desk.font()
+        f.setPointSizeF(f.pointSizeF() * font_scale)
+        desk.setFont(f)
+    desk.resize(width, 700)
+    qtbot.keyClick(desk, Qt.Key.Key_R)
+    lst = desk.reason_panel.list
+    assert desk.reason_panel.isVisible() and lst.count() == 9
+    view = lst.viewport().rect()
+    for i in range(lst.count()):
+        rect = lst.visualItemRect(lst.item(i))
+        assert view.contains(rect), (lst.item(i).text(), rect, view)
+        assert rect.width() >= lst.fontMetrics().horizontalAdvance(lst.item(i).text())
+
+
+def test_keys_work_after_the_reviewer_name_dialog(qtbot, project, prefs):
+    """The real name dialog: once it closes the desk has the keyboard, and the next key decides."""
+    from PySide6.QtWidgets import QInputDialog
+
+    d = ReviewDesk(project, run_op.OpRunner(), prefs)
+    qtbot.addWidget(d)
+    d.resize(1000, 700)
+    d.start("all")
+    shown(qtbot, d)
+
+    def answer():
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, QInputDialog)
+        dlg.setTextValue("Dr. Lee")
+        dlg.accept()
+
+    QTimer.singleShot(0, answer)
+    qtbot.keyClick(d, Qt.Key.Key_A)
+    assert project.decision(1).reviewer == "Dr. Lee"
+    qtbot.waitUntil(lambda: _focus_in(d), timeout=2000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A)      # typed, not clicked into place
+    assert project.status_of(2) == "approved"
+
+
+def test_keys_work_after_the_fix_editor_closes(qtbot, project, prefs):
+    from curator.gui.example_view import FixDialog, edit_record
+
+    prefs.set(REVIEWER, "Ana")
+    d = ReviewDesk(project, run_op.OpRunner(), prefs,
+                   edit_record=lambda parent, rec, fix: edit_record(parent, rec, fix, project))
+    qtbot.addWidget(d)
+    d.resize(1000, 700)
+    d.start("all")
+    shown(qtbot, d)
+
+    def cancel():
+        [dlg] = [w for w in QApplication.topLevelWidgets() if isinstance(w, FixDialog) and w.isVisible()]
+        dlg.reject()            # nothing typed: closes without asking
+
+    QTimer.singleShot(0, cancel)
+    qtbot.keyClick(d, Qt.Key.Key_E)
+    assert project.status_of(1) == "undecided" and d.state == SHOWING
+    qtbot.waitUntil(lambda: _focus_in(d), timeout=2000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A)
+    assert project.status_of(1) == "approved"
+
+
+def test_esc_in_the_fix_editor_asks_before_discarding_edits(qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from curator.gui.example_view import FixDialog
+
+    dlg = FixDialog(3, {"messages": [{"role": "user", "content": "q"}]}, lambda o: [])
+    qtbot.addWidget(dlg)
+    dlg.open()
+    qtbot.waitExposed(dlg)
+    dlg.editor.setFocus()
+    dlg.editor.moveCursor(dlg.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(dlg.editor, " ")
+    assert dlg.edited()
+    asked = []
+
+    def answer(button):
+        def go():
+            box = dlg.discard_box
+            assert box is not None and box.isVisible()
+            asked.append(box.text())
+            box.button(button).click()
+        return go
+
+    QTimer.singleShot(0, answer(QMessageBox.StandardButton.Cancel))
+    qtbot.keyClick(dlg.editor, Qt.Key.Key_Escape)
+    assert asked == ["Discard your changes?"]
+    assert dlg.isVisible() and dlg.result() == 0 and dlg.edited()      # still editing, text kept
+    QTimer.singleShot(0, answer(QMessageBox.StandardButton.Discard))
+    qtbot.keyClick(dlg.editor, Qt.Key.Key_Escape)
+    assert len(asked) == 2 and not dlg.isVisible()
+    assert dlg.result() == FixDialog.DialogCode.Rejected
+
+
+def test_esc_in_an_untouched_fix_editor_closes_without_asking(qtbot):
+    from curator.gui.example_view import FixDialog
+
+    dlg = FixDialog(3, {"messages": []}, lambda o: [])
+    qtbot.addWidget(dlg)
+    dlg.open()
+    qtbot.waitExposed(dlg)
+    qtbot.keyClick(dlg.editor, Qt.Key.Key_Escape)
+    assert not dlg.isVisible() and dlg.discard_box is None

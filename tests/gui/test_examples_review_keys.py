@@ -1,0 +1,118 @@
+"""The review desk's keys work in the Examples tab, on the selected row (a new user's report:
+A/R/J typed into the table jumped rows by type-ahead and decided nothing)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog
+
+from curator.core.decisions import APPROVED, REJECTED, SKIPPED, UNDECIDED
+from curator.gui import shortcuts as sc
+
+
+def _focus_table(qtbot, w, row: int = 0):
+    with qtbot.waitActive(w):
+        w.activateWindow()
+    w.show_view("examples")
+    w.examples.table.setFocus()
+    w._select_row(row)
+    assert QApplication.focusWidget() is w.examples.table
+    return w.current_line()
+
+
+def _focus_returns_to(qtbot, widget):
+    """The window takes the keyboard back once the dialog is gone (activation is asynchronous)."""
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=2000)
+
+
+def _press(qtbot, key):
+    """A key as a user types it: to whatever has the keyboard focus."""
+    qtbot.keyClick(QApplication.focusWidget(), key)
+
+
+def test_review_keys_decide_the_selected_row_and_move_on(opened, qtbot):
+    w = opened
+    first = _focus_table(qtbot, w)
+    second = w.model.index(1, 0).data(Qt.ItemDataRole.UserRole + 1)
+    _press(qtbot, Qt.Key.Key_A)
+    assert w.project.status_of(first) == APPROVED
+    assert w.current_line() == second                 # on to the next row, like the desk
+    _press(qtbot, Qt.Key.Key_S)
+    assert w.project.status_of(second) == SKIPPED
+    third = w.current_line()
+    _press(qtbot, Qt.Key.Key_K)
+    assert w.current_line() == second
+    _press(qtbot, Qt.Key.Key_J)
+    assert w.current_line() == third and w.project.status_of(third) == UNDECIDED
+
+    def pick_reason():
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, QInputDialog)
+        dlg.setTextValue("wrong")
+        dlg.accept()
+
+    QTimer.singleShot(0, pick_reason)
+    _press(qtbot, Qt.Key.Key_R)
+    d = w.project.decision(third)
+    assert d.status == REJECTED and d.reason == "wrong"
+    # the keyboard is back on the table after the reason dialog: the next key decides again
+    _focus_returns_to(qtbot, w.examples.table)
+    fourth = w.current_line()
+    _press(qtbot, Qt.Key.Key_A)
+    assert w.project.status_of(fourth) == APPROVED
+
+
+def test_cancelled_reject_decides_nothing_and_keeps_the_row(opened, qtbot):
+    w = opened
+    line = _focus_table(qtbot, w, 2)
+    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
+    _press(qtbot, Qt.Key.Key_R)
+    assert w.project.status_of(line) == UNDECIDED and w.current_line() == line
+    _focus_returns_to(qtbot, w.examples.table)
+
+
+def test_table_type_ahead_is_off(opened, qtbot):
+    """Unbound letters and digits do not jump to another row (the search box is the search)."""
+    w = opened
+    line = _focus_table(qtbot, w)
+    for key in (Qt.Key.Key_7, Qt.Key.Key_1, Qt.Key.Key_X, Qt.Key.Key_Q):
+        _press(qtbot, key)
+        assert w.current_line() == line
+    assert w.project.decisions() == {}
+
+
+def test_keys_typed_in_the_search_box_are_text(opened, qtbot):
+    w = opened
+    _focus_table(qtbot, w)
+    w.focus_search()
+    assert QApplication.focusWidget() is w.examples.search
+    qtbot.keyClicks(w.examples.search, "jars kerf")
+    assert w.examples.search.text() == "jars kerf"
+    assert w.project.decisions() == {} and w.fix_dialog is None
+
+
+def test_buttons_show_their_keys_from_the_shortcut_table(opened, qtbot, prefs):
+    ex = opened.examples.example
+    assert ex.approve_btn.text() == "Approve (A)"
+    assert ex.reject_btn.text() == "Reject… (R)"
+    assert ex.fix_btn.text() == "Fix… (E)"
+
+
+def test_overridden_keys_are_used_and_shown(qtbot, prefs, sample):
+    """The keys come from the one table, with the user's overrides."""
+    from curator.gui.main_window import MainWindow
+
+    prefs.set_key_overrides({sc.APPROVE: ["Y", "Return"]})
+    w = MainWindow(prefs)
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(sample)
+    try:
+        assert w.examples.example.approve_btn.text() == "Approve (Y)"
+        line = _focus_table(qtbot, w)
+        _press(qtbot, Qt.Key.Key_A)
+        assert w.project.status_of(line) == UNDECIDED
+        _press(qtbot, Qt.Key.Key_Y)
+        assert w.project.status_of(line) == APPROVED
+    finally:
+        w.close_project()
