@@ -220,7 +220,7 @@ class ExampleView(QWidget):
                 (self.fix_btn, sc.FIX, "Fix…", "Edit the record with live schema validation; saving "
                                                "stores a fix (undoable)")):
             keys = sc.letter_keys(action, overrides)
-            button.setText(f"{text} ({keys[0]})" if keys else text)
+            button.setText(f"{text}  [{keys[0]}]" if keys else text)   # as the review desk labels them
             button.setToolTip(f"{tip} ({', '.join(keys)})" if keys else tip)
 
     def set_record(self, rec: Record | None, decision: Decision | None = None,

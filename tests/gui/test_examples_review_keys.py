@@ -93,9 +93,9 @@ def test_keys_typed_in_the_search_box_are_text(opened, qtbot):
 
 def test_buttons_show_their_keys_from_the_shortcut_table(opened, qtbot, prefs):
     ex = opened.examples.example
-    assert ex.approve_btn.text() == "Approve (A)"
-    assert ex.reject_btn.text() == "Reject… (R)"
-    assert ex.fix_btn.text() == "Fix… (E)"
+    assert ex.approve_btn.text() == "Approve  [A]"
+    assert ex.reject_btn.text() == "Reject…  [R]"
+    assert ex.fix_btn.text() == "Fix…  [E]"
 
 
 def test_overridden_keys_are_used_and_shown(qtbot, prefs, sample):
@@ -108,7 +108,7 @@ def test_overridden_keys_are_used_and_shown(qtbot, prefs, sample):
     w.show()
     w.open_path(sample)
     try:
-        assert w.examples.example.approve_btn.text() == "Approve (Y)"
+        assert w.examples.example.approve_btn.text() == "Approve  [Y]"
         line = _focus_table(qtbot, w)
         _press(qtbot, Qt.Key.Key_A)
         assert w.project.status_of(line) == UNDECIDED
