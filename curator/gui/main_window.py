@@ -670,10 +670,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
         ds = project.dataset
         scan = table.scan
-        n_find = len(self.findings.model.items)
         self.statusBar().showMessage(
-            f"Opened {path.name}: {len(ds.records):,} examples, {table.counts()['flag:invalid']:,} invalid, "
-            f"{n_find:,} findings (duplicate groups and contradiction pairs)" + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else ""),
+            # the findings and flagged counts stay in the status bar's right side, explained there
+            f"Opened {path.name}: {len(ds.records):,} examples, {table.counts()['flag:invalid']:,} invalid"
+            + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else ""),
             10000)
         self.select_line(resume if resume is not None else (int(table.lines[0]) if len(table) else None))
         ex.table.setFocus()

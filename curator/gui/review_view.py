@@ -260,10 +260,16 @@ class ReviewDesk(QWidget):
         self.stratify.setToolTip("Sample each group in proportion: by format, flagged/unflagged, or a "
                                  "metadata field, so small groups are not missed by chance.")
         self._stratify_filled = False
+        # metadata field names can be long ("By customer_segment_label"): the combo must not widen
+        # the desk past a laptop window; the open list still shows them whole
+        self.stratify.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.stratify.setMinimumContentsLength(12)
+        self.stratify.view().setTextElideMode(Qt.TextElideMode.ElideNone)
         self.start_button = QPushButton("Start sample", self)
         self.start_button.setToolTip("Draw the sample (kept in the project) and review it.")
         self.reviewer_label = QLabel(self)
         self.reviewer_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.reviewer_label.setWordWrap(True)     # wraps rather than widening the desk past 1,024 px
         self.reviewer_button = QPushButton("Change…", self)
         self.reviewer_button.setToolTip("Change the name recorded with your decisions.")
 

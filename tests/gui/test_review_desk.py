@@ -186,7 +186,13 @@ def test_sample_queue_shows_the_live_estimate(qtbot, desk, project):
 
 
 def test_desk_fits_a_laptop_width_window(qtbot, desk):
-    """All controls, sample controls included, fit a 1,024-pixel-wide window (was 1,058 px minimum)."""
+    """All controls, sample controls included, fit a 1,024-pixel-wide window (was 1,058 px minimum),
+    with the app's style sheet applied as the app does (it widens buttons and combos) and long
+    metadata field names in the Stratify list."""
+    from curator.gui.app import apply_theme
+
+    apply_theme(QApplication.instance(), "light")
+    desk.stratify.addItem("By a_rather_long_metadata_field_name_for_segments", "field:x")
     desk.kind_box.setCurrentIndex(desk.kind_box.findData("sample"))
     assert desk.fraction.isVisible()
     assert desk.minimumSizeHint().width() <= 1000
