@@ -269,7 +269,9 @@ class ReviewDesk(QWidget):
         self.start_button.setToolTip("Draw the sample (kept in the project) and review it.")
         self.reviewer_label = QLabel(self)
         self.reviewer_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.reviewer_label.setWordWrap(True)     # wraps rather than widening the desk past 1,024 px
+        # may be cut short on a narrow window rather than widening the desk past 1,024 px (full
+        # text in the tooltip); a wide window shows it whole
+        self.reviewer_label.setMinimumWidth(60)
         self.reviewer_button = QPushButton("Change…", self)
         self.reviewer_button.setToolTip("Change the name recorded with your decisions.")
 
@@ -690,6 +692,7 @@ class ReviewDesk(QWidget):
         decisions = self.project.decisions()
         name = self.prefs.get(REVIEWER) if self.prefs is not None else ""
         self.reviewer_label.setText(f"Reviewer: {name}" if name else "Reviewer: (asked at the first decision)")
+        self.reviewer_label.setToolTip(self.reviewer_label.text())
         total = len(self.lines)
         reviewed = skipped = 0
         for ln in self.lines:
