@@ -215,10 +215,10 @@ class ExampleView(QWidget):
 
         for button, action, text, tip in (
                 (self.approve_btn, sc.APPROVE, "Approve", "Keep this example"),
-                (self.reject_btn, sc.REJECT, "Reject…", "Leave this example out of the export, with an "
-                                                         "optional reason"),
-                (self.fix_btn, sc.FIX, "Fix…", "Edit the record with live schema validation; saving "
-                                               "stores a fix (undoable)")):
+                (self.reject_btn, sc.REJECT, "Reject…",
+                 "Leave this example out of the export, with an optional reason"),
+                (self.fix_btn, sc.FIX, "Fix…",
+                 "Edit the record with live schema validation; saving stores a fix (undoable)")):
             keys = sc.letter_keys(action, overrides)
             button.setText(f"{text}  [{keys[0]}]" if keys else text)   # as the review desk labels them
             button.setToolTip(f"{tip} ({', '.join(keys)})" if keys else tip)

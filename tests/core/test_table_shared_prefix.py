@@ -12,8 +12,8 @@ def test_shared_prefix_leaves_out_whole_lines_or_sentences_only():
     assert shared_prefix(["Answer as a doctor please. I cough", "Answer as a doctor please. I am cold"]) == \
         "Answer as a doctor please. "
     # the shared part ends inside a sentence: that sentence stays whole in the preview
-    assert shared_prefix(["Answer as a doctor please. Symptom 1 worries me", "Answer as a doctor please. "
-                          "Symptom 2 worries me"]) == "Answer as a doctor please. "
+    assert shared_prefix(["Answer as a doctor please. Symptom 1 worries me",
+                          "Answer as a doctor please. Symptom 2 worries me"]) == "Answer as a doctor please. "
     assert shared_prefix(["Answer as a doctor please, symptom 1", "Answer as a doctor please, symptom 2"]) == ""
     assert shared_prefix(["Answer as a doctor please.\n", "Answer as a doctor please.\nHi"]) == ""
     assert shared_prefix(["Hi there, cough", "Hi there, cold"]) == ""          # too short to matter
