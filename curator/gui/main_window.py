@@ -705,6 +705,13 @@ class MainWindow(QMainWindow):
 
         self.stack.setCurrentIndex(PAGE_WELCOME)
         self._update_actions()
+        if isinstance(exc, ProjectFileError) and not exc.fresh_helps:
+            # A newer Curator's project or an unwritable folder: a fresh project would fail the same
+            # way (or throw away decisions), so say what to do instead.
+            self._warn("Project file cannot be used",
+                       f"{exc}\n\nThe dataset itself is fine. Open a copy of the dataset from a folder "
+                       "you can write to (its project file is kept beside it), or use a newer Curator.")
+            return
         if isinstance(exc, ProjectFileError):
             box = QMessageBox(QMessageBox.Icon.Warning, "Project file cannot be used",
                               f"{exc}\n\nThe dataset itself is fine. Start a fresh project? The old project "

@@ -249,6 +249,25 @@ def test_damaged_project_offers_a_fresh_one(window, sample):
     assert window.project.set_aside is not None and window.project.set_aside.exists()
 
 
+def test_project_from_a_newer_curator_is_not_offered_a_fresh_start(window, sample):
+    """A fresh project would not help (and would shelve the newer decisions): say what to do."""
+    import sqlite3
+
+    from curator.core.project import default_project_path
+    from curator.core.store import SCHEMA_VERSION
+
+    proj = default_project_path(sample)
+    with sqlite3.connect(proj) as c:
+        c.execute("UPDATE schema_version SET version=?", (SCHEMA_VERSION + 1,))
+    before = proj.read_bytes()
+    window.open_path(sample)
+    box = window._last_box
+    assert window.project is None and box.isVisible()
+    assert "newer Curator" in box.text() and "fresh project" not in box.text()
+    assert box.button(box.StandardButton.Yes) is None
+    assert proj.read_bytes() == before
+
+
 def test_threaded_open_shows_the_step_and_cancels(window, tmp_path, qtbot, make_chat_file):
     from curator.gui import run_op
 
