@@ -34,6 +34,9 @@ class NearCluster:
     lines: tuple[int, ...]
     keeper: int
     pairs: tuple[PairScore, ...]
+    # True when the cluster is large (templated data) and ``pairs`` is a bounded subset of its
+    # verified pairs: each member's best pair plus the pairs with the keeper
+    pairs_truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,10 @@ class ScanResult:
     # what shared boilerplate was discounted before comparing, in words a reviewer reads
     discounted: list[str] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
+    # what the scan bounded on this data, in words a reviewer reads (large near-duplicate
+    # clusters, comparisons skipped inside large groups of near-identical questions); empty on
+    # ordinary data, and then left out of the JSON
+    notes: list[str] = field(default_factory=list)
 
     def flags_by_line(self) -> dict[int, set[str]]:
         flags: dict[int, set[str]] = {}
@@ -85,7 +92,9 @@ class ScanResult:
         return {
             "exact_duplicates": [{"lines": list(g.lines), "keeper": g.keeper} for g in self.exact_duplicates],
             "near_duplicates": [{"lines": list(c.lines), "keeper": c.keeper,
-                                 "pairs": [asdict(p) for p in c.pairs]} for c in self.near_duplicates],
+                                 "pairs": [asdict(p) for p in c.pairs],
+                                 **({"pairs_truncated": True} if c.pairs_truncated else {})}
+                                for c in self.near_duplicates],
             "contradictions": [{"a": k.a, "b": k.b, "prompt_similarity": k.prompt_similarity,
                                 "response_similarity": k.response_similarity,
                                 "diff": [list(d) for d in k.diff]} for k in self.contradictions],
@@ -93,6 +102,7 @@ class ScanResult:
             "timings": dict(self.timings),
             "discounted": list(self.discounted),
             "settings": dict(self.settings),
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
     @classmethod
@@ -100,7 +110,8 @@ class ScanResult:
         return cls(
             exact_duplicates=[ExactGroup(tuple(g["lines"]), g["keeper"]) for g in doc.get("exact_duplicates", [])],
             near_duplicates=[NearCluster(tuple(c["lines"]), c["keeper"],
-                                         tuple(PairScore(**p) for p in c["pairs"]))
+                                         tuple(PairScore(**p) for p in c["pairs"]),
+                                         bool(c.get("pairs_truncated", False)))
                              for c in doc.get("near_duplicates", [])],
             contradictions=[Contradiction(k["a"], k["b"], k["prompt_similarity"], k["response_similarity"],
                                           tuple(tuple(d) for d in k.get("diff", [])))
@@ -109,4 +120,5 @@ class ScanResult:
             timings=dict(doc.get("timings", {})),
             discounted=list(doc.get("discounted", [])),
             settings=dict(doc.get("settings", {})),
+            notes=list(doc.get("notes", [])),
         )

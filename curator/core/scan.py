@@ -13,7 +13,7 @@ from curator.core.detect.boilerplate import find_boilerplate
 from curator.core.detect.contradictions import find_contradictions
 from curator.core.detect.exact import find_exact_duplicates
 from curator.core.detect.lint import lint_records
-from curator.core.detect.near import cluster_pairs, near_duplicate_pairs
+from curator.core.detect.near import LARGE_CLUSTER, bound_cluster_pairs, cluster_pairs, near_duplicate_pairs
 from curator.core.detect.normalize import normalize
 from curator.core.findings import NearCluster, PairScore, ScanResult
 from curator.core.progress import Stopwatch, Ticker, check_cancel
@@ -112,23 +112,36 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
     if settings.near:
         with watch.step("near"):
             texts = [f"{prompts[i]}\n{answers[i]}" for i in reps]
-            pairs = near_duplicate_pairs(texts, threshold=settings.near_threshold,
+            pairs = near_duplicate_pairs(texts, threshold=settings.near_threshold, large_cluster=LARGE_CLUSTER,
                                          progress=progress, cancel=cancel)
             for members, cpairs in cluster_pairs(len(texts), pairs):
-                recs = [records[reps[m]] for m in members]
-                keep = max(recs, key=keeper_rank)
+                keep_m = max(members, key=lambda m: keeper_rank(records[reps[m]]))
+                cpairs, truncated = bound_cluster_pairs(members, cpairs, keep_m, large_cluster=LARGE_CLUSTER)
                 result.near_duplicates.append(NearCluster(
-                    tuple(sorted(r.line for r in recs)), keep.line,
+                    tuple(sorted(records[reps[m]].line for m in members)), records[reps[keep_m]].line,
                     tuple(PairScore(*sorted((records[reps[i]].line, records[reps[j]].line)), sc)
-                          for i, j, sc in sorted(cpairs))))
+                          for i, j, sc in sorted(cpairs)), truncated))
             result.near_duplicates.sort(key=lambda c: c.lines[0])
+            big = sum(1 for c in result.near_duplicates if c.pairs_truncated)
+            if big:
+                result.notes.append(
+                    f"{big} near-duplicate cluster(s) have more than {LARGE_CLUSTER} members: their pair "
+                    "lists show each member's best pair and its pairs with the keeper, not every pair "
+                    "(pairs_truncated); the clusters themselves are complete.")
 
     if settings.contradictions:
         with watch.step("contradictions"):
+            cstats: dict = {}
             result.contradictions = find_contradictions(
                 prompts, [r.response for r in records], lines,
                 prompt_threshold=settings.prompt_threshold, response_threshold=settings.response_threshold,
-                normalized_responses=answers, progress=progress, cancel=cancel)
+                normalized_responses=answers, large_cluster=LARGE_CLUSTER, progress=progress, cancel=cancel,
+                stats=cstats)
+            if cstats.get("skipped_connected"):
+                result.notes.append(
+                    f"Groups of more than {LARGE_CLUSTER} near-identical questions: {cstats['skipped_connected']:,} "
+                    "question pairs already linked through other compared pairs were not compared, so "
+                    "contradictions inside those groups may be incomplete.")
 
     if settings.lint:
         with watch.step("lint"):

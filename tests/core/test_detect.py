@@ -16,7 +16,7 @@ from curator.core.detect.boilerplate import find_boilerplate
 from curator.core.detect.contradictions import judge
 from curator.core.detect.exact import find_exact_duplicates
 from curator.core.detect.lint import lint_records
-from curator.core.detect.near import near_duplicate_pairs
+from curator.core.detect.near import bound_cluster_pairs, cluster_pairs, near_duplicate_pairs
 from curator.core.detect.normalize import has_spaces, normalize
 from curator.core.detect.text import essential_differences, word_diff
 from curator.core.progress import CancelFlag, Cancelled, Progress
@@ -167,3 +167,58 @@ def test_compiled_sequence_matcher_gives_difflib_opcodes(sample_data):
         for x, y in ((a.split(), b.split()), (tokens(a, number_words=False), tokens(b, number_words=False))):
             assert cydifflib.SequenceMatcher(None, x, y, autojunk=False).get_opcodes() == \
                 difflib.SequenceMatcher(None, x, y, autojunk=False).get_opcodes()
+
+
+def _templated(n_bases: int, copies: int, seed: int = 3) -> list[str]:
+    """``copies`` variants of each of ``n_bases`` long texts, two random words swapped in each."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{k}" for k in range(3000)]
+    texts = []
+    for b in range(n_bases):
+        base = [vocab[x] for x in rng.integers(0, len(vocab), 120)]
+        for _ in range(copies):
+            words = list(base)
+            for pos in rng.integers(0, len(words), 2):
+                words[pos] = vocab[rng.integers(0, len(vocab))]
+            texts.append(" ".join(words) + f" base{b}")
+    return texts
+
+
+def _components(n: int, pairs) -> list[tuple[int, ...]]:
+    return sorted(tuple(m) for m, _ in cluster_pairs(n, pairs))
+
+
+def test_large_clusters_skip_connected_pairs_but_keep_components_and_scores():
+    # 3 templated bases with 40 copies each (large clusters for a bound of 10) and 20 bases
+    # with 4 copies (small)
+    texts = _templated(3, 40) + _templated(20, 4, seed=5)
+    full = near_duplicate_pairs(texts, threshold=90)
+    stats: dict = {}
+    bounded = near_duplicate_pairs(texts, threshold=90, large_cluster=10, stats=stats)
+    assert stats["skipped_connected"] > 1000
+    assert len(bounded) < len(full) / 5
+    # the same clusters, every reported pair a real pair with its exact score
+    assert _components(len(texts), bounded) == _components(len(texts), full)
+    full_set = set(full)
+    assert all(p in full_set for p in bounded)
+    assert all(fuzz.ratio(texts[i], texts[j]) >= 90 for i, j, _ in bounded)
+    # clusters of 10 members or fewer keep every pair
+    small = set(range(120, len(texts)))
+    assert {p for p in full if p[0] in small} == {p for p in bounded if p[0] in small}
+    assert any(p[0] in small for p in full)
+
+
+def test_bound_cluster_pairs_keeps_best_pair_per_member_and_keeper_pairs():
+    texts = _templated(1, 40)
+    pairs = near_duplicate_pairs(texts, threshold=90)
+    (members, cpairs), = cluster_pairs(len(texts), pairs)
+    assert len(members) == 40 and len(cpairs) == 40 * 39 // 2
+    kept, truncated = bound_cluster_pairs(members, cpairs, keeper=5, large_cluster=30)
+    assert truncated and len(kept) <= 2 * len(members) and set(kept) <= set(cpairs)
+    assert {x for p in kept for x in p[:2]} == set(members)
+    assert {p for p in cpairs if 5 in p[:2]} <= set(kept)
+    for m in members:
+        best = max(s for i, j, s in cpairs if m in (i, j))
+        assert any(m in (i, j) and s == best for i, j, s in kept)
+    same, truncated = bound_cluster_pairs(members, cpairs, keeper=5, large_cluster=40)
+    assert not truncated and same == list(cpairs)

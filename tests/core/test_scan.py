@@ -127,3 +127,44 @@ def test_cli_json_extends_validate(sample_data, tmp_path):
     assert _cli(str(clean)).returncode == 0
     assert _cli(str(tmp_path / "missing.jsonl"), "--json").returncode == 2
     assert _cli(str(clean), "--near-threshold", "150").returncode == 2
+
+
+def test_templated_data_bounds_large_clusters_and_says_so(tmp_path):
+    """Issue 3 trial: a few bases copied many times with word swaps made clusters of millions of
+    pairs. Large clusters now carry a bounded pair list (flagged), small ones every pair."""
+    import random
+
+    rng = random.Random(11)
+    words = [f"word{k}" for k in range(2000)]
+    bases = [(" ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))) for _ in range(3)]
+    rows = []
+    for k in range(180):
+        q, a = bases[k % 3]
+        q, a = q.split(), a.split()
+        a[rng.randrange(len(a))] = rng.choice(words)
+        q[rng.randrange(len(q))] = rng.choice(words)
+        rows.append((" ".join(q), " ".join(a)))
+    # one small cluster: two copies of a fourth example, one word changed
+    q, a = " ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))
+    rows += [(q, a), (q, a.replace(a.split()[3], "changed", 1))]
+    # unrelated filler: shingles shared by more than 1 % of records are dropped as stop words,
+    # so the file must be large enough for 60 copies to stay under that share
+    rows += [(" ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))) for _ in range(6200)]
+    path = tmp_path / "templated.jsonl"
+    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": x},
+                                                     {"role": "assistant", "content": y}]}) + "\n"
+                            for x, y in rows))
+    result = run_scan(load_dataset(path))
+    big = [c for c in result.near_duplicates if len(c.lines) > 50]
+    small = [c for c in result.near_duplicates if len(c.lines) <= 50]
+    assert len(big) == 3 and all(len(c.lines) == 60 for c in big)
+    assert all(c.pairs_truncated and len(c.pairs) <= 2 * len(c.lines) for c in big)
+    for c in big:
+        assert {x for p in c.pairs for x in (p.a, p.b)} == set(c.lines)
+        assert any(c.keeper in (p.a, p.b) for p in c.pairs)
+    assert [c.lines for c in small] == [(181, 182)] and not small[0].pairs_truncated
+    assert len(result.notes) == 2 and "pairs_truncated" in result.notes[0]
+    doc = result.to_json()
+    assert all(("pairs_truncated" in c) == (len(c["lines"]) > 50) for c in doc["near_duplicates"])
+    back = ScanResult.from_json(json.loads(json.dumps(doc)))
+    assert back.near_duplicates == result.near_duplicates and back.notes == result.notes

@@ -192,7 +192,7 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
 
 def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines: Sequence[int], *,
                         prompt_threshold: float = 90.0, response_threshold: float = 35.0,
-                        normalized_responses: Sequence[str] | None = None,
+                        normalized_responses: Sequence[str] | None = None, large_cluster: int | None = None,
                         progress=None, cancel=None, stats: dict | None = None) -> list[Contradiction]:
     """Contradicting pairs among records.
 
@@ -206,6 +206,11 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         each record's public line.
     normalized_responses
         the answers already normalised (saves the work when the caller has them).
+    large_cluster
+        inside a group of more than this many near-identical prompts (templated data), prompts
+        already connected through compared pairs are not compared again (see
+        ``near.verify_pairs``): each prompt is still compared with at least one other of its
+        group, but not with all of them. ``stats["skipped_connected"]`` counts the skipped pairs.
     """
     # one representative per (prompt, distinct normalised answer)
     by_prompt: dict[str, dict[str, int]] = {}
@@ -222,7 +227,9 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         for x in range(len(reps)):
             for y in range(x + 1, len(reps)):
                 pairs.append((reps[x], reps[y], 100.0))
-    near = near_duplicate_pairs(uniq, threshold=prompt_threshold, progress=progress, cancel=cancel)
+    near_stats: dict = {}
+    near = near_duplicate_pairs(uniq, threshold=prompt_threshold, large_cluster=large_cluster,
+                                progress=progress, cancel=cancel, stats=near_stats)
     # the data's own word counts tell a typo ("mmber", once) from a real word ("hyperthyroidism")
     vocab: Counter = Counter()
     if near or pairs:
@@ -265,6 +272,7 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
     tick.finish()
     if stats is not None:
         stats.update(question_pairs=len(pairs), near_prompt_pairs=len(near),
-                     different_questions=different_questions)
+                     different_questions=different_questions,
+                     skipped_connected=near_stats.get("skipped_connected", 0))
     out.sort(key=lambda c: (c.a, c.b))
     return out

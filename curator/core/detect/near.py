@@ -216,22 +216,86 @@ def length_feasible(pairs: np.ndarray, lengths: np.ndarray, threshold: float) ->
     return pairs[best >= threshold - 1e-9]
 
 
+LARGE_CLUSTER = 50   # clusters above this many members get a bounded pair list (see verify_pairs)
+
+
 def verify_pairs(texts: Sequence[str], pairs: np.ndarray, threshold: float, *, progress=None,
-                 cancel=None, label: str = "Verifying candidate pairs") -> list[tuple[int, int, float]]:
-    """Score every candidate with ``fuzz.ratio``; keep those at or above the threshold."""
+                 cancel=None, label: str = "Verifying candidate pairs",
+                 large_cluster: int | None = None,
+                 stats: dict | None = None) -> list[tuple[int, int, float]]:
+    """Score every candidate with ``fuzz.ratio``; keep those at or above the threshold.
+
+    With ``large_cluster`` set, a union-find runs alongside: a candidate whose two ends are
+    already connected inside a component of more than ``large_cluster`` members is not scored
+    (templated data makes clusters where every member matches every other, millions of pairs
+    that add nothing to the clusters). Components only grow, so every pair inside a component
+    that ends with ``large_cluster`` members or fewer is still scored, and the components are
+    exactly those of the full pair list.
+    """
     from rapidfuzz import fuzz
 
     ratio = fuzz.ratio
     out: list[tuple[int, int, float]] = []
     tick = Ticker(progress, cancel, len(pairs), label, every=20000)
-    for k, (i, j) in enumerate(pairs.tolist()):
-        s = ratio(texts[i], texts[j], score_cutoff=threshold)
-        if s:
-            out.append((i, j, round(s, 2)))
-        if not k % 20000:
-            tick.tick(k)
+    bounded = large_cluster is not None
+    parent = list(range(len(texts))) if bounded else []
+    size = [1] * len(texts) if bounded else []
+    skipped = 0
+    k = 0
+    # converted chunk by chunk: one tolist() of millions of pairs holds the GIL for seconds
+    for c0 in range(0, len(pairs), 50000):
+        for i, j in pairs[c0:c0 + 50000].tolist():
+            if not k % 20000:
+                tick.tick(k)
+            k += 1
+            if bounded:
+                ri = i
+                while parent[ri] != ri:
+                    parent[ri] = parent[parent[ri]]
+                    ri = parent[ri]
+                rj = j
+                while parent[rj] != rj:
+                    parent[rj] = parent[parent[rj]]
+                    rj = parent[rj]
+                if ri == rj and size[ri] > large_cluster:
+                    skipped += 1
+                    continue
+            s = ratio(texts[i], texts[j], score_cutoff=threshold)
+            if s:
+                out.append((i, j, round(s, 2)))
+                if bounded and ri != rj:
+                    if ri > rj:
+                        ri, rj = rj, ri
+                    parent[rj] = ri
+                    size[ri] += size[rj]
     tick.finish()
+    if stats is not None:
+        stats["skipped_connected"] = skipped
     return out
+
+
+def bound_cluster_pairs(members: Sequence[int], pairs: Sequence[tuple[int, int, float]], keeper: int,
+                        *, large_cluster: int = LARGE_CLUSTER) -> tuple[list[tuple[int, int, float]], bool]:
+    """(pairs to report, truncated?) for one cluster.
+
+    A cluster of ``large_cluster`` members or fewer keeps every pair. A larger one keeps each
+    member's best verified pair plus every verified pair with the keeper — at most about two
+    pairs per member, enough to show why each member is in the cluster.
+    """
+    if len(members) <= large_cluster:
+        return list(pairs), False
+    best: dict[int, tuple[int, int, float]] = {}
+    keep: set[tuple[int, int, float]] = set()
+    for p in pairs:
+        i, j, s = p
+        if keeper in (i, j):
+            keep.add(p)
+        for m in (i, j):
+            q = best.get(m)
+            if q is None or s > q[2] or (s == q[2] and (i, j) < q[:2]):
+                best[m] = p
+    keep.update(best.values())
+    return sorted(keep), True
 
 
 class UnionFind:
@@ -267,12 +331,15 @@ def cluster_pairs(n: int, pairs: Sequence[tuple[int, int, float]]) -> list[tuple
 
 def near_duplicate_pairs(texts: Sequence[str], *, threshold: float = 90.0, bins: int = 64,
                          bands: int = 32, rows: int = 2, min_agreement: float = 0.15,
-                         progress=None, cancel=None,
+                         large_cluster: int | None = None, progress=None, cancel=None,
                          stats: dict | None = None) -> list[tuple[int, int, float]]:
     """Verified pairs (i, j, score) with ``fuzz.ratio(texts[i], texts[j]) >= threshold``.
 
     ``texts`` should already be normalised and distinct (exact copies are grouped before).
     ``stats`` (optional dict) receives candidate counts for benchmarks and reports.
+    ``large_cluster`` (optional): skip candidates already connected inside a component larger
+    than this (see :func:`verify_pairs`); the clusters stay the same, the pairs of large
+    ones are a subset.
     """
     n = len(texts)
     if n < 2:
@@ -299,4 +366,5 @@ def near_duplicate_pairs(texts: Sequence[str], *, threshold: float = 90.0, bins:
     feasible = feasible[keep]
     if stats is not None:
         stats.update(candidates=len(cand), verified=len(feasible))
-    return verify_pairs(texts, feasible, threshold, progress=progress, cancel=cancel)
+    return verify_pairs(texts, feasible, threshold, progress=progress, cancel=cancel,
+                        large_cluster=large_cluster, stats=stats)
