@@ -172,7 +172,14 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
         return np.zeros((0, 2), dtype=np.int64)
     tick = Ticker(progress, cancel, bands, "Finding candidate pairs", every=1)
     mult = _mix(np.arange(1, rows + 1, dtype=np.uint64))
-    found: list[np.ndarray] = []
+    found: list[np.ndarray] = []     # pair codes i·n + j
+    pending = merged = 0
+
+    def dedupe(parts: list[np.ndarray]) -> list[np.ndarray]:
+        code = np.concatenate(parts)
+        code.sort()   # sort + neighbour compare: much faster than np.unique's hash path here
+        return [code[np.concatenate(([True], code[1:] != code[:-1]))]]
+
     for band in range(bands):
         tick.tick(band)
         # interleaved columns (band, band+bands, …): densified neighbours copy the same value,
@@ -195,14 +202,17 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
             if not len(hit):
                 break
             a, b = oo[hit], oo[hit + d]
-            found.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            pending += len(hit)
+        if pending - merged > max(4_000_000, merged):
+            # templated data repeats the same pairs in every band: merge as we go so memory
+            # holds the distinct pairs, not bands × pairs
+            found = dedupe(found)
+            pending = merged = len(found[0])
     tick.finish()
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
-    code = pairs[:, 0] * n + pairs[:, 1]
-    code.sort()   # sort + neighbour compare: much faster than np.unique's hash path here
-    code = code[np.concatenate(([True], code[1:] != code[:-1]))]
+    code = dedupe(found)[0]
     return np.stack([code // n, code % n], axis=1)
 
 
