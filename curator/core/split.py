@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .detect.near import UnionFind
 from .records import Record
 
 LENGTH_BUCKETS = 4
@@ -29,53 +30,25 @@ MISSING = "(missing)"
 RECOMMENDED_MIN, RECOMMENDED_MAX = 0.05, 0.50
 
 
-class UnionFind:
-    """Union-find over hashable ids with path halving; ``groups()`` is deterministic."""
-
-    def __init__(self, items: Iterable[int] = ()) -> None:
-        self.parent: dict[int, int] = {}
-        for x in items:
-            self.parent.setdefault(x, x)
-
-    def add(self, x: int) -> None:
-        self.parent.setdefault(x, x)
-
-    def find(self, x: int) -> int:
-        p = self.parent
-        p.setdefault(x, x)
-        while p[x] != x:
-            p[x] = p[p[x]]
-            x = p[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            # keep the smaller id as root: stable, readable group ids
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
-
-    def groups(self) -> list[tuple[int, ...]]:
-        by_root: dict[int, list[int]] = {}
-        for x in self.parent:
-            by_root.setdefault(self.find(x), []).append(x)
-        return sorted((tuple(sorted(v)) for v in by_root.values()), key=lambda g: g[0])
-
-
 def link_groups(lines: Iterable[int], links: Iterable[Iterable[int]]) -> list[tuple[int, ...]]:
     """Connected components of ``lines`` under ``links`` (each link: lines that belong together).
 
     Lines in a link that are not in ``lines`` are ignored, so a link through an
     excluded record still ties the included ones it names together.
     """
-    keep = set(lines)
-    uf = UnionFind(sorted(keep))
+    # One union-find for the project (the detectors'), over positions in the sorted lines: the
+    # mapping is monotone, so roots, groups and their order are those of the lines themselves.
+    order = sorted(set(lines))
+    pos = {ln: i for i, ln in enumerate(order)}
+    uf = UnionFind(len(order))
     for link in links:
-        members = [x for x in link if x in keep]
+        members = [pos[x] for x in link if x in pos]
         for other in members[1:]:
             uf.union(members[0], other)
-    return uf.groups()
+    by_root: dict[int, list[int]] = {}
+    for i, ln in enumerate(order):
+        by_root.setdefault(uf.find(i), []).append(ln)
+    return sorted((tuple(v) for v in by_root.values()), key=lambda g: g[0])
 
 
 def field_value(data: object, field: str) -> str:
