@@ -32,6 +32,21 @@ def test_normalize_folds_unicode_case_space_and_edge_punctuation():
     assert normalize("你好，世界。") == "你好,世界"
 
 
+def test_normalize_ascii_fast_path_equals_collapse_then_strip():
+    # the ASCII path skips split/join when only single spaces occur; it must give exactly what
+    # collapsing every whitespace run and stripping edge punctuation gives
+    import random
+    import string
+
+    rng = random.Random(5)
+    alphabet = "aZ9 .,!?-'\"()" + "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+    cases = ["", " ", "a", " a ", "a  b", ". a .", "!a b!", "a\x1fb", "x \n", "--", "a - b"]
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    for text in cases:
+        ref = " ".join(text.lower().split()).strip(string.punctuation + " ")
+        assert normalize(text) == ref, repr(text)
+
+
 def test_exact_groups_and_keeper():
     keys = ["a", "b", "a", "c", "a", "b"]
     groups, reps = find_exact_duplicates(keys, [1, 2, 3, 4, 5, 6], keeper_rank=lambda i: (i == 2,))

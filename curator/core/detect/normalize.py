@@ -24,7 +24,14 @@ def normalize(text: str) -> str:
     if text.isascii():
         # fast path (most training data): NFKC is the identity, casefold is lower(), and
         # [\W_] at the edges is exactly ASCII punctuation and whitespace
-        return " ".join(text.lower().split()).strip(_ASCII_EDGES)
+        t = text.lower()
+        # any whitespace but single spaces (str.split also splits at \x1c-\x1f)?
+        if ("  " in t or "\n" in t or "\t" in t or "\r" in t or "\x0b" in t or "\x0c" in t
+                or "\x1c" in t or "\x1d" in t or "\x1e" in t or "\x1f" in t):
+            return " ".join(t.split()).strip(_ASCII_EDGES)
+        # only single spaces between words: collapsing would change nothing but the ends,
+        # which the strip removes anyway (2x faster than split + join on typical turns)
+        return t.strip(_ASCII_EDGES)
     t = unicodedata.normalize("NFKC", text).casefold()
     t = " ".join(t.split())
     # strip surrounding punctuation/symbols/spaces; searching the reversed text for the last
