@@ -20,8 +20,11 @@ from .normalize import normalize
 
 def prompt_turns(rec: Record) -> list:
     """Every turn before the last assistant turn (the part that asks)."""
-    last = max((i for i, t in enumerate(rec.turns) if t.role == "assistant"), default=len(rec.turns))
-    return list(rec.turns[:last])
+    turns = rec.turns
+    for i in range(len(turns) - 1, -1, -1):
+        if turns[i].role == "assistant":
+            return list(turns[:i])
+    return list(turns)
 
 
 def _short(text: str, n: int = 70) -> str:
@@ -41,8 +44,10 @@ class Boilerplate:
         ``norm`` (optional) holds the record's turns already normalised, which saves the work
         for turns that contain no boilerplate line.
         """
-        kept: list[str] = []
         turns = prompt_turns(rec)
+        if norm is not None and not self.lines and not self.prefixes:
+            return "\n".join(filter(None, norm[:len(turns)]))   # nothing to remove (the usual case)
+        kept: list[str] = []
         for k, t in enumerate(turns):
             whole = norm[k] if norm is not None else normalize(t.content)
             if not any(b in whole for b in self.lines):
@@ -59,6 +64,19 @@ class Boilerplate:
                 text = text[len(p):].lstrip()
                 break
         return text
+
+
+_SAMPLE = 5000
+
+
+def _prompt_lines(rec: Record) -> set[tuple[str, str]]:
+    """(role, line) of every prompt line long enough to be boilerplate."""
+    seen = set()
+    for t in prompt_turns(rec):
+        for line in t.content.split("\n"):
+            if len(line) >= 12:
+                seen.add((t.role, line))
+    return seen
 
 
 def _lcp(a: str, b: str) -> int:
@@ -81,12 +99,27 @@ def find_boilerplate(records: Sequence[Record], *, share: float = 0.3, min_count
     tick = Ticker(progress, cancel, n, "Looking for shared boilerplate", every=10000)
     counts: Counter[str] = Counter()
     roles: dict[str, str] = {}
+    only: set[str] | None = None
+    if n > 4 * _SAMPLE:
+        # only lines in at least half the limit's share of records matter below. Such a line is
+        # in that share of a random sample too, give or take: at the default share, 750 of 5,000
+        # expected with a standard deviation of 25, and kept from 375 on. So count a sample
+        # first, then count exactly only the lines the sample found often (measured at 100k
+        # records: 0.28 s -> 0.06 s)
+        import random
+
+        picked = random.Random(1).sample(range(n), _SAMPLE)
+        sample_counts: Counter[str] = Counter()
+        for i in picked:
+            sample_counts.update({line for _, line in _prompt_lines(records[i])})
+        only = {line for line, c in sample_counts.items() if c >= share * _SAMPLE / 4}
     for i, rec in enumerate(records):
-        seen = set()
-        for t in prompt_turns(rec):
-            for line in t.content.split("\n"):
-                if len(line) >= 12:
-                    seen.add((t.role, line))
+        if only is None:
+            seen = _prompt_lines(rec)
+        elif only and any(c in t.content for t in prompt_turns(rec) for c in only):
+            seen = {(role, line) for role, line in _prompt_lines(rec) if line in only}
+        else:
+            seen = ()
         for role, line in seen:
             counts[line] += 1
             roles.setdefault(line, role)
