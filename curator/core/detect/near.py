@@ -36,7 +36,7 @@ from curator.core.progress import Ticker, check_cancel
 from .normalize import has_spaces
 
 SHINGLE_BYTES = 8
-_PAD = b"\0" * SHINGLE_BYTES
+_PAD_STR = "\0" * SHINGLE_BYTES
 _MASK32 = np.uint64(0xFFFFFFFF)
 _EMPTY = np.uint32(0xFFFFFFFF)
 # fixed odd multipliers (splitmix64 constants): results are the same on every run
@@ -63,18 +63,23 @@ class Shingles:
 
 def _anchored_windows(texts: Sequence[str], spaced: bool) -> tuple[np.ndarray, np.ndarray]:
     """(hashes, local doc ids) of the 8-byte windows at every anchor of ``texts``."""
-    enc = [t.encode("utf-8") for t in texts]
-    raw = _PAD + b"".join(e + _PAD for e in enc)
+    # one encode of the padded concatenation (PAD text PAD text … PAD) instead of one per text
+    joined = _PAD_STR.join(texts)
+    raw = (_PAD_STR + joined + _PAD_STR).encode("utf-8")
+    if len(raw) == len(joined) + 2 * SHINGLE_BYTES:
+        lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))   # all ASCII
+    else:
+        lens = np.fromiter((len(t.encode("utf-8")) for t in texts), dtype=np.int64, count=len(texts))
     buf = np.frombuffer(raw, dtype=np.uint8)
-    lens = np.fromiter((len(e) for e in enc), dtype=np.int64, count=len(enc))
-    starts = np.empty(len(enc), dtype=np.int64)
+    starts = np.empty(len(texts), dtype=np.int64)
     starts[0] = SHINGLE_BYTES
     np.cumsum(lens[:-1] + SHINGLE_BYTES, out=starts[1:])
     starts[1:] += SHINGLE_BYTES
     if spaced:
         # a word starts where a delimiter (space, newline, padding NUL) is followed by a non-delimiter
         delim = buf <= 0x20
-        pos = np.flatnonzero(delim[:-1] & ~delim[1:]) + 1
+        after = np.flatnonzero(delim[:-1]) + 1
+        pos = after[~delim[after]]
     else:
         # every character start: not a UTF-8 continuation byte, not padding
         pos = np.flatnonzero(((buf & 0xC0) != 0x80) & (buf != 0))
@@ -82,7 +87,9 @@ def _anchored_windows(texts: Sequence[str], spaced: bool) -> tuple[np.ndarray, n
     # every byte offset viewed as the little-endian uint64 starting there (unaligned, no copy)
     words = np.ndarray(shape=(len(raw) - SHINGLE_BYTES + 1,), dtype="<u8", buffer=raw, strides=(1,))
     win = words[pos]
-    docs = np.searchsorted(starts, pos, side="right") - 1
+    # anchors are never in the padding, so text k owns the anchors from its start to the next one's
+    counts = np.diff(np.searchsorted(pos, starts), append=len(pos))
+    docs = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
     return _mix(win), docs
 
 
@@ -166,13 +173,43 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
     Inside a bucket larger than ``max_bucket`` (many nearly identical records) only members
     less than ``max_bucket`` apart in index order are paired, which keeps candidate counts
     linear; union-find still connects the members through the overlapping windows.
+
+    Every band is keyed and sorted in one go (a few large numpy calls rather than a few per
+    band): each call releases the GIL, so this runs at full speed alongside Python work on
+    another thread, where hundreds of small calls would each wait for the GIL.
     """
     n = sig.shape[0]
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    tick = Ticker(progress, cancel, bands, "Finding candidate pairs", every=1)
+    if progress is not None:
+        progress.update(done=0, total=n, label="Finding candidate pairs")
     mult = _mix(np.arange(1, rows + 1, dtype=np.uint64))
-    found: list[np.ndarray] = []     # pair codes i·n + j
+    # interleaved columns (band, band+bands, …): densified neighbours copy the same value, so
+    # consecutive columns in one band would make it collide as easily as a single bin.
+    # Column r·bands + b is row r of band b. The band number is mixed into the key, so runs of
+    # equal keys never span two bands (bar a 64-bit chance collision, which would only add
+    # candidates that verification discards).
+    cols = np.ascontiguousarray(sig[:, :rows * bands].T).astype(np.uint64).reshape(rows, bands, n)
+    key = (cols * mult[:, None, None]).sum(axis=0, dtype=np.uint64)
+    del cols
+    key += np.arange(bands, dtype=np.uint64)[:, None]
+    key = _mix(key)                                  # row b: band b, in text order
+    check_cancel(cancel)
+    # each band sorted on its own (one call for all of them); equal keys stay in text order
+    order = np.argsort(key, axis=1, kind="stable").ravel()
+    ks = np.take_along_axis(key, order.reshape(bands, n), axis=1).ravel()
+    del key
+    # runs of equal keys = buckets; each member is paired with the next members of its run, at
+    # most max_bucket-1 of them. Done with a handful of array operations per chunk of members
+    # (not one round per distance): each numpy call releases the GIL, so few large calls keep
+    # this fast alongside Python work on another thread.
+    brk = np.flatnonzero(ks[1:] != ks[:-1]) + 1
+    run_end = np.repeat(np.append(brk, len(ks)), np.diff(np.concatenate(([0], brk, [len(ks)]))))
+    ahead = np.minimum(run_end - np.arange(len(ks)) - 1, max_bucket - 1)   # partners of each member
+    members = np.flatnonzero(ahead)
+    del ks, brk, run_end
+    ahead = ahead[members]
+    found: list[np.ndarray] = []            # pair codes i·n + j
     pending = merged = 0
 
     def dedupe(parts: list[np.ndarray]) -> list[np.ndarray]:
@@ -180,36 +217,27 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
         code.sort()   # sort + neighbour compare: much faster than np.unique's hash path here
         return [code[np.concatenate(([True], code[1:] != code[:-1]))]]
 
-    for band in range(bands):
-        tick.tick(band)
-        # interleaved columns (band, band+bands, …): densified neighbours copy the same value,
-        # so consecutive columns in one band would make it collide as easily as a single bin
-        cols = sig[:, band:bands * rows:bands].astype(np.uint64)
-        key = _mix((cols * mult).sum(axis=1, dtype=np.uint64) + np.uint64(band))
-        order = np.argsort(key, kind="stable")
-        ks = key[order]
-        same = ks[1:] == ks[:-1]
-        if not same.any():
-            continue
-        # runs of equal keys; pair members at distance d = 1 … max_bucket-1 inside a run
-        in_run = np.flatnonzero(np.concatenate((same, [False])) | np.concatenate(([False], same)))
-        ok = ks[in_run]
-        oo = order[in_run]
-        for d in range(1, max_bucket):
-            if d >= len(ok):
-                break
-            hit = np.flatnonzero(ok[d:] == ok[:-d])
-            if not len(hit):
-                break
-            a, b = oo[hit], oo[hit + d]
-            found.append(np.minimum(a, b) * n + np.maximum(a, b))
-            pending += len(hit)
+    ends = np.cumsum(ahead)
+    c0 = 0
+    while c0 < len(members):
+        check_cancel(cancel)
+        # members whose pairs fit in about 4M codes (templated data has huge buckets in every band)
+        base = ends[c0 - 1] if c0 else 0
+        c1 = max(c0 + 1, int(np.searchsorted(ends, base + 4_000_000, side="right")))
+        m, k = members[c0:c1], ahead[c0:c1]
+        first = np.repeat(m, k)
+        step = np.arange(len(first)) - np.repeat(np.cumsum(k) - k, k) + 1   # 1 … k for each member
+        a, b = order[first], order[first + step]
+        found.append(np.minimum(a, b) * n + np.maximum(a, b))
+        pending += len(first)
         if pending - merged > max(4_000_000, merged):
-            # templated data repeats the same pairs in every band: merge as we go so memory
-            # holds the distinct pairs, not bands × pairs
+            # the same pairs recur in every band: merge as we go so memory holds the distinct
+            # pairs, not bands × pairs
             found = dedupe(found)
             pending = merged = len(found[0])
-    tick.finish()
+        c0 = c1
+    if progress is not None:
+        progress.update(done=n, total=n, label="Finding candidate pairs")
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     code = dedupe(found)[0]
