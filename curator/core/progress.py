@@ -1,9 +1,15 @@
 """Progress sinks and cancel tokens for long-running core work.
 
-Core functions never start threads or talk to Qt. They accept an optional
-``progress`` sink (anything with ``update(done=, total=, label=)``) and an
-optional ``cancel`` token (anything with ``is_set()``), and raise
-:class:`Cancelled` when the token is set.
+Core functions never talk to Qt, and to their caller they are plain blocking
+calls: the GUI decides where they run. They accept an optional ``progress`` sink
+(anything with ``update(done=, total=, label=)``) and an optional ``cancel``
+token (anything with ``is_set()``), and raise :class:`Cancelled` when the token
+is set.
+
+Inside one call, a step whose heavy lifting happens in numpy or rapidfuzz (which
+release the GIL) may run on the machine's second core through :class:`Alongside`;
+it is always joined before the call returns or raises, reports no progress of its
+own (only the calling thread talks to the sink) and honours the same cancel token.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Self
 
 
 class Cancelled(Exception):
@@ -125,3 +131,52 @@ class _Step:
     def __exit__(self, *exc: object) -> None:
         self.watch.timings[self.name] = round(
             self.watch.timings.get(self.name, 0.0) + time.perf_counter() - self.t0, 4)
+
+
+class _Either:
+    """A cancel token that is set when the caller's token or an internal abort flag is."""
+
+    def __init__(self, cancel: CancelToken | None, abort: threading.Event) -> None:
+        self.cancel, self.abort = cancel, abort
+
+    def is_set(self) -> bool:
+        return self.abort.is_set() or (self.cancel is not None and self.cancel.is_set())
+
+
+class Alongside:
+    """Run ``fn(cancel=token)`` on a second thread while the calling thread goes on.
+
+    Use it as a context manager around the work done meanwhile; :meth:`result`
+    joins and returns ``fn``'s value or re-raises its exception. Leaving the block
+    by an exception aborts ``fn`` (through its cancel token) and joins it, so no
+    work outlives the call that started it. Worth it only when ``fn`` spends most
+    of its time in code that releases the GIL (numpy, rapidfuzz).
+    """
+
+    def __init__(self, fn, cancel: CancelToken | None = None) -> None:
+        self._abort = threading.Event()
+        self._token = _Either(cancel, self._abort)
+        self._value = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), name="curator-alongside", daemon=True)
+
+    def _run(self, fn) -> None:
+        try:
+            self._value = fn(cancel=self._token)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller by result()
+            self._error = e
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self._abort.set()
+        self._thread.join()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value

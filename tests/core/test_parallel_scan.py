@@ -1,0 +1,110 @@
+"""The scan's second core: run_scan(workers=2) runs the near-duplicate pass and the prompt
+comparison on helper threads (``progress.Alongside``). Same result, same cancel, nothing left
+running afterwards."""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from curator.core.dataset import load_dataset
+from curator.core.progress import Alongside, CancelFlag, Cancelled
+from curator.core.scan import run_scan
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from bench_scan_data import make_records, write_jsonl  # noqa: E402
+
+
+def _helpers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "curator-alongside"]
+
+
+def _doc(result) -> dict:
+    doc = result.to_json()
+    doc.pop("timings")
+    return doc
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    path = tmp_path_factory.mktemp("gen") / "generated_6000.jsonl"
+    write_jsonl(path, make_records(6000)[0])
+    return load_dataset(path)
+
+
+def test_two_workers_give_the_single_thread_result(sample_data, generated):
+    for ds in (load_dataset(sample_data / "support_chat.jsonl"), generated):
+        one = run_scan(ds, workers=1)
+        two = run_scan(ds, workers=2)
+        assert two.near_duplicates and two.contradictions
+        assert json.dumps(_doc(one), sort_keys=True) == json.dumps(_doc(two), sort_keys=True)
+        assert set(two.timings) == set(one.timings)
+    assert not _helpers()
+
+
+def test_cancel_while_the_helper_runs_stops_both_threads(generated):
+    flag = CancelFlag()
+    labels = []
+
+    class Sink:
+        def update(self, *, done, total=None, label=""):
+            labels.append(label)
+            if label == "Comparing questions":   # the helpers are running now
+                flag.set()
+
+    with pytest.raises(Cancelled):
+        run_scan(generated, workers=2, progress=Sink(), cancel=flag)
+    assert "Comparing questions" in labels
+    assert not _helpers()
+
+
+def test_scan_leaves_the_garbage_collector_as_it_found_it(sample_data):
+    ds = load_dataset(sample_data / "clinical_notes.jsonl")
+    assert gc.isenabled()
+    run_scan(ds, settings={"near": False, "contradictions": False})
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_scan(ds, settings={"near": False, "contradictions": False})
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    flag = CancelFlag()
+    flag.set()
+    with pytest.raises(Cancelled):
+        run_scan(ds, cancel=flag)
+    assert gc.isenabled()
+
+
+def test_alongside_hands_back_the_value_or_the_error():
+    with Alongside(lambda cancel: 6 * 7) as job:
+        pass
+    assert job.result() == 42
+
+    def broken(cancel):
+        raise ValueError("in the helper")
+
+    with Alongside(broken) as job, pytest.raises(ValueError, match="in the helper"):
+        job.result()
+    assert not _helpers()
+
+
+def test_an_error_in_the_caller_aborts_and_joins_the_helper():
+    stopped = []
+
+    def patient(cancel):
+        while not cancel.is_set():
+            time.sleep(0.005)
+        stopped.append(True)
+        raise Cancelled()
+
+    with pytest.raises(KeyError), Alongside(patient):
+        raise KeyError("caller failed")
+    assert stopped == [True]
+    assert not _helpers()
