@@ -143,8 +143,9 @@ def _scan(dataset: Dataset, settings, progress, cancel, workers: int) -> ScanRes
         alongside = None
         if settings.near and settings.contradictions and workers > 1:
             # the near-duplicate pass is mostly numpy, which releases the GIL: it runs on the
-            # second core while this thread compares answers (measured at 100k records: the two
-            # steps take 2.9 s together instead of 4.4 s one after the other)
+            # second core while this thread finds contradictions (measured at 100k generated
+            # records on 2 cores: the scan takes 3.4 s instead of 4.3-4.6 s; a third thread for
+            # the prompt comparison made it slower, a process no faster)
             alongside = stack.enter_context(Alongside(near_step, cancel))
         elif settings.near:
             near_pairs, took = near_step(progress, cancel)
@@ -157,7 +158,7 @@ def _scan(dataset: Dataset, settings, progress, cancel, workers: int) -> ScanRes
                     prompts, [r.response for r in records], lines,
                     prompt_threshold=settings.prompt_threshold, response_threshold=settings.response_threshold,
                     normalized_responses=answers, large_cluster=LARGE_CLUSTER, progress=progress, cancel=cancel,
-                    stats=cstats, workers=workers)
+stats=cstats)
                 if cstats.get("skipped_connected"):
                     contradiction_notes.append(
                         f"Groups of more than {LARGE_CLUSTER} near-identical questions: "

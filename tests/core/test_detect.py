@@ -47,6 +47,20 @@ def test_normalize_ascii_fast_path_equals_collapse_then_strip():
         assert normalize(text) == ref, repr(text)
 
 
+def test_ascii_token_pattern_matches_the_unicode_one_on_normalised_ascii():
+    # tokens() uses a faster ASCII pattern on lower-case ASCII text; it must split exactly alike
+    import random
+
+    from curator.core.detect import text
+
+    rng = random.Random(9)
+    alphabet = "abz09 .,'-x1"
+    cases = ["it's 1,000.50 dollars", "abc123def 12,3,4 x1.2.3y a,1 1. 2..", "don't 'quoted' a'b'c"]
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(20000)]
+    for t in cases:
+        assert text._TOKEN_ASCII.findall(t) == text._TOKEN.findall(t), repr(t)
+
+
 def test_exact_groups_and_keeper():
     keys = ["a", "b", "a", "c", "a", "b"]
     groups, reps = find_exact_duplicates(keys, [1, 2, 3, 4, 5, 6], keeper_rank=lambda i: (i == 2,))

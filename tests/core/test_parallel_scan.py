@@ -1,6 +1,6 @@
-"""The scan's second core: run_scan(workers=2) runs the near-duplicate pass and the prompt
-comparison on helper threads (``progress.Alongside``). Same result, same cancel, nothing left
-running afterwards."""
+"""The scan's second core: run_scan(workers=2) runs the near-duplicate pass on a helper thread
+(``progress.Alongside``) while the calling thread finds contradictions. Same result, same
+cancel, nothing left running afterwards."""
 
 from __future__ import annotations
 
@@ -55,12 +55,12 @@ def test_cancel_while_the_helper_runs_stops_both_threads(generated):
     class Sink:
         def update(self, *, done, total=None, label=""):
             labels.append(label)
-            if label == "Comparing questions":   # the helpers are running now
+            if label == "Comparing answers to the same question":   # the helper is running now
                 flag.set()
 
     with pytest.raises(Cancelled):
         run_scan(generated, workers=2, progress=Sink(), cancel=flag)
-    assert "Comparing questions" in labels
+    assert "Comparing answers to the same question" in labels
     assert not _helpers()
 
 

@@ -33,7 +33,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from curator.core.findings import Contradiction
-from curator.core.progress import Alongside, Ticker
+from curator.core.progress import Ticker
 
 from .near import near_duplicate_pairs
 from .normalize import normalize
@@ -151,7 +151,8 @@ def _features(text: str) -> tuple[str, bool, frozenset[str], frozenset[str], boo
     t = normalize(text)
     toks = tokens(text)
     return (t, _is_label_normalized(t), frozenset(content_words(toks)),
-            frozenset(x for x in toks if is_number(x)), bool(set(toks) & NEGATIONS))
+            # (a token of letters only has no digit: skips the regex for most words)
+            frozenset(x for x in toks if not x.isalpha() and is_number(x)), bool(set(toks) & NEGATIONS))
 
 
 def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None = None,
@@ -193,8 +194,7 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
 def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines: Sequence[int], *,
                         prompt_threshold: float = 90.0, response_threshold: float = 35.0,
                         normalized_responses: Sequence[str] | None = None, large_cluster: int | None = None,
-                        progress=None, cancel=None, stats: dict | None = None,
-                        workers: int = 1) -> list[Contradiction]:
+                        progress=None, cancel=None, stats: dict | None = None) -> list[Contradiction]:
     """Contradicting pairs among records.
 
     Parameters
@@ -212,9 +212,6 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         already connected through compared pairs are not compared again (see
         ``near.verify_pairs``): each prompt is still compared with at least one other of its
         group, but not with all of them. ``stats["skipped_connected"]`` counts the skipped pairs.
-    workers
-        2 compares the prompts on a second core while the corpus statistics are counted here
-        (see ``curator.core.progress.Alongside``); the result is the same.
     """
     # one representative per (prompt, distinct normalised answer)
     by_prompt: dict[str, dict[str, int]] = {}
@@ -274,23 +271,11 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         judged += len(batch)
         tick.finish()
 
-    if workers > 1 and len(uniq) >= 2:
-        # the prompt comparison is mostly numpy (GIL released): it runs on the second core while
-        # this thread counts words and common sentences and judges the answers to identical
-        # questions (measured at 100k records: contradictions 2.5 s -> 1.9 s alongside)
-        if progress is not None:
-            progress.update(done=0, total=None, label="Comparing questions")
-        with Alongside(prompt_pairs, cancel) as job:
-            vocab = word_counts()
-            common = common_sentences(responses)
-            judge_pairs(pairs)
-            near = job.result()
-    else:
-        near = prompt_pairs(progress, cancel)
-        if near or pairs:
-            vocab = word_counts()
-            common = common_sentences(responses)
-        judge_pairs(pairs)
+    near = prompt_pairs(progress, cancel)
+    if near or pairs:
+        vocab = word_counts()
+        common = common_sentences(responses)
+    judge_pairs(pairs)
     different_questions = 0
     more: list[tuple[int, int, float]] = []
     for pi, qi, score in near:

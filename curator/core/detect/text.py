@@ -50,6 +50,9 @@ _EXPAND = {
 }
 
 _TOKEN = re.compile(r"[a-z]*\d+(?:[.,]\d+)*[a-z]*|[^\W\d_]+(?:'[^\W\d_]+)?")
+# the same on lower-case ASCII (what normalize() makes of ASCII text): letters are [a-z], digits
+# [0-9], and possessive quantifiers skip backtracking that cannot succeed — 2x faster
+_TOKEN_ASCII = re.compile(r"[a-z]*+[0-9]++(?:[.,][0-9]+)*+[a-z]*+|[a-z]++(?:'[a-z]+)?+")
 _CJK_CHAR = re.compile(r"[^\W\d_]")
 
 
@@ -87,7 +90,7 @@ def tokens(text: str, *, number_words: bool = True) -> tuple[str, ...]:
     t = normalize(text).replace("’", "'").replace("n't", "nt")
     if not has_spaces(t):
         return tuple(_CJK_CHAR.findall(t))
-    toks = _TOKEN.findall(t)
+    toks = (_TOKEN_ASCII if t.isascii() else _TOKEN).findall(t)
     replace = _REPLACE_NUMBERS if number_words else _REPLACE_PLAIN
     if _DIGIT.search(t) is None and replace.keys().isdisjoint(toks):
         # nothing to rewrite: no abbreviation or number word, and no digit (a token that
