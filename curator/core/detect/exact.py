@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 from curator.core.findings import ExactGroup
 from curator.core.progress import Ticker
 
 
-def find_exact_duplicates(keys: Sequence[str], lines: Sequence[int], *,
+def find_exact_duplicates(keys: Sequence[Hashable], lines: Sequence[int], *,
                           keeper_rank: Callable[[int], tuple] | None = None,
                           progress=None, cancel=None) -> tuple[list[ExactGroup], list[int]]:
     """Group positions whose key is identical.
@@ -30,7 +30,7 @@ def find_exact_duplicates(keys: Sequence[str], lines: Sequence[int], *,
         (the keeper's position), which later detectors compare instead of every copy.
     """
     tick = Ticker(progress, cancel, len(keys), "Finding exact duplicates", every=20000)
-    first: dict[str, list[int]] = {}
+    first: dict[Hashable, list[int]] = {}
     for i, k in enumerate(keys):
         first.setdefault(k, []).append(i)
         if not i % 20000:

@@ -195,10 +195,18 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
     key += np.arange(bands, dtype=np.uint64)[:, None]
     key = _mix(key)                                  # row b: band b, in text order
     check_cancel(cancel)
-    # each band sorted on its own (one call for all of them); equal keys stay in text order
-    order = np.argsort(key, axis=1, kind="stable").ravel()
-    ks = np.take_along_axis(key, order.reshape(bands, n), axis=1).ravel()
+    # each band sorted on its own, in one call for all of them. The text number rides in the
+    # low bits of the key, so a plain sort (SIMD, 1.5x faster than a stable argsort) keeps equal
+    # keys in text order; the key keeps its top 64 - bits bits (47 at 100k texts: a chance
+    # collision adds a candidate about once in 10^4 bands, and candidates are verified)
+    bits = max(1, (n - 1).bit_length())
+    packed = (key >> np.uint64(bits) << np.uint64(bits)) | np.arange(n, dtype=np.uint64)
     del key
+    packed.sort(axis=1)
+    packed = packed.ravel()
+    order = (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
+    ks = packed >> np.uint64(bits)
+    del packed
     # runs of equal keys = buckets; each member is paired with the next members of its run, at
     # most max_bucket-1 of them. Done with a handful of array operations per chunk of members
     # (not one round per distance): each numpy call releases the GIL, so few large calls keep
