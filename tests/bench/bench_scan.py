@@ -69,30 +69,6 @@ def run_ours(path: Path, out: Path) -> dict:
             "contradictions": len(result.contradictions)}
 
 
-def run_datasketch(path: Path, out: Path) -> dict:
-    from datasketch import MinHash, MinHashLSH
-    from rapidfuzz import fuzz
-
-    texts, load_s = _texts(path)
-    t0 = time.perf_counter()
-    lsh = MinHashLSH(threshold=0.3, num_perm=128)
-    sigs = []
-    for i, t in enumerate(texts):
-        w = t.split()
-        m = MinHash(num_perm=128)
-        m.update_batch([f"{a} {b}".encode() for a, b in itertools.pairwise(w)] or [t.encode()])
-        lsh.insert(i, m)
-        sigs.append(m)
-    pairs = set()
-    for i, m in enumerate(sigs):
-        for j in lsh.query(m):
-            if j > i and fuzz.ratio(texts[i], texts[j], score_cutoff=90):
-                pairs.add((i, j))
-    seconds = time.perf_counter() - t0
-    out.write_text(json.dumps(sorted(pairs)))
-    return {"seconds": round(seconds + load_s, 2), "near_only": round(seconds, 2), "pairs": len(pairs)}
-
-
 def _datasketch_pairs(texts, *, threshold: float = 90.0, progress=None, cancel=None, stats=None,
                       **_ignored) -> list[tuple[int, int, float]]:
     """``near_duplicate_pairs`` built on datasketch: the same job (verified pairs ≥ threshold),
@@ -120,12 +96,21 @@ def _datasketch_pairs(texts, *, threshold: float = 90.0, progress=None, cancel=N
     return sorted(out)
 
 
+def run_datasketch(path: Path, out: Path) -> dict:
+    texts, load_s = _texts(path)
+    t0 = time.perf_counter()
+    pairs = [(i, j) for i, j, _ in _datasketch_pairs(texts, threshold=90)]
+    seconds = time.perf_counter() - t0
+    out.write_text(json.dumps(pairs))
+    return {"seconds": round(seconds + load_s, 2), "near_only": round(seconds, 2), "pairs": len(pairs)}
+
+
 def run_datasketch_scan(path: Path, out: Path) -> dict:
     """The same full scan as ``ours`` (same load, exact, boilerplate, judging) with datasketch
     generating the candidates of both MinHash passes (whole records for near-duplicates, prompts
     for contradictions): the like-for-like comparison of a full scan."""
-    import curator.core.detect.contradictions as contradictions
-    import curator.core.scan as scan
+    from curator.core import scan
+    from curator.core.detect import contradictions
 
     scan.near_duplicate_pairs = _datasketch_pairs
     contradictions.near_duplicate_pairs = _datasketch_pairs
