@@ -71,10 +71,10 @@ def load_inputs(file: str, project_path: str | None):
     if project_path:
         raise FileNotFoundError(f"project file {ppath} does not exist")
     from curator.core.dataset import load_dataset
-    from curator.core.scan import run_scan
+    from curator.core.scan import available_workers, run_scan
 
     ds = load_dataset(file)
-    return ds, run_scan(ds), {}, None, None, None
+    return ds, run_scan(ds, workers=available_workers()), {}, None, None, None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import sys
 import time
 
 from curator.core.findings import ScanResult
-from curator.core.scan import ScanSettings, run_scan
+from curator.core.scan import ScanSettings, available_workers, run_scan
 
 from .common import LoadFailed, add_load_options, load_from_args, print_json
 from .validate import file_error_report, report
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     load_s = time.perf_counter() - t0
     settings = ScanSettings(near_threshold=args.near_threshold, prompt_threshold=args.prompt_threshold,
                             response_threshold=args.response_threshold)
-    result = run_scan(ds, settings=settings)
+    result = run_scan(ds, settings=settings, workers=available_workers())
     result.timings = {"load": round(load_s, 4), **result.timings}
     found = bool(result.exact_duplicates or result.near_duplicates or result.contradictions or result.lint)
     if args.json:

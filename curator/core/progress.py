@@ -158,6 +158,7 @@ class Alongside:
         self._token = _Either(cancel, self._abort)
         self._value = None
         self._error: BaseException | None = None
+        self._closed = False
         self._thread = threading.Thread(target=self._run, args=(fn,), name="curator-alongside", daemon=True)
 
     def _run(self, fn) -> None:
@@ -174,9 +175,21 @@ class Alongside:
         if exc_type is not None:
             self._abort.set()
         self._thread.join()
+        # an exception kept here holds a traceback that points back at this object: a cycle only
+        # the cyclic collector frees, and callers may run with it off (the GUI does)
+        self._error = self._value = None
+        self._closed = True
 
     def result(self):
+        """``fn``'s value, or its exception raised here; call it inside the ``with`` block."""
+        if self._closed:
+            raise RuntimeError("Alongside.result() called after its with-block ended")
         self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
+        error, self._error = self._error, None
+        if error is not None:
+            try:
+                raise error
+            finally:
+                error = None   # no reference from this frame to the traceback (see __exit__)
+        value, self._value = self._value, None
+        return value

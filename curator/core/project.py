@@ -126,7 +126,7 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
                  cancel: CancelToken | None = None, *, format: str = "auto",
                  schema: str | os.PathLike | None = None, mapping: Mapping[str, str] | None = None,
                  scan: bool = True, scan_settings: Mapping | None = None,
-                 on_damaged: str = "raise") -> "Project":
+                 on_damaged: str = "raise", scan_workers: int = 1) -> "Project":
     """Load a dataset and open (or create) its review project.
 
     Parameters
@@ -152,6 +152,10 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
         started (``Project.set_aside`` says where the old file went). An unwritable location
         (:class:`~curator.core.store.ProjectNotWritableError`) or a too-new project raises either
         way: a fresh project would fail the same way (``exc.fresh_helps`` is False).
+    scan_workers
+        ``run_scan(workers=)`` for this project's scans (also ``Project.scan_workers``): 1 by
+        default; 2 lets the near-duplicate pass use a second core, for a process that owns the
+        machine (``curator.core.scan.available_workers``).
 
     Raises
     ------
@@ -185,6 +189,7 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
     try:
         if scan_settings is not None:
             project._scan_settings = dict(scan_settings)
+        project.scan_workers = scan_workers
         if scan:
             project._ensure_scan(progress=progress, cancel=cancel)
     except BaseException:
@@ -207,6 +212,9 @@ class Project:
         self._lines = {r.line for r in dataset.records}
         self._scan: ScanResult | None = None
         self._scan_settings: dict | None = store.get_meta("scan_settings")
+        # run_scan(workers=): 1 in a process shared with a window; the GUI's scan process and
+        # scripts that own the machine set 2 (curator.core.scan.available_workers)
+        self.scan_workers = 1
         self.source_change: SourceChange | None = None
         if store.get_meta("source") is None:
             with store.transaction() as tx:
@@ -434,7 +442,8 @@ class Project:
 
         chosen = dict(settings) if settings is not None else self._scan_settings
         norm = ScanSettings.from_dict(chosen).to_dict()
-        result = run_scan(self.dataset, settings=norm, progress=progress, cancel=cancel)
+        result = run_scan(self.dataset, settings=norm, progress=progress, cancel=cancel,
+                          workers=self.scan_workers)
 
         with self._lock:
             with self.store.transaction() as tx:

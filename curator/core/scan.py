@@ -7,7 +7,7 @@ every parsed record. All lines in the result are public ``Record.line`` numbers.
 
 from __future__ import annotations
 
-import gc
+import os
 import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, fields
@@ -19,6 +19,7 @@ from curator.core.detect.lint import lint_records
 from curator.core.detect.near import LARGE_CLUSTER, bound_cluster_pairs, cluster_pairs, near_duplicate_pairs
 from curator.core.detect.normalize import normalize
 from curator.core.findings import NearCluster, PairScore, ScanResult
+from curator.core.io import gc_paused
 from curator.core.progress import Alongside, Stopwatch, Ticker, check_cancel
 from curator.core.records import Dataset, Record
 
@@ -69,7 +70,7 @@ def keeper_rank(rec: Record) -> tuple:
 
 
 def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
-             progress=None, cancel=None, workers: int = 2) -> ScanResult:
+             progress=None, cancel=None, workers: int = 1) -> ScanResult:
     """Find exact duplicates, near-duplicates, contradictions and lint findings.
 
     Parameters
@@ -82,19 +83,21 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
         progress sink and cancel token (see ``curator.core.progress``); raises
         ``Cancelled`` between or inside steps.
     workers
-        2 (default) runs the near-duplicate pass alongside the contradiction pass on a second
-        core when both are on; 1 runs every step in this thread. The result is the same.
+        1 (default) runs every step in this thread; 2 runs the near-duplicate pass on a helper
+        thread alongside the contradiction pass (see ``progress.Alongside``), for callers that own
+        the machine's cores (:func:`available_workers`). The result is the same.
     """
     # The scan makes a few hundred thousand short-lived lists and tuples and no garbage cycles;
     # with the cyclic collector on, its full passes walk every loaded record again and again
-    # (measured at 100k records: the exact step 0.80 s with it, 0.57 s without).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # (measured at 100k records: the exact step 0.80 s with it, 0.50 s without).
+    with gc_paused():
         return _scan(dataset, settings, progress, cancel, workers)
-    finally:
-        if collecting:
-            gc.enable()
+
+
+def available_workers() -> int:
+    """What a process that owns the machine (the CLI, the GUI's scan process) passes as
+    ``run_scan(workers=)``: 2 on a machine with two or more cores, else 1."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
 def _scan(dataset: Dataset, settings, progress, cancel, workers: int) -> ScanResult:
@@ -144,10 +147,10 @@ def _scan(dataset: Dataset, settings, progress, cancel, workers: int) -> ScanRes
     with ExitStack() as stack:
         alongside = None
         if settings.near and settings.contradictions and workers > 1:
-            # the near-duplicate pass is mostly numpy, which releases the GIL: it runs on the
-            # second core while this thread finds contradictions (measured at 100k generated
-            # records on 2 cores: the scan takes 3.4 s instead of 4.3-4.6 s; a third thread for
-            # the prompt comparison made it slower, a process no faster)
+            # the near-duplicate pass is mostly numpy (its hashing, signatures and LSH release the
+            # GIL; verifying candidates does not): it runs on the second core while this thread
+            # finds contradictions. Measured by tests/bench/bench_scan.py (ours vs ours-1thread);
+            # a third thread for the prompt comparison was slower, a separate process no faster.
             alongside = stack.enter_context(Alongside(near_step, cancel))
         elif settings.near:
             near_pairs, took = near_step(progress, cancel)
@@ -160,7 +163,7 @@ def _scan(dataset: Dataset, settings, progress, cancel, workers: int) -> ScanRes
                     prompts, [r.response for r in records], lines,
                     prompt_threshold=settings.prompt_threshold, response_threshold=settings.response_threshold,
                     normalized_responses=answers, large_cluster=LARGE_CLUSTER, progress=progress, cancel=cancel,
-stats=cstats)
+                    stats=cstats)
                 if cstats.get("skipped_connected"):
                     contradiction_notes.append(
                         f"Groups of more than {LARGE_CLUSTER} near-identical questions: "

@@ -114,11 +114,13 @@ def main() -> int:
     gc.disable()   # a short-lived process building millions of objects: collections only cost time
     req = json.loads(sys.stdin.readline())
     from curator import open_project
+    from curator.core.scan import available_workers
 
     try:
         project = open_project(req["path"], reviewer=req.get("reviewer"), progress=_PipeProgress(), scan=True,
                                scan_settings=req.get("settings"),
-                               on_damaged="fresh" if req.get("fresh") else "raise")
+                               on_damaged="fresh" if req.get("fresh") else "raise",
+                               scan_workers=available_workers())   # this process owns its cores
     except Exception as exc:  # noqa: BLE001 - the window repeats the open in-process and shows the real error
         _send({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return 1

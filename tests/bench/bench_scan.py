@@ -7,8 +7,10 @@ so peak memory (ru_maxrss) is per method. All methods compare the same text: the
 record text (user turn + answer), distinct texts only, ``fuzz.ratio`` ≥ 90.
 
 * ours:        load + validate + exact + near + contradictions via ``load_dataset`` +
-               ``run_scan`` (wall time excludes lint, which is reported in the step timings).
+               ``run_scan(workers=2)`` as ``curator scan`` runs it on 2+ cores (wall time excludes
+               lint, which is reported in the step timings).
                CPU time is the whole process (lint included).
+* ours-1thread: the same with ``run_scan(workers=1)``: every step on one core.
 * datasketch:  MinHash(num_perm=128) over word-bigram shingles, MinHashLSH(threshold=0.3),
                every candidate verified with rapidfuzz (same verification as ours).
 * datasketch-scan: the full scan of ``ours`` (same load, validation, exact groups, boilerplate,
@@ -47,15 +49,15 @@ def _texts(path: Path) -> tuple[list[str], float]:
     return list(dict.fromkeys(texts)), load_s
 
 
-def run_ours(path: Path, out: Path) -> dict:
+def run_ours(path: Path, out: Path, workers: int | None = None) -> dict:
     from curator.core.dataset import load_dataset
     from curator.core.detect.normalize import normalize
-    from curator.core.scan import run_scan
+    from curator.core.scan import available_workers, run_scan
 
     t0 = time.perf_counter()
     ds = load_dataset(path)
     t_load = time.perf_counter() - t0
-    result = run_scan(ds)
+    result = run_scan(ds, workers=workers or available_workers())   # what `curator scan` does
     total = time.perf_counter() - t0
     # map reported pairs onto the shared index of distinct texts
     text_of = {r.line: "\n".join(normalize(t.content) for t in r.turns) for r in ds.records if r.valid}
@@ -137,7 +139,11 @@ def run_brute(path: Path, out: Path) -> dict:
     return {"seconds": round(seconds + load_s, 2), "near_only": round(seconds, 2), "pairs": len(pairs)}
 
 
-METHODS = {"ours": run_ours, "datasketch": run_datasketch, "datasketch-scan": run_datasketch_scan,
+def run_ours_1thread(path: Path, out: Path) -> dict:
+    return run_ours(path, out, workers=1)
+
+
+METHODS = {"ours": run_ours, "ours-1thread": run_ours_1thread, "datasketch": run_datasketch, "datasketch-scan": run_datasketch_scan,
            "brute": run_brute}
 
 
@@ -169,7 +175,7 @@ def main() -> None:
         path = work / f"generated_{n}.jsonl"
         if not path.exists():
             write_jsonl(path, make_records(n)[0])
-        methods = ["ours", "datasketch", "datasketch-scan"] + (["brute"] if n <= args.brute_max else [])
+        methods = ["ours", "ours-1thread", "datasketch", "datasketch-scan"] + (["brute"] if n <= args.brute_max else [])
         results, pairs = {}, {}
         runs: dict[str, list[dict]] = {m: [] for m in methods}
         # rounds interleave the methods, so a slow spell of a shared machine hits them alike;

@@ -251,3 +251,44 @@ def test_bound_cluster_pairs_keeps_best_pair_per_member_and_keeper_pairs():
         assert any(m in (i, j) and s == best for i, j, s in kept)
     same, truncated = bound_cluster_pairs(members, cpairs, keeper=5, large_cluster=40)
     assert not truncated and same == list(cpairs)
+
+
+def _reference_lsh(sig, bands, rows, max_bucket=64):
+    """The original band-by-band LSH (stable argsort per band, one round per distance)."""
+    from curator.core.detect import near
+
+    mult = near._mix(np.arange(1, rows + 1, dtype=np.uint64))
+    found = set()
+    for band in range(bands):
+        cols = sig[:, band:bands * rows:bands].astype(np.uint64)
+        key = near._mix((cols * mult).sum(axis=1, dtype=np.uint64) + np.uint64(band))
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        for d in range(1, max_bucket):
+            hit = np.flatnonzero(ks[d:] == ks[:-d])
+            found.update(zip(np.minimum(order[hit], order[hit + d]).tolist(),
+                             np.maximum(order[hit], order[hit + d]).tolist()))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("identity_mix", [False, True])
+def test_lsh_candidates_match_the_band_by_band_reference(monkeypatch, identity_mix):
+    # adversarial signatures: random, few distinct values (huge buckets), all identical, tiny n.
+    # With an identity "hash", keys agree in their top bits, which forces the whole-key fallback.
+    from curator.core.detect import near
+
+    if identity_mix:
+        monkeypatch.setattr(near, "_mix", lambda x: x.astype(np.uint64))
+    rng = np.random.default_rng(3)
+    cases = [rng.integers(0, 2**32, (300, 64), dtype=np.uint64).astype(np.uint32),
+             rng.integers(0, 3, (400, 64)).astype(np.uint32),
+             np.zeros((150, 64), dtype=np.uint32),
+             rng.integers(0, 2, (2, 64)).astype(np.uint32),
+             rng.integers(0, 5, (5000, 16)).astype(np.uint32)]
+    for sig in cases:
+        for bands, rows, max_bucket in ((32, 2, 64), (8, 2, 5), (16, 1, 2)):
+            if bands * rows > sig.shape[1]:
+                continue
+            got = near.lsh_candidates(sig, bands=bands, rows=rows, max_bucket=max_bucket)
+            assert [tuple(p) for p in got.tolist()] == _reference_lsh(sig, bands, rows, max_bucket), \
+                (sig.shape, bands, rows, max_bucket)

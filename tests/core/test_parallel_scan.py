@@ -18,7 +18,7 @@ from curator.core.progress import Alongside, CancelFlag, Cancelled
 from curator.core.scan import run_scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from bench_scan_data import make_records, write_jsonl  # noqa: E402
+from bench_scan_data import make_records, write_jsonl
 
 
 def _helpers() -> list[threading.Thread]:
@@ -84,8 +84,9 @@ def test_scan_leaves_the_garbage_collector_as_it_found_it(sample_data):
 
 def test_alongside_hands_back_the_value_or_the_error():
     with Alongside(lambda cancel: 6 * 7) as job:
-        pass
-    assert job.result() == 42
+        assert job.result() == 42
+    with pytest.raises(RuntimeError, match="after its with-block"):
+        job.result()
 
     def broken(cancel):
         raise ValueError("in the helper")
@@ -108,3 +109,30 @@ def test_an_error_in_the_caller_aborts_and_joins_the_helper():
         raise KeyError("caller failed")
     assert stopped == [True]
     assert not _helpers()
+
+
+def test_a_failed_helper_leaves_nothing_behind_with_the_collector_off():
+    # the GUI runs heavy work with the cyclic collector off: a kept exception (whose traceback
+    # points back at the helper) must not pin the helper and its data
+    import weakref
+
+    big = bytearray(10_000_000)
+
+    def broken(cancel, data=big):
+        raise ValueError("in the helper")
+
+    gc.disable()
+    try:
+        job = Alongside(broken)
+        ref = weakref.ref(job)
+        with job, pytest.raises(ValueError):
+            job.result()
+        del job
+        assert ref() is None
+        with pytest.raises(KeyError), Alongside(broken) as job2:
+            raise KeyError("caller failed")
+        ref2 = weakref.ref(job2)
+        del job2
+        assert ref2() is None
+    finally:
+        gc.enable()

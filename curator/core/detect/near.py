@@ -174,9 +174,10 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
     less than ``max_bucket`` apart in index order are paired, which keeps candidate counts
     linear; union-find still connects the members through the overlapping windows.
 
-    Every band is keyed and sorted in one go (a few large numpy calls rather than a few per
-    band): each call releases the GIL, so this runs at full speed alongside Python work on
-    another thread, where hundreds of small calls would each wait for the GIL.
+    Bands are keyed and sorted a group at a time (about 2M keys per group: a few large numpy
+    calls rather than a few per band). Each call releases the GIL, so this keeps its speed
+    alongside Python work on another thread, where hundreds of small calls would each wait for
+    the GIL; the group size bounds memory.
     """
     n = sig.shape[0]
     if n < 2:
@@ -184,39 +185,7 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
     if progress is not None:
         progress.update(done=0, total=n, label="Finding candidate pairs")
     mult = _mix(np.arange(1, rows + 1, dtype=np.uint64))
-    # interleaved columns (band, band+bands, …): densified neighbours copy the same value, so
-    # consecutive columns in one band would make it collide as easily as a single bin.
-    # Column r·bands + b is row r of band b. The band number is mixed into the key, so runs of
-    # equal keys never span two bands (bar a 64-bit chance collision, which would only add
-    # candidates that verification discards).
-    cols = np.ascontiguousarray(sig[:, :rows * bands].T).astype(np.uint64).reshape(rows, bands, n)
-    key = (cols * mult[:, None, None]).sum(axis=0, dtype=np.uint64)
-    del cols
-    key += np.arange(bands, dtype=np.uint64)[:, None]
-    key = _mix(key)                                  # row b: band b, in text order
-    check_cancel(cancel)
-    # each band sorted on its own, in one call for all of them. The text number rides in the
-    # low bits of the key, so a plain sort (SIMD, 1.5x faster than a stable argsort) keeps equal
-    # keys in text order; the key keeps its top 64 - bits bits (47 at 100k texts: a chance
-    # collision adds a candidate about once in 10^4 bands, and candidates are verified)
-    bits = max(1, (n - 1).bit_length())
-    packed = (key >> np.uint64(bits) << np.uint64(bits)) | np.arange(n, dtype=np.uint64)
-    del key
-    packed.sort(axis=1)
-    packed = packed.ravel()
-    order = (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
-    ks = packed >> np.uint64(bits)
-    del packed
-    # runs of equal keys = buckets; each member is paired with the next members of its run, at
-    # most max_bucket-1 of them. Done with a handful of array operations per chunk of members
-    # (not one round per distance): each numpy call releases the GIL, so few large calls keep
-    # this fast alongside Python work on another thread.
-    brk = np.flatnonzero(ks[1:] != ks[:-1]) + 1
-    run_end = np.repeat(np.append(brk, len(ks)), np.diff(np.concatenate(([0], brk, [len(ks)]))))
-    ahead = np.minimum(run_end - np.arange(len(ks)) - 1, max_bucket - 1)   # partners of each member
-    members = np.flatnonzero(ahead)
-    del ks, brk, run_end
-    ahead = ahead[members]
+    group = max(1, min(bands, 2_000_000 // n))
     found: list[np.ndarray] = []            # pair codes i·n + j
     pending = merged = 0
 
@@ -225,31 +194,79 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
         code.sort()   # sort + neighbour compare: much faster than np.unique's hash path here
         return [code[np.concatenate(([True], code[1:] != code[:-1]))]]
 
-    ends = np.cumsum(ahead)
-    c0 = 0
-    while c0 < len(members):
+    for g0 in range(0, bands, group):
         check_cancel(cancel)
-        # members whose pairs fit in about 4M codes (templated data has huge buckets in every band)
-        base = ends[c0 - 1] if c0 else 0
-        c1 = max(c0 + 1, int(np.searchsorted(ends, base + 4_000_000, side="right")))
-        m, k = members[c0:c1], ahead[c0:c1]
-        first = np.repeat(m, k)
-        step = np.arange(len(first)) - np.repeat(np.cumsum(k) - k, k) + 1   # 1 … k for each member
-        a, b = order[first], order[first + step]
-        found.append(np.minimum(a, b) * n + np.maximum(a, b))
-        pending += len(first)
-        if pending - merged > max(4_000_000, merged):
-            # the same pairs recur in every band: merge as we go so memory holds the distinct
-            # pairs, not bands × pairs
-            found = dedupe(found)
-            pending = merged = len(found[0])
-        c0 = c1
+        g1 = min(bands, g0 + group)
+        order, ks = _sorted_band_keys(sig, g0, g1, bands, rows, mult)
+        # runs of equal keys within a band = buckets; each member is paired with the next members
+        # of its run, at most max_bucket-1 of them, with a handful of array operations per chunk of
+        # members (not one round per distance)
+        new_run = np.ones(ks.shape, dtype=bool)
+        new_run[:, 1:] = ks[:, 1:] != ks[:, :-1]      # column 0: a band's first text starts a run
+        brk = np.flatnonzero(new_run.ravel()[1:]) + 1
+        total = ks.size
+        run_end = np.repeat(np.append(brk, total), np.diff(np.concatenate(([0], brk, [total]))))
+        ahead = np.minimum(run_end - np.arange(total) - 1, max_bucket - 1)   # partners of each member
+        members = np.flatnonzero(ahead)
+        del ks, new_run, brk, run_end
+        ahead = ahead[members]
+        ends = np.cumsum(ahead)
+        c0 = 0
+        while c0 < len(members):
+            check_cancel(cancel)
+            # members whose pairs fit in about 4M codes (templated data has huge buckets)
+            base = ends[c0 - 1] if c0 else 0
+            c1 = max(c0 + 1, int(np.searchsorted(ends, base + 4_000_000, side="right")))
+            m, k = members[c0:c1], ahead[c0:c1]
+            first = np.repeat(m, k)
+            step = np.arange(len(first)) - np.repeat(np.cumsum(k) - k, k) + 1   # 1 … k for each member
+            a, b = order[first], order[first + step]
+            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            pending += len(first)
+            if pending - merged > max(4_000_000, merged):
+                # the same pairs recur in every band: merge as we go so memory holds the
+                # distinct pairs, not bands × pairs
+                found = dedupe(found)
+                pending = merged = len(found[0])
+            c0 = c1
     if progress is not None:
         progress.update(done=n, total=n, label="Finding candidate pairs")
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     code = dedupe(found)[0]
     return np.stack([code // n, code % n], axis=1)
+
+
+def _sorted_band_keys(sig: np.ndarray, g0: int, g1: int, bands: int, rows: int,
+                      mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(text numbers, bucket keys) of bands g0 … g1-1, each band sorted by key and then by text
+    number: the text numbers flat (band after band), the keys as a (bands, n) array."""
+    n = sig.shape[0]
+    k = g1 - g0
+    # interleaved columns (band, band+bands, …): densified neighbours copy the same value, so
+    # consecutive columns in one band would make it collide as easily as a single bin. Column
+    # r·bands + b is row r of band b. The band number is mixed into the key as well.
+    key = np.zeros((k, n), dtype=np.uint64)
+    for r in range(rows):
+        key += np.ascontiguousarray(sig[:, r * bands + g0:r * bands + g1].T).astype(np.uint64) * mult[r]
+    key += np.arange(g0, g1, dtype=np.uint64)[:, None]
+    key = _mix(key)
+    # The text number rides in the low bits of the key, so a plain sort (SIMD, 1.5x faster than a
+    # stable argsort) orders each band by key and then by text number.
+    bits = max(1, (n - 1).bit_length())
+    packed = (key >> np.uint64(bits) << np.uint64(bits)) | np.arange(n, dtype=np.uint64)
+    packed.sort(axis=1)
+    order = (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
+    del packed
+    ks = np.take_along_axis(key, order, axis=1)
+    # Two different keys that agree in their top 64 - bits bits would interleave by text number;
+    # then sort those bands by the whole key instead (at 100k texts, about once in 10^4 bands)
+    clash = ((ks[:, 1:] >> np.uint64(bits)) == (ks[:, :-1] >> np.uint64(bits))) & (ks[:, 1:] != ks[:, :-1])
+    bad = np.flatnonzero(clash.any(axis=1))
+    if len(bad):
+        order[bad] = np.argsort(key[bad], axis=1, kind="stable")
+        ks[bad] = np.take_along_axis(key[bad], order[bad], axis=1)
+    return order.ravel(), ks
 
 
 def length_feasible(pairs: np.ndarray, lengths: np.ndarray, threshold: float) -> np.ndarray:
