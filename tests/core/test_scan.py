@@ -168,3 +168,27 @@ def test_templated_data_bounds_large_clusters_and_says_so(tmp_path):
     assert all(("pairs_truncated" in c) == (len(c["lines"]) > 50) for c in doc["near_duplicates"])
     back = ScanResult.from_json(json.loads(json.dumps(doc)))
     assert back.near_duplicates == result.near_duplicates and back.notes == result.notes
+
+
+def test_a_small_file_with_many_copies_of_one_example_keeps_each_cluster_whole(tmp_path):
+    """Stop-shingles are those in more than max(1 %, 200) texts: in a 180-record file, 60 edited
+    copies of one example keep their shingles and form one cluster (with a floor of 50 the
+    third base split into 55 + 5)."""
+    import random
+
+    rng = random.Random(11)
+    words = [f"word{k}" for k in range(2000)]
+    bases = [(" ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))) for _ in range(3)]
+    rows = []
+    for k in range(180):
+        q, a = bases[k % 3]
+        q, a = q.split(), a.split()
+        a[rng.randrange(len(a))] = rng.choice(words)
+        q[rng.randrange(len(q))] = rng.choice(words)
+        rows.append((" ".join(q), " ".join(a)))
+    path = tmp_path / "copies.jsonl"
+    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": x},
+                                                     {"role": "assistant", "content": y}]}) + "\n"
+                            for x, y in rows))
+    result = run_scan(load_dataset(path))
+    assert sorted(len(c.lines) for c in result.near_duplicates) == [60, 60, 60]

@@ -112,8 +112,12 @@ def shingle_hashes(texts: Sequence[str], *, cancel=None, chunk: int = 20000) -> 
     return Shingles(np.concatenate(hashes), np.concatenate(docs), n)
 
 
-def drop_common(sh: Shingles, *, max_share: float = 0.01, min_count: int = 50) -> Shingles:
-    """Remove shingles that occur in more than ``max_share`` of texts (stop-word shingles).
+def drop_common(sh: Shingles, *, max_share: float = 0.01, min_count: int = 200) -> Shingles:
+    """Remove shingles that occur in more than ``max_share`` of texts, and in more than
+    ``min_count`` (stop-word shingles). The floor keeps small files whole: with 50, a file of 180
+    records holding 60 edited copies of one example dropped that example's own shingles and split
+    its cluster; below 20,000 texts keeping a few more common shingles only adds candidates, which
+    are verified.
 
     Counts are approximate (2^20 hash buckets, small enough to stay in cache) but only ever over-count, so a rare shingle can be
     dropped by a collision only when it shares a bucket with a very common one. A text that would
