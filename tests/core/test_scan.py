@@ -129,6 +129,26 @@ def test_cli_json_extends_validate(sample_data, tmp_path):
     assert _cli(str(clean), "--near-threshold", "150").returncode == 2
 
 
+def _edited_copies(rng, words: list[str], *, bases: int, copies: int) -> list[tuple[str, str]]:
+    """``copies`` chats of each of ``bases`` random examples, one word changed in each turn."""
+    base = [(" ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))) for _ in range(bases)]
+    rows = []
+    for k in range(bases * copies):
+        q, a = base[k % bases]
+        q, a = q.split(), a.split()
+        a[rng.randrange(len(a))] = rng.choice(words)
+        q[rng.randrange(len(q))] = rng.choice(words)
+        rows.append((" ".join(q), " ".join(a)))
+    return rows
+
+
+def _write_chats(path, rows: list[tuple[str, str]]):
+    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": x},
+                                                     {"role": "assistant", "content": y}]}) + "\n"
+                            for x, y in rows))
+    return path
+
+
 def test_templated_data_bounds_large_clusters_and_says_so(tmp_path):
     """Issue 3 trial: a few bases copied many times with word swaps made clusters of millions of
     pairs. Large clusters now carry a bounded pair list (flagged), small ones every pair."""
@@ -136,25 +156,14 @@ def test_templated_data_bounds_large_clusters_and_says_so(tmp_path):
 
     rng = random.Random(11)
     words = [f"word{k}" for k in range(2000)]
-    bases = [(" ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))) for _ in range(3)]
-    rows = []
-    for k in range(180):
-        q, a = bases[k % 3]
-        q, a = q.split(), a.split()
-        a[rng.randrange(len(a))] = rng.choice(words)
-        q[rng.randrange(len(q))] = rng.choice(words)
-        rows.append((" ".join(q), " ".join(a)))
+    rows = _edited_copies(rng, words, bases=3, copies=60)
     # one small cluster: two copies of a fourth example, one word changed
     q, a = " ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))
     rows += [(q, a), (q, a.replace(a.split()[3], "changed", 1))]
     # unrelated filler: shingles shared by more than 1 % of records are dropped as stop words,
     # so the file must be large enough for 60 copies to stay under that share
     rows += [(" ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))) for _ in range(6200)]
-    path = tmp_path / "templated.jsonl"
-    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": x},
-                                                     {"role": "assistant", "content": y}]}) + "\n"
-                            for x, y in rows))
-    result = run_scan(load_dataset(path))
+    result = run_scan(load_dataset(_write_chats(tmp_path / "templated.jsonl", rows)))
     big = [c for c in result.near_duplicates if len(c.lines) > 50]
     small = [c for c in result.near_duplicates if len(c.lines) <= 50]
     assert len(big) == 3 and all(len(c.lines) == 60 for c in big)
@@ -178,17 +187,6 @@ def test_a_small_file_with_many_copies_of_one_example_keeps_each_cluster_whole(t
 
     rng = random.Random(11)
     words = [f"word{k}" for k in range(2000)]
-    bases = [(" ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=60))) for _ in range(3)]
-    rows = []
-    for k in range(180):
-        q, a = bases[k % 3]
-        q, a = q.split(), a.split()
-        a[rng.randrange(len(a))] = rng.choice(words)
-        q[rng.randrange(len(q))] = rng.choice(words)
-        rows.append((" ".join(q), " ".join(a)))
-    path = tmp_path / "copies.jsonl"
-    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": x},
-                                                     {"role": "assistant", "content": y}]}) + "\n"
-                            for x, y in rows))
-    result = run_scan(load_dataset(path))
+    rows = _edited_copies(rng, words, bases=3, copies=60)
+    result = run_scan(load_dataset(_write_chats(tmp_path / "copies.jsonl", rows)))
     assert sorted(len(c.lines) for c in result.near_duplicates) == [60, 60, 60]
