@@ -229,55 +229,13 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
             for y in range(x + 1, len(reps)):
                 pairs.append((reps[x], reps[y], 100.0))
     near_stats: dict = {}
-
-    def prompt_pairs(progress=None, cancel=None) -> list[tuple[int, int, float]]:
-        return near_duplicate_pairs(uniq, threshold=prompt_threshold, large_cluster=large_cluster,
-                                    progress=progress, cancel=cancel, stats=near_stats)
-
-    def word_counts() -> Counter:
-        # the data's own word counts tell a typo ("mmber", once) from a real word ("hyperthyroidism")
-        return Counter("\n".join(uniq).encode().translate(_PUNCT_TO_SPACE_BYTES).decode().split())
-
-    out: list[Contradiction] = []
-    seen: set[tuple[int, int]] = set()
-    # per answer, computed once however many pairs it is in: its sentences and its polarity
-    splits: dict[int, tuple[list[str], list[str]]] = {}
-    pols: dict[int, str] = {}
+    near = near_duplicate_pairs(uniq, threshold=prompt_threshold, large_cluster=large_cluster,
+                                progress=progress, cancel=cancel, stats=near_stats)
+    # the data's own word counts tell a typo ("mmber", once) from a real word ("hyperthyroidism")
     vocab: Counter = Counter()
-    common: set[str] = set()
-    judged = 0
-
-    def judge_pairs(batch: list[tuple[int, int, float]]) -> None:
-        nonlocal judged
-        tick = Ticker(progress, cancel, judged + len(batch), "Comparing answers to the same question",
-                      every=2000)
-        for k, (a, b, psim) in enumerate(batch):
-            tick.tick(judged + k)
-            if lines[a] > lines[b]:
-                a, b = b, a
-            if (a, b) in seen:
-                continue
-            seen.add((a, b))
-            for i in (a, b):
-                if i not in splits:
-                    splits[i] = _split_sentences(responses[i])
-                    pols[i] = polarity(responses[i])
-            bad, rsim, _reason = judge(*_strip_split(splits[a], splits[b], common, responses[a], responses[b]),
-                                       response_threshold=response_threshold, vocab=vocab,
-                                       polarities=(pols[a], pols[b]))
-            if bad:
-                out.append(Contradiction(lines[a], lines[b], round(psim, 2), rsim,
-                                         word_diff(responses[a], responses[b])))
-        judged += len(batch)
-        tick.finish()
-
-    near = prompt_pairs(progress, cancel)
     if near or pairs:
-        vocab = word_counts()
-        common = common_sentences(responses)
-    judge_pairs(pairs)
+        vocab = Counter("\n".join(uniq).encode().translate(_PUNCT_TO_SPACE_BYTES).decode().split())
     different_questions = 0
-    more: list[tuple[int, int, float]] = []
     for pi, qi, score in near:
         only_a, only_b = essential_differences(uniq[pi], uniq[qi], vocab=vocab)
         if only_a or only_b:
@@ -287,10 +245,34 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         rb = list(by_prompt[uniq[qi]].values())[:MAX_GROUP]
         for a in ra:
             for b in rb:
-                more.append((a, b, score))
-    judge_pairs(more)
+                pairs.append((a, b, score))
+    out: list[Contradiction] = []
+    seen: set[tuple[int, int]] = set()
+    common = common_sentences(responses) if pairs else set()
+    tick = Ticker(progress, cancel, len(pairs), "Comparing answers to the same question", every=2000)
+    # per answer, computed once however many pairs it is in: its sentences and its polarity
+    splits: dict[int, tuple[list[str], list[str]]] = {}
+    pols: dict[int, str] = {}
+    for k, (a, b, psim) in enumerate(pairs):
+        tick.tick(k)
+        if lines[a] > lines[b]:
+            a, b = b, a
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        for i in (a, b):
+            if i not in splits:
+                splits[i] = _split_sentences(responses[i])
+                pols[i] = polarity(responses[i])
+        bad, rsim, _reason = judge(*_strip_split(splits[a], splits[b], common, responses[a], responses[b]),
+                                   response_threshold=response_threshold, vocab=vocab,
+                                   polarities=(pols[a], pols[b]))
+        if bad:
+            out.append(Contradiction(lines[a], lines[b], round(psim, 2), rsim,
+                                     word_diff(responses[a], responses[b])))
+    tick.finish()
     if stats is not None:
-        stats.update(question_pairs=len(pairs) + len(more), near_prompt_pairs=len(near),
+        stats.update(question_pairs=len(pairs), near_prompt_pairs=len(near),
                      different_questions=different_questions,
                      skipped_connected=near_stats.get("skipped_connected", 0))
     out.sort(key=lambda c: (c.a, c.b))
