@@ -364,6 +364,9 @@ class MainWindow(QMainWindow):
 
         from . import shortcuts as sc
 
+        for q in (q for qs in getattr(self, "review_shortcuts", {}).values() for q in qs):
+            q.setEnabled(False)   # rebinding after a settings change: the old keys stop now
+            q.deleteLater()
         overrides = self.prefs.key_overrides()
         self.fix_action.setShortcuts([QKeySequence(k) for k in sc.letter_keys(sc.FIX, overrides)])
         tip = "Edit the selected example with live schema validation"
@@ -378,6 +381,15 @@ class MainWindow(QMainWindow):
                 q.activated.connect(lambda a=action: self.review_key(a))
                 self.review_shortcuts.setdefault(action, []).append(q)
         self.examples.example.show_keys(overrides)
+
+    def rebind_keys(self) -> None:
+        """Apply changed key overrides now, in the Examples tab and every open view that has
+        review keys (the desk), with the buttons and key map relabelled."""
+        self._bind_review_keys()
+        for spec in self.view_specs:
+            rebind = getattr(spec.widget, "rebind_keys", None)
+            if rebind is not None:
+                rebind()
 
     def review_key(self, action: str) -> bool:
         """One review key in the Examples tab: decide the selected example and move to the next
@@ -1258,8 +1270,11 @@ class MainWindow(QMainWindow):
 
         def accepted() -> None:
             before = self.prefs.scan_settings()
+            keys_before = self.prefs.key_overrides()
             dlg.save()
             self.set_theme(self.prefs.get(THEME))
+            if self.prefs.key_overrides() != keys_before:
+                self.rebind_keys()
             if self.project is not None:
                 name = self.prefs.get(REVIEWER)
                 if name:

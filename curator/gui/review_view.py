@@ -366,6 +366,18 @@ class ReviewDesk(QWidget):
         self.reviewer_button.clicked.connect(lambda: self.ensure_reviewer(force=True))
         self._show_sample_parts(False)
 
+    def rebind_keys(self) -> None:
+        """The user changed key overrides: drop the old keys, bind the new ones, and rebuild the
+        key map overlay from them the next time it is shown."""
+        for q in self._shortcuts:
+            q.setEnabled(False)
+            q.deleteLater()
+        if self._keymap is not None:
+            self._keymap.hide()
+            self._keymap.deleteLater()
+            self._keymap = None
+        self._bind_keys()
+
     def _bind_keys(self) -> None:
         overrides = self.prefs.key_overrides() if self.prefs is not None else {}
         self._shortcuts: list[QShortcut] = []

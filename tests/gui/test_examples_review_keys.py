@@ -4,7 +4,7 @@ A/R/J typed into the table jumped rows by type-ahead and decided nothing)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog, QLabel
 
 from curator.core.decisions import APPROVED, REJECTED, SKIPPED, UNDECIDED
 from curator.gui import shortcuts as sc
@@ -116,3 +116,41 @@ def test_overridden_keys_are_used_and_shown(qtbot, prefs, sample):
         assert w.project.status_of(line) == APPROVED
     finally:
         w.close_project()
+
+
+def test_changed_keys_apply_without_a_restart(opened, qtbot):
+    """Keys changed in Settings work at once, in the Examples tab and the open review desk, and
+    the old ones stop (they used to wait for the next start of the app)."""
+    from curator.gui.settings import REVIEWER
+
+    w = opened
+    w.prefs.set(REVIEWER, "Ana")
+    w.show_view("review")
+    desk = w.view_widget("review")
+    desk.show_keymap()                               # built from the old keys
+    dlg = w.show_settings()
+    dlg.key_edits[sc.APPROVE].setText("Y")
+    dlg._accept()
+    assert not dlg.isVisible() and w.prefs.key_overrides() == {sc.APPROVE: ["Y"]}
+
+    assert w.examples.example.approve_btn.text() == "Approve  [Y]"
+    line = _focus_table(qtbot, w)
+    _press(qtbot, Qt.Key.Key_A)
+    assert w.project.status_of(line) == UNDECIDED and w.current_line() == line
+    _press(qtbot, Qt.Key.Key_Y)
+    assert w.project.status_of(line) == APPROVED
+
+    w.show_view("review")
+    desk.setFocus()
+    while w.project.status_of(desk.current_line()) != UNDECIDED:
+        qtbot.keyClick(desk, Qt.Key.Key_J)           # next (unchanged key)
+    target = desk.current_line()
+    assert desk.buttons[sc.APPROVE].text().endswith("[Y]")
+    assert not desk.keymap_visible()                 # the overlay built from the old keys is gone
+    qtbot.keyClick(desk, Qt.Key.Key_A)
+    assert w.project.status_of(target) == UNDECIDED
+    qtbot.keyClick(desk, Qt.Key.Key_Y)
+    assert w.project.status_of(target) == APPROVED
+    overlay = desk.show_keymap()
+    texts = [lbl.text() for lbl in overlay.findChildren(QLabel)]
+    assert "Y" in texts and "A" not in texts
