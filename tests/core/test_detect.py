@@ -22,7 +22,7 @@ from curator.core.detect.text import essential_differences, word_diff
 from curator.core.progress import CancelFlag, Cancelled, Progress
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from bench_scan_data import make_records
+from bench_scan_data import make_records, write_jsonl
 
 
 def test_normalize_folds_unicode_case_space_and_edge_punctuation():
@@ -87,6 +87,29 @@ def test_near_duplicates_match_brute_force_and_never_report_below_threshold():
     for i, j, s in found:
         assert s >= 90 and fuzz.ratio(texts[i], texts[j]) >= 90
     assert got <= truth
+
+
+@pytest.mark.slow
+def test_scan_near_duplicates_match_brute_force(tmp_path):
+    """The scan itself (what ``curator scan`` reports, one thread or two) finds the pairs that
+    exhaustive rapidfuzz finds on the record texts, and nothing below the threshold."""
+    from curator.core.scan import run_scan
+
+    recs, _planted = make_records(1500, seed=11)
+    write_jsonl(tmp_path / "gen.jsonl", recs)
+    ds = load_dataset(tmp_path / "gen.jsonl")
+    text_of = {r.line: normalize(r.turns[0].content) + "\n" + normalize(r.turns[1].content) for r in ds.records}
+    texts = list(dict.fromkeys(text_of.values()))
+    index = {t: i for i, t in enumerate(texts)}
+    truth = _brute_force(texts, 90)
+    assert len(truth) >= 40
+    for workers in (1, 2):
+        result = run_scan(ds, settings={"lint": False}, workers=workers)   # 2: near pass on the helper
+        got = {tuple(sorted((index[text_of[p.a]], index[text_of[p.b]])))
+               for c in result.near_duplicates for p in c.pairs}
+        assert len(got & truth) / len(truth) >= 0.98
+        assert got <= truth
+        assert all(p.score >= 90 for c in result.near_duplicates for p in c.pairs)
 
 
 def test_chinese_text_is_shingled_by_characters(shared_datasets):
