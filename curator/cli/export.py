@@ -60,9 +60,9 @@ def load_inputs(file: str, project_path: str | None):
 
     With a project file: its decisions, sample and estimate. Without one: nothing is reviewed.
     """
-    from curator.core.project import default_project_path, open_project
+    from curator.core.project import open_project, project_path_for
 
-    ppath = Path(project_path) if project_path else default_project_path(file)
+    ppath = Path(project_path) if project_path else project_path_for(file)
     if ppath.exists():
         with open_project(file, project_path=ppath, scan=True) as project:
             est = project.estimate()

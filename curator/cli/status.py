@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .common import add_load_options, parse_mapping, print_json
 
@@ -64,8 +65,13 @@ def project_error_message(exc) -> str:
             return (head + "the existing project (your decisions) cannot be updated there: copy it "
                     f"somewhere writable and pass --project PATH, e.g. cp {exc.path} ~/ and "
                     f"--project ~/{exc.path.name}")
+        from curator.core.project import user_project_path
+
+        dataset = getattr(exc, "dataset", None)
+        mine = user_project_path(dataset.path) if dataset is not None else Path("~") / exc.path.name
         return (head + "pass --project PATH to keep the project (the review decisions) somewhere "
-                f"writable, e.g. --project ~/{exc.path.name}")
+                f"writable, e.g. --project {mine}\n  (a project there is found without --project from then on, "
+                "also by the window)")
     if not exc.fresh_helps:  # e.g. a newer Curator's project: the reason says what to do
         return head + "the project file was left untouched"
     return (head + "run again with --fresh-project to start a fresh project "

@@ -21,6 +21,7 @@ import getpass
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,7 +40,8 @@ from .store import (ProjectFileError, ProjectNotWritableError, ProjectTooNewErro
                     set_aside, utc_now)
 
 __all__ = ["open_project", "Project", "ProjectFileError", "ProjectNotWritableError", "ProjectTooNewError", "InvalidFixError",
-           "UnknownLineError", "SourceChange", "UnmatchedDecision", "default_project_path", "QUEUE_KINDS"]
+           "UnknownLineError", "SourceChange", "UnmatchedDecision", "default_project_path", "project_path_for",
+           "user_project_dir", "user_project_path", "QUEUE_KINDS"]
 
 QUEUE_KINDS = ("all", "flagged", "sample")
 VERDICTS = (APPROVED, REJECTED, FIXED)     # statuses that count as "reviewed" for the estimate
@@ -114,6 +116,41 @@ def default_project_path(dataset_path: str | os.PathLike) -> Path:
     return p.with_name(p.name + ".curator")
 
 
+def user_project_dir() -> Path:
+    """The user's own folder for projects of datasets kept in folders they cannot write to (a
+    shared drive, a read-only mount): ``$CURATOR_PROJECT_DIR`` if set, else the platform's
+    per-user data folder (``~/.local/share/curator/projects``, ``~/Library/Application
+    Support/Curator/projects``, ``%APPDATA%\\Curator\\projects``)."""
+    env = os.environ.get("CURATOR_PROJECT_DIR")
+    if env:
+        return Path(env).expanduser()
+    if os.name == "nt":
+        return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "Curator" / "projects"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Curator" / "projects"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "curator" / "projects"
+
+
+def user_project_path(dataset_path: str | os.PathLike) -> Path:
+    """Where a dataset's project goes in :func:`user_project_dir`: its name plus a digest of its
+    absolute path, so two ``train.jsonl`` in different folders get different projects."""
+    p = Path(os.path.abspath(dataset_path))
+    digest = hashlib.sha256(str(p).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return user_project_dir() / f"{p.name}-{digest}.curator"
+
+
+def project_path_for(dataset_path: str | os.PathLike) -> Path:
+    """The project file :func:`open_project` uses by default: beside the dataset, unless there is
+    none there but there is one in :func:`user_project_dir` (made when the dataset's folder was
+    read-only), so the window, the CLI and the export all find the same decisions."""
+    beside = default_project_path(dataset_path)
+    if not beside.exists():
+        mine = user_project_path(dataset_path)
+        if mine.exists():
+            return mine
+    return beside
+
+
 def _default_reviewer() -> str:
     try:
         return getpass.getuser()
@@ -134,7 +171,8 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
     path
         The dataset (.jsonl, .jsonl.gz or a JSON array); read-only, always.
     project_path
-        The project file; default :func:`default_project_path`.
+        The project file; default :func:`project_path_for` (beside the dataset, or the one kept
+        in :func:`user_project_dir` for a dataset in a read-only folder).
     reviewer
         Name recorded with every decision (default: the login name). Settable later.
     format, schema, mapping
@@ -169,8 +207,10 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
     dataset = load_dataset(path, format=format, schema=schema, mapping=mapping, progress=progress,
                            cancel=cancel)
     if project_path is None:
-        project_path = default_project_path(dataset.path)
+        project_path = project_path_for(dataset.path)
     ppath = Path(os.path.abspath(project_path))
+    if ppath.parent == user_project_dir().absolute() and not ppath.parent.exists():
+        ppath.parent.mkdir(parents=True, exist_ok=True)   # the first project kept there
     aside: Path | None = None
     try:
         store = Store(ppath)

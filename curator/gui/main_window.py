@@ -562,8 +562,10 @@ class MainWindow(QMainWindow):
         if name:
             self.open_path(Path(name))
 
-    def open_path(self, path: str | Path, *, fresh: bool = False) -> Op | None:
-        """Open a dataset and its project in the background (load, validate, scan, build the table)."""
+    def open_path(self, path: str | Path, *, fresh: bool = False, project_path: str | Path | None = None) -> Op | None:
+        """Open a dataset and its project in the background (load, validate, scan, build the table).
+        ``project_path``: where the project file is (default: beside the dataset, or the one kept in
+        the user's project folder, see ``curator.core.project.project_path_for``)."""
         from curator import open_project
 
         path = Path(path)
@@ -588,9 +590,10 @@ class MainWindow(QMainWindow):
                 from .scan_worker import prepare_in_subprocess
 
                 notes = prepare_in_subprocess(str(path), reviewer=reviewer, settings=settings, fresh=fresh,
-                                              progress=progress, cancel=cancel)
-            project = open_project(path, reviewer=reviewer, progress=progress, cancel=cancel, scan=True,
-                                   scan_settings=settings, on_damaged="fresh" if fresh else "raise")
+                                              project_path=project_path, progress=progress, cancel=cancel)
+            project = open_project(path, project_path=project_path, reviewer=reviewer, progress=progress,
+                                   cancel=cancel, scan=True, scan_settings=settings,
+                                   on_damaged="fresh" if fresh else "raise")
             self.last_scan_process = notes
             if notes and notes.get("ok"):
                 if notes.get("set_aside") and project.set_aside is None:
@@ -693,6 +696,11 @@ class MainWindow(QMainWindow):
         self.project_opened.emit(project)
 
     def _report_project_notes(self, project: Any) -> None:
+        from curator.core.project import default_project_path
+
+        path = getattr(project, "path", None)
+        if path is not None and Path(path) != default_project_path(project.dataset.path).absolute():
+            self.statusBar().showMessage(f"Project file (your decisions): {path}", 10000)
         notes = []
         aside = getattr(project, "set_aside", None)
         if aside:
@@ -713,10 +721,30 @@ class MainWindow(QMainWindow):
 
     def _open_failed(self, path: Path, exc: BaseException, tb: str) -> None:
         from curator.core.io import FileReadError
-        from curator.core.store import ProjectFileError
+        from curator.core.store import ProjectFileError, ProjectNotWritableError
 
         self.stack.setCurrentIndex(PAGE_WELCOME)
         self._update_actions()
+        if isinstance(exc, ProjectNotWritableError) and not exc.path.exists():
+            # a dataset in a folder the user cannot write to (a shared drive): offer the user's own
+            # project folder, where the window and the CLI find the project again next time
+            from curator.core.project import user_project_path
+
+            mine = user_project_path(path)
+            box = QMessageBox(QMessageBox.Icon.Question, "Keep the project elsewhere?",
+                              f"{path.name} is in a folder you cannot write to, so its project file (your "
+                              f"review decisions) cannot go beside it:\n{exc.path.parent}\n\nKeep the project "
+                              f"in your Curator folder instead?\n{mine}\n\nThe dataset itself is never "
+                              "changed; opening it again finds this project.",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.button(QMessageBox.StandardButton.Yes).setText("Keep it in my Curator folder")
+            box.setDefaultButton(QMessageBox.StandardButton.Yes)
+            self._last_box = box
+            box.finished.connect(lambda result: self.open_path(path, project_path=mine)
+                                 if result == QMessageBox.StandardButton.Yes else None)
+            box.open()
+            return
         if isinstance(exc, ProjectFileError) and not exc.fresh_helps:
             # A newer Curator's project or an unwritable folder: a fresh project would fail the same
             # way (or throw away decisions), so say what to do instead.

@@ -7,7 +7,8 @@ module opens the project with ``scan=True`` — loading, validating, scanning an
 findings in the project file — and reports progress as JSON lines on stdout. The window then
 opens the same project in a thread and finds the scan in the cache.
 
-Protocol: one JSON object on stdin ``{"path", "reviewer", "settings", "fresh"}``; on stdout,
+Protocol: one JSON object on stdin ``{"path", "reviewer", "settings", "fresh", "project"}``
+(``project``: the project file, or null for the default); on stdout,
 ``{"progress": [done, total, label]}`` lines (at most ten a second), then one
 ``{"ok": true, "set_aside": path|null, "carried": n, "unmatched": n}`` or
 ``{"ok": false, "error": text}``. Cancel = terminate the process.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 import time
 
@@ -44,7 +46,8 @@ def _send(obj: dict) -> None:
 
 
 def prepare_in_subprocess(path: str, *, reviewer: str | None, settings: dict | None, fresh: bool,
-                          progress=None, cancel=None) -> dict | None:
+                          project_path: str | os.PathLike | None = None, progress=None,
+                          cancel=None) -> dict | None:
     """Run :func:`main` in a child process; relay its progress; return its final message.
 
     Returns None when the child failed to start or died; raises
@@ -63,7 +66,8 @@ def prepare_in_subprocess(path: str, *, reviewer: str | None, settings: dict | N
         return None
     assert child.stdin is not None and child.stdout is not None
     child.stdin.write(json.dumps({"path": str(path), "reviewer": reviewer, "settings": settings,
-                                  "fresh": fresh}) + "\n")
+                                  "fresh": fresh,
+                                  "project": str(project_path) if project_path is not None else None}) + "\n")
     child.stdin.close()
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -117,7 +121,8 @@ def main() -> int:
     from curator.core.scan import available_workers
 
     try:
-        project = open_project(req["path"], reviewer=req.get("reviewer"), progress=_PipeProgress(), scan=True,
+        project = open_project(req["path"], project_path=req.get("project"), reviewer=req.get("reviewer"),
+                               progress=_PipeProgress(), scan=True,
                                scan_settings=req.get("settings"),
                                on_damaged="fresh" if req.get("fresh") else "raise",
                                scan_workers=available_workers())   # this process owns its cores

@@ -347,3 +347,35 @@ def test_jsonl_with_a_bad_first_line_still_loads_per_line(tmp_path):
                  encoding="utf-8")
     ds = load_dataset(f)
     assert len(ds.records) == 6 and not ds.by_line(1).valid and ds.by_line(2).valid
+
+
+# ---- a dataset on a read-only drive: the project goes to the user's own folder ------------------
+
+def test_project_of_a_dataset_in_a_read_only_folder_lives_in_the_user_folder(read_only_folder):
+    from curator.core.project import project_path_for, user_project_dir, user_project_path
+
+    data = read_only_folder("data.jsonl", "\n".join(_chat(f"question {i} about {i * 7}", f"answer {i}")
+                                                    for i in range(1, 7)) + "\n")
+    mine = user_project_path(data)
+    assert mine.parent == user_project_dir() and mine.name.startswith("data.jsonl-")
+    # nothing is created without being asked: the CLI says where a project can go
+    with pytest.raises(ProjectNotWritableError):
+        open_project(data, scan=False)
+    proc = _cli("status", str(data))
+    _assert_says_not_writable(proc)
+    assert f"--project {mine}" in proc.stderr and "found without --project" in proc.stderr
+    assert not mine.parent.exists()
+    # the suggested place works, creates the folder, and is found from then on without --project
+    proc = _cli("review", str(data), "--approve", "1-6", "--project", str(mine))
+    assert proc.returncode == 0, proc.stderr
+    assert project_path_for(data) == mine
+    with open_project(data, scan=False) as p:
+        assert p.path == mine and p.status_of(2) == "approved"
+    status = json.loads(_cli("status", str(data), "--json").stdout)
+    assert status["decisions"]["approved"] == 6 and status["project"] == str(mine)
+    out = mine.parent / "export"
+    proc = _cli("export", str(data), "--out", str(out), "--eval-fraction", "0.34")
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert str(mine) in json.dumps(manifest)              # the export used the decisions kept there
+    assert sorted(x.name for x in data.parent.iterdir()) == ["data.jsonl"]   # the drive is untouched

@@ -509,3 +509,29 @@ def test_first_start_opens_the_bundled_sample_later_starts_greet(sample, qtbot, 
     assert later.stack.currentWidget() is later.welcome
     assert later.welcome.recent.count() == 1 and later.welcome.samples.count() >= 1
     later.close()
+
+
+def test_dataset_in_a_read_only_folder_offers_the_user_project_folder(window, read_only_folder, sample, qtbot):
+    """A dataset on a drive the reviewer cannot write to: the window offers to keep the project in
+    the user's own folder, opens it there, and finds it again next time without asking."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from curator.core.project import user_project_path
+
+    data = read_only_folder("support.jsonl", sample.read_text(encoding="utf-8"))
+    window.open_path(data)
+    box = window._last_box
+    assert window.project is None and box.isVisible()
+    assert "cannot write" in box.text() and str(user_project_path(data)) in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert window.project is not None and window.project.path == user_project_path(data)
+    assert str(user_project_path(data)) in window.statusBar().currentMessage()
+    line = window.current_line()
+    window.approve_current()
+    qtbot.waitUntil(lambda: window.project.status_of(line) == "approved", timeout=5000)
+    window.close_project()
+
+    window.open_path(data)                       # again: no question, the same project
+    assert window.project is not None and window.project.path == user_project_path(data)
+    assert window.project.status_of(line) == "approved"
+    assert sorted(p.name for p in data.parent.iterdir()) == ["support.jsonl"]
