@@ -670,6 +670,17 @@ def render_readme(plan: ExportPlan) -> str:
     return "\n".join(lines)
 
 
+def _new_file_mode() -> int:
+    """The permission bits a plain ``open(path, "w")`` would give a new file (0666 less the umask)."""
+    try:   # Linux: read it without changing it (setting it is process-wide, and the window has threads)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            mask = next(int(x.split()[1], 8) for x in fh if x.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _fsync_dir(path: Path) -> None:
     if os.name == "nt":  # directories cannot be opened for fsync on Windows; rename is durable enough
         return
@@ -725,12 +736,17 @@ def write_export(plan: ExportPlan, out_dir: str | os.PathLike, *, force: bool = 
         if not out.exists():
             out.mkdir()
             created = True
+        mode = _new_file_mode()
         for i, (name, data) in enumerate(files.items()):
             check_cancel(cancel)
             if progress:
                 progress.update(done=i, total=len(files), label=f"Writing {name}")
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
             temps[name] = tmp
+            if hasattr(os, "fchmod"):
+                # mkstemp makes 0600 files; exports are read by training jobs, often under another
+                # account: give them the mode any new file gets here (0644 under the usual umask)
+                os.fchmod(fd, mode)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()

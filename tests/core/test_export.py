@@ -325,6 +325,21 @@ def test_same_inputs_and_seed_give_byte_identical_files(planted, tmp_path):
     assert (tmp_path / "o2" / "eval.jsonl").read_bytes() != outs[0]["eval.jsonl"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_exported_files_get_the_usual_permissions(small, tmp_path, umask):
+    """Not mkstemp's 0600: a training job under another account must be able to read the export
+    (a new user's report), and a private umask keeps them private."""
+    _path, ds, scan = small
+    old = os.umask(umask)
+    try:
+        write_export(plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True)), tmp_path / "o")
+    finally:
+        os.umask(old)
+    modes = {f.name: f.stat().st_mode & 0o777 for f in (tmp_path / "o").iterdir()}
+    assert modes == dict.fromkeys(("train.jsonl", "eval.jsonl", "manifest.json", "README.md"), 0o666 & ~umask)
+
+
 def test_manifest_contents(planted, tmp_path):
     path, ds, scan, _ = planted
     plan = plan_export(ds, scan, {}, options=ExportOptions(seed=1))
