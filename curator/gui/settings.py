@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.core.scan import ScanSettings
+
 from . import shortcuts as sc
 
 ORGANIZATION = "Curator"
@@ -50,13 +52,17 @@ class Pref:
 REVIEWER = Pref("review/reviewer", str, "", "Reviewer name",
                 "Recorded with every decision you make.")
 THEME = Pref("view/theme", str, "system", "Theme", "Follow the system, or force light or dark.")
-NEAR_THRESHOLD = Pref("scan/near_threshold", int, 90, "Near-duplicate threshold",
+# the detectors' defaults are the core's (curator scan, the export and the window must agree: the
+# window once defaulted to 50 for answers where the core uses 35, and found other contradictions)
+_SCAN = ScanSettings()
+NEAR_THRESHOLD = Pref("scan/near_threshold", int, int(_SCAN.near_threshold), "Near-duplicate threshold",
                       "Two examples at least this similar (0–100) are near duplicates.")
-PROMPT_THRESHOLD = Pref("scan/prompt_threshold", int, 90, "Same-question threshold",
+PROMPT_THRESHOLD = Pref("scan/prompt_threshold", int, int(_SCAN.prompt_threshold), "Same-question threshold",
                         "Prompts at least this similar (0–100) ask the same thing.")
-RESPONSE_THRESHOLD = Pref("scan/response_threshold", int, 50, "Different-answer threshold",
+RESPONSE_THRESHOLD = Pref("scan/response_threshold", int, int(_SCAN.response_threshold),
+                          "Different-answer threshold",
                           "Answers to the same question below this similarity (0–100) contradict.")
-TOKEN_BUDGET = Pref("scan/token_budget", int, 4096, "Token budget",
+TOKEN_BUDGET = Pref("scan/token_budget", int, _SCAN.token_budget, "Token budget",
                     "Examples longer than this many (estimated) tokens are flagged as very long.")
 KEY_OVERRIDES = Pref("keys/overrides", dict, {}, "Key overrides",
                      "Action id → list of key sequences, replacing the defaults.")

@@ -535,3 +535,13 @@ def test_dataset_in_a_read_only_folder_offers_the_user_project_folder(window, re
     assert window.project is not None and window.project.path == user_project_path(data)
     assert window.project.status_of(line) == "approved"
     assert sorted(p.name for p in data.parent.iterdir()) == ["support.jsonl"]
+
+
+def test_window_scans_with_the_same_defaults_as_the_cli(prefs, tmp_path):
+    """A fresh window's detector settings are the core's defaults, so `curator scan` and the
+    window find the same contradictions (the window once used 50 for answers, the core 35)."""
+    from curator.core.scan import ScanSettings
+
+    core = ScanSettings().to_dict()
+    mine = prefs.scan_settings()
+    assert mine and all(float(v) == float(core[k]) for k, v in mine.items())
