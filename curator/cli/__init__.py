@@ -46,8 +46,26 @@ def _subcommand_names() -> set[str]:
     return {m.rsplit(".", 1)[1].replace("_", "-") for m in SUBCOMMAND_MODULES}
 
 
+def _unknown_command(word: str) -> bool:
+    """``curator frobnicate x``: a word that is neither a command nor a file (no such path, no file
+    extension) is a mistyped command, not a dataset to open in the app."""
+    from pathlib import Path
+
+    return not Path(word).exists() and not Path(word).suffix and "/" not in word and "\\" not in word
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in _subcommand_names() and argv[0] != "gui" and not argv[0].startswith("-") \
+            and _unknown_command(argv[0]):
+        import difflib
+
+        names = sorted(_subcommand_names())
+        close = difflib.get_close_matches(argv[0], names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        print(f"curator: unknown command '{argv[0]}'{hint}; commands: {', '.join(names)}. "
+              "To open a dataset in the app, give its path: curator FILE", file=sys.stderr)
+        return EXIT_USAGE
     if not argv or (argv[0] not in _subcommand_names() and not argv[0].startswith("-")) or argv[0] == "gui":
         from curator.gui.launch import launch
 

@@ -379,3 +379,11 @@ def test_project_of_a_dataset_in_a_read_only_folder_lives_in_the_user_folder(rea
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert str(mine) in json.dumps(manifest)              # the export used the decisions kept there
     assert sorted(x.name for x in data.parent.iterdir()) == ["data.jsonl"]   # the drive is untouched
+
+
+def test_a_mistyped_command_is_not_opened_as_a_file():
+    """`curator scna x.jsonl` used to start the app with "scna" as the file to open (and, without a
+    display, say it needs one); it is a usage error naming the commands."""
+    for args, hint in ((["scna", "x.jsonl"], "did you mean 'scan'?"), (["frobnicate"], "commands: export")):
+        proc = _cli(*args, env={"QT_QPA_PLATFORM": "offscreen"})
+        assert proc.returncode == 2 and hint in proc.stderr and "unknown command" in proc.stderr, proc.stderr
