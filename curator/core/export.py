@@ -550,7 +550,7 @@ def render_readme(plan: ExportPlan) -> str:
         + (f", stratified by `{o.stratify}`" if o.stratify else "") + ".",
         "",
         "Near-duplicates, exact duplicates and contradiction pairs were kept on one side of the split; "
-        + (f"the highest train/eval similarity is {lk.max_score:.1f} (threshold {lk.threshold:g}, "
+        + (f"the highest train/eval similarity is {lk.max_score:.2f} (threshold {lk.threshold:g}, "
            f"{lk.scorer})." if lk else "")
         ,
         "`manifest.json` lists every record's source line, split and SHA-256; "

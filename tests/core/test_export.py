@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import string
 import subprocess
@@ -527,7 +528,11 @@ def test_cli_exit_codes(small, tmp_path, capsys):
     out = tmp_path / "cli"
     # no project file: nothing reviewed; the generated file has no contradictions → exports
     assert cli_main(["export", str(path), "--out", str(out), "--seed", "2", "--stratify", "category"]) == 0
-    assert "wrote" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "wrote" in said
+    # two decimals: a highest similarity of 89.96 must not print as "90.0 (threshold 90)"
+    assert re.search(r"highest cross-split similarity \d+\.\d\d \(", said), said
+    assert re.search(r"highest train/eval similarity is \d+\.\d\d ", (out / "README.md").read_text("utf-8"))
     assert cli_main(["export", str(path), "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
     assert cli_main(["export", str(path), "--out", str(tmp_path / "x"), "--eval-fraction", "0.7"]) == 2
