@@ -21,7 +21,9 @@ What goes in (``ExportOptions.include``):
 
 Never rejected or schema-invalid records; fixed records in their fixed form.
 From each duplicate cluster (exact and near) only the keeper goes in, unless
-the reviewer approved or fixed members of it, then exactly those.
+the reviewer approved or fixed members of it, then exactly those. A near-duplicate
+that is no copy of the keeper also goes in: its question differs in an essential
+word, or it contradicts the keeper (a reported warning; same side of the split).
 Contradictions whose two sides would both go in and were not both decided by
 the reviewer block the export unless ``allow_contradictions``.
 """
@@ -44,6 +46,8 @@ from curator import __version__
 from . import convert
 from .dataset import build_record
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
+from .detect.normalize import normalize
+from .detect.text import essential_differences
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
 from .records import Dataset, Record, canonical_json
@@ -209,6 +213,16 @@ class ExportPlan:
 # --- planning -------------------------------------------------------------------------------
 
 
+def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
+    """Two near-duplicate records that are not copies of each other: they contradict, or their
+    prompts differ in an essential word (the contradiction detector's test for "a different
+    question")."""
+    if frozenset((a.line, b.line)) in opposed:
+        return True
+    only_a, only_b = essential_differences(normalize(a.prompt), normalize(b.prompt))
+    return bool(only_a or only_b)
+
+
 def _explicit(d: Decision | None) -> bool:
     return d is not None and d.status in (APPROVED, FIXED)
 
@@ -340,6 +354,9 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         keepers_of.setdefault(comp_of[lines_[0]], []).append(keeper_)
     warnings: list[str] = []
     empty_clusters = 0
+    near_members = {ln for c in scan.near_duplicates for ln in c.lines}
+    opposed = {frozenset((c.a, c.b)) for c in scan.contradictions}
+    kept_distinct: list[tuple[int, int]] = []
     for comp in dup_components:
         chosen = [ln for ln in comp if ln in eligible and _explicit(decisions.get(ln))]
         if not chosen:
@@ -347,10 +364,24 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
             chosen = [keeper] if keeper is not None else []
             if keeper is None and any(ln in eligible for ln in comp):
                 empty_clusters += 1
+            # A near-duplicate that is not a copy of what is kept stays in: its question differs
+            # in an essential word ("type 1" / "type 2", another drug) or it is the other side of
+            # a contradiction (which answer is right is the reviewer's call, not the keeper rank's)
+            for ln in comp:
+                if ln in eligible and ln not in chosen and ln in near_members:
+                    other = next((k for k in chosen if _distinct(eligible[ln], eligible[k], opposed)), None)
+                    if other is not None and all(_distinct(eligible[ln], eligible[k], opposed) for k in chosen):
+                        chosen.append(ln)
+                        kept_distinct.append((other, ln))
         for ln in comp:
             if ln in eligible and ln not in chosen:
                 del eligible[ln]
                 excluded[ln] = "duplicate"
+    if kept_distinct:
+        a, b = kept_distinct[0]
+        warnings.append(f"{len(kept_distinct)} near-duplicate(s) kept beside their cluster's keeper: their "
+                        f"question differs in an essential word, or the two contradict (e.g. lines {a} and {b}); "
+                        "both stay on the same side of the split")
     if empty_clusters:
         warnings.append(f"{empty_clusters} duplicate cluster(s) export nothing: their suggested keeper was "
                         "rejected or invalid and no other member was approved")

@@ -120,13 +120,48 @@ def test_planted_near_duplicates_never_cross_the_split(planted, tmp_path, case):
     assert top < 90
 
 
-def test_scan_near_duplicates_keep_only_the_keeper(planted):
+def test_scan_near_duplicates_keep_the_keeper_and_only_distinct_members(planted):
+    """The planted near-duplicates change one word of the question: different questions, so both
+    stay (in one split); the keeper always goes in."""
     path, ds, scan, pairs = planted
     assert len(scan.near_duplicates) >= 35   # the detector found the planted copies
     plan = plan_export(ds, scan, {})
     exported = {e.line for e in plan.entries}
+    side = {e.line: e.split for e in plan.entries}
     for c in scan.near_duplicates:
-        assert [ln for ln in c.lines if ln in exported] == [c.keeper]
+        assert c.keeper in exported
+        kept = [ln for ln in c.lines if ln in exported]
+        words = {ln: set(ds.by_line(ln).prompt.lower().split()) for ln in kept}
+        assert all(words[ln] != words[c.keeper] for ln in kept if ln != c.keeper)
+        assert len({side[ln] for ln in kept}) == 1
+    assert any("essential word" in w for w in plan.warnings)
+
+
+def test_near_duplicates_that_are_copies_go_but_different_questions_and_contradictions_stay(tmp_path):
+    """A new user's report: export dropped "type 2 diabetes" as a near-duplicate of "type 1", and
+    with --allow-contradictions kept one side of a contradiction by answer length."""
+    rows = [
+        _chat("What is the ICD-10 code for type 1 diabetes without complications?", "The code is E10.9."),
+        _chat("What is the ICD-10 code for type 2 diabetes without complications?", "The code is E11.9."),
+        _chat("How long is the course of nitrofurantoin for an uncomplicated UTI?",
+              "A typical course of nitrofurantoin for an uncomplicated UTI is 5 days."),
+        _chat("How long is the course of nitrofurantoin for an uncomplicated UTI?",
+              "A typical course of nitrofurantoin for an uncomplicated UTI is 14 days."),
+        _chat("How do I reset my password on the website?", "Use the Forgot password link on the sign-in page."),
+        _chat("how do i reset my pasword on the website", "Use the Forgot password link on the sign-in page!"),
+    ]
+    path = tmp_path / "clinic.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(path)
+    scan = ScanResult(near_duplicates=[NearCluster((1, 2), 1, (PairScore(1, 2, 97.7),)),
+                                       NearCluster((3, 4), 3, (PairScore(3, 4, 96.0),)),
+                                       NearCluster((5, 6), 5, (PairScore(5, 6, 95.0),))],
+                      contradictions=[Contradiction(3, 4, 100.0, 80.0)], settings={"near_threshold": 90.0})
+    plan = plan_export(ds, scan, {}, options=ExportOptions(allow_contradictions=True, eval_fraction=0.34))
+    side = {e.line: e.split for e in plan.entries}
+    assert set(side) == {1, 2, 3, 4, 5} and plan.excluded[6] == "duplicate"
+    assert side[1] == side[2] and side[3] == side[4]
+    assert any("lines 1 and 2" in w for w in plan.warnings)
 
 
 def test_eval_fraction_within_one_record_overall_and_per_stratum(planted, tmp_path):
@@ -175,6 +210,11 @@ def small(tmp_path):
     words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(6)) for _ in range(800)]
     rows = [_chat(" ".join(rng.sample(words, 12)), " ".join(rng.sample(words, 20)), category=CATS[i % 4])
             for i in range(40)]
+    # lines 4 and 5: copies of line 3 (the question with a capital and a typo, the answer with a word more)
+    q, a = rows[2]["messages"][0]["content"], rows[2]["messages"][1]["content"]
+    w = q.split()
+    rows[3] = _chat(q.capitalize() + "?", a + " thanks", category=rows[3]["category"])
+    rows[4] = _chat(" ".join([w[0][1] + w[0][0] + w[0][2:], *w[1:]]), a, category=rows[4]["category"])
     lines = [json.dumps(r) for r in rows] + ['{"messages": "not a list"}']
     path = tmp_path / "small.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
