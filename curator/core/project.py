@@ -404,8 +404,9 @@ class Project:
 
     def resolve_contradiction(self, a: int, b: int, action: str = "keep_a",
                               record: dict | None = None) -> Change:
-        """``keep_a`` / ``keep_b`` (approve one, reject the other), ``reject_both``, or ``fix``
-        (store ``record`` as the fix of ``a`` and reject ``b``). One undo step."""
+        """``keep_a`` / ``keep_b`` (approve one, reject the other), ``keep_both`` (a false alarm:
+        approve both), ``reject_both``, or ``fix`` (store ``record`` as the fix of ``a`` and reject
+        ``b``). One undo step."""
         a, b = self.check_line(a), self.check_line(b)
         if action == "fix":
             problems = self.validate_fix(a, record)

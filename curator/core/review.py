@@ -27,7 +27,7 @@ __all__ = ["Change", "Command", "Approve", "BulkApprove", "Reject", "Fix", "Skip
            "ResolveContradiction", "BulkReject", "BulkSkip", "CommandStack", "RecordedCommand", "LineChange",
            "CONTRADICTION_ACTIONS"]
 
-CONTRADICTION_ACTIONS = ("keep_a", "keep_b", "reject_both", "fix")
+CONTRADICTION_ACTIONS = ("keep_a", "keep_b", "keep_both", "reject_both", "fix")
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +227,8 @@ class ResolveCluster(Command):
 
 @dataclass(frozen=True)
 class ResolveContradiction(Command):
-    """Resolve a contradicting pair: keep A, keep B, reject both, or fix A and reject B."""
+    """Resolve a contradicting pair: keep A, keep B, keep both (a false alarm: both answers are
+    right), reject both, or fix A and reject B."""
 
     a: int
     b: int
@@ -256,12 +257,15 @@ class ResolveContradiction(Command):
             return {a: rej(a, b), b: Decision(b, APPROVED, reviewer, at)}
         if self.action == "reject_both":
             return {a: rej(a, b), b: rej(b, a)}
+        if self.action == "keep_both":
+            return {a: Decision(a, APPROVED, reviewer, at, None, f"no contradiction with line {b}"),
+                    b: Decision(b, APPROVED, reviewer, at, None, f"no contradiction with line {a}")}
         return {a: Decision(a, FIXED, reviewer, at, None, f"fixed contradiction with line {b}", self.record),
                 b: rej(b, a)}
 
     @property
     def label(self) -> str:
-        what = {"keep_a": f"keep line {self.a}", "keep_b": f"keep line {self.b}",
+        what = {"keep_a": f"keep line {self.a}", "keep_b": f"keep line {self.b}", "keep_both": "keep both",
                 "reject_both": "reject both", "fix": f"fix line {self.a}"}[self.action]
         return f"Resolve contradiction {self.a}/{self.b}: {what}"
 

@@ -128,7 +128,9 @@ class DiffView(QWidget):
         self.keep_left = QPushButton("Keep left", self)
         self.keep_right = QPushButton("Keep right", self)
         self.fix_btn = QPushButton("Fix left…", self)
+        self.keep_all = QPushButton("Keep both", self)
         self.reject_all = QPushButton("Reject both", self)
+        self.keep_all.clicked.connect(lambda: self._emit("keep_all", 0))
         self.keep_left.clicked.connect(lambda: self._emit("keep", self._line(self.left_pick)))
         self.keep_right.clicked.connect(lambda: self._emit("keep", self._line(self.right_pick)))
         self.fix_btn.clicked.connect(lambda: self._emit("fix", self._line(self.left_pick)))
@@ -143,7 +145,7 @@ class DiffView(QWidget):
         grid.addWidget(self.right, 2, 1)
         grid.setRowStretch(2, 1)
         buttons = QHBoxLayout()
-        for b in (self.keep_left, self.keep_right, self.fix_btn, self.reject_all):
+        for b in (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.reject_all):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay = QVBoxLayout(self)
@@ -173,7 +175,8 @@ class DiffView(QWidget):
     def set_item(self, item: FindingItem | None, table: ExamplesTable | None) -> None:
         self.item, self.table = item, table
         has = item is not None and table is not None
-        for w in (self.keep_left, self.keep_right, self.fix_btn, self.reject_all, self.left_pick, self.right_pick):
+        for w in (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.reject_all, self.left_pick,
+                  self.right_pick):
             w.setEnabled(has)
         if not has:
             self.title.setText("Select a finding on the left to compare its examples.")
@@ -204,6 +207,10 @@ class DiffView(QWidget):
         self.left_pick.setVisible(multi)
         self.right_pick.setVisible(multi)
         self.reject_all.setText("Reject all" if multi else "Reject both")
+        self.keep_all.setText("Keep all" if multi else "Keep both")
+        self.keep_all.setToolTip(
+            "Both answers are right (a false alarm): approve both (Alt+5)" if item.kind == "contradiction" else
+            "They are different examples, not copies: approve every one (Alt+5)")
         self.fix_btn.setVisible(item.kind == "contradiction")
         self.keep_left.setToolTip("Approve the left example and reject the other(s) as duplicates"
                                   if item.kind != "contradiction" else
@@ -305,10 +312,10 @@ class FindingsView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.splitter)
         self.list.selectionModel().currentChanged.connect(self._current_changed)
-        # Alt+1…4 press the resolution buttons while focus is anywhere in this panel.
+        # Alt+1…5 press the resolution buttons while focus is anywhere in this panel.
         d = self.diff
         for key, button in (("Alt+1", d.keep_left), ("Alt+2", d.keep_right), ("Alt+3", d.fix_btn),
-                            ("Alt+4", d.reject_all)):
+                            ("Alt+4", d.reject_all), ("Alt+5", d.keep_all)):
             act = QAction(self)
             act.setShortcut(QKeySequence(key))
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

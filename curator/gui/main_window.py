@@ -1138,6 +1138,8 @@ class MainWindow(QMainWindow):
                 self.mutate("Resolving contradiction", lambda: project.resolve_contradiction(a, b, what))
             elif action == "reject_all":
                 self.mutate("Resolving contradiction", lambda: project.resolve_contradiction(a, b, "reject_both"))
+            elif action == "keep_all":
+                self.mutate("Resolving contradiction", lambda: project.resolve_contradiction(a, b, "keep_both"))
             elif action == "fix":
                 other = b if line == a else a
                 self.open_fix_dialog(line, on_saved=lambda rec: self.mutate(
@@ -1148,6 +1150,8 @@ class MainWindow(QMainWindow):
                 self.mutate("Resolving duplicates", lambda: project.resolve_cluster(lines, keep=line))
             elif action == "reject_all":
                 self.mutate("Rejecting duplicates", lambda: project.reject(lines, reason="duplicate"))
+            elif action == "keep_all":
+                self.mutate("Keeping every member", lambda: project.approve(lines))
             else:
                 return
         self.findings.select_next_open()
@@ -1338,7 +1342,8 @@ class MainWindow(QMainWindow):
             if keys:
                 rows.append((a.text().replace("&", ""), keys))
         rows += [("", ""), ("Findings", ""), ("Keep left / keep right", "Alt+1 / Alt+2"),
-                 ("Fix left / reject all", "Alt+3 / Alt+4"), ("", ""), ("Review desk", "")]
+                 ("Fix left / reject all", "Alt+3 / Alt+4"), ("Keep all (not duplicates / no contradiction)", "Alt+5"),
+                 ("", ""), ("Review desk", "")]
         overrides = self.prefs.key_overrides()
         for s in sc.SHORTCUTS:
             rows.append((s.label, ", ".join(sc.keys_for(s.action, overrides))))

@@ -110,6 +110,11 @@ def test_group_actions_are_one_undo_step(data: Path) -> None:
         assert dict(ch.statuses) == {10: REJECTED, 11: APPROVED}
         assert p.decision(10).reason == "contradiction"
         p.undo()
+        ch = p.resolve_contradiction(10, 11, action="keep_both")    # a false alarm: both answers are right
+        assert dict(ch.statuses) == {10: APPROVED, 11: APPROVED}
+        assert p.decision(10).note == "no contradiction with line 11" and ch.label.endswith("keep both")
+        p.undo()
+        assert p.decision(10) is None and p.decision(11) is None
         p.resolve_contradiction(10, 11, action="reject_both")
         assert p.decision(10).status == p.decision(11).status == REJECTED
         fixed = {"instruction": "Question 10?", "input": "", "output": "The corrected answer."}
@@ -128,7 +133,7 @@ def test_group_actions_are_one_undo_step(data: Path) -> None:
         with pytest.raises(ValueError, match="not in the cluster"):
             ResolveCluster((1, 2), keep=3)
         with pytest.raises(ValueError, match="unknown contradiction action"):
-            ResolveContradiction(1, 2, "keep_both")
+            ResolveContradiction(1, 2, "keep_neither")
 
 
 def test_fix_is_validated_against_the_dataset_format(data: Path) -> None:

@@ -132,7 +132,7 @@ def test_resolve_duplicate_cluster_from_findings_then_undo(opened, qtbot):
     assert w.project.status_of(keep) == APPROVED
 
 
-def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window):
+def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window, qtbot):
     rows = [{"messages": [{"role": "user", "content": "How long do refunds take?"},
                           {"role": "assistant", "content": "Refunds take 5 to 7 business days."}]},
             {"messages": [{"role": "user", "content": "How long do refunds take?"},
@@ -156,6 +156,18 @@ def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window):
     assert d[right].status == APPROVED and {x.status for x in d.values()} == {APPROVED, REJECTED}
     # the word diff highlights the differing answer words
     assert "Refunds" in diff.left.toPlainText() or "refunds" in diff.left.toPlainText()
+    # a false alarm: "Keep both" (Alt+5) approves both, one undo step, and the export is not blocked
+    window.undo_action.trigger()
+    assert window.project.decisions() == {}
+    assert diff.keep_all.isVisible() and diff.keep_all.text() == "Keep both"
+    qtbot.keyClick(window.findings.list, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    d = window.project.decisions()
+    assert {ln: x.status for ln, x in d.items()} == {items[0].lines[0]: APPROVED, items[0].lines[1]: APPROVED}
+    from curator.core.export import ExportOptions, plan_export
+
+    plan = plan_export(window.project.dataset, window.project.scan, d, options=ExportOptions(include="unrejected"))
+    assert not [b for b in plan.blockers if b.code == "unresolved_contradictions"]
+    assert set(items[0].lines) <= {e.line for e in plan.entries}
 
 
 def test_fix_with_live_validation_is_stored_and_undoable(opened, qtbot):
