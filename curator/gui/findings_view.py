@@ -246,7 +246,8 @@ class DiffView(QWidget):
             k = item.ref
             self.scores.setText(f"Prompt similarity {format_pct(k.prompt_similarity)} · "
                                 f"response similarity {format_pct(k.response_similarity)}. "
-                                "Same question, different answers: keep the right one, fix, or reject both.")
+                                "Same question, different answers: keep the right one, fix, or reject both "
+                                "— or keep both if they say the same thing.")
         else:
             score = item.pair_score(a, b)
             s = f"Similarity of these two: {format_pct(score)}" if score is not None and a != b else \
