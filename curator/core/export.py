@@ -76,6 +76,7 @@ EXCLUDE_TEXT = {
     "fixed_invalid": "fixed form does not pass the schema",
     "duplicate": "duplicate copy (another member of its cluster is kept)",
     "not_reviewed": "not approved or fixed (--include reviewed)",
+    "unconvertible": "its converted form would not pass the target format's checks",
 }
 
 
@@ -395,13 +396,29 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
     losses: Counter[str] = Counter()
     dropped_fields: Counter[str] = Counter()
     ticker = Ticker(progress, cancel, len(records), "Converting records", every=2000)
+    unconvertible: dict[int, str] = {}
     for i, rec in enumerate(records):
         ticker.tick(i)
         row, rec_losses, dropped = _row_bytes(rec, rec.data, rec.format, options.format,
                                               decision_of[rec.line] == FIXED, dataset.container)
+        if options.format not in ("same", rec.format):
+            # a converted row must pass the target format's own checks (an OpenAI chat with only a
+            # system prompt and an answer becomes an Alpaca row with no instruction at all)
+            check = build_record(orjson.loads(row), line=rec.line, fmt=options.format, index=rec.index)
+            if not check.valid:
+                unconvertible[rec.line] = check.errors[0].message
+                continue
         rows[rec.line] = row
         losses.update(set(rec_losses))
         dropped_fields.update(dropped)
+    if unconvertible:
+        for ln in unconvertible:
+            del eligible[ln]
+            excluded[ln] = "unconvertible"
+        records = [r for r in records if r.line not in unconvertible]
+        first = min(unconvertible)
+        warnings.append(f"{len(unconvertible)} record(s) left out: their {options.format} form would not pass "
+                        f"the {options.format} checks (e.g. line {first}: {unconvertible[first]})")
 
     # 5. split: group-aware (near/exact clusters and contradiction pairs), seeded, stratified
     links: list[tuple[int, ...]] = [lines for lines, _ in clusters]

@@ -28,7 +28,8 @@ INCLUDE_CHOICES = ((None, "Let the review decide"),
                    (ex.INCLUDE_REVIEWED, "Reviewed only (approved or fixed)"),
                    (ex.INCLUDE_UNREJECTED, "Everything not rejected"))
 EXCLUDE_WORDS = {"rejected": "rejected", "invalid": "invalid", "fixed_invalid": "invalid fix",
-                 "duplicate": "duplicate copies", "not_reviewed": "not reviewed"}
+                 "duplicate": "duplicate copies", "not_reviewed": "not reviewed",
+                 "unconvertible": "not convertible to the format"}
 PREVIEW_DELAY_MS = 250
 
 

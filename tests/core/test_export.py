@@ -647,3 +647,21 @@ def test_integers_beyond_64_bits_survive_export(tmp_path):
     write_export(plan, tmp_path / "out")
     text = (tmp_path / "out" / "train.jsonl").read_text() + (tmp_path / "out" / "eval.jsonl").read_text()
     assert str(big) in text and str(big + 19) in text and "corrected" in text
+
+
+def test_a_conversion_the_target_format_rejects_is_left_out_with_the_reason(tmp_path):
+    """A new user's report: --format alpaca turned a chat with only a system prompt and an answer
+    into {"instruction": "", "input": "", ...}, which `curator validate` then rejects."""
+    rows = [_chat(f"Question {i} about topic {i * 7}?", f"Answer {i} is {i * 13}.") for i in range(8)]
+    rows.append({"messages": [{"role": "system", "content": "Be kind."}, {"role": "assistant", "content": "You're great!"}]})
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(path)
+    plan = plan_export(ds, run_scan(ds), {}, options=ExportOptions(format="alpaca", eval_fraction=0.25))
+    assert plan.excluded == {9: "unconvertible"} and 9 not in {e.line for e in plan.entries}
+    assert any("line 9" in w and "instruction and input are both empty" in w for w in plan.warnings)
+    write_export(plan, tmp_path / "out")
+    for name in ("train.jsonl", "eval.jsonl"):
+        assert cli_main(["validate", str(tmp_path / "out" / name)]) == 0
+    same = plan_export(ds, run_scan(ds), {}, options=ExportOptions(eval_fraction=0.25))
+    assert 9 in {e.line for e in same.entries}              # valid as it is: only the conversion fails

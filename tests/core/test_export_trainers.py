@@ -56,7 +56,8 @@ def test_export_loads_in_hugging_face_datasets_as_written(scanned, source, fmt, 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     ds, scan = scanned[source]
-    plan = plan_export(ds, scan, {}, options=ExportOptions(format=fmt, allow_contradictions=True))
+    # 0.3: the toy file has five records, one of them not convertible to alpaca/sharegpt
+    plan = plan_export(ds, scan, {}, options=ExportOptions(format=fmt, allow_contradictions=True, eval_fraction=0.3))
     assert not plan.blockers
     out = tmp_path / "export"
     write_export(plan, out)
