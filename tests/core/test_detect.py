@@ -40,11 +40,28 @@ def test_normalize_ascii_fast_path_equals_collapse_then_strip():
 
     rng = random.Random(5)
     alphabet = "aZ9 .,!?-'\"()" + "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-    cases = ["", " ", "a", " a ", "a  b", ". a .", "!a b!", "a\x1fb", "x \n", "--", "a - b"]
+    cases = ["", " ", "a", " a ", "a  b", ". a .", "!a b!", "a\x1fb", "x \n", "--", "a - b", "-9", " -9 ", "- 9", "(-9"]
     cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    edges = string.punctuation + " "
     for text in cases:
-        ref = " ".join(text.lower().split()).strip(string.punctuation + " ")
+        collapsed = " ".join(text.lower().split())
+        ref = collapsed.strip(edges)
+        lead = collapsed[:len(collapsed) - len(collapsed.lstrip(edges))]
+        if ref[:1].isdigit() and lead.endswith("-"):     # a negative number keeps its sign
+            ref = "-" + ref
         assert normalize(text) == ref, repr(text)
+
+
+def test_a_negative_number_keeps_its_sign():
+    """A new user's report: "7 - 2 = ?" answered "5" and "-5" were grouped as exact duplicates and
+    the wrong one exported; the sign is part of the answer, not surrounding punctuation."""
+    assert normalize("-5") == "-5" != normalize("5")
+    assert normalize("  −7. ") == normalize("-7") == "-7"          # U+2212, the minus sign
+    assert normalize("(-3)") == "-3" and normalize("Answer: -5") == "answer: -5"
+    assert normalize("- item") == "item" and normalize("-x") == "x"  # a bullet or a dash is still punctuation
+    keys = [normalize(x) for x in ("5", "-5", "5.")]
+    groups, _reps = find_exact_duplicates(keys, [1, 2, 3])
+    assert [g.lines for g in groups] == [(1, 3)]
 
 
 def test_ascii_token_pattern_matches_the_unicode_one_on_normalised_ascii():

@@ -13,12 +13,14 @@ import string
 import unicodedata
 
 _ASCII_EDGES = string.punctuation + " "
+_MINUS = "-\u2212"   # hyphen-minus and the minus sign (NFKC keeps U+2212)
 # the first letter/digit (\W is Unicode-aware, so CJK punctuation counts as punctuation)
 _WORDCHAR = re.compile(r"[^\W_]")
 
 
 def normalize(text: str) -> str:
-    """NFKC, casefold, whitespace runs → one space, surrounding punctuation removed."""
+    """NFKC, casefold, whitespace runs → one space, surrounding punctuation removed — except the
+    minus sign of a leading number: "-5" and "5" are different answers."""
     if not text:
         return ""
     if text.isascii():
@@ -28,10 +30,13 @@ def normalize(text: str) -> str:
         # any whitespace but single spaces (str.split also splits at \x1c-\x1f)?
         if ("  " in t or "\n" in t or "\t" in t or "\r" in t or "\x0b" in t or "\x0c" in t
                 or "\x1c" in t or "\x1d" in t or "\x1e" in t or "\x1f" in t):
-            return " ".join(t.split()).strip(_ASCII_EDGES)
-        # only single spaces between words: collapsing would change nothing but the ends,
-        # which the strip removes anyway (2x faster than split + join on typical turns)
-        return t.strip(_ASCII_EDGES)
+            t = " ".join(t.split())
+        # (with only single spaces between words, collapsing would change nothing but the ends,
+        # which the strip removes anyway: 2x faster than split + join on typical turns)
+        s = t.strip(_ASCII_EDGES)
+        if s[:1].isdigit() and "-" in t[:len(t) - len(t.lstrip(_ASCII_EDGES))][-1:]:
+            return "-" + s
+        return s
     t = unicodedata.normalize("NFKC", text).casefold()
     t = " ".join(t.split())
     # strip surrounding punctuation/symbols/spaces; searching the reversed text for the last
@@ -40,7 +45,10 @@ def normalize(text: str) -> str:
     if m is None:
         return ""
     end = _WORDCHAR.search(t[::-1])
-    return t[m.start(): len(t) - end.start()]
+    start = m.start()
+    if start and t[start - 1] in _MINUS and t[start].isdigit():
+        return "-" + t[start: len(t) - end.start()]
+    return t[start: len(t) - end.start()]
 
 
 def has_spaces(text: str) -> bool:
