@@ -81,14 +81,27 @@ def print_human(ds, result, out=sys.stdout) -> None:
     out.write(f"  {len(result.exact_duplicates)} exact-duplicate groups, {len(result.near_duplicates)} "
               f"near-duplicate clusters, {len(result.contradictions)} contradictions, "
               f"{len(result.lint)} lint findings\n")
+    # a JSON array's records are numbered by position (as in validate): say "record", and give the
+    # file line where a single record is named, so "238" is never read as file line 238
+    array = ds.container == "json"
+    many = "records" if array else "lines"
+    if array:
+        out.write("  (numbers are record positions in the array, as in curator validate)\n")
+
+    def one(n: int) -> str:
+        if not array:
+            return f"line {n}"
+        rec = ds.by_line(n)
+        return f"record {n} (line {rec.start_line})" if rec is not None else f"record {n}"
+
     for g in result.exact_duplicates:
-        out.write(f"  duplicate      lines {', '.join(map(str, g.lines))} (keep {g.keeper})\n")
+        out.write(f"  duplicate      {many} {', '.join(map(str, g.lines))} (keep {g.keeper})\n")
     for c in result.near_duplicates:
         best = min(p.score for p in c.pairs)
-        out.write(f"  near-duplicate lines {', '.join(map(str, c.lines))} (keep {c.keeper}, scores ≥ {best:g})\n")
+        out.write(f"  near-duplicate {many} {', '.join(map(str, c.lines))} (keep {c.keeper}, scores ≥ {best:g})\n")
     for k in result.contradictions:
-        out.write(f"  contradiction  lines {k.a} and {k.b} (prompts {k.prompt_similarity:g}% alike, "
+        out.write(f"  contradiction  {many} {k.a} and {k.b} (prompts {k.prompt_similarity:g}% alike, "
                   f"answers {k.response_similarity:g}%)\n")
     for f in result.lint:
-        out.write(f"  {f.severity:<8} line {f.line}: {f.message} [{f.code}]\n")
+        out.write(f"  {f.severity:<8} {one(f.line)}: {f.message} [{f.code}]\n")
     out.write("  timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()) + "\n")

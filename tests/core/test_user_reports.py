@@ -387,3 +387,18 @@ def test_a_mistyped_command_is_not_opened_as_a_file():
     for args, hint in ((["scna", "x.jsonl"], "did you mean 'scan'?"), (["frobnicate"], "commands: export")):
         proc = _cli(*args, env={"QT_QPA_PLATFORM": "offscreen"})
         assert proc.returncode == 2 and hint in proc.stderr and "unknown command" in proc.stderr, proc.stderr
+
+
+def test_scan_of_a_json_array_names_records_not_lines(tmp_path):
+    """A new user's report: for a JSON array, `curator scan` said "error line 238" where validate
+    said "record 238 (line 1187)"; file line 238 is another record."""
+    rows = [{"instruction": f"Question number {i} about topic {i * 7}?", "input": "", "output": f"Answer {i}."}
+            for i in range(1, 6)]
+    rows[2]["output"] = " "
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    proc = _cli("scan", str(data))
+    assert proc.returncode == 1, proc.stderr
+    start = next(i for i, ln in enumerate(data.read_text().splitlines(), 1) if "Question number 3" in ln) - 1
+    assert f"record 3 (line {start}): the response is empty" in proc.stdout, proc.stdout
+    assert "record positions in the array" in proc.stdout and " line 3:" not in proc.stdout
