@@ -51,7 +51,7 @@ from .detect.text import essential_differences
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
 from .records import Dataset, Record, canonical_json
-from .split import SplitResult, fraction_needs_confirmation, link_groups, make_split, stratum_labels
+from .split import MISSING, SplitResult, fraction_needs_confirmation, link_groups, make_split, stratum_labels
 from .verify import LeakageResult, check_leakage, leak_text
 
 INCLUDE_REVIEWED = "reviewed"
@@ -429,6 +429,11 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
     leak_merges = 0
     if records:
         labels = stratum_labels(records, options.stratify) if options.stratify else None
+        if labels and options.stratify not in ("format", "length") and set(labels.values()) == {MISSING}:
+            have = sorted({k for r in records[:500] if isinstance(r.data, dict) for k in r.data})
+            blockers.append(Blocker("strata", f"no record has the field {options.stratify!r} to stratify by "
+                                    f"(fields the records have: {', '.join(have[:12]) or 'none'}; nested "
+                                    "fields are written with dots, e.g. meta.category)"))
         texts = {rec.line: leak_text(_reparse_turns(rows[rec.line], options.format, rec)) for rec in records}
         label_fn = (lambda _r, _f: labels) if labels is not None else stratum_labels
         prev: dict[int, str] | None = None

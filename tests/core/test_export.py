@@ -666,3 +666,12 @@ def test_a_conversion_the_target_format_rejects_is_left_out_with_the_reason(tmp_
         assert written.format == "alpaca" and all(r.valid for r in written.records)
     same = plan_export(ds, run_scan(ds), {}, options=ExportOptions(eval_fraction=0.25))
     assert 9 in {e.line for e in same.entries}              # valid as it is: only the conversion fails
+
+
+def test_stratifying_by_a_field_no_record_has_blocks_and_names_the_fields(planted):
+    """A new user's report: --stratify meta.nope exported with one "(missing)" stratum, silently."""
+    path, ds, scan, _ = planted
+    plan = plan_export(ds, scan, {}, options=ExportOptions(stratify="meta.nope"))
+    assert [b.code for b in plan.blockers] == ["strata"]
+    assert "'meta.nope'" in plan.blockers[0].message and "category" in plan.blockers[0].message
+    assert not plan_export(ds, scan, {}, options=ExportOptions(stratify="category")).blockers
