@@ -389,6 +389,13 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
 
     if include == INCLUDE_REVIEWED and not decisions:
         warnings.append("no decisions exist, so 'reviewed only' exports nothing")
+    left_unreviewed = sum(1 for why in excluded.values() if why == "not_reviewed")
+    if options.include is None and include == INCLUDE_REVIEWED and left_unreviewed:
+        # the automatic mode switched to "reviewed only" (e.g. after resolving a few findings):
+        # say how much that leaves out, and how to export the rest
+        warnings.append(f"{left_unreviewed:,} valid record(s) nobody approved are left out: some records were "
+                        "decided without a review sample, so only approved and fixed ones go in; choose "
+                        "'--include unrejected' (window: Include › Everything not rejected) to export them too")
 
     # 4. project each record to the target format
     records = [eligible[ln] for ln in sorted(eligible)]

@@ -675,3 +675,17 @@ def test_stratifying_by_a_field_no_record_has_blocks_and_names_the_fields(plante
     assert [b.code for b in plan.blockers] == ["strata"]
     assert "'meta.nope'" in plan.blockers[0].message and "category" in plan.blockers[0].message
     assert not plan_export(ds, scan, {}, options=ExportOptions(stratify="category")).blockers
+
+
+def test_resolving_a_few_findings_says_how_much_reviewed_only_leaves_out(small):
+    """A new user's report: after resolving the contradictions, the automatic mode became
+    "reviewed only" and the export shrank from 600 records to 18, exit 0, no warning."""
+    path, ds, scan = small
+    decisions = {10: _d(10, APPROVED), 11: _d(11, REJECTED)}
+    plan = plan_export(ds, scan, decisions)
+    assert plan.include == "reviewed" and {e.line for e in plan.entries} == {10}
+    left = sum(1 for why in plan.excluded.values() if why == "not_reviewed")
+    assert any(f"{left:,} valid record(s) nobody approved are left out" in w and "--include unrejected" in w
+               for w in plan.warnings)
+    chosen = plan_export(ds, scan, decisions, options=ExportOptions(include="reviewed"))
+    assert not any("nobody approved" in w for w in chosen.warnings)   # asked for: no nagging
