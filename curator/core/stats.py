@@ -6,7 +6,7 @@ current decisions; the GUI only draws what these return.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision
@@ -129,21 +129,36 @@ def finding_counts(dataset: Dataset, scan: ScanResult | None) -> dict[str, int]:
     return out
 
 
-def usable_count(dataset: Dataset, scan: ScanResult | None,
-                 decisions: Mapping[int, Decision | str]) -> int:
-    """Examples an export would likely keep: valid, not rejected, one per exact-duplicate group.
+def usable_count(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
+                 sample_lines: Sequence[int] | None = None) -> int:
+    """Examples an export with the default options would keep: the same include mode (after a
+    review without a sample, only approved and fixed records), valid or fixed, not rejected, one
+    per exact or near duplicate cluster unless members were approved.
 
-    A guide for the dashboard only; the export plan gives the exact figure.
+    A guide for the dashboard only (it leaves out the export's conversion and leakage steps, and
+    counts no near-duplicate that is kept for being a different question); the export plan gives
+    the exact figure.
     """
+    from .export import INCLUDE_REVIEWED, ExportOptions, resolve_include
+
+    status = {ln: _status_of(d) for ln, d in decisions.items()}
+    include, _why = resolve_include(ExportOptions(), {ln: Decision(ln, st) for ln, st in status.items()},
+                                    sample_lines)
+    chosen = (APPROVED, FIXED)
     dropped: set[int] = set()
     if scan is not None:
-        for g in scan.exact_duplicates:
-            dropped.update(ln for ln in g.lines if ln != g.keeper and
-                           _status_of(decisions.get(ln)) not in (APPROVED, FIXED))
+        groups = [(c.lines, c.keeper) for c in scan.near_duplicates] + [(g.lines, g.keeper) for g in scan.exact_duplicates]
+        for lines, keeper in groups:
+            if any(status.get(ln) in chosen for ln in lines):
+                dropped.update(ln for ln in lines if status.get(ln) not in chosen)
+            else:
+                dropped.update(ln for ln in lines if ln != keeper)
     n = 0
     for rec in dataset.records:
-        s = _status_of(decisions.get(rec.line))
+        s = status.get(rec.line, UNDECIDED)
         if s == REJECTED or rec.line in dropped:
+            continue
+        if include == INCLUDE_REVIEWED and s not in chosen:
             continue
         if rec.valid or s == FIXED:
             n += 1
@@ -295,8 +310,8 @@ class DashboardStats:
     fields: list[str] = field(default_factory=list)
 
 
-def dashboard_stats(dataset: Dataset, scan: ScanResult | None,
-                    decisions: Mapping[int, Decision | str]) -> DashboardStats:
+def dashboard_stats(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
+                    sample_lines: Sequence[int] | None = None) -> DashboardStats:
     """Everything the dashboard draws except the per-field distribution (asked on demand)."""
     ps, rs = lengths(dataset)
     return DashboardStats(
@@ -304,7 +319,7 @@ def dashboard_stats(dataset: Dataset, scan: ScanResult | None,
         status=status_counts(dataset, decisions),
         formats=dict(sorted(dataset.format_counts.items(), key=lambda kv: -kv[1])),
         findings=finding_counts(dataset, scan),
-        usable=usable_count(dataset, scan, decisions),
+        usable=usable_count(dataset, scan, decisions, sample_lines),
         prompt_lengths=histogram(ps),
         response_lengths=histogram(rs),
         fields=metadata_fields(dataset),

@@ -6,7 +6,7 @@ All numbers come from :mod:`curator.core.stats`; this module only draws them. ma
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
@@ -51,6 +51,7 @@ class DashboardView(QWidget):
         self._dataset: Dataset | None = None
         self._scan: ScanResult | None = None
         self._decisions: Mapping[int, Decision | str] = {}
+        self._sample: Sequence[int] | None = None      # the review sample, which the export's include mode reads
         self._stats: stats.DashboardStats | None = None
         self._dist: list[tuple[str, int]] = []
         # counting 100,000 records takes most of a second: with a runner it happens off the GUI thread
@@ -116,14 +117,18 @@ class DashboardView(QWidget):
     # --- data -----------------------------------------------------------------------------
 
     def set_data(self, dataset: Dataset | None, scan: ScanResult | None,
-                 decisions: Mapping[int, Decision | str] | None = None) -> None:
+                 decisions: Mapping[int, Decision | str] | None = None,
+                 sample_lines: Sequence[int] | None = None) -> None:
         self._dataset, self._scan = dataset, scan
         self._decisions = decisions or {}
+        self._sample = sample_lines
         self._recompute(keep_field=False)
 
     def refresh(self, decisions: Mapping[int, Decision | str] | None = None,
-                scan: ScanResult | None = None) -> None:
-        """Redraw after decisions (or the scan) changed."""
+                scan: ScanResult | None = None, sample_lines: Sequence[int] | None | object = ...) -> None:
+        """Redraw after decisions (or the scan, or the review sample: ``None`` = no sample) changed."""
+        if sample_lines is not ...:
+            self._sample = sample_lines  # type: ignore[assignment]
         if decisions is not None:
             self._decisions = decisions
         if scan is not None:
@@ -170,10 +175,10 @@ class DashboardView(QWidget):
             self.canvas.draw_idle()
             return
         previous = self.field_box.currentData() if keep_field else None
-        dataset, scan, decisions = self._dataset, self._scan, dict(self._decisions)
+        dataset, scan, decisions, sample = self._dataset, self._scan, dict(self._decisions), self._sample
 
         def work():
-            st = stats.dashboard_stats(dataset, scan, decisions)
+            st = stats.dashboard_stats(dataset, scan, decisions, sample)
             name = previous if previous in st.fields else (st.fields[0] if st.fields else None)
             return st, name, (stats.field_distribution(dataset, name) if name else [])
 
@@ -335,14 +340,15 @@ class DashboardPage(QWidget):
             self._layout.addWidget(self.view)
         if self._stale:
             self._stale = False
-            self.view.set_data(self.project.dataset, self.project.scan, self.project.decisions())
+            self.view.set_data(self.project.dataset, self.project.scan, self.project.decisions(),
+                               self.project.sample_lines())
         return self.view
 
     def project_changed(self, _change: object = None) -> None:
         self._stale = True
         if self.view is not None and self.isVisible():
             self._stale = False
-            self.view.refresh(self.project.decisions(), self.project.scan)
+            self.view.refresh(self.project.decisions(), self.project.scan, self.project.sample_lines())
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

@@ -7,7 +7,7 @@ import json
 from curator.core import stats
 from curator.core.dataset import load_dataset
 from curator.core.decisions import Decision
-from curator.core.findings import ExactGroup, ScanResult
+from curator.core.findings import ExactGroup, NearCluster, PairScore, ScanResult
 
 
 def _write(tmp_path, rows):
@@ -30,11 +30,31 @@ def test_counts_and_usable(tmp_path):
     scan = ScanResult(exact_duplicates=[ExactGroup((4, 5, 6), 4)])
     f = stats.finding_counts(ds, scan)
     assert f["invalid"] == 1 and f["duplicate"] == 3 and f["contradiction"] == 0
+    # records were decided without a sample: like the export, only approved and fixed ones count
+    assert stats.usable_count(ds, scan, decisions) == 2
+    # with a review sample, the unreviewed rest counts too:
     # 10 records - 1 invalid - 1 rejected - 2 non-keeper duplicates
-    assert stats.usable_count(ds, scan, decisions) == 6
-    # approving a duplicate member keeps it
+    assert stats.usable_count(ds, scan, decisions, sample_lines=[1, 2, 3]) == 6
+    # approving a duplicate member keeps exactly the approved members of its group (5, not keeper 4)
     decisions[5] = Decision(5, "approved")
-    assert stats.usable_count(ds, scan, decisions) == 7
+    assert stats.usable_count(ds, scan, decisions, sample_lines=[1, 2, 3]) == 6
+    assert stats.usable_count(ds, scan, decisions) == 3
+    # near-duplicate clusters are reduced to their keeper as well
+    near = ScanResult(near_duplicates=[NearCluster((7, 8), 7, (PairScore(7, 8, 95.0),))])
+    assert stats.usable_count(ds, near, {}) == 8
+
+
+def test_dashboard_count_agrees_with_the_export(tmp_path):
+    """A new user's report: the dashboard said ~2,015 usable while the export planned 1 record."""
+    from curator.core.export import plan_export
+
+    ds = _write(tmp_path, [_alpaca(i, "billing" if i % 3 else "refund", out_len=20 + i) for i in range(1, 40)])
+    scan = ScanResult(exact_duplicates=[ExactGroup((4, 5, 6), 4)])
+    for decisions, sample in (({}, None), ({1: Decision(1, "approved"), 2: Decision(2, "rejected")}, None),
+                              ({1: Decision(1, "approved"), 2: Decision(2, "rejected")}, [1, 2, 3, 9])):
+        plan = plan_export(ds, scan, decisions, sample_lines=sample)
+        assert stats.usable_count(ds, scan, decisions, sample) == len(plan.entries) + sum(
+            1 for why in plan.excluded.values() if why == "unconvertible")
 
 
 def test_metadata_fields_skip_non_categories_and_distribution_folds_tail(tmp_path):

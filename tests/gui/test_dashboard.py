@@ -57,7 +57,8 @@ def test_dashboard_charts_and_guidance(qtbot, tmp_path):
     view = DashboardView(goal="style", eval_fraction=0.1)
     qtbot.addWidget(view)
     view.resize(1100, 760)
-    view.set_data(ds, None, {1: Decision(1, "approved"), 2: Decision(2, "rejected")})
+    # a sample review: like the export, the unreviewed rest counts as usable
+    view.set_data(ds, None, {1: Decision(1, "approved"), 2: Decision(2, "rejected")}, sample_lines=[1, 2, 3])
     view.show()
     view.canvas.draw()
     titles = [ax.get_title(loc="left") for ax in view.figure.axes]
