@@ -332,3 +332,45 @@ def test_lsh_candidates_match_the_band_by_band_reference(monkeypatch, identity_m
             got = near.lsh_candidates(sig, bands=bands, rows=rows, max_bucket=max_bucket)
             assert [tuple(p) for p in got.tolist()] == _reference_lsh(sig, bands, rows, max_bucket), \
                 (sig.shape, bands, rows, max_bucket)
+
+
+def _lint_codes(tmp_path, rows) -> dict[int, set[str]]:
+    path = tmp_path / "lint.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out: dict[int, set[str]] = {}
+    for f in lint_records(load_dataset(path).records):
+        out.setdefault(f.line, set()).add(f.code)
+    return out
+
+
+def test_lint_reads_code_endings_and_task_text_as_such(tmp_path):
+    """A new user's report on code-alpaca: complete code ending in '/', ':' or a comment was
+    'truncated', a TODO the prompt asks to complete and an answer quoting the prompt's own option
+    ('undefined') were 'placeholders'. Real cases still count."""
+    def row(q, a):
+        return {"instruction": q, "input": "", "output": a}
+
+    rows = [
+        row("Write a bash script to back up the data folder.", "DATE=`date +%F`\ntar -zcvf backup-$DATE.tar.gz data/"),
+        row("Write the signature of a gcd function.", "def gcd(x, y):"),
+        row("Write a regex matching strings that contain hello.", "/^.*hello.*$/"),
+        row("Complete the function.\nfunction f(s) {\n  // TODO: complete this function\n}",
+            "function f(s) {\n  return s.length;\n}"),
+        row("Which is not a valid JSON data type: 'undefined', 'string' or 'number'?", "undefined"),
+        row("Lay out this text in two columns: <p>Lorem ipsum dolor sit amet.</p>",
+            "<div class='col'>Lorem ipsum dolor sit amet.</div>"),
+        # still found:
+        row("Explain why the sky is blue to a child.",
+            "Sunlight is made of many colours, and when it passes through the air the blue part is "
+            "scattered much more than the red part, which is why when you look up on a clear day "
+            "you mostly see the blue light that has been bounced around the sky by the tiny"),
+        row("Show the code.", "```python\nprint('hi')\n"),
+        row("What is the capital of France?", "N/A"),
+        row("Describe our refund policy.", "Refunds take TODO days."),
+        row("Summarise the input.", "Lorem ipsum dolor sit amet."),
+        {"instruction": "Summarise the text.", "input": "<noinput>", "output": "There is no text to summarise."},
+    ]
+    codes = _lint_codes(tmp_path, rows)
+    assert all(not codes.get(ln) for ln in range(1, 7)), codes
+    assert "truncated" in codes[7] and "truncated" in codes[8]
+    assert {9, 10, 11, 12} <= {ln for ln, c in codes.items() if "placeholder" in c}, codes

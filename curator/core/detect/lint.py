@@ -43,6 +43,10 @@ _PLACEHOLDER_INSIDE = re.compile(
     r"<\s*no\s*(?:input|output)\s*>|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b)|lorem ipsum|\[(?:insert|your|placeholder)[^\]]{0,40}\]"
     r"|\{\{\s*\w+\s*\}\}|<\s*(?:insert|placeholder)[^>]{0,40}>",
     re.IGNORECASE)
+# in a prompt, TODO/FIXME and lorem ipsum are usually the task ("complete the TODO", "lay out the
+# given text"): only unfilled slots count there
+_SLOT = re.compile(r"<\s*no\s*(?:input|output)\s*>|\[(?:insert|your|placeholder)[^\]]{0,40}\]"
+                   r"|\{\{\s*\w+\s*\}\}|<\s*(?:insert|placeholder)[^>]{0,40}>", re.IGNORECASE)
 
 _REFUSAL = re.compile(
     r"\bas an ai(?: language)? model\b|\bas a (?:large )?language model\b|\bi am an ai(?: language model)?\b"
@@ -59,12 +63,27 @@ _DANGLING_WORDS = {"the", "a", "an", "and", "or", "but", "of", "to", "with", "fo
                    "this", "these", "their", "your", "my", "our", "its", "such"}
 
 
+_CODE = re.compile(r"(?m)^(?:  |\t)+\S|[{};]\s*$|\bdef \w+\(|\bfunction\b|=>|#include|</?\w+[ >]"
+                   r"|^\s*(?:import|from|class|public|private|var|let|const|SELECT|print)\b")
+_CODE_CHARS = set("{}[]();=<>/\\$%#`|*^")
+
+
+def _looks_like_code(text: str) -> bool:
+    """Code (or a regex, a shell line, pseudocode): its last character says nothing about whether
+    it was cut off the way prose's does ("…/data/", "def gcd(x, y):", "while i < 20:")."""
+    if _CODE.search(text):
+        return True
+    return sum(c in _CODE_CHARS for c in text) >= max(3, len(text) // 12)
+
+
 def _is_truncated(resp: str) -> bool:
     text = resp.rstrip()
     if not text:
         return False
     if text.count("```") % 2 == 1:
         return True
+    if _looks_like_code(text):
+        return False      # the prose rules below read code endings as cut-off sentences
     last = text[-1]
     if last in ",:-–(\\/":
         return True
@@ -97,8 +116,20 @@ def _has_refusal(text: str) -> bool:
     return _contains_any(low, _REFUSAL_HINTS) and _REFUSAL.search(low) is not None
 
 
-def _has_placeholder(text: str) -> bool:
-    return _contains_any(text.lower(), _PLACEHOLDER_HINTS) and _PLACEHOLDER_INSIDE.search(text) is not None
+def _has_placeholder(text: str, quoted_from: str = "", pattern: re.Pattern = _PLACEHOLDER_INSIDE) -> bool:
+    """Placeholder text in ``text`` that is not quoted from ``quoted_from`` (an answer that lays
+    out the prompt's own lorem ipsum, or keeps its TODO comment, is not a placeholder)."""
+    if not _contains_any(text.lower(), _PLACEHOLDER_HINTS):
+        return False
+    quoted = quoted_from.lower()
+    return any(m.group(0).lower() not in quoted for m in pattern.finditer(text))
+
+
+def _exact_placeholder(norm_answer: str, prompt: str) -> bool:
+    """The whole answer is "N/A", "TODO", "undefined"…, and not one of the options the prompt
+    asks about ("which of these is not a valid JSON type: 'undefined', …")."""
+    return norm_answer in _PLACEHOLDER_EXACT and not re.search(
+        rf"(?<![\w]){re.escape(norm_answer)}(?![\w])", normalize(prompt))
 
 
 def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
@@ -132,13 +163,13 @@ def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
             add("repeats_prompt", "the response repeats the prompt instead of answering it")
             break
     placeholder_in = None
-    if nresp in _PLACEHOLDER_EXACT or (resp.strip() and _has_placeholder(resp)):
+    if _exact_placeholder(nresp, rec.prompt) or (resp.strip() and _has_placeholder(resp, rec.prompt)):
         placeholder_in = "response"
     else:
         for t in rec.turns:
             if t is rec.turns[-1] and t.role == "assistant":
                 continue
-            if t.content and (_has_placeholder(t.content)
+            if t.content and (_has_placeholder(t.content, pattern=_PLACEHOLDER_INSIDE if t.role == "assistant" else _SLOT)
                               or (t.role == "user" and normalize(t.content) in _PLACEHOLDER_EXACT)):
                 placeholder_in = f"{t.role} turn"
                 break
