@@ -221,6 +221,7 @@ class ExportDialog(QDialog):
                 self._refresh_buttons()
 
         self.state.setText("Planning the export…")
+        self.export_button.setEnabled(False)      # until this plan is shown (an older one may be)
         self._plan_op = self.runner.run(work, title="Planning export", on_done=done, on_error=failed,
                                         on_cancelled=lambda: None)
 
@@ -262,7 +263,8 @@ class ExportDialog(QDialog):
         self.blockers_head.setVisible(bool(messages))
 
     def _refresh_buttons(self, *_a: Any) -> None:
-        ok = self.plan is not None and self.plan.ok and bool(self.folder.text().strip()) \
+        planning = self._plan_op is not None and not self._plan_op.finished
+        ok = self.plan is not None and self.plan.ok and bool(self.folder.text().strip()) and not planning \
             and not self._timer.isActive() and (self._write_op is None or self._write_op.finished)
         self.export_button.setEnabled(ok)
 

@@ -147,3 +147,19 @@ def test_unresolved_contradictions_are_listed_until_allowed_or_resolved(qtbot, t
         dlg.update_preview()
         assert dlg.plan.ok and not dlg.blockers.isVisible(), dlg.blockers.toPlainText()
         assert 41 in dlg.plan.excluded and "Left out: rejected 1" in dlg.preview.toPlainText()
+
+
+def test_export_stays_disabled_while_a_new_plan_is_computed(qtbot, dialog):
+    """A new user's report: Export was enabled while the preview still said "Planning the export…"
+    (an older plan was shown), and clicking it did nothing."""
+    assert dialog.export_button.isEnabled()
+    run_op.set_inline(False)
+    try:
+        dialog.update_preview()                      # on a worker thread now; the old plan is still shown
+        assert "Planning" in dialog.state.text() and not dialog.export_button.isEnabled()
+        dialog.folder.setText(dialog.folder.text() + "2")    # re-checks the buttons: still planning
+        assert not dialog.export_button.isEnabled()
+        qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=10000)
+        assert "Planning" not in dialog.state.text()
+    finally:
+        run_op.set_inline(True)
