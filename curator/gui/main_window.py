@@ -579,7 +579,10 @@ class MainWindow(QMainWindow):
         # Decisions still being written belong to the open project: let them land first.
         if self.project is not None and self.runner.busy():
             self.runner.wait_idle(10000)
-        self.close_project()
+        if self.project is not None and Path(self.project.dataset.path).resolve() == path.resolve():
+            self.close_project()      # the same file again: one project open on its store at a time
+        # otherwise the open project stays open until the new one has loaded: a file that fails to
+        # open (empty, not JSONL, cancelled) leaves the reviewer where they were
         reviewer = self.prefs.get(REVIEWER) or None
         settings = self.prefs.scan_settings()
 
@@ -655,6 +658,8 @@ class MainWindow(QMainWindow):
             self.loading.step.setText("Cancelling…")
 
     def _opened(self, path: Path, project: Any, table: ExamplesTable, resume: int | None = None) -> None:
+        if self.project is not None:
+            self.close_project()      # the one open while this loaded
         self.project, self.table, self.path = project, table, path
         ex = self.examples
         for box in (ex.status_box, ex.flag_box):
@@ -723,7 +728,8 @@ class MainWindow(QMainWindow):
         from curator.core.io import FileReadError
         from curator.core.store import ProjectFileError, ProjectNotWritableError
 
-        self.stack.setCurrentIndex(PAGE_WELCOME)
+        self._back_from_loading()
+        self.statusBar().showMessage(f"Could not open {path.name}.", 8000)
         self._update_actions()
         if isinstance(exc, ProjectNotWritableError) and not exc.path.exists():
             # a dataset in a folder the user cannot write to (a shared drive): offer the user's own
@@ -770,8 +776,12 @@ class MainWindow(QMainWindow):
             return
         errors.report(exc, tb)
 
+    def _back_from_loading(self) -> None:
+        """After an open that did not complete: the project still open, or the welcome page."""
+        self.stack.setCurrentIndex(PAGE_WELCOME if self.project is None else PAGE_WORKSPACE)
+
     def _open_cancelled(self) -> None:
-        self.stack.setCurrentIndex(PAGE_WELCOME)
+        self._back_from_loading()
         self.statusBar().showMessage("Opening cancelled.", 5000)
         self._update_actions()
 
@@ -789,9 +799,11 @@ class MainWindow(QMainWindow):
         finally:
             self._swapping_tabs = False
         if self.project is not None:
+            name = Path(self.project.dataset.path).name
             self.project.close()
             self.project = None
             self.project_closed.emit()
+            self.statusBar().showMessage(f"Closed {name}.", 5000)   # not "Opened …" over the welcome page
         self.table = None
         self.path = None
         self.model.set_table(None)

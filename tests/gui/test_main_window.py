@@ -557,3 +557,23 @@ def test_window_scans_with_the_same_defaults_as_the_cli(prefs, tmp_path):
     core = ScanSettings().to_dict()
     mine = prefs.scan_settings()
     assert mine and all(float(v) == float(core[k]) for k, v in mine.items())
+
+
+def test_a_file_that_fails_to_open_leaves_the_open_project_open(opened, tmp_path):
+    """A new user's report: opening an empty file while a project was open closed that project and
+    left "Opened support_chat.jsonl" in the status bar over the welcome page."""
+    w = opened
+    before = w.project
+    line = w.current_line()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    w.open_path(empty)
+    assert w.project is before and w.stack.currentIndex() == PAGE_WORKSPACE
+    assert w._last_box.isVisible() and "empty" in w._last_box.text()
+    assert "Could not open empty.jsonl" in w.statusBar().currentMessage()
+    w._last_box.close()
+    w.approve_current()                               # still reviewing the same project
+    assert w.project.status_of(line) == APPROVED
+    name = w.project.dataset.path.name
+    w.close_project()
+    assert w.stack.currentIndex() == PAGE_WELCOME and w.statusBar().currentMessage() == f"Closed {name}."
