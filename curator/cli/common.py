@@ -28,6 +28,9 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
     for item in items:
         if "=" not in item:
             raise ValueError(f"--field takes CANONICAL=SOURCE, got {item!r}")
+        if item.count("=") > 1 and "," in item:
+            raise ValueError(f"--field takes one CANONICAL=SOURCE each, got {item!r}: repeat it, e.g. "
+                             + " ".join(f"--field {x.strip()}" for x in item.split(",")))
         k, v = item.split("=", 1)
         out[k.strip()] = v.strip()
     return out

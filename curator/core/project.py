@@ -176,7 +176,8 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
     reviewer
         Name recorded with every decision (default: the login name). Settable later.
     format, schema, mapping
-        As :func:`curator.core.dataset.load_dataset`.
+        As :func:`curator.core.dataset.load_dataset`. Left at their defaults, an existing project's
+        own (the ones it was created with) are used, so every command reads the records alike.
     scan
         Compute (or load from the project's cache) the findings now, under ``progress``/``cancel``.
         With ``False`` they are computed on first use of :attr:`Project.scan`.
@@ -204,11 +205,18 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
     """
     if on_damaged not in ("raise", "fresh"):
         raise ValueError(f"on_damaged must be 'raise' or 'fresh', got {on_damaged!r}")
+    if project_path is None:
+        project_path = project_path_for(path)
+    ppath = Path(os.path.abspath(project_path))
+    if format == "auto" and schema is None and not mapping:
+        # read the dataset the way its project was made (curator review --field output=answer):
+        # otherwise every later command and the window see other records than the reviewer did
+        stored = _stored_load_options(ppath)
+        format = stored.get("format") or "auto"
+        schema = stored.get("schema") or None
+        mapping = stored.get("mapping") or None
     dataset = load_dataset(path, format=format, schema=schema, mapping=mapping, progress=progress,
                            cancel=cancel)
-    if project_path is None:
-        project_path = project_path_for(dataset.path)
-    ppath = Path(os.path.abspath(project_path))
     if ppath.parent == user_project_dir().absolute() and not ppath.parent.exists():
         ppath.parent.mkdir(parents=True, exist_ok=True)   # the first project kept there
     aside: Path | None = None
@@ -236,6 +244,24 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
         project.close()
         raise
     return project
+
+
+def _stored_load_options(ppath: Path) -> dict:
+    """The --format/--schema/--field a project was created with ({} if none, or no readable file)."""
+    if not ppath.is_file():
+        return {}
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{ppath.as_posix()}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key='load_options'").fetchone()
+        finally:
+            con.close()
+        value = json.loads(row[0]) if row else {}
+    except (sqlite3.Error, ValueError):
+        return {}            # a damaged or foreign file: Store says so properly below
+    return value if isinstance(value, dict) else {}
 
 
 class Project:

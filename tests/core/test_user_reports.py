@@ -402,3 +402,26 @@ def test_scan_of_a_json_array_names_records_not_lines(tmp_path):
     start = next(i for i, ln in enumerate(data.read_text().splitlines(), 1) if "Question number 3" in ln) - 1
     assert f"record 3 (line {start}): the response is empty" in proc.stdout, proc.stdout
     assert "record positions in the array" in proc.stdout and " line 3:" not in proc.stdout
+
+
+def test_a_project_made_with_field_mapping_is_read_the_same_way_by_every_command(tmp_path):
+    """A new user's report: `curator review --field ...` approved records, then `curator export`
+    (which has no --field) read them unmapped, found them all invalid and exported nothing.
+    The project keeps how it was created; a comma-joined --field is refused, not ignored."""
+    rows = [{"question": f"Question number {i} about topic {i * 7}?", "answer": f"Answer {i} is {i * 13}."}
+            for i in range(1, 13)]
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    proc = _cli("review", str(data), "--field", "instruction=question,output=answer", "--approve", "1")
+    assert proc.returncode == 2 and "--field instruction=question --field output=answer" in proc.stderr
+    assert not (tmp_path / "qa.jsonl.curator").exists()
+    proc = _cli("review", str(data), "--field", "instruction=question", "--field", "output=answer", "--approve", "1-12")
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(_cli("status", str(data), "--json").stdout)        # no --field
+    assert status["decisions"]["approved"] == 12 and status["findings"]["invalid"] == 0
+    proc = _cli("export", str(data), "--out", str(tmp_path / "out"), "--eval-fraction", "0.25")
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["train"] + manifest["counts"]["eval"] == 12
+    with open_project(data, scan=False) as p:                              # the window's way in
+        assert all(r.valid for r in p.dataset.records)
