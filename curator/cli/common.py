@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from curator.core.dataset import load_dataset
 from curator.core.io import FileReadError
@@ -51,6 +52,40 @@ def load_from_args(args: argparse.Namespace, progress=None) -> Dataset:
                             progress=progress)
     except (FileReadError, SchemaFileError, ValueError) as exc:
         raise LoadFailed(str(exc)) from exc
+
+
+class TerminalProgress:
+    """Progress for a person at a terminal: one line on stderr, redrawn at most five times a second
+    and erased by :meth:`clear`. Silent when stderr is not a terminal (pipes, CI, scripts)."""
+
+    WIDTH = 72
+
+    def __init__(self, stream=None, *, interval: float = 0.2) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        isatty = getattr(self.stream, "isatty", None)
+        self.enabled = bool(isatty and isatty())
+        self.interval = interval
+        self._last = 0.0
+        self._label = ""
+        self._shown = False
+
+    def update(self, *, done: int, total: int | None = None, label: str = "") -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if label == self._label and now - self._last < self.interval:
+            return
+        self._last, self._label = now, label or self._label
+        text = f"{self._label} {done:,} / {total:,}" if total else f"{self._label}…"
+        self.stream.write("\r" + text[:self.WIDTH].ljust(self.WIDTH))
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r" + " " * self.WIDTH + "\r")
+            self.stream.flush()
+            self._shown = False
 
 
 def print_json(obj: object) -> None:

@@ -23,7 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import print_json
+from .common import TerminalProgress, print_json
 
 
 def register(sub) -> None:
@@ -55,7 +55,7 @@ def _err(msg: str) -> int:
     return 2
 
 
-def load_inputs(file: str, project_path: str | None):
+def load_inputs(file: str, project_path: str | None, progress=None):
     """(dataset, scan, decisions, sample_lines, estimate, project path or None) for an export.
 
     With a project file: its decisions, sample and estimate. Without one: nothing is reviewed.
@@ -64,7 +64,7 @@ def load_inputs(file: str, project_path: str | None):
 
     ppath = Path(project_path) if project_path else project_path_for(file)
     if ppath.exists():
-        with open_project(file, project_path=ppath, scan=True) as project:
+        with open_project(file, project_path=ppath, scan=True, progress=progress) as project:
             est = project.estimate()
             return (project.dataset, project.scan, project.decisions(), project.sample_lines(), est,
                     str(project.path))
@@ -73,16 +73,13 @@ def load_inputs(file: str, project_path: str | None):
     from curator.core.dataset import load_dataset
     from curator.core.scan import available_workers, run_scan
 
-    ds = load_dataset(file)
-    return ds, run_scan(ds, workers=available_workers()), {}, None, None, None
+    ds = load_dataset(file, progress=progress)
+    return ds, run_scan(ds, workers=available_workers(), progress=progress), {}, None, None, None
 
 
 def run(args: argparse.Namespace) -> int:
-    from curator.core.export import (ExportError, ExportOptions, check_destination, plan_export,
-                                     write_export)
-    from curator.core.io import FileReadError
+    from curator.core.export import ExportError, check_destination
     from curator.core.split import fraction_needs_confirmation
-    from curator.core.store import ProjectFileError
 
     f = args.eval_fraction
     if not 0 < f < 1:
@@ -93,8 +90,20 @@ def run(args: argparse.Namespace) -> int:
         check_destination(args.file, args.out, force=args.force)
     except ExportError as exc:
         return _err(str(exc))
+    progress = TerminalProgress()   # the slow steps (load, scan, leakage check) on a terminal
     try:
-        ds, scan, decisions, sample, est, ppath = load_inputs(args.file, args.project)
+        return _export(args, f, progress)
+    finally:
+        progress.clear()
+
+
+def _export(args: argparse.Namespace, f: float, progress) -> int:
+    from curator.core.export import ExportError, ExportOptions, plan_export, write_export
+    from curator.core.io import FileReadError
+    from curator.core.store import ProjectFileError
+
+    try:
+        ds, scan, decisions, sample, est, ppath = load_inputs(args.file, args.project, progress)
     except ProjectFileError as exc:
         if not exc.fresh_helps:  # an unwritable location: a fresh project would fail the same way
             return _err(f"project file {exc.path}: {exc.reason} (pass --project PATH to use a project "
@@ -107,9 +116,10 @@ def run(args: argparse.Namespace) -> int:
                          confirm_fraction=args.force)
     try:
         plan = plan_export(ds, scan, decisions, options=opts, sample_lines=sample, estimate=est,
-                           project_path=ppath)
+                           project_path=ppath, progress=progress)
     except ValueError as exc:
         return _err(str(exc))
+    progress.clear()
     if args.json:
         print_json(plan.summary())
     if plan.blockers:
@@ -118,9 +128,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"  - {b.message}", file=sys.stderr)
         return 1
     try:
-        write_export(plan, args.out, force=args.force)
+        write_export(plan, args.out, force=args.force, progress=progress)
     except ExportError as exc:
         return _err(str(exc))
+    progress.clear()
     if not args.json:
         print_human(plan, args.out)
     return 0

@@ -21,7 +21,7 @@ import time
 from curator.core.findings import ScanResult
 from curator.core.scan import ScanSettings, available_workers, run_scan
 
-from .common import LoadFailed, add_load_options, load_from_args, print_json
+from .common import LoadFailed, TerminalProgress, add_load_options, load_from_args, print_json
 from .validate import file_error_report, report
 
 
@@ -48,9 +48,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"curator scan: --{name.replace('_', '-')} must be between 0 and 100, got {v:g}",
                   file=sys.stderr)
             return 2
+    progress = TerminalProgress()
+    try:
+        return _scan(args, progress)
+    finally:
+        progress.clear()
+
+
+def _scan(args: argparse.Namespace, progress) -> int:
     t0 = time.perf_counter()
     try:
-        ds = load_from_args(args)
+        ds = load_from_args(args, progress)
     except LoadFailed as exc:
         if args.json:
             doc = file_error_report(args.file, exc.message)
@@ -62,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     load_s = time.perf_counter() - t0
     settings = ScanSettings(near_threshold=args.near_threshold, prompt_threshold=args.prompt_threshold,
                             response_threshold=args.response_threshold)
-    result = run_scan(ds, settings=settings, workers=available_workers())
+    result = run_scan(ds, settings=settings, workers=available_workers(), progress=progress)
+    progress.clear()
     result.timings = {"load": round(load_s, 4), **result.timings}
     found = bool(result.exact_duplicates or result.near_duplicates or result.contradictions or result.lint)
     if args.json:

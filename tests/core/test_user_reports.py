@@ -425,3 +425,36 @@ def test_a_project_made_with_field_mapping_is_read_the_same_way_by_every_command
     assert manifest["counts"]["train"] + manifest["counts"]["eval"] == 12
     with open_project(data, scan=False) as p:                              # the window's way in
         assert all(r.valid for r in p.dataset.records)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_slow_commands_show_progress_on_a_terminal_only(tmp_path):
+    """A new user's report: a 100k export ran 11 s with no output. On a terminal, scan and export
+    redraw one progress line on stderr and erase it; piped (scripts, CI) they print none."""
+    import pty
+
+    data = tmp_path / "clinical_notes.jsonl"
+    shutil.copy(REPO / "sample_data" / "clinical_notes.jsonl", data)
+    for args in (["scan", str(data)], ["export", str(data), "--out", str(tmp_path / "out"), "--allow-contradictions"]):
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.run([sys.executable, "-m", "curator", *args], stdout=subprocess.PIPE,
+                                  stderr=slave, check=False, timeout=120, cwd=REPO)
+            os.close(slave)
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(master)
+        assert proc.returncode in (0, 1), proc
+        text = shown.decode("utf-8", "replace")
+        assert "\rReading lines" in text and "Checking schema" in text, repr(text[:300])
+        assert text.endswith("\r" + " " * 72 + "\r"), repr(text[-100:])      # erased, not left behind
+        piped = _cli(*[str(tmp_path / "out2") if a == str(tmp_path / "out") else a for a in args])
+        assert piped.returncode in (0, 1) and "\r" not in piped.stderr, piped.stderr
