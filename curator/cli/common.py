@@ -54,6 +54,11 @@ def load_from_args(args: argparse.Namespace, progress=None) -> Dataset:
         raise LoadFailed(str(exc)) from exc
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``count(1, "record")`` → "1 record", ``count(2_000, "record")`` → "2,000 records"."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
 class TerminalProgress:
     """Progress for a person at a terminal: one line on stderr, redrawn at most five times a second
     and erased by :meth:`clear`. Silent when stderr is not a terminal (pipes, CI, scripts)."""

@@ -23,7 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import TerminalProgress, print_json
+from .common import TerminalProgress, count, print_json
 
 
 def register(sub) -> None:
@@ -155,6 +155,6 @@ def print_human(plan, out_dir: str, out=None) -> None:
     for item in plan.loss_report():
         fields = item.get("fields")
         extra = f": {', '.join(fields)}" if fields else ""
-        out.write(f"  conversion drops: {item['text']}{extra} ({item['records']:,} records)\n")
+        out.write(f"  conversion drops: {item['text']}{extra} ({count(item['records'], 'record')})\n")
     for w in plan.warnings:
         out.write(f"  warning: {w}\n")

@@ -21,7 +21,7 @@ import time
 from curator.core.findings import ScanResult
 from curator.core.scan import ScanSettings, available_workers, run_scan
 
-from .common import LoadFailed, TerminalProgress, add_load_options, load_from_args, print_json
+from .common import LoadFailed, TerminalProgress, add_load_options, count, load_from_args, print_json
 from .validate import file_error_report, report
 
 
@@ -84,12 +84,12 @@ def _scan(args: argparse.Namespace, progress) -> int:
 
 
 def print_human(ds, result, out=sys.stdout) -> None:
-    out.write(f"{ds.path}: {len(ds.records)} records, {ds.valid_count} valid, {ds.invalid_count} invalid\n")
+    out.write(f"{ds.path}: {count(len(ds.records), 'record')}, {ds.valid_count:,} valid, {ds.invalid_count:,} invalid\n")
     for text in result.discounted:
         out.write(f"  discounted: {text}\n")
-    out.write(f"  {len(result.exact_duplicates)} exact-duplicate groups, {len(result.near_duplicates)} "
-              f"near-duplicate clusters, {len(result.contradictions)} contradictions, "
-              f"{len(result.lint)} lint findings\n")
+    out.write(f"  {count(len(result.exact_duplicates), 'exact-duplicate group')}, "
+              f"{count(len(result.near_duplicates), 'near-duplicate cluster')}, "
+              f"{count(len(result.contradictions), 'contradiction')}, {count(len(result.lint), 'lint finding')}\n")
     # a JSON array's records are numbered by position (as in validate): say "record", and give the
     # file line where a single record is named, so "238" is never read as file line 238
     array = ds.container == "json"

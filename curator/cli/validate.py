@@ -12,7 +12,7 @@ import sys
 
 from curator.core.records import Dataset
 
-from .common import LoadFailed, add_load_options, load_from_args, print_json
+from .common import LoadFailed, add_load_options, count, load_from_args, print_json
 
 
 def register(sub) -> None:
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 def print_human(ds: Dataset, out=sys.stdout) -> None:
     kind = "JSON array" if ds.container == "json" else "JSONL"
     gz = " (gzip)" if ds.gzip else ""
-    out.write(f"{ds.path}: {len(ds.records)} records, {kind}{gz}, format {ds.format}\n")
+    out.write(f"{ds.path}: {count(len(ds.records), 'record')}, {kind}{gz}, format {ds.format}\n")
     n_warn = len(ds.warnings)
     out.write(f"  {ds.valid_count} valid, {ds.invalid_count} invalid, {n_warn} warning{'' if n_warn == 1 else 's'}\n")
     for p in ds.errors:

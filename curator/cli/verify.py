@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import print_json
+from .common import count, print_json
 
 
 def register(sub) -> None:
@@ -33,9 +33,9 @@ def run(args: argparse.Namespace) -> int:
             lk = rep.leakage
             print(f"{args.dir}: OK — {rep.checked.get('train_rows', 0):,} train, {rep.checked.get('eval_rows', 0):,} "
                   f"eval records match the manifest; highest train/eval similarity "
-                  f"{lk.max_score:.1f} (threshold {lk.threshold:g})" if lk else f"{args.dir}: OK")
+                  f"{lk.max_score:.2f} (threshold {lk.threshold:g})" if lk else f"{args.dir}: OK")
         else:
-            print(f"{args.dir}: {len(rep.problems)} problem(s)", file=sys.stderr)
+            print(f"{args.dir}: {count(len(rep.problems), 'problem')}", file=sys.stderr)
             for p in rep.problems:
                 print(f"  {p.code}: {p.message}", file=sys.stderr)
     if any(p.code == "manifest" for p in rep.problems):

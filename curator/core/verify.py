@@ -221,6 +221,10 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
     rep = VerifyReport(str(root))
     add = lambda code, msg: rep.problems.append(VerifyProblem(code, msg))  # noqa: E731
     mpath = root / MANIFEST_FILE
+    if not root.is_dir():
+        add("manifest", f"{root}: no such folder" if not root.exists() else
+            f"{root}: not a folder (give the export folder, which holds manifest.json)")
+        return rep
     try:
         manifest = json.loads(mpath.read_bytes())
         records = manifest["records"]

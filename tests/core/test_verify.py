@@ -107,6 +107,10 @@ def test_missing_or_broken_manifest_exits_2(export_dir, tmp_path):
     assert codes(export_dir) == {"manifest"}
     assert cli_main(["verify", str(export_dir)]) == 2
     assert cli_main(["verify", str(tmp_path / "nowhere")]) == 2
+    # a new user's report: a folder that does not exist was "no manifest.json"
+    assert [p.message for p in verify_export(tmp_path / "nowhere").problems] == [f"{tmp_path / 'nowhere'}: no such folder"]
+    (tmp_path / "data.jsonl").write_text("{}\n", encoding="utf-8")
+    assert "not a folder" in verify_export(tmp_path / "data.jsonl").problems[0].message
 
 
 def test_check_leakage_reports_every_pair_and_the_maximum():
