@@ -96,6 +96,23 @@ class ViewSpec:
     action: QAction | None = None
 
 
+def _bundled_sample_in_read_only_folder(path: Path) -> bool:
+    """A bundled sample whose folder takes no new file and has no project beside it yet."""
+    import tempfile
+
+    from curator.core.project import default_project_path
+
+    from .welcome import bundled_samples
+
+    try:
+        if path.resolve() not in {p.resolve() for p in bundled_samples()} or default_project_path(path).exists():
+            return False
+        with tempfile.TemporaryFile(dir=path.parent):
+            return False
+    except OSError:
+        return True
+
+
 def _show_effective(project: Any, table: ExamplesTable, line: int) -> None:
     """Make the table row of ``line`` show the record as it will be exported (fixed or source)."""
     from curator.core.dataset import build_record
@@ -585,6 +602,11 @@ class MainWindow(QMainWindow):
         # open (empty, not JSONL, cancelled) leaves the reviewer where they were
         reviewer = self.prefs.get(REVIEWER) or None
         settings = self.prefs.scan_settings()
+        if project_path is None and _bundled_sample_in_read_only_folder(path):
+            # our own sample, installed where the user cannot write: no question to ask
+            from curator.core.project import user_project_path
+
+            project_path = user_project_path(path)
 
         def work(progress=None, cancel=None):
             notes = None

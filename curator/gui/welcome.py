@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -23,7 +24,11 @@ SAMPLE_BLURBS = {
 
 
 def sample_dir() -> Path:
-    """The bundled samples: the checkout's sample_data/, or the copy installed with the package."""
+    """The bundled samples: ``$CURATOR_SAMPLE_DIR`` (for packagers that install them elsewhere),
+    else the checkout's sample_data/, or the copy installed with the package."""
+    env = os.environ.get("CURATOR_SAMPLE_DIR")
+    if env:
+        return Path(env).expanduser()
     here = Path(__file__).resolve()
     for candidate in (here.parents[2] / "sample_data", here.parents[1] / "sample_data"):
         if candidate.is_dir():

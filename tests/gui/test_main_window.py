@@ -577,3 +577,19 @@ def test_a_file_that_fails_to_open_leaves_the_open_project_open(opened, tmp_path
     name = w.project.dataset.path.name
     w.close_project()
     assert w.stack.currentIndex() == PAGE_WELCOME and w.statusBar().currentMessage() == f"Closed {name}."
+
+
+def test_the_bundled_sample_in_a_read_only_install_opens_without_a_question(window, read_only_folder, sample,
+                                                                              monkeypatch):
+    """A new user's report: with the app installed where users cannot write, the very first start
+    (which opens the bundled sample) began with the "Keep the project elsewhere?" question."""
+    from curator.core.project import user_project_path
+    from curator.gui.launch import first_run_sample
+
+    data = read_only_folder("support_chat.jsonl", sample.read_text(encoding="utf-8"))
+    monkeypatch.setenv("CURATOR_SAMPLE_DIR", str(data.parent))
+    assert first_run_sample() == data
+    window.open_path(data)
+    assert window.project is not None and window.project.path == user_project_path(data)
+    box = getattr(window, "_last_box", None)
+    assert box is None or not box.isVisible()
