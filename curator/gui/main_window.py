@@ -759,19 +759,12 @@ class MainWindow(QMainWindow):
             from curator.core.project import user_project_path
 
             mine = user_project_path(path)
-            box = QMessageBox(QMessageBox.Icon.Question, "Keep the project elsewhere?",
-                              f"{path.name} is in a folder you cannot write to, so its project file (your "
-                              f"review decisions) cannot go beside it:\n{exc.path.parent}\n\nKeep the project "
-                              f"in your Curator folder instead?\n{mine}\n\nThe dataset itself is never "
-                              "changed; opening it again finds this project.",
-                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.button(QMessageBox.StandardButton.Yes).setText("Keep it in my Curator folder")
-            box.setDefaultButton(QMessageBox.StandardButton.Yes)
-            self._last_box = box
-            box.finished.connect(lambda result: self.open_path(path, project_path=mine)
-                                 if result == QMessageBox.StandardButton.Yes else None)
-            box.open()
+            self._offer_reopen(QMessageBox.Icon.Question, "Keep the project elsewhere?",
+                               f"{path.name} is in a folder you cannot write to, so its project file (your "
+                               f"review decisions) cannot go beside it:\n{exc.path.parent}\n\nKeep the project "
+                               f"in your Curator folder instead?\n{mine}\n\nThe dataset itself is never "
+                               "changed; opening it again finds this project.",
+                               "Keep it in my Curator folder", lambda: self.open_path(path, project_path=mine))
             return
         if isinstance(exc, ProjectFileError) and not exc.fresh_helps:
             # A newer Curator's project or an unwritable folder: a fresh project would fail the same
@@ -781,22 +774,26 @@ class MainWindow(QMainWindow):
                        "you can write to (its project file is kept beside it), or use a newer Curator.")
             return
         if isinstance(exc, ProjectFileError):
-            box = QMessageBox(QMessageBox.Icon.Warning, "Project file cannot be used",
-                              f"{exc}\n\nThe dataset itself is fine. Start a fresh project? The old project "
-                              "file is kept aside, renamed, not deleted.",
-                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.button(QMessageBox.StandardButton.Yes).setText("Start a fresh project")
-            box.setDefaultButton(QMessageBox.StandardButton.Yes)
-            self._last_box = box
-            box.finished.connect(lambda result: self.open_path(path, fresh=True)
-                                 if result == QMessageBox.StandardButton.Yes else None)
-            box.open()
+            self._offer_reopen(QMessageBox.Icon.Warning, "Project file cannot be used",
+                               f"{exc}\n\nThe dataset itself is fine. Start a fresh project? The old project "
+                               "file is kept aside, renamed, not deleted.",
+                               "Start a fresh project", lambda: self.open_path(path, fresh=True))
             return
         if isinstance(exc, (FileReadError, OSError, ValueError)):
             self._warn("Cannot open file", f"{path}\n\n{exc}")
             return
         errors.report(exc, tb)
+
+    def _offer_reopen(self, icon: QMessageBox.Icon, title: str, text: str, yes: str,
+                      reopen: Callable[[], Any]) -> None:
+        """A question whose Yes (labelled ``yes``) opens the dataset again another way."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.button(QMessageBox.StandardButton.Yes).setText(yes)
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        self._last_box = box
+        box.finished.connect(lambda result: reopen() if result == QMessageBox.StandardButton.Yes else None)
+        box.open()
 
     def _back_from_loading(self) -> None:
         """After an open that did not complete: the project still open, or the welcome page."""
