@@ -162,6 +162,13 @@ def test_near_duplicates_that_are_copies_go_but_different_questions_and_contradi
     assert set(side) == {1, 2, 3, 4, 5} and plan.excluded[6] == "duplicate"
     assert side[1] == side[2] and side[3] == side[4]
     assert any("lines 1 and 2" in w for w in plan.warnings)
+    # approving one of them, or rejecting the keeper, must not drop the other question (review)
+    for decisions in ({1: _d(1, APPROVED)}, {2: _d(2, APPROVED)}, {1: _d(1, REJECTED)}):
+        again = plan_export(ds, scan, decisions, options=ExportOptions(allow_contradictions=True, eval_fraction=0.34,
+                                                                       include="unrejected"))
+        lines = {e.line for e in again.entries}
+        assert lines == ({1, 2, 3, 4, 5} - {ln for ln, d in decisions.items() if d.status == REJECTED}), decisions
+        assert again.excluded[6] == "duplicate"
 
 
 def test_eval_fraction_within_one_record_overall_and_per_stratum(planted, tmp_path):
