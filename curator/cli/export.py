@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace, f: float, progress) -> int:
     from curator.core.export import ExportError, ExportOptions, plan_export, write_export
     from curator.core.io import FileReadError
+    from curator.core.schema import SchemaFileError
     from curator.core.store import ProjectFileError
 
     try:
@@ -109,7 +110,7 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
             return _err(f"project file {exc.path}: {exc.reason} (pass --project PATH to use a project "
                         "file elsewhere)")
         return _err(f"project file {exc.path}: {exc.reason} (see `curator status --fresh-project`)")
-    except (FileReadError, FileNotFoundError, ValueError) as exc:
+    except (FileReadError, FileNotFoundError, ValueError, SchemaFileError) as exc:
         return _err(str(exc))
     opts = ExportOptions(eval_fraction=f, seed=args.seed, stratify=args.stratify, format=args.out_format,
                          include=args.include, allow_contradictions=args.allow_contradictions,

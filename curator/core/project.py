@@ -213,8 +213,9 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
         # otherwise every later command and the window see other records than the reviewer did
         stored = _stored_load_options(ppath)
         format = stored.get("format") or "auto"
-        schema = stored.get("schema") or None
         mapping = stored.get("mapping") or None
+        # a schema file that has moved since: the built-in schema rather than no project at all
+        schema = stored.get("schema") if stored.get("schema") and Path(stored["schema"]).is_file() else None
     dataset = load_dataset(path, format=format, schema=schema, mapping=mapping, progress=progress,
                            cancel=cancel)
     if ppath.parent == user_project_dir().absolute() and not ppath.parent.exists():
@@ -231,7 +232,7 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
         aside = set_aside(ppath)
         store = Store(ppath)
     project = Project(dataset, store, reviewer=reviewer if reviewer is not None else _default_reviewer(),
-                      load_options={"format": format, "schema": str(schema) if schema else None,
+                      load_options={"format": format, "schema": os.path.abspath(schema) if schema else None,
                                     "mapping": dict(mapping) if mapping else None},
                       set_aside=aside)
     try:
@@ -253,7 +254,7 @@ def _stored_load_options(ppath: Path) -> dict:
     import sqlite3
 
     try:
-        con = sqlite3.connect(f"file:{ppath.as_posix()}?mode=ro", uri=True)
+        con = sqlite3.connect(ppath.absolute().as_uri() + "?mode=ro", uri=True)   # '#', '?', '%' escaped
         try:
             row = con.execute("SELECT value FROM meta WHERE key='load_options'").fetchone()
         finally:
@@ -272,6 +273,7 @@ class Project:
         self.dataset = dataset
         self.store = store
         self.reviewer = reviewer
+        self.load_options = dict(load_options or {})   # how this session read the dataset
         self.set_aside = set_aside          # where a damaged project file was moved, if it was
         # one lock for the store and the in-memory decisions: a reader never sees them half-updated
         self._lock = store.lock
@@ -483,7 +485,10 @@ class Project:
         return ScanSettings.from_dict(self._scan_settings).to_dict()
 
     def _scan_key(self, settings: dict) -> str:
-        return f"{self.dataset.sha256}:{detector_fingerprint()}:{canonical_json(settings).decode()}"
+        # how the file was read is part of it: the same bytes read with another --field or --schema
+        # are other records (a scan cached while every record was invalid found no duplicates)
+        read = canonical_json(self.load_options).decode()
+        return f"{self.dataset.sha256}:{detector_fingerprint()}:{canonical_json(settings).decode()}:{read}"
 
     @property
     def scan(self) -> ScanResult:

@@ -458,3 +458,29 @@ def test_slow_commands_show_progress_on_a_terminal_only(tmp_path):
         assert text.endswith("\r" + " " * 72 + "\r"), repr(text[-100:])      # erased, not left behind
         piped = _cli(*[str(tmp_path / "out2") if a == str(tmp_path / "out") else a for a in args])
         assert piped.returncode in (0, 1) and "\r" not in piped.stderr, piped.stderr
+
+
+def test_stored_load_options_survive_odd_paths_a_moved_schema_and_a_cached_scan(tmp_path):
+    """Review findings: the stored --field was lost under a folder named 'd#1' (the read-only
+    SQLite URI was not escaped); a --schema stored as a relative path broke every later command
+    run elsewhere; a scan cached while the file was read another way was reused."""
+    rows = [{"question": f"Question number {i} about topic {i * 7}?", "answer": f"Answer {i} is {i * 13}."}
+            for i in range(1, 9)]
+    rows += rows[:2]                                               # two exact copies
+    folder = tmp_path / "d#1 100%"
+    folder.mkdir()
+    data = folder / "qa.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    schema = folder / "my.schema.json"
+    schema.write_text(json.dumps({"type": "object", "required": ["instruction", "output"]}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "curator", "review", "qa.jsonl", "--schema", "my.schema.json",
+                           "--field", "instruction=question", "--field", "output=answer", "--approve", "1"],
+                          capture_output=True, text=True, cwd=folder, check=False, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    # read the file another way once: its scan (every record invalid, no duplicates) is cached
+    assert _cli("status", str(data), "--field", "output=answer").returncode == 0
+    status = json.loads(_cli("status", str(data), "--json").stdout)       # from another folder
+    assert status["findings"]["invalid"] == 0 and status["findings"]["exact_duplicates"] == 2
+    schema.rename(folder / "moved.json")                               # a schema that moved away
+    with open_project(data, scan=False) as p:
+        assert all(r.valid for r in p.dataset.records)                 # built-in schema, same mapping
