@@ -672,6 +672,7 @@ class MainWindow(QMainWindow):
                              on_cancelled=cancelled, writes=True, heavy=True, quiet=True)
         if self._open_token is token and not op.finished:
             self._open_op = op
+        self._update_actions()
         return op
 
     def cancel_open(self) -> None:
@@ -1031,9 +1032,15 @@ class MainWindow(QMainWindow):
 
     def mutate(self, title: str, call: Callable[[], Any]) -> Op | None:
         """Run a project mutation as a store write; its Change goes to :meth:`apply_change`."""
-        if self.project is None:
+        project = self.project
+        if project is None or self._opening():
             return None
-        return self.runner.run(lambda progress=None, cancel=None: call(), title=title,
+
+        def work(progress=None, cancel=None):
+            # queued behind another store write: skip it if its project was closed meanwhile
+            return call() if self.project is project else None
+
+        return self.runner.run(work, title=title,
                                on_done=self.apply_change, on_error=self._mutation_failed,
                                writes=True, cancellable=False)
 
@@ -1246,8 +1253,14 @@ class MainWindow(QMainWindow):
 
     # ---- actions state -----------------------------------------------------------------------
 
+    def _opening(self) -> bool:
+        """A file is loading in the background (the open project stays open until it is in)."""
+        return self._open_op is not None and not self._open_op.finished
+
     def _update_actions(self) -> None:
-        has = self.project is not None
+        # nothing may change the open project while another loads behind the loading page: the
+        # load's end closes it, and a decision queued behind the load would land on a closed store
+        has = self.project is not None and not self._opening()
         p = self.project
         self.close_action.setEnabled(has)
         self.rescan_action.setEnabled(has)

@@ -593,3 +593,27 @@ def test_the_bundled_sample_in_a_read_only_install_opens_without_a_question(wind
     assert window.project is not None and window.project.path == user_project_path(data)
     box = getattr(window, "_last_box", None)
     assert box is None or not box.isVisible()
+
+
+def test_nothing_changes_the_open_project_while_another_loads(opened, tmp_path, qtbot, make_chat_file):
+    """Review finding: with the open project kept open during a background open, Undo/Approve/
+    Close stayed live behind the loading page, and a decision queued behind the load landed on
+    the closed store (an error dialog, the decision lost)."""
+    from curator.gui import run_op
+
+    w = opened
+    line = w.current_line()
+    w.approve_current()
+    assert w.undo_action.isEnabled()
+    big = make_chat_file(tmp_path / "next.jsonl", 20000)
+    run_op.set_inline(False)
+    try:
+        w.open_path(big)
+        assert w._opening()
+        for act in (w.undo_action, w.approve_action, w.reject_action, w.close_action, w.rescan_action):
+            assert not act.isEnabled(), act.text()
+        assert w.mutate("late", lambda: w.project.approve(line)) is None
+        qtbot.waitUntil(lambda: w.project is not None and w.path == big, timeout=60000)
+        assert w.approve_action.isEnabled() and w.close_action.isEnabled()
+    finally:
+        run_op.set_inline(True)
