@@ -370,7 +370,12 @@ def test_lint_reads_code_endings_and_task_text_as_such(tmp_path):
         row("Summarise the input.", "Lorem ipsum dolor sit amet."),
         {"instruction": "Summarise the text.", "input": "<noinput>", "output": "There is no text to summarise."},
     ]
+    # prose that merely has parentheses, percentages, "function" or an indented list (review finding)
+    cut = ["Kidney function is measured by the", "Steps:\n  1. Take the tablet\n  2. Then drink the",
+           "Monitor creatinine (Cr), eGFR (mL/min) and the", "The results were: 50% (n=20) and the"]
+    rows += [row("Explain it.", text) for text in cut]
     codes = _lint_codes(tmp_path, rows)
     assert all(not codes.get(ln) for ln in range(1, 7)), codes
     assert "truncated" in codes[7] and "truncated" in codes[8]
+    assert all("truncated" in codes.get(ln, ()) for ln in range(13, 17)), codes
     assert {9, 10, 11, 12} <= {ln for ln, c in codes.items() if "placeholder" in c}, codes

@@ -63,17 +63,24 @@ _DANGLING_WORDS = {"the", "a", "an", "and", "or", "but", "of", "to", "with", "fo
                    "this", "these", "their", "your", "my", "our", "its", "such"}
 
 
-_CODE = re.compile(r"(?m)^(?:  |\t)+\S|[{};]\s*$|\bdef \w+\(|\bfunction\b|=>|#include|</?\w+[ >]"
-                   r"|^\s*(?:import|from|class|public|private|var|let|const|SELECT|print)\b")
-_CODE_CHARS = set("{}[]();=<>/\\$%#`|*^")
+_CODE = re.compile(
+    r"\bdef \w+\s*\(|\bfunction\s*\w*\s*\(|=>|#include\b|</\w+>|\$\{|\$[A-Z_][A-Z0-9_]*\b"
+    r"|^\s*(?:import \w|from [\w.]+ import |class \w+\s*[(:{]|public |private |var |let |const |SELECT |print\s*\()",
+    re.MULTILINE)
+_CODE_LINE_END = re.compile(r"[{};]\s*$", re.MULTILINE)
+# an indented line that is not a list item ("  1. Take the tablet", "  - rest")
+_INDENTED = re.compile(r"^(?: {2,}|\t)+(?![-*•]\s|\d+[.)]\s)\S", re.MULTILINE)
+_CODE_CHARS = set("{}[];=<>/\\$#`|^*")
 
 
 def _looks_like_code(text: str) -> bool:
     """Code (or a regex, a shell line, pseudocode): its last character says nothing about whether
-    it was cut off the way prose's does ("…/data/", "def gcd(x, y):", "while i < 20:")."""
-    if _CODE.search(text):
+    it was cut off the way prose's does ("…/data/", "def gcd(x, y):", "while i < 20:"). Prose with
+    parentheses, percentages, "kidney function" or an indented list is not code."""
+    if _CODE.search(text) or len(_CODE_LINE_END.findall(text)) >= 2 or len(_INDENTED.findall(text)) >= 2:
         return True
-    return sum(c in _CODE_CHARS for c in text) >= max(3, len(text) // 12)
+    # a single token such as a regex: /^.*hello.*$/
+    return " " not in text.strip() and sum(c in _CODE_CHARS for c in text) >= 3
 
 
 def _is_truncated(resp: str) -> bool:
