@@ -51,7 +51,12 @@ def _unknown_command(word: str) -> bool:
     extension) is a mistyped command, not a dataset to open in the app."""
     from pathlib import Path
 
-    return not Path(word).exists() and not Path(word).suffix and "/" not in word and "\\" not in word
+    if any(c in word for c in "/\\:") or Path(word).suffix:
+        return False          # a path ("C:data", "~/x", "data.jsonl"), existing or not
+    try:
+        return not Path(word).exists()
+    except OSError:           # a name the system refuses (too long): not a file to open either
+        return True
 
 
 def main(argv: list[str] | None = None) -> int:

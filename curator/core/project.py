@@ -134,8 +134,10 @@ def user_project_dir() -> Path:
 def user_project_path(dataset_path: str | os.PathLike) -> Path:
     """Where a dataset's project goes in :func:`user_project_dir`: its name plus a digest of its
     absolute path, so two ``train.jsonl`` in different folders get different projects."""
-    p = Path(os.path.abspath(dataset_path))
-    digest = hashlib.sha256(str(p).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    # the real path, case-folded where the file system ignores case: a symlinked folder or another
+    # spelling of the same file finds the same project
+    p = Path(os.path.realpath(dataset_path))
+    digest = hashlib.sha256(os.path.normcase(str(p)).encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return user_project_dir() / f"{p.name}-{digest}.curator"
 
 

@@ -484,3 +484,13 @@ def test_stored_load_options_survive_odd_paths_a_moved_schema_and_a_cached_scan(
     schema.rename(folder / "moved.json")                               # a schema that moved away
     with open_project(data, scan=False) as p:
         assert all(r.valid for r in p.dataset.records)                 # built-in schema, same mapping
+
+
+def test_odd_first_arguments_are_handled(tmp_path):
+    """Review findings: a 300-character argument crashed with 'File name too long'; 'C:data' (a
+    Windows drive-relative path) counted as a command."""
+    proc = _cli("x" * 300)
+    assert proc.returncode == 2 and "unknown command" in proc.stderr and "Traceback" not in proc.stderr
+    from curator.cli import _unknown_command
+
+    assert not _unknown_command("C:data") and not _unknown_command("~/data") and _unknown_command("scna")
