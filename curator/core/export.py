@@ -276,36 +276,29 @@ def _estimate_json(estimate: object) -> object:
     return str(estimate)
 
 
-def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Decision], *,
-                options: ExportOptions = ExportOptions(), sample_lines: Sequence[int] | None = None,
-                estimate: object = None, project_path: str | os.PathLike | None = None,
-                progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> ExportPlan:
-    """Decide what an export would write, without writing anything.
+@dataclass
+class Selection:
+    """What goes in before conversion and splitting (steps 1–3 of :func:`plan_export`)."""
 
-    Parameters
-    ----------
-    dataset, scan
-        the loaded file and its scan (duplicates, contradictions, thresholds).
-    decisions
-        line → current :class:`Decision` (records without one are unreviewed).
-    sample_lines
-        the lines of the review sample when the review was a sample; ``None`` otherwise.
-    estimate
-        the acceptance estimate of a sample review (stored in the manifest as given).
+    eligible: dict[int, Record]               # line → record to export (fixed form for fixes)
+    excluded: dict[int, str]                  # line → reason code (EXCLUDE_TEXT)
+    decision_of: dict[int, str]               # line → approved | fixed | skipped | unreviewed
+    unresolved: list[Contradiction]           # both sides in, not both decided
+    clusters: list[tuple[tuple[int, ...], int]]   # duplicate clusters (lines, keeper): split links
+    warnings: list[str]
 
-    Raises ``ValueError`` for options that make no sense (fraction not in (0, 1),
-    unknown format or include mode); everything else a user can fix is a
-    :class:`Blocker` in the returned plan.
+
+def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Decision], *,
+                   options: ExportOptions = ExportOptions(), include: str | None = None,
+                   sample_lines: Sequence[int] | None = None, progress: ProgressSink | None = None,
+                   cancel: CancelToken | None = None) -> Selection:
+    """Which records an export takes: decisions, validity, the include mode, duplicate keepers.
+
+    The dashboard's "usable for export" count is ``len(select_records(...).eligible)``, so it
+    agrees with the export by construction (conversion can still leave a record out).
     """
-    if options.format not in TARGET_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(TARGET_FORMATS)}, got {options.format!r}")
-    if not 0.0 < options.eval_fraction < 1.0:
-        raise ValueError(f"eval fraction must be between 0 and 1 (exclusive), got {options.eval_fraction}")
-    include, reason = resolve_include(options, decisions, sample_lines)
-    near_threshold = float(options.near_threshold if options.near_threshold is not None
-                           else scan.settings.get("near_threshold", DEFAULT_NEAR_THRESHOLD))
-    check_cancel(cancel)
-
+    if include is None:
+        include, _reason = resolve_include(options, decisions, sample_lines)
     # 1. eligibility of each record on its own (decision, validity, include mode)
     excluded: dict[int, str] = {}
     eligible: dict[int, Record] = {}      # line → record to export (fixed form for fixes)
@@ -402,6 +395,44 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         warnings.append(f"{left_unreviewed:,} valid record(s) nobody approved are left out: some records were "
                         "decided without a review sample, so only approved and fixed ones go in; choose "
                         "'--include unrejected' (window: Include › Everything not rejected) to export them too")
+
+    return Selection(eligible, excluded, decision_of, unresolved, clusters, warnings)
+
+
+def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Decision], *,
+                options: ExportOptions = ExportOptions(), sample_lines: Sequence[int] | None = None,
+                estimate: object = None, project_path: str | os.PathLike | None = None,
+                progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> ExportPlan:
+    """Decide what an export would write, without writing anything.
+
+    Parameters
+    ----------
+    dataset, scan
+        the loaded file and its scan (duplicates, contradictions, thresholds).
+    decisions
+        line → current :class:`Decision` (records without one are unreviewed).
+    sample_lines
+        the lines of the review sample when the review was a sample; ``None`` otherwise.
+    estimate
+        the acceptance estimate of a sample review (stored in the manifest as given).
+
+    Raises ``ValueError`` for options that make no sense (fraction not in (0, 1),
+    unknown format or include mode); everything else a user can fix is a
+    :class:`Blocker` in the returned plan.
+    """
+    if options.format not in TARGET_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(TARGET_FORMATS)}, got {options.format!r}")
+    if not 0.0 < options.eval_fraction < 1.0:
+        raise ValueError(f"eval fraction must be between 0 and 1 (exclusive), got {options.eval_fraction}")
+    include, reason = resolve_include(options, decisions, sample_lines)
+    near_threshold = float(options.near_threshold if options.near_threshold is not None
+                           else scan.settings.get("near_threshold", DEFAULT_NEAR_THRESHOLD))
+    check_cancel(cancel)
+
+    sel = select_records(dataset, scan, decisions, options=options, include=include, progress=progress,
+                         cancel=cancel)
+    eligible, excluded, decision_of = sel.eligible, sel.excluded, sel.decision_of
+    unresolved, clusters, warnings = sel.unresolved, sel.clusters, sel.warnings
 
     # 4. project each record to the target format
     records = [eligible[ln] for ln in sorted(eligible)]

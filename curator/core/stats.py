@@ -131,38 +131,16 @@ def finding_counts(dataset: Dataset, scan: ScanResult | None) -> dict[str, int]:
 
 def usable_count(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
                  sample_lines: Sequence[int] | None = None) -> int:
-    """Examples an export with the default options would keep: the same include mode (after a
-    review without a sample, only approved and fixed records), valid or fixed, not rejected, one
-    per exact or near duplicate cluster unless members were approved.
-
-    A guide for the dashboard only (it leaves out the export's conversion and leakage steps, and
-    counts no near-duplicate that is kept for being a different question); the export plan gives
-    the exact figure.
+    """Examples an export with the default options would keep: the export's own selection
+    (include mode, decisions, validity, duplicate keepers and the near-duplicates kept for being
+    different questions), so the dashboard and the export agree. Only the conversion to another
+    format, which the dashboard does not choose, can still leave a record out.
     """
-    from .export import INCLUDE_REVIEWED, ExportOptions, resolve_include
+    from .export import select_records
 
-    status = {ln: _status_of(d) for ln, d in decisions.items()}
-    include, _why = resolve_include(ExportOptions(), {ln: Decision(ln, st) for ln, st in status.items()},
-                                    sample_lines)
-    chosen = (APPROVED, FIXED)
-    dropped: set[int] = set()
-    if scan is not None:
-        groups = [(c.lines, c.keeper) for c in scan.near_duplicates] + [(g.lines, g.keeper) for g in scan.exact_duplicates]
-        for lines, keeper in groups:
-            if any(status.get(ln) in chosen for ln in lines):
-                dropped.update(ln for ln in lines if status.get(ln) not in chosen)
-            else:
-                dropped.update(ln for ln in lines if ln != keeper)
-    n = 0
-    for rec in dataset.records:
-        s = status.get(rec.line, UNDECIDED)
-        if s == REJECTED or rec.line in dropped:
-            continue
-        if include == INCLUDE_REVIEWED and s not in chosen:
-            continue
-        if rec.valid or s == FIXED:
-            n += 1
-    return n
+    as_decisions = {ln: d if isinstance(d, Decision) else Decision(ln, d) for ln, d in decisions.items()}
+    return len(select_records(dataset, scan if scan is not None else ScanResult(), as_decisions,
+                              sample_lines=sample_lines).eligible)
 
 
 # --- lengths --------------------------------------------------------------------------------
