@@ -50,7 +50,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _err(msg: str) -> int:
+def _err(msg: str, progress: TerminalProgress | None = None) -> int:
+    if progress is not None:
+        progress.clear()          # the message on a clean line, not after a progress line
     print(f"curator: {msg}", file=sys.stderr)
     return 2
 
@@ -108,10 +110,10 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     except ProjectFileError as exc:
         if not exc.fresh_helps:  # an unwritable location: a fresh project would fail the same way
             return _err(f"project file {exc.path}: {exc.reason} (pass --project PATH to use a project "
-                        "file elsewhere)")
-        return _err(f"project file {exc.path}: {exc.reason} (see `curator status --fresh-project`)")
+                        "file elsewhere)", progress)
+        return _err(f"project file {exc.path}: {exc.reason} (see `curator status --fresh-project`)", progress)
     except (FileReadError, FileNotFoundError, ValueError, SchemaFileError) as exc:
-        return _err(str(exc))
+        return _err(str(exc), progress)
     opts = ExportOptions(eval_fraction=f, seed=args.seed, stratify=args.stratify, format=args.out_format,
                          include=args.include, allow_contradictions=args.allow_contradictions,
                          confirm_fraction=args.force)
@@ -119,7 +121,7 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
         plan = plan_export(ds, scan, decisions, options=opts, sample_lines=sample, estimate=est,
                            project_path=ppath, progress=progress)
     except ValueError as exc:
-        return _err(str(exc))
+        return _err(str(exc), progress)
     progress.clear()
     if args.json:
         print_json(plan.summary())
@@ -131,7 +133,7 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     try:
         write_export(plan, args.out, force=args.force, progress=progress)
     except ExportError as exc:
-        return _err(str(exc))
+        return _err(str(exc), progress)
     progress.clear()
     if not args.json:
         print_human(plan, args.out)

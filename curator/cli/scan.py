@@ -65,6 +65,7 @@ def _scan(args: argparse.Namespace, progress) -> int:
             doc.update(ScanResult().to_json())  # every key of the success shape, empty
             print_json(doc)
         else:
+            progress.clear()
             print(f"curator: {exc.message}", file=sys.stderr)
         return 2
     load_s = time.perf_counter() - t0

@@ -379,8 +379,9 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
                 excluded[ln] = "duplicate"
     if kept_distinct:
         a, b = kept_distinct[0]
+        unit = "records" if dataset.container == "json" else "lines"
         warnings.append(f"{len(kept_distinct)} near-duplicate(s) kept beside their cluster's keeper: their "
-                        f"question differs in an essential word, or the two contradict (e.g. lines {a} and {b}); "
+                        f"question differs in an essential word, or the two contradict (e.g. {unit} {a} and {b}); "
                         "both stay on the same side of the split")
     if empty_clusters:
         warnings.append(f"{empty_clusters} duplicate cluster(s) export nothing: their suggested keeper was "
@@ -462,7 +463,8 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         records = [r for r in records if r.line not in unconvertible]
         first = min(unconvertible)
         warnings.append(f"{len(unconvertible)} record(s) left out: their {options.format} form would not pass "
-                        f"the {options.format} checks (e.g. line {first}: {unconvertible[first]})")
+                        f"the {options.format} checks (e.g. {'record' if dataset.container == 'json' else 'line'} "
+                        f"{first}: {unconvertible[first]})")
 
     # 5. split: group-aware (near/exact clusters and contradiction pairs), seeded, stratified
     links: list[tuple[int, ...]] = [lines for lines, _ in clusters]
@@ -767,15 +769,30 @@ def render_readme(plan: ExportPlan) -> str:
     return "\n".join(lines)
 
 
-def _new_file_mode() -> int:
-    """The permission bits a plain ``open(path, "w")`` would give a new file (0666 less the umask)."""
-    try:   # Linux: read it without changing it (setting it is process-wide, and the window has threads)
+def _new_file_mode(folder: Path) -> int:
+    """The permission bits a plain ``open(path, "w")`` gives a new file in ``folder`` (0666 less
+    the umask), found without setting the umask (process-wide: the window has threads)."""
+    try:   # Linux
         with open("/proc/self/status", encoding="ascii") as fh:
-            mask = next(int(x.split()[1], 8) for x in fh if x.startswith("Umask:"))
+            return 0o666 & ~next(int(x.split()[1], 8) for x in fh if x.startswith("Umask:"))
     except (OSError, StopIteration, ValueError, IndexError):
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return 0o666 & ~mask
+        return _probe_file_mode(folder)
+
+
+def _probe_file_mode(folder: Path) -> int:
+    """The mode a new file gets in ``folder``: create one with 0666 and look (macOS, Windows)."""
+    fd, probe = tempfile.mkstemp(prefix=".mode.", dir=folder)
+    os.close(fd)
+    try:
+        os.unlink(probe)
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        os.close(fd)
+        return os.stat(probe).st_mode & 0o777
+    finally:
+        try:
+            os.unlink(probe)
+        except OSError:
+            pass
 
 
 def _fsync_dir(path: Path) -> None:
@@ -833,7 +850,7 @@ def write_export(plan: ExportPlan, out_dir: str | os.PathLike, *, force: bool = 
         if not out.exists():
             out.mkdir()
             created = True
-        mode = _new_file_mode()
+        mode = _new_file_mode(out)
         for i, (name, data) in enumerate(files.items()):
             check_cancel(cancel)
             if progress:

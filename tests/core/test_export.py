@@ -388,6 +388,20 @@ def test_exported_files_get_the_usual_permissions(small, tmp_path, umask):
     assert modes == dict.fromkeys(("train.jsonl", "eval.jsonl", "manifest.json", "README.md"), 0o666 & ~umask)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_the_file_mode_is_found_without_setting_the_umask_where_proc_is_missing(tmp_path):
+    """macOS has no /proc/self/status: the mode comes from a probe file (setting the umask to
+    read it would race with the window's threads)."""
+    from curator.core.export import _probe_file_mode
+
+    old = os.umask(0o027)
+    try:
+        assert _probe_file_mode(tmp_path) == 0o640 and os.umask(0o027) == 0o027
+    finally:
+        os.umask(old)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_manifest_contents(planted, tmp_path):
     path, ds, scan, _ = planted
     plan = plan_export(ds, scan, {}, options=ExportOptions(seed=1))
