@@ -142,15 +142,12 @@ def user_project_path(dataset_path: str | os.PathLike) -> Path:
 
 
 def project_path_for(dataset_path: str | os.PathLike) -> Path:
-    """The project file :func:`open_project` uses by default: beside the dataset, unless there is
-    none there but there is one in :func:`user_project_dir` (made when the dataset's folder was
-    read-only), so the window, the CLI and the export all find the same decisions."""
-    beside = default_project_path(dataset_path)
-    if not beside.exists():
-        mine = user_project_path(dataset_path)
-        if mine.exists():
-            return mine
-    return beside
+    """The project file :func:`open_project` uses by default: the user's own one in
+    :func:`user_project_dir` when there is one (made because the dataset's folder was read-only;
+    a project a colleague later puts beside the dataset must not hide it), else the one beside the
+    dataset. The window, the CLI and the export all find the same decisions this way."""
+    mine = user_project_path(dataset_path)
+    return mine if mine.exists() else default_project_path(dataset_path)
 
 
 def _default_reviewer() -> str:

@@ -316,3 +316,22 @@ def test_real_json_array_dataset_review_and_edit(tmp_path: Path, shared_datasets
         assert p.decision(sample[151] - 10).fixed == fixed
         assert p.decision(sample[150] - 10).status == REJECTED
         assert all(p.decision(ln - 10).status == APPROVED for ln in sample[:150] if ln > 10)
+
+
+def test_the_users_own_project_wins_over_one_that_appears_beside_the_dataset(tmp_path, monkeypatch):
+    """Review finding: a project a colleague later puts beside a dataset on a shared drive must not
+    hide the reviewer's own project in their folder."""
+    from curator.core.project import default_project_path, project_path_for, user_project_path
+
+    monkeypatch.setenv("CURATOR_PROJECT_DIR", str(tmp_path / "mine"))
+    data = tmp_path / "shared" / "data.jsonl"
+    data.parent.mkdir()
+    data.write_text('{"prompt": "a", "completion": "b"}\n', encoding="utf-8")
+    assert project_path_for(data) == default_project_path(data)
+    user_project_path(data).parent.mkdir(parents=True)
+    user_project_path(data).write_bytes(b"")
+    default_project_path(data).write_bytes(b"")
+    assert project_path_for(data) == user_project_path(data)
+    link = tmp_path / "link"
+    link.symlink_to(data.parent)
+    assert project_path_for(link / "data.jsonl") == user_project_path(data)   # same file, same project
