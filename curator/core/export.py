@@ -461,6 +461,8 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
             del eligible[ln]
             excluded[ln] = "unconvertible"
         records = [r for r in records if r.line not in unconvertible]
+        # a contradiction whose other side cannot go out is no longer a pair in the export
+        unresolved = [c for c in unresolved if c.a in eligible and c.b in eligible]
         first = min(unconvertible)
         warnings.append(f"{len(unconvertible)} record(s) left out: their {options.format} form would not pass "
                         f"the {options.format} checks (e.g. {'record' if dataset.container == 'json' else 'line'} "

@@ -710,3 +710,17 @@ def test_resolving_a_few_findings_says_how_much_reviewed_only_leaves_out(small):
                for w in plan.warnings)
     chosen = plan_export(ds, scan, decisions, options=ExportOptions(include="reviewed"))
     assert not any("nobody approved" in w for w in chosen.warnings)   # asked for: no nagging
+
+
+def test_a_contradiction_with_an_unconvertible_side_does_not_block(tmp_path):
+    """Review finding: the contradiction blocker was computed before unconvertible records were
+    left out, so a pair with only one side in the export still blocked it."""
+    rows = [_chat(f"Question {i} about topic {i * 7}?", f"Answer {i} is {i * 13}.") for i in range(8)]
+    rows.append({"messages": [{"role": "system", "content": "Be kind."}, {"role": "assistant", "content": "Yes."}]})
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(path)
+    scan = ScanResult(contradictions=[Contradiction(1, 9, 100.0, 10.0)], settings={"near_threshold": 90.0})
+    plan = plan_export(ds, scan, {}, options=ExportOptions(format="alpaca", eval_fraction=0.25))
+    assert plan.excluded[9] == "unconvertible" and plan.ok, plan.blockers
+    assert plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=0.25)).blockers   # both in: blocked
