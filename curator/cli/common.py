@@ -46,10 +46,19 @@ class LoadFailed(Exception):
 
 
 def load_from_args(args: argparse.Namespace, progress=None) -> Dataset:
+    """Load the dataset as the command line says; given no --format/--schema/--field, the way the
+    file's review project was made (as status, review, export and the window read it), said on
+    stderr so the difference from a plain read is visible."""
+    from curator.core.project import project_read_options
+
     try:
         mapping = parse_mapping(args.field)
-        return load_dataset(args.file, format=args.format, schema=args.schema, mapping=mapping,
-                            progress=progress)
+        fmt, schema = args.format, args.schema
+        if fmt == "auto" and not schema and not mapping:
+            fmt, schema, mapping, said = project_read_options(args.file)
+            if said:
+                print(f"curator: reading {args.file} as its review project does ({said})", file=sys.stderr)
+        return load_dataset(args.file, format=fmt, schema=schema, mapping=mapping, progress=progress)
     except (FileReadError, SchemaFileError, ValueError) as exc:
         raise LoadFailed(str(exc)) from exc
 

@@ -129,6 +129,8 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
         print("curator: export blocked:", file=sys.stderr)
         for b in plan.blockers:
             print(f"  - {b.message}", file=sys.stderr)
+        for w in plan.warnings:      # often the why (a leakage re-split that merged the groups)
+            print(f"  warning: {w}", file=sys.stderr)
         return 1
     try:
         write_export(plan, args.out, force=args.force, progress=progress)

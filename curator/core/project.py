@@ -41,6 +41,7 @@ from .store import (ProjectFileError, ProjectNotWritableError, ProjectTooNewErro
 
 __all__ = ["open_project", "Project", "ProjectFileError", "ProjectNotWritableError", "ProjectTooNewError", "InvalidFixError",
            "UnknownLineError", "SourceChange", "UnmatchedDecision", "default_project_path", "project_path_for",
+           "project_read_options",
            "user_project_dir", "user_project_path", "QUEUE_KINDS"]
 
 QUEUE_KINDS = ("all", "flagged", "sample")
@@ -210,11 +211,7 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
     if format == "auto" and schema is None and not mapping:
         # read the dataset the way its project was made (curator review --field output=answer):
         # otherwise every later command and the window see other records than the reviewer did
-        stored = _stored_load_options(ppath)
-        format = stored.get("format") or "auto"
-        mapping = stored.get("mapping") or None
-        # a schema file that has moved since: the built-in schema rather than no project at all
-        schema = stored.get("schema") if stored.get("schema") and Path(stored["schema"]).is_file() else None
+        format, schema, mapping = _stored_read(ppath)
     dataset = load_dataset(path, format=format, schema=schema, mapping=mapping, progress=progress,
                            cancel=cancel)
     if ppath.parent == user_project_dir().absolute() and not ppath.parent.exists():
@@ -244,6 +241,25 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
         project.close()
         raise
     return project
+
+
+def _stored_read(ppath: Path) -> tuple[str, str | None, dict | None]:
+    """(format, schema, mapping) a project was made with; a schema file that has moved since
+    gives the built-in schema rather than no project at all."""
+    stored = _stored_load_options(ppath)
+    schema = stored.get("schema")
+    return (stored.get("format") or "auto", schema if schema and Path(schema).is_file() else None,
+            stored.get("mapping") or None)
+
+
+def project_read_options(dataset_path: str | os.PathLike) -> tuple[str, str | None, dict | None, str]:
+    """How the dataset's review project (if any) reads it: (format, schema, mapping, the same as
+    command-line options, "" when it reads it plainly). For commands that take a file but no
+    project (validate, scan), so they see the records the review saw."""
+    fmt, schema, mapping = _stored_read(Path(os.path.abspath(project_path_for(dataset_path))))
+    said = " ".join([*([f"--format {fmt}"] if fmt != "auto" else []), *([f"--schema {schema}"] if schema else []),
+                     *(f"--field {k}={v}" for k, v in (mapping or {}).items())])
+    return fmt, schema, mapping, said
 
 
 def _stored_load_options(ppath: Path) -> dict:

@@ -606,7 +606,10 @@ def test_cli_exit_codes(small, tmp_path, capsys):
     assert not (tmp_path / "z").exists() and not (tmp_path / "a").exists()
     # blocked by findings → 1: no project means nothing is approved, so "reviewed only" has nothing
     assert cli_main(["export", str(path), "--out", str(tmp_path / "r"), "--include", "reviewed"]) == 1
-    assert "no record qualifies" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no record qualifies" in err
+    # the warnings often say why (a new user's report: they were only in --json)
+    assert "warning: no decisions exist, so 'reviewed only' exports nothing" in err
     assert not (tmp_path / "r").exists()
 
 

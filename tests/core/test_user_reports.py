@@ -425,6 +425,11 @@ def test_a_project_made_with_field_mapping_is_read_the_same_way_by_every_command
     assert manifest["counts"]["train"] + manifest["counts"]["eval"] == 12
     with open_project(data, scan=False) as p:                              # the window's way in
         assert all(r.valid for r in p.dataset.records)
+    # validate and scan (file commands, no project) read it the same way, and say so on stderr
+    for cmd in ("validate", "scan"):
+        proc = _cli(cmd, str(data), "--json")
+        assert json.loads(proc.stdout)["invalid"] == 0, proc.stdout
+        assert "as its review project does (--field instruction=question --field output=answer)" in proc.stderr
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
