@@ -370,6 +370,10 @@ def test_lint_reads_code_endings_and_task_text_as_such(tmp_path):
         row("Summarise the input.", "Lorem ipsum dolor sit amet."),
         {"instruction": "Summarise the text.", "input": "<noinput>", "output": "There is no text to summarise."},
     ]
+    # an edit task is answered by a close copy of its input: not "repeats the prompt" (code-alpaca)
+    code = "def add(a, b):\n    return a - b"
+    rows += [row(f"Fix the bug in this code.\n{code}", code.replace("a - b", "a + b")),
+             row("Tell me about the refund policy for damaged parcels.", "Tell me about the refund policy for damaged parcels.")]
     # prose that merely has parentheses, percentages, "function" or an indented list (review finding)
     cut = ["Kidney function is measured by the", "Steps:\n  1. Take the tablet\n  2. Then drink the",
            "Monitor creatinine (Cr), eGFR (mL/min) and the", "The results were: 50% (n=20) and the"]
@@ -377,5 +381,6 @@ def test_lint_reads_code_endings_and_task_text_as_such(tmp_path):
     codes = _lint_codes(tmp_path, rows)
     assert all(not codes.get(ln) for ln in range(1, 7)), codes
     assert "truncated" in codes[7] and "truncated" in codes[8]
-    assert all("truncated" in codes.get(ln, ()) for ln in range(13, 17)), codes
+    assert "repeats_prompt" not in codes.get(13, ()) and "repeats_prompt" in codes[14], codes
+    assert all("truncated" in codes.get(ln, ()) for ln in range(15, 19)), codes
     assert {9, 10, 11, 12} <= {ln for ln, c in codes.items() if "placeholder" in c}, codes

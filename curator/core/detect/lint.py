@@ -57,6 +57,10 @@ _REFUSAL = re.compile(
     r"|作为(?:一个)?(?:人工智能|ai)(?:语言)?模型",
     re.IGNORECASE)
 
+# prompts whose answer is their own input, changed: "fix the bug in this code", "correct the grammar"
+_EDIT_TASK = re.compile(r"(?:please |can you |could you )?(?:fix|debug|correct|edit|rewrite|refactor|"
+                        r"improve|modify|update|clean up|format|reformat|optimi[sz]e|proofread|look at the code)\b")
+
 _TERMINAL = set(".!?。！？…)]}>\"'`”’»*|;")
 _DANGLING_WORDS = {"the", "a", "an", "and", "or", "but", "of", "to", "with", "for", "in", "on", "at",
                    "that", "which", "is", "are", "was", "were", "be", "by", "from", "as", "if", "because",
@@ -163,10 +167,15 @@ def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
             continue
         nprompt = normalize(raw)
         nresp = nresp or normalize(resp)
+        # an edit task ("fix the bug in this code: …", "rewrite this note …") is answered by a close
+        # copy of its input: there it is a repeat only when nothing was changed (the answer is a
+        # verbatim piece of the prompt)
+        edit = _EDIT_TASK.match(nprompt) is not None
         if nresp and nprompt and len(nprompt) >= 3 and (
                 nresp == nprompt
-                or (len(nprompt) >= 20 and nprompt in nresp and len(nresp) < 1.2 * len(nprompt))
-                or (len(nresp) >= 20 and fuzz.ratio(nresp, nprompt, score_cutoff=90))):
+                or (edit and len(nresp) >= 20 and nresp in nprompt)
+                or (not edit and len(nprompt) >= 20 and nprompt in nresp and len(nresp) < 1.2 * len(nprompt))
+                or (not edit and len(nresp) >= 20 and fuzz.ratio(nresp, nprompt, score_cutoff=90))):
             add("repeats_prompt", "the response repeats the prompt instead of answering it")
             break
     placeholder_in = None
