@@ -128,12 +128,14 @@ class DiffView(QWidget):
         self.keep_left = QPushButton("Keep left", self)
         self.keep_right = QPushButton("Keep right", self)
         self.fix_btn = QPushButton("Fix left…", self)
+        self.fix_right = QPushButton("Fix right…", self)
         self.keep_all = QPushButton("Keep both", self)
         self.reject_all = QPushButton("Reject both", self)
         self.keep_all.clicked.connect(lambda: self._emit("keep_all", 0))
         self.keep_left.clicked.connect(lambda: self._emit("keep", self._line(self.left_pick)))
         self.keep_right.clicked.connect(lambda: self._emit("keep", self._line(self.right_pick)))
         self.fix_btn.clicked.connect(lambda: self._emit("fix", self._line(self.left_pick)))
+        self.fix_right.clicked.connect(lambda: self._emit("fix", self._line(self.right_pick)))
         self.reject_all.clicked.connect(lambda: self._emit("reject_all", 0))
 
         grid = QGridLayout()
@@ -145,7 +147,7 @@ class DiffView(QWidget):
         grid.addWidget(self.right, 2, 1)
         grid.setRowStretch(2, 1)
         buttons = QHBoxLayout()
-        for b in (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.reject_all):
+        for b in (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.fix_right, self.reject_all):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay = QVBoxLayout(self)
@@ -175,7 +177,8 @@ class DiffView(QWidget):
     def set_item(self, item: FindingItem | None, table: ExamplesTable | None) -> None:
         self.item, self.table = item, table
         has = item is not None and table is not None
-        for w in (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.reject_all, self.left_pick,
+        for w in (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.fix_right, self.reject_all,
+                  self.left_pick,
                   self.right_pick):
             w.setEnabled(has)
         if not has:
@@ -212,6 +215,8 @@ class DiffView(QWidget):
             "Both answers are right (a false alarm): approve both (Alt+5)" if item.kind == "contradiction" else
             "They are different examples, not copies: approve every one (Alt+5)")
         self.fix_btn.setVisible(item.kind == "contradiction")
+        self.fix_right.setVisible(item.kind == "contradiction")
+        self.fix_right.setToolTip("Correct the right example and reject the left one (Alt+6)")
         self.keep_left.setToolTip("Approve the left example and reject the other(s) as duplicates"
                                   if item.kind != "contradiction" else
                                   "Approve the left example and reject the right one (Alt+1)")
@@ -239,6 +244,7 @@ class DiffView(QWidget):
         self.keep_left.setText(f"Keep {unit} {a}")
         self.keep_right.setText(f"Keep {unit} {b}")
         self.fix_btn.setText(f"Fix {unit} {a}…")
+        self.fix_right.setText(f"Fix {unit} {b}…")
         self.left_head.setText(f"{unit.title()} {a} · {self._status(a)}")
         self.right_head.setText(f"{unit.title()} {b} · {self._status(b)}")
         item = self.item
@@ -313,10 +319,10 @@ class FindingsView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.splitter)
         self.list.selectionModel().currentChanged.connect(self._current_changed)
-        # Alt+1…5 press the resolution buttons while focus is anywhere in this panel.
+        # Alt+1…6 press the resolution buttons while focus is anywhere in this panel.
         d = self.diff
         for key, button in (("Alt+1", d.keep_left), ("Alt+2", d.keep_right), ("Alt+3", d.fix_btn),
-                            ("Alt+4", d.reject_all), ("Alt+5", d.keep_all)):
+                            ("Alt+4", d.reject_all), ("Alt+5", d.keep_all), ("Alt+6", d.fix_right)):
             act = QAction(self)
             act.setShortcut(QKeySequence(key))
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

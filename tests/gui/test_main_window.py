@@ -168,6 +168,12 @@ def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window, qtbo
     plan = plan_export(window.project.dataset, window.project.scan, d, options=ExportOptions(include="unrejected"))
     assert not [b for b in plan.blockers if b.code == "unresolved_contradictions"]
     assert set(items[0].lines) <= {e.line for e in plan.entries}
+    # the right-hand answer can be the one to correct (a new user's report: only "Fix left")
+    right = diff._line(diff.right_pick)
+    assert diff.fix_right.isVisible() and diff.fix_right.text() == f"Fix line {right}…"
+    diff.fix_right.click()
+    assert window.fix_dialog is not None and window.fix_dialog.windowTitle() == f"Fix line {right}"
+    window.fix_dialog.reject()
 
 
 def test_fix_with_live_validation_is_stored_and_undoable(opened, qtbot):
