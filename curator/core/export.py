@@ -353,24 +353,22 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
     kept_distinct: list[tuple[int, int]] = []
     for comp in dup_components:
         chosen = [ln for ln in comp if ln in eligible and _explicit(decisions.get(ln))]
-        # what the other members are compared with: the members the reviewer approved, else the
-        # suggested keeper (as a reference even when it is rejected or invalid and stays out)
-        refs = list(chosen)
+        left_out: list[int] = []   # a rejected or invalid suggested keeper, still compared with
         if not chosen:
             suggested = keepers_of.get(comp[0], [])
             keeper = next((k for k in suggested if k in eligible), None)
             chosen = [keeper] if keeper is not None else []
-            refs = chosen or suggested[:1]
+            left_out = [] if chosen else suggested[:1]
         # A near-duplicate that is not a copy of what is kept stays in: its question differs in an
         # essential word ("type 1" / "type 2", another drug) or it is the other side of a
         # contradiction (which answer is right is the reviewer's call, not the keeper rank's).
         # Approving one member, or rejecting the keeper, must not drop such a different record.
         for ln in comp:
             if ln in eligible and ln not in chosen and ln in near_members:
-                others = [eligible.get(k) or dataset.by_line(k) for k in refs + [x for x in chosen if x not in refs]]
+                others = [eligible[k] for k in chosen] + [dataset.by_line(k) for k in left_out]
                 if others and all(_distinct(eligible[ln], o, opposed) for o in others):
+                    kept_distinct.append(((chosen or left_out)[0], ln))
                     chosen.append(ln)
-                    kept_distinct.append((refs[0], ln))
         if not chosen and any(ln in eligible for ln in comp):
             empty_clusters += 1
         for ln in comp:
