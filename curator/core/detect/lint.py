@@ -38,15 +38,13 @@ _PLACEHOLDER_EXACT = {
     "noinput", "nooutput", "no input", "no output", "lorem ipsum", "answer", "response", "output",
     "insert answer here", "your answer here", "to be added", "to be written", "undefined",
 }
-# placeholders that are never legitimate inside a text
-_PLACEHOLDER_INSIDE = re.compile(
-    r"<\s*no\s*(?:input|output)\s*>|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b)|lorem ipsum|\[(?:insert|your|placeholder)[^\]]{0,40}\]"
-    r"|\{\{\s*\w+\s*\}\}|<\s*(?:insert|placeholder)[^>]{0,40}>",
-    re.IGNORECASE)
-# in a prompt, TODO/FIXME and lorem ipsum are usually the task ("complete the TODO", "lay out the
-# given text"): only unfilled slots count there
-_SLOT = re.compile(r"<\s*no\s*(?:input|output)\s*>|\[(?:insert|your|placeholder)[^\]]{0,40}\]"
-                   r"|\{\{\s*\w+\s*\}\}|<\s*(?:insert|placeholder)[^>]{0,40}>", re.IGNORECASE)
+# unfilled slots: never legitimate anywhere
+_SLOT_PATTERN = (r"<\s*no\s*(?:input|output)\s*>|\[(?:insert|your|placeholder)[^\]]{0,40}\]"
+                 r"|\{\{\s*\w+\s*\}\}|<\s*(?:insert|placeholder)[^>]{0,40}>")
+_SLOT = re.compile(_SLOT_PATTERN, re.IGNORECASE)
+# in an answer, also to-do markers and filler text; in a prompt those are usually the task
+# ("complete the marked function", "lay out the given text"), so prompts are checked for slots only
+_PLACEHOLDER_INSIDE = re.compile(_SLOT_PATTERN + r"|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b)|lorem ipsum", re.IGNORECASE)
 
 _REFUSAL = re.compile(
     r"\bas an ai(?: language)? model\b|\bas a (?:large )?language model\b|\bi am an ai(?: language model)?\b"
