@@ -147,7 +147,9 @@ class DiffView(QWidget):
         grid.addWidget(self.right, 2, 1)
         grid.setRowStretch(2, 1)
         buttons = QHBoxLayout()
-        for b in (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.fix_right, self.reject_all):
+        self._buttons = (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.fix_right,
+                         self.reject_all)
+        for b in self._buttons:
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay = QVBoxLayout(self)
@@ -177,9 +179,7 @@ class DiffView(QWidget):
     def set_item(self, item: FindingItem | None, table: ExamplesTable | None) -> None:
         self.item, self.table = item, table
         has = item is not None and table is not None
-        for w in (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.fix_right, self.reject_all,
-                  self.left_pick,
-                  self.right_pick):
+        for w in (*self._buttons, self.left_pick, self.right_pick):
             w.setEnabled(has)
         if not has:
             self.title.setText("Select a finding on the left to compare its examples.")

@@ -34,8 +34,10 @@ def normalize(text: str) -> str:
         # (with only single spaces between words, collapsing would change nothing but the ends,
         # which the strip removes anyway: 2x faster than split + join on typical turns)
         s = t.strip(_ASCII_EDGES)
-        if s[:1].isdigit() and "-" in t[:len(t) - len(t.lstrip(_ASCII_EDGES))][-1:]:
-            return "-" + s
+        if s[:1].isdigit():
+            start = len(t) - len(t.lstrip(_ASCII_EDGES))
+            if start and t[start - 1] == "-":
+                return "-" + s
         return s
     t = unicodedata.normalize("NFKC", text).casefold()
     t = " ".join(t.split())
