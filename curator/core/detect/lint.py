@@ -91,8 +91,12 @@ def _is_truncated(resp: str) -> bool:
         return False
     if text.count("```") % 2 == 1:
         return True
-    if _looks_like_code(text):
-        return False      # the prose rules below read code endings as cut-off sentences
+    # the prose rules read code endings as cut-off sentences, so code is exempt from them; the
+    # code test is the costly part (most answers end with a full stop), so it runs last
+    return _prose_cut_off(text) and not _looks_like_code(text)
+
+
+def _prose_cut_off(text: str) -> bool:
     last = text[-1]
     if last in ",:-–(\\/":
         return True
