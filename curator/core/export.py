@@ -51,6 +51,7 @@ from .detect.text import essential_differences
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
 from .records import Dataset, Record, canonical_json
+from .scan import keeper_rank
 from .split import MISSING, SplitResult, fraction_needs_confirmation, link_groups, make_split, stratum_labels
 from .verify import LeakageResult, check_leakage, leak_text
 
@@ -286,23 +287,44 @@ class Selection:
     unresolved: list[Contradiction]           # both sides in, not both decided
     clusters: list[tuple[tuple[int, ...], int]]   # duplicate clusters (lines, keeper): split links
     warnings: list[str]
+    # line → (row, loss codes, dropped keys) of records converted to another format on the way in
+    converted: dict[int, tuple[bytes, list[str], list[str]]] = field(default_factory=dict)
 
 
 def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Decision], *,
                    options: ExportOptions = ExportOptions(), include: str | None = None,
                    sample_lines: Sequence[int] | None = None, progress: ProgressSink | None = None,
                    cancel: CancelToken | None = None) -> Selection:
-    """Which records an export takes: decisions, validity, the include mode, duplicate keepers.
+    """Which records an export takes: decisions, validity, the include mode, conversion to the
+    target format, duplicate keepers.
 
     The dashboard's "usable for export" count is ``len(select_records(...).eligible)``, so it
-    agrees with the export by construction (conversion can still leave a record out).
+    agrees with the export by construction.
     """
     if include is None:
         include, _reason = resolve_include(options, decisions, sample_lines)
-    # 1. eligibility of each record on its own (decision, validity, include mode)
+    # 1. eligibility of each record on its own (decision, validity, include mode, conversion)
     excluded: dict[int, str] = {}
     eligible: dict[int, Record] = {}      # line → record to export (fixed form for fixes)
     decision_of: dict[int, str] = {}
+    converted: dict[int, tuple[bytes, list[str], list[str]]] = {}
+    unconvertible: dict[int, str] = {}
+
+    def convertible(rec: Record, fixed: bool) -> bool:
+        # A converted row must pass the target format's own checks (an OpenAI chat with only a
+        # system prompt and an answer becomes an Alpaca row with no instruction at all). This is
+        # checked before duplicates are reduced, so a cluster whose best member cannot be
+        # converted keeps another member instead of exporting nothing.
+        if options.format in ("same", rec.format):
+            return True
+        row, losses, dropped = _row_bytes(rec, rec.data, rec.format, options.format, fixed, dataset.container)
+        check = build_record(orjson.loads(row), line=rec.line, fmt=options.format, index=rec.index)
+        if not check.valid:
+            unconvertible[rec.line] = check.errors[0].message
+            excluded[rec.line] = "unconvertible"
+            return False
+        converted[rec.line] = (row, losses, dropped)
+        return True
     ticker = Ticker(progress, cancel, len(dataset.records), "Choosing records", every=5000)
     for i, rec in enumerate(dataset.records):
         ticker.tick(i)
@@ -319,6 +341,8 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
             if not fixed.valid:
                 excluded[rec.line] = "fixed_invalid"
                 continue
+            if not convertible(fixed, True):
+                continue
             eligible[rec.line] = fixed
             decision_of[rec.line] = FIXED
             continue
@@ -327,6 +351,8 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
             continue
         if include == INCLUDE_REVIEWED and not _explicit(d):
             excluded[rec.line] = "not_reviewed"
+            continue
+        if not convertible(rec, False):
             continue
         eligible[rec.line] = rec
         decision_of[rec.line] = d.status if d is not None and d.status in (APPROVED, SKIPPED) else UNREVIEWED
@@ -357,6 +383,11 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
         if not chosen:
             suggested = keepers_of.get(comp[0], [])
             keeper = next((k for k in suggested if k in eligible), None)
+            if keeper is None and any(unconvertible.get(k) for k in suggested):
+                # the suggested keeper only lacks the target format's fields: the best member that
+                # converts is kept (a rejected keeper's copies stay out: that text was rejected)
+                keeper = max((ln for ln in comp if ln in eligible),
+                             key=lambda ln: keeper_rank(eligible[ln]), default=None)
             chosen = [keeper] if keeper is not None else []
             left_out = [] if chosen else suggested[:1]
         # A near-duplicate that is not a copy of what is kept stays in: its question differs in an
@@ -384,6 +415,11 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
     if empty_clusters:
         warnings.append(f"{empty_clusters} duplicate cluster(s) export nothing: their suggested keeper was "
                         "rejected or invalid and no other member was approved")
+    if unconvertible:
+        first = min(unconvertible)
+        warnings.append(f"{len(unconvertible)} record(s) left out: their {options.format} form would not pass "
+                        f"the {options.format} checks (e.g. {'record' if dataset.container == 'json' else 'line'} "
+                        f"{first}: {unconvertible[first]})")
 
     if include == INCLUDE_REVIEWED and not decisions:
         warnings.append("no decisions exist, so 'reviewed only' exports nothing")
@@ -395,7 +431,7 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
                         "decided without a review sample, so only approved and fixed ones go in; choose "
                         "'--include unrejected' (window: Include › Everything not rejected) to export them too")
 
-    return Selection(eligible, excluded, decision_of, unresolved, clusters, warnings)
+    return Selection(eligible, excluded, decision_of, unresolved, clusters, warnings, converted)
 
 
 def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Decision], *,
@@ -439,32 +475,13 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
     losses: Counter[str] = Counter()
     dropped_fields: Counter[str] = Counter()
     ticker = Ticker(progress, cancel, len(records), "Converting records", every=2000)
-    unconvertible: dict[int, str] = {}
     for i, rec in enumerate(records):
         ticker.tick(i)
-        row, rec_losses, dropped = _row_bytes(rec, rec.data, rec.format, options.format,
-                                              decision_of[rec.line] == FIXED, dataset.container)
-        if options.format not in ("same", rec.format):
-            # a converted row must pass the target format's own checks (an OpenAI chat with only a
-            # system prompt and an answer becomes an Alpaca row with no instruction at all)
-            check = build_record(orjson.loads(row), line=rec.line, fmt=options.format, index=rec.index)
-            if not check.valid:
-                unconvertible[rec.line] = check.errors[0].message
-                continue
+        row, rec_losses, dropped = sel.converted.get(rec.line) or _row_bytes(
+            rec, rec.data, rec.format, options.format, decision_of[rec.line] == FIXED, dataset.container)
         rows[rec.line] = row
         losses.update(set(rec_losses))
         dropped_fields.update(dropped)
-    if unconvertible:
-        for ln in unconvertible:
-            del eligible[ln]
-            excluded[ln] = "unconvertible"
-        records = [r for r in records if r.line not in unconvertible]
-        # a contradiction whose other side cannot go out is no longer a pair in the export
-        unresolved = [c for c in unresolved if c.a in eligible and c.b in eligible]
-        first = min(unconvertible)
-        warnings.append(f"{len(unconvertible)} record(s) left out: their {options.format} form would not pass "
-                        f"the {options.format} checks (e.g. {'record' if dataset.container == 'json' else 'line'} "
-                        f"{first}: {unconvertible[first]})")
 
     # 5. split: group-aware (near/exact clusters and contradiction pairs), seeded, stratified
     links: list[tuple[int, ...]] = [lines for lines, _ in clusters]

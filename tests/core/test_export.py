@@ -727,3 +727,28 @@ def test_a_contradiction_with_an_unconvertible_side_does_not_block(tmp_path):
     plan = plan_export(ds, scan, {}, options=ExportOptions(format="alpaca", eval_fraction=0.25))
     assert plan.excluded[9] == "unconvertible" and plan.ok, plan.blockers
     assert plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=0.25)).blockers   # both in: blocked
+
+
+def test_a_cluster_whose_keeper_cannot_be_converted_keeps_a_member_that_can(tmp_path):
+    """Known gap from the last review: the keeper was chosen before conversion, so a cluster whose
+    suggested keeper had no Alpaca form (no user turn) exported nothing at all."""
+    rows = [_chat(f"Question {i} about topic {i * 7}?", f"Answer {i} is {i * 13}.") for i in range(8)]
+    answer = "Drink water, rest, and see a doctor if the fever lasts more than three days."
+    rows.append({"messages": [{"role": "system", "content": "Fever advice."}, {"role": "assistant", "content": answer}]})
+    rows.append({"messages": [{"role": "user", "content": "Fever advice?"}, {"role": "assistant", "content": answer}]})
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(path)
+    scan = ScanResult(near_duplicates=[NearCluster((9, 10), 9, (PairScore(9, 10, 93.0),))],
+                      settings={"near_threshold": 90.0})
+    plan = plan_export(ds, scan, {}, options=ExportOptions(format="alpaca", eval_fraction=0.25))
+    assert plan.excluded == {9: "unconvertible"}, plan.excluded
+    assert 10 in {e.line for e in plan.entries}
+    assert not any("export nothing" in w for w in plan.warnings), plan.warnings
+    # in its own format the suggested keeper goes out and its copy is the duplicate
+    same = plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=0.25))
+    assert same.excluded == {10: "duplicate"}
+    # a rejected keeper's copy still stays out: the reviewer rejected that text
+    rejected = plan_export(ds, scan, {9: _d(9, REJECTED)}, options=ExportOptions(format="alpaca", eval_fraction=0.25,
+                                                                                  include="unrejected"))
+    assert rejected.excluded == {9: "rejected", 10: "duplicate"}
