@@ -65,7 +65,13 @@ class UnknownLineError(ValueError):
     def __init__(self, line: int, dataset: Dataset) -> None:
         self.line = line
         n = len(dataset.records)
-        span = f"lines {dataset.records[0].line}–{dataset.records[-1].line}" if n else "no records"
+        first, last = (dataset.records[0].line, dataset.records[-1].line) if n else (0, 0)
+        if dataset.container == "json":
+            # a JSON array's records are numbered by their place in the array, not by line
+            span = f"numbered {first}–{last}" if n else "no records"
+            super().__init__(f"no record number {line} in {dataset.path.name} ({n} records, {span})")
+            return
+        span = f"lines {first}–{last}" if n else "no records"
         super().__init__(f"no record at line {line} in {dataset.path.name} ({n} records, {span})")
 
 

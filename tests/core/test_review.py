@@ -51,6 +51,17 @@ def test_single_decisions_record_reviewer_reason_and_time(data: Path) -> None:
         assert p.decision(4) is None
 
 
+def test_an_unknown_record_of_a_json_array_is_named_by_number_not_line(tmp_path: Path) -> None:
+    """Known gap: `curator review --approve 99` on a JSON array said "(3 records, lines 1–3)",
+    but a JSON array's records are numbered by their place in the array."""
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([{"instruction": f"Question {i}?", "input": "", "output": f"Answer {i}."}
+                                for i in range(3)], indent=2), encoding="utf-8")
+    with open_(path) as p:
+        with pytest.raises(UnknownLineError, match=r"^no record number 99 in data\.json \(3 records, numbered 1–3\)$"):
+            p.approve(99)
+
+
 def test_undo_redo_in_order_and_a_new_command_drops_redo(data: Path) -> None:
     with open_(data) as p:
         p.approve(1)
