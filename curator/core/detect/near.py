@@ -162,7 +162,9 @@ def signatures(sh: Shingles, *, bins: int = 64) -> np.ndarray:
         nxt = np.ascontiguousarray(np.minimum.accumulate(filled, axis=1)[:, ::-1][:, :bins])
         all_empty = empty.all(axis=1)
         nxt[all_empty] = 0
-        src = np.take_along_axis(np.concatenate([sig, sig], axis=1), nxt.astype(np.intp), axis=1)
+        # column c of the doubled row is column c mod bins of the row (bins is a power of two);
+        # 32-bit indices: with intp ones take_along_axis is 8x slower here (0.25 s at 100k)
+        src = np.take_along_axis(sig, nxt.astype(np.int32) & np.int32(bins - 1), axis=1)
         dist = (nxt - np.arange(bins, dtype=idx_t)).astype(np.uint32)
         moved = src + dist * np.uint32(0x9E3779B1)   # wraps mod 2^32
         sig = np.where(empty, moved, sig)
