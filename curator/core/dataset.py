@@ -139,7 +139,8 @@ def build_dataset(raw: RawFile, *, format: str = "auto", user_validator=None, sc
     return Dataset(path=raw.path, container=raw.container, gzip=raw.gzip, format=file_format,
                    format_counts=dict(counts), records=records, size=raw.size, sha256=raw.sha256,
                    file_warnings=file_warnings,
-                   schema_source=str(schema) if schema else f"builtin:{file_format}")
+                   schema_source=str(schema) if schema else f"builtin:{file_format}",
+                   mapping=dict(mapping) if mapping else None)
 
 
 def _source_path(p: Problem, mapping: Mapping[str, str]) -> Problem:
@@ -151,25 +152,41 @@ def _source_path(p: Problem, mapping: Mapping[str, str]) -> Problem:
         if p.path == prefix or p.path.startswith(prefix + ".") or p.path.startswith(prefix + "["):
             msg = p.message.replace(f'"{canonical}"', f'"{source}"')
             return Problem(p.line, p.code, msg, f"$.{source}" + p.path[len(prefix):], p.severity, p.start_line)
+    if p.path == "$":
+        # a missing field is reported on the record itself: name the user's field in the message
+        msg = p.message
+        for canonical, source in mapping.items():
+            msg = msg.replace(f'the field "{canonical}"', f'the field "{source}"')
+        if msg != p.message:
+            return Problem(p.line, p.code, msg, p.path, p.severity, p.start_line)
     return p
 
 
-def build_record(obj: dict, *, line: int, fmt: str, index: int = 0, validator=None) -> Record:
-    """Build and validate one record from an object (used for fixes typed by a reviewer)."""
+def build_record(obj: dict, *, line: int, fmt: str, index: int = 0, validator=None,
+                 mapping: Mapping[str, str] | None = None) -> Record:
+    """Build and validate one record from an object (used for fixes typed by a reviewer).
+
+    ``mapping`` is the dataset's field mapping (``Dataset.mapping``): a fix is the user's own
+    record, with the user's field names, read the way the file's records are read.
+    """
     rec = Record(index=index, line=line, start_line=line, data=obj)
     if not isinstance(obj, dict):
         rec.errors.append(Problem(line, "not_object", "expected a JSON object {...}"))
         return rec
-    use = fmt if fmt in F.FORMAT_NAMES else F.detect_format(obj)
+    view = F.apply_mapping(obj, mapping) if mapping else obj
+    use = fmt if fmt in F.FORMAT_NAMES else F.detect_format(view)
     if use == "unknown":
         rec.errors.append(Problem(line, "unknown_format", "no known fine-tuning format"))
         return rec
     rec.format = use
-    rec.errors.extend(validate(validator or builtin_validator(use), obj, line, line))
-    rec.turns = F.to_turns(obj, use)
+    rec.errors.extend(validate(validator or builtin_validator(use), view, line, line))
+    rec.turns = F.to_turns(view, use)
     rec.prompt, rec.response = F.split_prompt_response(rec.turns)
     if not rec.errors:
-        errs, warns = F.semantic_checks(obj, use, rec.turns, line, line)
+        errs, warns = F.semantic_checks(view, use, rec.turns, line, line)
         rec.errors.extend(errs)
         rec.warnings.extend(warns)
+    if mapping and (rec.errors or rec.warnings):
+        rec.errors[:] = [_source_path(p, mapping) for p in rec.errors]
+        rec.warnings[:] = [_source_path(p, mapping) for p in rec.warnings]
     return rec

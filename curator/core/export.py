@@ -337,6 +337,7 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
             # from the same fix held in memory, and the output must not depend on that
             fixed_obj = json.loads(canonical_json(d.fixed))
             fixed = build_record(fixed_obj, line=rec.line, fmt=rec.format if rec.format != "unknown" else dataset.format,
+                                 mapping=dataset.mapping,
                                  index=rec.index)
             if not fixed.valid:
                 excluded[rec.line] = "fixed_invalid"

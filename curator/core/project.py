@@ -32,7 +32,7 @@ from .decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, STATU
 from .estimate import DEFAULT_TARGET, Estimate, estimate
 from .findings import FLAG_INVALID, ScanResult
 from .progress import CancelToken, ProgressSink
-from .records import Dataset, Problem, canonical_json
+from .records import Dataset, Problem, Record, canonical_json
 from .review import (Approve, BulkApprove, BulkReject, BulkSkip, Change, Command, CommandStack, Fix,
                      Reject, ResolveCluster, ResolveContradiction, Skip, lines_tuple)
 from .sampling import SampleSpec, draw_sample, new_seed, parse_stratify
@@ -361,6 +361,15 @@ class Project:
         self._stack.refresh()
         return self._decisions.get(int(line))
 
+    def fixed_record(self, line: int, decision: Decision | None = None) -> Record | None:
+        """The record as its fix has it (read like the file's records: same format and field
+        mapping), or None when ``line`` has no stored fix. ``decision`` saves a lookup."""
+        d = decision if decision is not None else self.decision(line)
+        if d is None or d.status != FIXED or not isinstance(d.fixed, dict):
+            return None
+        rec = self.dataset.by_line(line)
+        return build_record(d.fixed, line=rec.line, fmt=rec.format, index=rec.index, mapping=self.dataset.mapping)
+
     def refresh(self) -> bool:
         """Pick up decisions another process (e.g. ``curator review``) wrote; True if any changed."""
         return self._stack.refresh()
@@ -420,7 +429,8 @@ class Project:
             return [Problem(line, "not_json", f"not representable as JSON: {exc}")]
         src = self.dataset.by_line(line)
         fmt = src.format if src.format != "unknown" else self.dataset.format
-        rec = build_record(record, line=line, fmt=fmt, validator=self._user_validator())
+        rec = build_record(record, line=line, fmt=fmt, validator=self._user_validator(),
+                           mapping=self.dataset.mapping)
         return list(rec.errors)
 
     def _user_validator(self):

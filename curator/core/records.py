@@ -146,6 +146,7 @@ class Dataset:
     sha256: str
     file_warnings: list[Problem] = field(default_factory=list)  # file-level (mixed formats …)
     schema_source: str = ""         # "builtin:<format>" or the user's schema path
+    mapping: dict[str, str] | None = None   # canonical field → the user's field (--field), if any
     _by_line: dict[int, Record] | None = None
 
     @property

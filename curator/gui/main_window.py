@@ -115,16 +115,10 @@ def _bundled_sample_in_read_only_folder(path: Path) -> bool:
 
 def _show_effective(project: Any, table: ExamplesTable, line: int) -> None:
     """Make the table row of ``line`` show the record as it will be exported (fixed or source)."""
-    from curator.core.dataset import build_record
-
     i = table.index_of(line)
     if i is None:
         return
-    rec = project.dataset.records[i]
-    d = project.decision(line)
-    if d is not None and d.status == FIXED and isinstance(d.fixed, dict):
-        rec = build_record(d.fixed, line=line, fmt=rec.format)
-    table.show_record(i, rec)
+    table.show_record(i, project.fixed_record(line) or project.dataset.records[i])
 
 
 class LoadingPage(QWidget):
@@ -1021,12 +1015,7 @@ class MainWindow(QMainWindow):
             return
         rec = self.project.dataset.records[current.data(ExampleIdRole)]
         decision = self.project.decision(rec.line)
-        fixed = None
-        if decision is not None and decision.status == FIXED and isinstance(decision.fixed, dict):
-            from curator.core.dataset import build_record
-
-            fixed = build_record(decision.fixed, line=rec.line, fmt=rec.format)
-        self.examples.example.set_record(rec, decision, fixed)
+        self.examples.example.set_record(rec, decision, self.project.fixed_record(rec.line, decision))
 
     # ---- mutations ---------------------------------------------------------------------------
 

@@ -741,11 +741,7 @@ class ReviewDesk(QWidget):
         flags = list(self._flag_text.get(line, []))     # schema problems are shown in the reader
         self.badges.setText("  •  ".join(flags))
         self.badges.setVisible(bool(flags))
-        shown = None
-        if d is not None and d.status == FIXED and isinstance(d.fixed, dict):
-            from curator.core.dataset import build_record
-            shown = build_record(d.fixed, line=line, fmt=rec.format)
-        render_record(self.reader, rec, d, shown, self.unit)
+        render_record(self.reader, rec, d, self.project.fixed_record(line, d), self.unit)
 
     def _estimate_text(self) -> str:
         est = self.project.estimate()

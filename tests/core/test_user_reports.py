@@ -432,6 +432,29 @@ def test_a_project_made_with_field_mapping_is_read_the_same_way_by_every_command
         assert "as its review project does (--field instruction=question --field output=answer)" in proc.stderr
 
 
+def test_a_fix_in_a_field_mapped_project_uses_the_users_field_names(tmp_path):
+    """Found while building the Fix form: in a project made with --field, a fix (the user's own
+    record, with the user's field names) was validated unmapped, so every fix was refused
+    ('the field "instruction" is missing') and an export left stored fixes out as invalid."""
+    from curator.core.export import ExportOptions, plan_export
+
+    rows = [{"question": f"Question number {i} about topic {i * 7}?", "answer": f"Answer {i} is {i * 13}."}
+            for i in range(1, 13)]
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    mapping = {"instruction": "question", "output": "answer"}
+    with open_project(data, mapping=mapping, scan=False) as p:
+        fixed = dict(rows[0], answer="Answer 1 is 13, checked.")
+        assert p.validate_fix(1, fixed) == []
+        [missing] = p.validate_fix(1, {"question": rows[0]["question"]})
+        assert missing.message == 'the field "answer" is missing'
+        p.fix(1, fixed)
+        assert p.fixed_record(1).response == "Answer 1 is 13, checked." and p.fixed_record(2) is None
+        plan = plan_export(p.dataset, p.scan, p.decisions(), options=ExportOptions(include="unrejected"))
+        assert plan.excluded == {} and plan.ok, plan.excluded
+        assert b"Answer 1 is 13, checked." in next(e.output for e in plan.entries if e.line == 1)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_slow_commands_show_progress_on_a_terminal_only(tmp_path):
     """A new user's report: a 100k export ran 11 s with no output. On a terminal, scan and export
