@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 
 from curator.core.dataset import load_dataset
 from curator.core.detect.boilerplate import find_boilerplate
-from curator.core.detect.contradictions import judge
+from curator.core.detect.contradictions import find_contradictions, judge
 from curator.core.detect.exact import find_exact_duplicates
 from curator.core.detect.lint import lint_records
 from curator.core.detect.near import bound_cluster_pairs, cluster_pairs, near_duplicate_pairs
@@ -186,6 +186,22 @@ def test_essential_words_versus_typos():
     # one letter apart but opposite prefixes: a different question, not a typo
     assert essential_differences("code hypothyroidism, unspecified", "code hyperthyroidism, unspecified") \
         == (["hypothyroidism"], ["hyperthyroidism"])
+
+
+@pytest.mark.parametrize("a, b", [("Explain recursion in one sentence.", "Explain erosion in one sentence."),
+                                  ("What is the chemical formula of methane?", "What is the chemical formula of ethane?"),
+                                  ("What is the capital of Austria?", "What is the capital of Australia?")])
+def test_two_real_words_spelled_alike_are_different_questions(a, b):
+    """A new user's report: in a small file (each word once) these were paired as typos, so the
+    questions counted as the same one: the different answers were flagged as contradictions and
+    export dropped 'Explain erosion' as a near-duplicate of 'Explain recursion'."""
+    only_a, only_b = essential_differences(normalize(a), normalize(b))
+    assert only_a and only_b
+    # misspellings that no dictionary has are still typos
+    assert essential_differences("dose of amoxicilin for a child", "dose of amoxicillin for a child") == ([], [])
+    answers = ["A function that calls itself.", "Wearing away of rock by water and wind."]
+    found = find_contradictions([normalize(a), normalize(b)], answers, [1, 2])
+    assert found == []
 
 
 def test_word_diff():
