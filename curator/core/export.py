@@ -218,10 +218,14 @@ class ExportPlan:
 def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
     """Two near-duplicate records that are not copies of each other: they contradict, or their
     prompts differ in an essential word (the contradiction detector's test for "a different
-    question")."""
+    question"). Records with no prompt (plain ``text``, a completion alone) carry question and
+    answer in one text, so there the whole texts are compared."""
     if frozenset((a.line, b.line)) in opposed:
         return True
-    only_a, only_b = essential_differences(normalize(a.prompt), normalize(b.prompt))
+    pa, pb = normalize(a.prompt), normalize(b.prompt)
+    if not pa and not pb:
+        pa, pb = normalize(a.response), normalize(b.response)
+    only_a, only_b = essential_differences(pa, pb)
     return bool(only_a or only_b)
 
 

@@ -752,3 +752,27 @@ def test_a_cluster_whose_keeper_cannot_be_converted_keeps_a_member_that_can(tmp_
     rejected = plan_export(ds, scan, {9: _d(9, REJECTED)}, options=ExportOptions(format="alpaca", eval_fraction=0.25,
                                                                                   include="unrejected"))
     assert rejected.excluded == {9: "rejected", 10: "duplicate"}
+
+
+def test_plain_text_records_that_differ_in_a_content_word_are_not_dropped_as_duplicates(tmp_path):
+    """A new user's report: 20 distinct {"text": "### Question: …\n### Answer: …"} records made one
+    near-duplicate cluster and export kept 6 of them (the same data as Alpaca kept all 20): with no
+    prompt, the 'different question' test had nothing to compare. It now compares the whole text."""
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
+    path = tmp_path / "text.jsonl"
+    path.write_text("".join(json.dumps({"text": f"### Question: what comes after {w}?\n### Answer: the code word "
+                                                f"{i} follows {w} in sequence {i}."}) + "\n"
+                            for i, w in enumerate(words)), encoding="utf-8")
+    ds = load_dataset(path)
+    scan = run_scan(ds)
+    assert scan.near_duplicates                                  # the scan still shows the template
+    plan = plan_export(ds, scan, {}, options=ExportOptions(eval_fraction=0.2))
+    assert len(plan.entries) == len(words) and not plan.excluded, plan.excluded
+    # true copies of a text record are still reduced to one
+    copies = tmp_path / "copies.jsonl"
+    copies.write_text(path.read_text() + json.dumps({"text": "### Question: what comes after alpha?\n### Answer: "
+                                                     "the code word 0 follows alpha in sequence 0!"}) + "\n",
+                      encoding="utf-8")
+    ds2 = load_dataset(copies)
+    plan2 = plan_export(ds2, run_scan(ds2), {}, options=ExportOptions(eval_fraction=0.2))
+    assert list(plan2.excluded.values()) == ["duplicate"]
