@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTabWidget,
     QTextEdit,
@@ -246,18 +247,24 @@ class ExampleView(QWidget):
 
 
 class FixDialog(QDialog):
-    """Edit a record as JSON; every keystroke (debounced) re-validates it against the schema.
+    """Correct a record: a form with one box per text (question, answer, system prompt …) and
+    the whole record as JSON; every change (debounced) re-validates it against the schema.
 
     ``validate`` turns a parsed object into a list of problem strings (empty: valid); it is a
     core function, the dialog only shows its answer. Save is enabled only for a valid record.
+    The form is built by ``curator.core.fields`` from the record's format (``fmt``) and field
+    mapping; it edits only strings, so tool calls, images and metadata stay as they are (the
+    JSON tab edits everything). Without a format, or for a record with no texts, only JSON shows.
     """
 
     def __init__(self, line: int, obj: object, validate: Callable[[object], list[str]],
-                 parent: QWidget | None = None, unit: str = "line") -> None:
+                 parent: QWidget | None = None, unit: str = "line", fmt: str | None = None,
+                 mapping: dict | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Fix {unit} {line}")
         self.validate = validate
         self.result_obj: dict | None = None
+        self._fmt, self._mapping = fmt, mapping
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("fixEditor")
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -275,27 +282,151 @@ class FixDialog(QDialog):
         self.save_button.setShortcut(QKeySequence("Ctrl+S"))
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
-        hint = QLabel("Edit the JSON. It is checked against the dataset's schema as you type.", self)
+
+        # the form: one labelled box per text of the record
+        self.form_boxes: list[QPlainTextEdit] = []
+        self._fields: list = []
+        self._form_base: object = obj        # the record the form's fields were read from
+        self._form_dirty = False             # a box changed since the JSON was last written from the form
+        self._json_dirty = False             # the JSON changed since the form was last built from it
+        self._syncing = False
+        self.form_page = QWidget(self)
+        self.form_page.setObjectName("fixForm")
+        self._form_layout = QVBoxLayout(self.form_page)
+        self.form_note = QLabel(self.form_page)
+        self.form_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.form_note.setWordWrap(True)
+        self.form_scroll = QScrollArea(self)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setWidget(self.form_page)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.form_scroll, "&Form")
+        self.tabs.addTab(self.editor, "&JSON")
+        self.tabs.setTabToolTip(0, "The texts of the record, one box each (Alt+F)")
+        self.tabs.setTabToolTip(1, "The whole record as JSON, every field (Alt+J)")
+        has_form = self._build_form(obj)
+        self.tabs.setTabEnabled(0, has_form)
+        self.tabs.setCurrentIndex(0 if has_form else 1)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
         lay = QVBoxLayout(self)
-        lay.addWidget(hint)
-        lay.addWidget(self.editor, 1)
+        lay.addWidget(self.hint)
+        lay.addWidget(self.tabs, 1)
         lay.addWidget(self.status)
         lay.addWidget(self.buttons)
-        self.resize(720, 560)
+        self.resize(760, 600)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.revalidate)
-        self.editor.textChanged.connect(self._timer.start)
+        self.editor.textChanged.connect(self._json_edited)
+        self._show_hint()
         self.revalidate()
+        if has_form:
+            # the answer is what a reviewer corrects most: start there
+            answers = [b for b, f in zip(self.form_boxes, self._fields) if f.role == "assistant"]
+            first = answers[-1] if answers else self.form_boxes[0]
+            first.setFocus()
+            QTimer.singleShot(0, lambda: self.form_scroll.ensureWidgetVisible(first))
+
+    # ---- the form ----------------------------------------------------------------------------
+
+    def _build_form(self, obj: object) -> bool:
+        """(Re)build the boxes from ``obj``; False when it has no texts to show as a form."""
+        from curator.core.fields import text_fields
+
+        while self._form_layout.count():
+            item = self._form_layout.takeAt(0)
+            if item.widget() is not None and item.widget() is not self.form_note:
+                item.widget().deleteLater()
+        self.form_boxes = []
+        self._fields = text_fields(obj, self._fmt, self._mapping) if self._fmt else []
+        self._form_base = obj
+        self._form_dirty = self._json_dirty = False
+        line_h = self.fontMetrics().lineSpacing()
+        for f in self._fields:
+            label = QLabel(f.label, self.form_page)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setStyleSheet(f"font-weight: bold; color: {ROLE_COLORS.get(f.role, '#808080')};")
+            box = QPlainTextEdit(self.form_page)
+            box.setObjectName("fixField")
+            box.setPlainText(f.text)
+            box.setTabChangesFocus(True)         # Tab moves to the next box, as in any form
+            box.setAccessibleName(f.label)
+            label.setBuddy(box)
+            # as tall as its text (3-12 lines; longer texts scroll inside the box), so a short
+            # question does not push the answer out of sight
+            shown_lines = min(12, max(3, f.text.count("\n") + 1 + len(f.text) // 90))
+            box.setFixedHeight(line_h * shown_lines + 12)
+            box.textChanged.connect(self._form_edited)
+            self._form_layout.addWidget(label)
+            self._form_layout.addWidget(box)
+            self.form_boxes.append(box)
+        self.form_note.setText("Only the texts are here; tool calls, images and other fields are kept as "
+                               "they are (the JSON tab shows and edits everything).")
+        self._form_layout.addWidget(self.form_note)
+        self._form_layout.addStretch(1)
+        return bool(self._fields)
+
+    def _form_edited(self) -> None:
+        if not self._syncing:
+            self._form_dirty = True
+            self._timer.start()
+
+    def _json_edited(self) -> None:
+        if not self._syncing:
+            self._json_dirty = True
+        self._timer.start()
+
+    def _sync_form_to_json(self) -> None:
+        """Write the boxes' texts into the record and show it in the JSON tab."""
+        from curator.core.fields import with_texts
+
+        if not self._form_dirty:
+            return
+        edits = {f.path: box.toPlainText() for f, box in zip(self._fields, self.form_boxes)
+                 if box.toPlainText() != f.text}
+        obj = with_texts(self._form_base, edits) if isinstance(self._form_base, dict) else self._form_base
+        self._syncing = True
+        try:
+            self.editor.setPlainText(json.dumps(obj, ensure_ascii=False, indent=2))
+        finally:
+            self._syncing = False
+        self._form_dirty = False
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
+            self._sync_form_to_json()
+        elif self._json_dirty:
+            # back from the JSON tab: the form shows the record as the JSON now has it
+            try:
+                obj = json.loads(self.editor.toPlainText())
+            except ValueError:
+                obj = None
+            if isinstance(obj, dict) and self._build_form(obj):
+                self.form_scroll.setEnabled(True)
+            else:
+                self.form_scroll.setEnabled(False)
+                self.form_note.setText("The JSON is not a record the form can show; correct it in the JSON tab.")
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        if self.tabs.currentIndex() == 0:
+            self.hint.setText("Correct the texts below. The record is checked against the dataset's schema "
+                              "as you type; Tab moves to the next box.")
+        else:
+            self.hint.setText("Edit the JSON. It is checked against the dataset's schema as you type.")
 
     def edited(self) -> bool:
-        """Whether the text differs from what the editor opened with."""
+        """Whether the record differs from what the editor opened with."""
+        self._sync_form_to_json()
         return self.editor.toPlainText() != self._original
 
     def reject(self) -> None:
         """Esc, Cancel or the close button: typed edits are not thrown away without asking."""
         if self.edited():
+            back = self.focusWidget()      # the box or editor the reviewer was typing in
             box = QMessageBox(QMessageBox.Icon.Question, "Discard changes?", "Discard your changes?",
                               QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, self)
             box.setTextFormat(Qt.TextFormat.PlainText)
@@ -308,12 +439,13 @@ class FixDialog(QDialog):
             finally:
                 self.discard_box = None
             if answer != QMessageBox.StandardButton.Discard:
-                self.editor.setFocus()
+                (back if back is not None else self.editor).setFocus()
                 return
         super().reject()
 
     def revalidate(self) -> bool:
         self._timer.stop()
+        self._sync_form_to_json()
         text = self.editor.toPlainText()
         try:
             obj = json.loads(text)
@@ -341,6 +473,12 @@ class FixDialog(QDialog):
             self.accept()
 
 
+def fix_form_options(project, record: Record) -> tuple[str | None, dict | None]:
+    """(format, field mapping) the Fix form reads ``record`` with: the dataset's own."""
+    fmt = record.format if record.format != "unknown" else project.dataset.format
+    return (fmt if fmt not in ("unknown", "mixed") else None), project.dataset.mapping
+
+
 def edit_record(parent: QWidget, record: Record, current_fix: dict | None, project) -> dict | None:
     """Blocking Fix editor: the corrected record (valid for ``project``), or None if cancelled."""
     from curator.core.table import unit_of
@@ -351,7 +489,7 @@ def edit_record(parent: QWidget, record: Record, current_fix: dict | None, proje
     def validate(o: object) -> list[str]:
         return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
 
-    dlg = FixDialog(line, obj, validate, parent, unit_of(project.dataset))
+    dlg = FixDialog(line, obj, validate, parent, unit_of(project.dataset), *fix_form_options(project, record))
     if dlg.exec() == QDialog.DialogCode.Accepted:
         return dlg.result_obj
     return None

@@ -57,7 +57,7 @@ from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SK
 from curator.core.table import ExamplesTable, FindingItem, TableQuery
 
 from . import errors, run_op
-from .example_view import ExampleView, FixDialog, edit_record
+from .example_view import ExampleView, FixDialog, edit_record, fix_form_options
 from .findings_view import FindingsView
 from .run_op import Op, OpRunner, describe_progress
 from .settings import GEOMETRY, LAST_DIR, REVIEWER, SPLITTERS, STATE, THEME, Preferences
@@ -1129,7 +1129,7 @@ class MainWindow(QMainWindow):
         def validate(o: object) -> list[str]:
             return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
 
-        dlg = FixDialog(line, obj, validate, self, self._unit())
+        dlg = FixDialog(line, obj, validate, self, self._unit(), *fix_form_options(project, rec))
         self.fix_dialog = dlg
         back = QApplication.focusWidget()
         dlg.finished.connect(lambda _r: self.refocus(back if back is not None and back.isVisible() else None))

@@ -209,6 +209,61 @@ def test_fix_with_live_validation_is_stored_and_undoable(opened, qtbot):
     assert w.model.index(w.model.row_of_line(line), COL_RESPONSE).data() != "Use the Zephyrine reset link."
 
 
+def test_fix_form_corrects_the_answer_in_a_box_and_keeps_the_rest_of_the_record(opened, qtbot):
+    """Clinicians are not asked to edit JSON: the Fix editor opens on a form with one box per text,
+    focused on the answer; the fix changes only that string."""
+    import copy
+
+    w = opened
+    line = w.current_line()
+    source = copy.deepcopy(w.project.dataset.by_line(line).data)
+    w.examples.table.setFocus()
+    qtbot.keyClick(w.examples.table, Qt.Key.Key_E)
+    dlg = w.fix_dialog
+    qtbot.waitExposed(dlg)
+    save = dlg.save_button
+    assert dlg.tabs.currentIndex() == 0 and dlg.tabs.isTabEnabled(0)
+    labels = [dlg._form_layout.itemAt(i).widget().text() for i in range(0, 2 * len(dlg.form_boxes), 2)]
+    assert labels == ["System prompt (message 1)", "User (message 2)", "Assistant (message 3)"]
+    answer = dlg.focusWidget()
+    assert answer is dlg.form_boxes[-1]
+    answer.selectAll()
+    qtbot.keyClick(answer, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: not save.isEnabled(), timeout=2000)          # an empty answer is refused
+    assert "✖" in dlg.status.text()
+    qtbot.keyClicks(answer, "Reset it from Settings > Security.")
+    qtbot.waitUntil(save.isEnabled, timeout=2000)
+    dlg.tabs.setCurrentIndex(1)                                          # the JSON shows the same change
+    assert "Reset it from Settings > Security." in dlg.editor.toPlainText()
+    dlg.tabs.setCurrentIndex(0)
+    dlg.activateWindow()
+    qtbot.waitUntil(dlg.isActiveWindow, timeout=2000)
+    qtbot.keyClick(answer, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)   # the button's animated click
+    qtbot.waitUntil(lambda: w.project.decision(line) is not None, timeout=2000)
+    expected = copy.deepcopy(source)
+    expected["messages"][-1]["content"] = "Reset it from Settings > Security."
+    d = w.project.decision(line)
+    assert d.status == FIXED and d.fixed == expected
+
+
+def test_fix_form_follows_edits_made_in_the_json_tab(opened, qtbot):
+    w = opened
+    line = w.current_line()
+    dlg = w.open_fix_dialog(line)
+    qtbot.waitExposed(dlg)
+    dlg.tabs.setCurrentIndex(1)
+    obj = json.loads(dlg.editor.toPlainText())
+    obj["messages"][1]["content"] = "How do I change my password?"
+    dlg.editor.setPlainText(json.dumps(obj))
+    dlg.tabs.setCurrentIndex(0)
+    assert dlg.form_boxes[1].toPlainText() == "How do I change my password?"
+    dlg.editor.setPlainText('{"messages": [ broken')                    # unreadable JSON: no form
+    dlg.tabs.setCurrentIndex(1)
+    dlg.tabs.setCurrentIndex(0)
+    assert not dlg.form_scroll.isEnabled() and "JSON tab" in dlg.form_note.text()
+    dlg.done(0)
+
+
 def test_reopening_resumes_the_project(window, sample, prefs, qtbot):
     window.open_path(sample)
     lines = [r.line for r in window.project.dataset.records[:3]]
