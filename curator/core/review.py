@@ -274,6 +274,23 @@ class ResolveContradiction(Command):
         return max(self.a, self.b)
 
 
+def keep_fixes(plan: Mapping[int, Decision | None], current: Mapping[int, Decision]) -> dict[int, Decision | None]:
+    """Approving an example that has a fix approves it as fixed: the fix stays.
+
+    The desk and the Findings diff show a fixed example in its fixed form, so "keep this one"
+    means the corrected text; an approval that dropped the fix put the uncorrected answer into
+    the training data. (Undo takes a fix back; rejecting still rejects.)
+    """
+    out: dict[int, Decision | None] = {}
+    for ln, d in plan.items():
+        prev = current.get(ln)
+        if (d is not None and d.status == APPROVED and prev is not None and prev.status == FIXED
+                and prev.fixed is not None):
+            d = Decision(ln, FIXED, d.reviewer, d.at, None, d.note or prev.note, prev.fixed)
+        out[ln] = d
+    return out
+
+
 # ---- recorded commands and the stack -----------------------------------------------------------
 
 
@@ -366,6 +383,7 @@ class CommandStack:
         hashes = {ln: self.hash_of(ln) for ln in plan}
         with self.store.transaction() as tx:
             self.refresh()  # under the write lock: "before" states are exactly what is on disk
+            plan = keep_fixes(plan, self.decisions)
             changes = tuple(LineChange(ln, self.decisions.get(ln), d) for ln, d in plan.items())
             tx.execute("UPDATE commands SET state='discarded' WHERE state='undone'")
             draft = RecordedCommand(0, command.kind, command.label, changes, hashes)

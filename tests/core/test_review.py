@@ -164,3 +164,30 @@ def test_fix_is_validated_against_the_dataset_format(data: Path) -> None:
         assert p.effective_record(4) == p.dataset.by_line(4).data
     with open_(data) as p:
         assert p.decision(3).fixed == good and p.decision(3).note == "typo"
+
+
+def test_approving_a_fixed_example_keeps_its_fix(data: Path) -> None:
+    """A new user's report: fixing line 8 ("14 days" → "5 days"), then "Keep line 8" on its
+    contradiction (or Enter on the desk, or Keep in a duplicate group) approved the *original*
+    and the uncorrected answer went into the export. The desk and Findings show a fixed example
+    in its fixed form; approving it approves that."""
+    good = {"instruction": "Question 8?", "input": "", "output": "The corrected answer."}
+    with open_(data) as p:
+        p.fix(8, good, note="dose")
+        for act in (lambda: p.approve(8), lambda: p.bulk_approve([8, 9]),
+                    lambda: p.resolve_contradiction(8, 9, action="keep_a"),
+                    lambda: p.resolve_contradiction(8, 9, action="keep_both"),
+                    lambda: p.resolve_cluster([7, 8], keep=8)):
+            ch = act()
+            d = p.decision(8)
+            assert (d.status, d.fixed) == (FIXED, good), ch.label
+            assert ch.statuses[8] == FIXED
+            p.undo()
+            assert p.decision(8).fixed == good and p.decision(8).note == "dose"
+        p.reject(8)                                         # rejecting still rejects
+        assert p.decision(8).status == REJECTED
+        p.undo()
+        p.undo()                                            # undo takes the fix itself back
+        assert p.decision(8) is None
+        p.approve(8)
+        assert p.decision(8).status == APPROVED and p.decision(8).fixed is None
