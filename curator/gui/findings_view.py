@@ -7,6 +7,8 @@ a :attr:`FindingsView.resolve` request that the main window passes to the projec
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from curator.core.decisions import UNDECIDED
+from curator.core.records import Record
 from curator.core.table import (
     ExamplesTable,
     FindingItem,
@@ -102,6 +105,8 @@ class DiffView(QWidget):
         super().__init__(parent)
         self.item: FindingItem | None = None
         self.table: ExamplesTable | None = None
+        # line → the record as it now stands (a reviewer's fix, else the source): set by the window
+        self.record_of: Callable[[int], Record] | None = None
         self.title = QLabel("Select a finding on the left to compare its examples.", self)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setWordWrap(True)
@@ -238,8 +243,8 @@ class DiffView(QWidget):
         if self.item is None or self.table is None:
             return
         a, b = self._line(self.left_pick), self._line(self.right_pick)
-        ds = self.table.dataset
-        ra, rb = ds.by_line(a), ds.by_line(b)
+        current = self.record_of or self.table.dataset.by_line
+        ra, rb = current(a), current(b)
         unit = self._unit()
         self.keep_left.setText(f"Keep {unit} {a}")
         self.keep_right.setText(f"Keep {unit} {b}")
@@ -329,7 +334,10 @@ class FindingsView(QWidget):
             act.triggered.connect(lambda _c=False, b=button: b.click() if b.isEnabled() and b.isVisible() else None)
             self.addAction(act)
 
-    def set_table(self, table: ExamplesTable | None) -> None:
+    def set_table(self, table: ExamplesTable | None, record_of: Callable[[int], Record] | None = None) -> None:
+        """Show ``table``'s findings; ``record_of(line)`` gives a record as it now stands (with its
+        fix), so the comparison shows what the reviewer would keep."""
+        self.diff.record_of = record_of
         self.model.set_findings(table)
         n = len(self.model.items)
         self.count_label.setText(f"{n:,} finding(s), worst first" if table is not None else "")

@@ -430,6 +430,11 @@ class MainWindow(QMainWindow):
             self._select_row(row + 1)
         return True
 
+    def _current_record(self, line: int) -> Any:
+        """The record of ``line`` as it now stands: the reviewer's fix, else the source."""
+        assert self.project is not None
+        return self.project.fixed_record(line) or self.project.dataset.by_line(line)
+
     def _unit(self) -> str:
         """"record" while a JSON-array dataset is open (ids are element indexes), else "line"."""
         return self.table.unit if self.table is not None else "line"
@@ -696,7 +701,7 @@ class MainWindow(QMainWindow):
         ex.example.unit = table.unit
         self.model.set_table(table, TableQuery(sort="line"))
         header.setSortIndicator(COL_LINE, Qt.SortOrder.AscendingOrder)
-        self.findings.set_table(table)
+        self.findings.set_table(table, self._current_record)
         self._create_views()
         self.stack.setCurrentIndex(PAGE_WORKSPACE)
         self.views.setCurrentIndex(0)
@@ -1197,7 +1202,7 @@ class MainWindow(QMainWindow):
                 return
             table.set_scan(scan)
             self.model.refresh_all()
-            self.findings.set_table(table)
+            self.findings.set_table(table, self._current_record)
             self._update_counts()
             self.statusBar().showMessage(f"Rescanned: {len(self.findings.model.items):,} findings "
                                          "(duplicate groups and contradiction pairs)", 6000)

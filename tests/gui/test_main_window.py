@@ -176,6 +176,32 @@ def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window, qtbo
     window.fix_dialog.reject()
 
 
+def test_findings_compare_a_fixed_example_in_its_fixed_form_and_keep_keeps_the_fix(tmp_path, window, qtbot):
+    """A new user's report: after fixing line 1 ("14 days" → "5 days"), its contradiction still
+    showed "14 days" under "Line 1 · fixed", and "Keep line 1" then exported the original."""
+    rows = [{"messages": [{"role": "user", "content": "How long is the course of nitrofurantoin?"},
+                          {"role": "assistant", "content": "Take it twice daily for 14 days."}]},
+            {"messages": [{"role": "user", "content": "How long is the course of nitrofurantoin?"},
+                          {"role": "assistant", "content": "Take it twice daily for 5 days."}]},
+            {"messages": [{"role": "user", "content": "Is ibuprofen safe in late pregnancy?"},
+                          {"role": "assistant", "content": "No, avoid it after 20 weeks."}]}]
+    p = tmp_path / "c.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    window.open_path(p)
+    [item] = [it for it in window.findings.model.items if it.kind == "contradiction"]
+    window.show_view("findings")
+    window.findings.list.setCurrentIndex(window.findings.model.index(window.findings.model.items.index(item)))
+    diff = window.findings.diff
+    left = diff._line(diff.left_pick)
+    fixed = json.loads(json.dumps(rows[left - 1]))
+    fixed["messages"][1]["content"] = "Take it twice daily for 5 days (corrected)."
+    window.mutate("Fixing", lambda: window.project.fix(left, fixed))
+    assert "(corrected)" in diff.left.toPlainText() and "14 days" not in diff.left.toPlainText()
+    assert diff.left_head.text() == f"Line {left} · fixed"
+    diff.keep_left.click()
+    assert window.project.decision(left).status == FIXED and window.project.decision(left).fixed == fixed
+
+
 def test_fix_with_live_validation_is_stored_and_undoable(opened, qtbot):
     w = opened
     line = w.current_line()
