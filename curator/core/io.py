@@ -257,8 +257,7 @@ def _read_lines(blob: bytes, progress, cancel, max_record_bytes: int) -> list[Ra
         append(rec)
         if len(line) > max_record_bytes:
             rec.error_code = "too_large"
-            rec.error = (f"the line is {len(line) / 1e6:.1f} MB long; records over "
-                         f"{max_record_bytes / 1e6:.0f} MB are not loaded")
+            rec.error = _too_large_message("line", len(line), max_record_bytes)
             continue
         try:
             value = loads(line)
@@ -285,6 +284,21 @@ def _read_lines(blob: bytes, progress, cancel, max_record_bytes: int) -> list[Ra
                       f"(was it copied or downloaded completely?); {detail}")
     ticker.report(total)
     return out
+
+
+def _too_large_message(what: str, size: int, limit: int) -> str:
+    """"the line is 16.9 MiB (17,700,000 bytes) long; records over 16 MiB (16,777,216 bytes) are
+    not loaded": both sizes in the limit's binary unit, each with its exact byte count, so a record
+    just over the limit never reads as under it (decimal MB rounded 16 MiB up to "17 MB")."""
+    unit, scale = next(((u, s) for u, s in (("MiB", 1 << 20), ("KiB", 1 << 10)) if limit >= s), ("bytes", 1))
+
+    def size_text(n: int) -> str:
+        if scale == 1:
+            return f"{n:,} bytes"
+        amount = f"{n // scale:,}" if n % scale == 0 else f"{n / scale:,.1f}"
+        return f"{amount} {unit} ({n:,} bytes)"
+
+    return f"the {what} is {size_text(size)} long; records over {size_text(limit)} are not loaded"
 
 
 class _TooDeep(Exception):
@@ -597,8 +611,7 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
         rec = RawRecord(index, line_no, chunk)
         if len(chunk) > max_record_bytes:
             rec.error_code = "too_large"
-            rec.error = (f"the element is {len(chunk) / 1e6:.1f} MB long; records over "
-                         f"{max_record_bytes / 1e6:.0f} MB are not loaded")
+            rec.error = _too_large_message("element", len(chunk), max_record_bytes)
         else:
             try:
                 rec.value = orjson.loads(chunk)

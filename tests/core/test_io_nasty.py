@@ -174,7 +174,8 @@ def test_fifty_megabyte_line_is_reported_not_loaded(tmp_path):
     assert [r.line for r in ds.records] == [1, 2, 3]
     bad = ds.by_line(2)
     assert [p.code for p in bad.errors] == ["too_large"]
-    assert "52.4 MB" in bad.errors[0].message and f"{MAX_RECORD_BYTES / 1e6:.0f} MB" in bad.errors[0].message
+    assert "50.0 MiB (52,428,812 bytes)" in bad.errors[0].message
+    assert f"{MAX_RECORD_BYTES // 2**20} MiB ({MAX_RECORD_BYTES:,} bytes)" in bad.errors[0].message
     assert ds.by_line(1).valid and ds.by_line(3).valid
 
 
