@@ -48,6 +48,7 @@ from .dataset import build_record
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
 from .detect.normalize import normalize
 from .detect.text import essential_differences
+from .estimate import Estimate
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
 from .records import Dataset, Record, canonical_json
@@ -241,10 +242,25 @@ def resolve_include(options: ExportOptions, decisions: Mapping[int, Decision],
             raise ValueError(f"include must be one of {', '.join(INCLUDE_MODES)}, got {options.include!r}")
         return options.include, "chosen"
     if sample_lines:
-        return INCLUDE_UNREJECTED, "a sample was reviewed: unreviewed records are included on its evidence"
+        return INCLUDE_UNREJECTED, "a review sample was drawn: unreviewed records are included on its evidence"
     if not any(d.status in (APPROVED, FIXED, REJECTED) for d in decisions.values()):
         return INCLUDE_UNREJECTED, "nothing was reviewed: every valid record is included (duplicates reduced to keepers)"
     return INCLUDE_REVIEWED, "records were reviewed without a sample: only approved and fixed records are included"
+
+
+def _sample_evidence(estimate: object) -> str | None:
+    """The warning for unreviewed records included on a sample's evidence when the sample does
+    not show they are clean: nothing of it reviewed yet, or its upper bound above the target."""
+    if not isinstance(estimate, Estimate):
+        return None
+    if estimate.reviewed == 0:
+        return (f"a review sample of {estimate.sample_size:,} was drawn but none of it is reviewed yet, so the "
+                f"{estimate.remainder:,} unreviewed records are included without evidence that they are clean; "
+                "review the sample, or include only reviewed records")
+    if not estimate.meets_target:
+        return (f"the review sample does not show the unreviewed records are clean: {estimate.sentence()}; "
+                "they are included anyway (include only reviewed records to leave them out)")
+    return None
 
 
 def _row_bytes(rec: Record, obj: Mapping, fmt: str, target: str, fixed: bool,
@@ -473,6 +489,10 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
                          cancel=cancel)
     eligible, excluded, decision_of = sel.eligible, sel.excluded, sel.decision_of
     unresolved, clusters, warnings = sel.unresolved, sel.clusters, sel.warnings
+    if options.include is None and include == INCLUDE_UNREJECTED and sample_lines:
+        evidence = _sample_evidence(estimate)
+        if evidence:
+            warnings.insert(0, evidence)
 
     # 4. project each record to the target format
     records = [eligible[ln] for ln in sorted(eligible)]

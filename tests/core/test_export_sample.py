@@ -129,3 +129,28 @@ def test_sample_data_export_end_to_end(samples, name, tmp_path):
     write_export(again, tmp_path / "again")
     for f in ("train.jsonl", "eval.jsonl", "manifest.json", "README.md"):
         assert (out / f).read_bytes() == (tmp_path / "again" / f).read_bytes(), f
+
+
+def test_a_sample_that_shows_nothing_or_too_many_defects_is_warned_about(tmp_path):
+    """A new user's report: `review --sample 0.1` then `export` said "a sample was reviewed:
+    unreviewed records are included on its evidence" with 0 of 20 sampled records reviewed, and
+    included all 180 unreviewed records without a word when the sample had 2 defects in 20."""
+    path = tmp_path / "qa.jsonl"
+    path.write_text("".join(json.dumps({"instruction": f"Question {i} about item {i * 17}?", "input": "",
+                                        "output": f"Answer {i} is {i * 31}."}) + "\n" for i in range(200)),
+                    encoding="utf-8")
+    with curator.open_project(path) as p:
+        p.draw_sample(0.1, seed=3)
+        sample = p.sample_lines()
+        plan = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate())
+        assert plan.include == "unrejected"
+        assert any("none of it is reviewed yet" in w and "without evidence" in w for w in plan.warnings), plan.warnings
+        p.reject(sample[:2])
+        p.approve(sample[2:])
+        plan = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate())
+        [w] = [w for w in plan.warnings if "does not show the unreviewed records are clean" in w]
+        assert "2 defects in 20 sampled" in w
+        # asked for explicitly: no second-guessing
+        chosen = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate(),
+                             options=ExportOptions(include="unrejected"))
+        assert not any("review sample" in w for w in chosen.warnings)
