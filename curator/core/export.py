@@ -558,20 +558,33 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
             blockers.append(Blocker("leakage", f"{len(leakage.pairs)} train/eval pair(s) are still at or above "
                                     f"{near_threshold:g} similar after {MAX_LEAK_ROUNDS} rounds of grouping",
                                     tuple(sorted({x for p in leakage.pairs for x in (p.a, p.b)}))))
-        if not split.eval:
-            blockers.append(Blocker("empty", f"the eval split would be empty: {len(records)} record(s) at "
-                                    f"fraction {options.eval_fraction:g}"))
-        elif not split.train:
-            blockers.append(Blocker("empty", "the train split would be empty"))
+        if not split.eval or not split.train:
+            side = "eval" if not split.eval else "train"
+            n_groups, biggest = len(split.groups), max((len(g) for g in split.groups), default=0)
+            why = ""
+            if biggest > 1 and (n_groups <= 2 or biggest * 2 > len(records)):
+                # the usual cause on templated data: one near-duplicate group holds most records
+                why = (f" — they form {n_groups:,} group(s) that must each stay on one side (near-duplicates, "
+                       f"contradicting pairs), the largest with {biggest:,} records")
+            blockers.append(Blocker("empty", f"the {side} split would be empty: {len(records)} record(s) at "
+                                    f"fraction {options.eval_fraction:g}{why}"))
         for msg in split.problems():
             warnings.append(msg)
         if leak_merges:
             warnings.append(f"the leakage check tied {leak_merges} train/eval pair(s) the scan had not linked "
                             "(near-duplicates it missed or fixed texts) and re-split")
     else:
-        blockers.append(Blocker("empty", "no record qualifies for export"
-                                + (" (include: reviewed, and nothing is approved or fixed)"
-                                   if include == INCLUDE_REVIEWED else "")))
+        why = ""
+        if include == INCLUDE_REVIEWED:
+            why = " (include: reviewed, and nothing is approved or fixed)"
+        elif excluded and all(r == "invalid" for r in excluded.values()):
+            # e.g. a file that needs --format/--field to be read: say what is wrong with it
+            first = dataset.by_line(min(excluded))
+            problem = f": {first.errors[0].message}" if first is not None and first.errors else ""
+            unit = "record" if dataset.container == "json" else "line"
+            why = (f": all {len(excluded):,} records are invalid (e.g. {unit} {first.line if first else ''}{problem}); "
+                   "`curator validate` lists every problem")
+        blockers.append(Blocker("empty", "no record qualifies for export" + why))
 
     if unresolved and not options.allow_contradictions:
         lines = tuple(sorted({x for c in unresolved for x in (c.a, c.b)}))

@@ -776,3 +776,34 @@ def test_plain_text_records_that_differ_in_a_content_word_are_not_dropped_as_dup
     ds2 = load_dataset(copies)
     plan2 = plan_export(ds2, run_scan(ds2), {}, options=ExportOptions(eval_fraction=0.2))
     assert list(plan2.excluded.values()) == ["duplicate"]
+
+
+def test_an_empty_split_caused_by_one_big_group_says_so(tmp_path):
+    """A new user's report: twelve templated records chained into one near-duplicate group gave
+    "the eval split would be empty: 12 record(s) at fraction 0.3", which points at the fraction."""
+    path = tmp_path / "qa.jsonl"
+    path.write_text("".join(json.dumps({"instruction": f"Describe an apple in one sentence for a catalogue {i}.",
+                                        "input": "", "output": f"A round red fruit, item {i}."}) + "\n"
+                            for i in range(12)), encoding="utf-8")
+    ds = load_dataset(path)
+    links = [tuple(range(1, 13))]
+    scan = ScanResult(near_duplicates=[NearCluster(links[0], 1, tuple(PairScore(1, j, 95.0) for j in range(2, 13)))],
+                      settings={"near_threshold": 90.0})
+    plan = plan_export(ds, scan, {k: _d(k, APPROVED) for k in range(1, 13)},
+                       options=ExportOptions(eval_fraction=0.3))
+    [b] = [b for b in plan.blockers if b.code == "empty"]
+    assert "eval split would be empty: 12 record(s) at fraction 0.3" in b.message
+    assert "1 group(s) that must each stay on one side" in b.message and "largest with 12 records" in b.message
+
+
+def test_nothing_to_export_because_every_record_is_invalid_says_why(tmp_path):
+    """A new user's report: a file that needs --field output=response exported nothing with only
+    "no record qualifies for export"."""
+    path = tmp_path / "qa.jsonl"
+    path.write_text("".join(json.dumps({"instruction": f"Q{i}?", "response": f"A{i}."}) + "\n" for i in range(5)),
+                    encoding="utf-8")
+    ds = load_dataset(path)
+    plan = plan_export(ds, ScanResult(), {})
+    [b] = plan.blockers
+    assert b.message.startswith("no record qualifies for export: all 5 records are invalid (e.g. line 1: ")
+    assert "output" in b.message and "curator validate" in b.message
