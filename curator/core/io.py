@@ -563,6 +563,7 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
     ticker = Ticker(progress, cancel, n, "Reading JSON array", every=1 << 20)
     index = 0
     expect_value = True
+    comma = -1          # where the last ',' between elements is, until the next element
     while True:
         while pos < n and text[pos] in ws:
             pos += 1
@@ -570,13 +571,20 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
             raise FileReadError(f"{p}: the JSON array is never closed (file ends at line {line_no + text.count(chr(10), counted_to, n)})")
         ch = text[pos]
         if ch == "]":
+            if comma >= 0:
+                # strict JSON (json.load, Hugging Face datasets, trainers) refuses a trailing comma
+                raise _array_error(p, text, comma, f"a trailing ',' after the last element (element {index}) "
+                                   "before the closing ']'; JSON allows none and trainers' readers "
+                                   "refuse the file: delete the comma")
             break
         if ch == ",":
             if expect_value:
                 raise _array_error(p, text, pos, "expected a value before ','")
             expect_value = True
+            comma = pos
             pos += 1
             continue
+        comma = -1
         if not expect_value:
             raise _array_error(p, text, pos, "expected ',' or ']' between elements")
         line_no += text.count("\n", counted_to, pos)

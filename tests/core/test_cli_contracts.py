@@ -57,3 +57,57 @@ def test_an_array_element_over_the_limit_names_both_sizes_exactly(tmp_path):
     assert err["line"] == 2 and err["code"] == "too_large"
     assert f"({len(element):,} bytes) long; records over 16 MiB (16,777,216 bytes)" in err["message"]
     assert "MB " not in err["message"]
+
+
+# ---- 4. JSON arrays are read as strictly as trainers read them -----------------------------------
+
+def test_json_array_with_a_trailing_comma_fails_validate_naming_file_and_line(tmp_path):
+    """The trial's file: json.load and datasets.load_dataset("json", ...) refuse it, but validate
+    said it was valid (exit 0), so the gate passed a file no trainer can read."""
+    path = tmp_path / "t.json"
+    path.write_bytes(b'[\n{"instruction":"a","input":"","output":"b"},\n]\n')
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+        raise AssertionError("strict JSON should refuse a trailing comma")
+    except json.JSONDecodeError:
+        pass
+    proc = cli("validate", str(path))
+    assert proc.returncode == 2, proc.stdout
+    assert proc.stderr.startswith(f"curator: {path}: line 2, column 44: a trailing ','"), proc.stderr
+    doc = json.loads(cli("validate", str(path), "--json").stdout)
+    assert doc["file_error"].startswith(f"{path}: line 2, column 44: a trailing ','")
+    assert "delete the comma" in doc["file_error"] and doc["records"] == 0
+
+
+def test_json_array_leniencies_are_refused_like_strict_json(tmp_path):
+    """Every variant strict JSON refuses between or around the elements is a file error naming the
+    file, line and column; the same arrays without the fault load."""
+    e = json.dumps(ALPACA)
+    variants = {
+        "comma on its own line": (f"[\n{e}\n,\n]\n", "line 3, column 1: a trailing ','"),
+        "two elements": (f"[{e}, {e},  ]", f"line 1, column {2 * len(e) + 4}: a trailing ','"),
+        "comma then blank lines": (f"[\n  {e},\n\n\n]", "line 2, column"),
+        "comment after the comma": (f"[\n{e},\n// more to come\n]\n", "line 3, column 1: element 2"),
+        "comment before an element": (f"[\n/* first */ {e}\n]\n", "line 2, column 1: element 1"),
+        "missing comma": (f"[\n{e}\n{e}\n]\n", "line 3, column 1: expected ',' or ']'"),
+        "double comma": (f"[\n{e},,\n{e}\n]\n", "line 2, column"),
+        "leading comma": (f"[,\n{e}\n]\n", "line 1, column 2: expected a value before ','"),
+    }
+    for name, (text, words) in variants.items():
+        path = tmp_path / f"{name.replace(' ', '_')}.json"
+        path.write_text(text, encoding="utf-8")
+        try:
+            json.loads(text)
+            raise AssertionError(f"{name}: strict JSON accepts it")
+        except json.JSONDecodeError:
+            pass
+        proc = cli("validate", str(path), "--json")
+        assert proc.returncode == 2, (name, proc.stdout)
+        msg = json.loads(proc.stdout)["file_error"]
+        assert msg.startswith(f"{path}: ") and words in msg, (name, msg)
+    for text in (f"[\n{e},\n{e}\n]\n", f"[{e}]", f"[ {e} ,\n {e} ]"):
+        path = tmp_path / "fine.json"
+        path.write_text(text, encoding="utf-8")
+        assert json.loads(text)
+        proc = cli("validate", str(path))
+        assert proc.returncode == 0, (text, proc.stdout, proc.stderr)
