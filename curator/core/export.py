@@ -216,6 +216,9 @@ class ExportPlan:
 # --- planning -------------------------------------------------------------------------------
 
 
+MAX_SWAPPED_WORDS = 3   # see _distinct
+
+
 def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
     """Two near-duplicate records that are not copies of each other: they contradict, or their
     prompts differ in an essential word (the contradiction detector's test for "a different
@@ -227,7 +230,10 @@ def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
     if not pa and not pb:
         pa, pb = normalize(a.response), normalize(b.response)
     only_a, only_b = essential_differences(pa, pb)
-    return bool(only_a or only_b)
+    # A different question swaps a fact in the same wording: "type 1"/"type 2", "school"/"war",
+    # another drug. Words only added on one side (the same news article with "NEW YORK" in front)
+    # or a reworded request (many words each side, the same code answer) are the same example.
+    return bool(only_a and only_b) and max(len(only_a), len(only_b)) <= MAX_SWAPPED_WORDS
 
 
 def _explicit(d: Decision | None) -> bool:

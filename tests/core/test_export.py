@@ -807,3 +807,20 @@ def test_nothing_to_export_because_every_record_is_invalid_says_why(tmp_path):
     [b] = plan.blockers
     assert b.message.startswith("no record qualifies for export: all 5 records are invalid (e.g. line 1: ")
     assert "output" in b.message and "curator validate" in b.message
+
+
+def test_near_duplicates_that_only_add_words_or_reword_the_request_are_reduced_to_the_keeper(shared_datasets):
+    """A new user's report: "duplicates reduced to keepers", yet every ag_news near-duplicate (the
+    same Reuters article, once with "NEW YORK" in front) and code-alpaca 600/732 (the same email
+    validator, asked in other words) were exported twice. Only a swapped fact in the same wording
+    ("type 1"/"type 2", another drug) makes a near-duplicate a different question."""
+    for name, pair in (("self-instruct-t0-agnews/ag_news_classify.jsonl", (1, 10)),
+                       ("code-alpaca-2k/code_alpaca_2k.json", (600, 732))):
+        ds = load_dataset(shared_datasets / name)
+        scan = run_scan(ds)
+        assert any(set(pair) <= set(c.lines) for c in scan.near_duplicates), name
+        plan = plan_export(ds, scan, {}, options=ExportOptions(include="unrejected", allow_contradictions=True))
+        kept = {e.line for e in plan.entries}
+        assert len(kept & set(pair)) == 1, (name, pair)
+        members = {ln for c in scan.near_duplicates for ln in c.lines}
+        assert len(members - kept) == len(members) - len(scan.near_duplicates), name   # one kept per cluster
