@@ -69,10 +69,15 @@ class ReaderPane(QTextEdit):
 
 
 class ReasonPanel(QFrame):
-    """Inline "why reject?" picker: digits pick a reason and confirm, Enter confirms, Esc cancels."""
+    """Inline "why reject?" picker: digits pick a reason and confirm, the arrows move through the
+    reasons (from the note too), Enter confirms, Esc cancels."""
 
     chosen = Signal(object, object)     # reason code or None, note or None
     cancelled = Signal()
+
+    ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down)
+    PANEL_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, *ARROWS, Qt.Key.Key_Home, Qt.Key.Key_End,
+                  Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,8 +91,8 @@ class ReasonPanel(QFrame):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setFixedHeight(self.list_height())
         self.note = QLineEdit(self)
-        self.note.setPlaceholderText("Optional note (Tab to reach, Enter to reject)")
-        title = QLabel("Reject — why? Press a number, or Enter for no reason; Esc cancels.", self)
+        self.note.setPlaceholderText("Optional note (Tab to reach, Enter to reject; ↑/↓ still choose the reason)")
+        title = QLabel("Reject — why? Press a number, or choose with ↑/↓ and press Enter; Esc cancels.", self)
         title.setTextFormat(Qt.TextFormat.PlainText)
         lay = QVBoxLayout(self)
         lay.addWidget(title)
@@ -125,10 +130,15 @@ class ReasonPanel(QFrame):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
         from PySide6.QtCore import QEvent
 
-        if event.type() == QEvent.Type.ShortcutOverride and event.key() in (
-                Qt.Key.Key_Return, Qt.Key.Key_Enter) or (obj is self.list and event.type() ==
-                QEvent.Type.ShortcutOverride and event.text().isdigit()):
-            event.accept()      # these keys belong to the panel, not to the desk's shortcuts
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in self.PANEL_KEYS or (
+                obj is self.list and event.type() == QEvent.Type.ShortcutOverride and event.text().isdigit()):
+            # these keys belong to the panel, not to the desk's shortcuts: Enter confirms, and the
+            # arrows (the desk's "move" keys) choose the reason, also while the note is typed
+            event.accept()
+            return True
+        if obj is self.note and event.type() == QEvent.Type.KeyPress and event.key() in self.ARROWS:
+            step = 1 if event.key() == Qt.Key.Key_Down else -1
+            self.list.setCurrentRow(min(max(self.list.currentRow() + step, 0), self.list.count() - 1))
             return True
         if obj is self.list and event.type() == QEvent.Type.KeyPress:
             key, text = event.key(), event.text()

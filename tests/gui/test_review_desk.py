@@ -435,3 +435,43 @@ def test_esc_in_an_untouched_fix_editor_closes_without_asking(qtbot):
     qtbot.waitExposed(dlg)
     qtbot.keyClick(dlg.editor, Qt.Key.Key_Escape)
     assert not dlg.isVisible() and dlg.discard_box is None
+
+
+# --- a clinician's trial: the arrows in the reason list --------------------------------------
+
+def _typed(qtbot, k):
+    """A key as the user types it: to whichever widget has the keyboard focus."""
+    qtbot.keyClick(QApplication.focusWidget(), k)
+
+
+def test_arrow_keys_pick_a_reject_reason_and_a_note(qtbot, desk, project):
+    """R, Down x3, Enter rejects with the third reason; R, Down x3, Tab, a note, Enter keeps both.
+    The desk's Up/Down 'move' keys took the arrows, so the list stayed on 'No reason' and the
+    desk moved to other examples behind the panel."""
+    from curator.core.decisions import REJECT_REASONS
+
+    _typed(qtbot, Qt.Key.Key_R)
+    lst = desk.reason_panel.list
+    assert desk.reason_panel.isVisible() and QApplication.focusWidget() is lst
+    for _ in range(3):
+        _typed(qtbot, Qt.Key.Key_Down)
+    assert lst.currentRow() == 3 and desk.current_line() == 1      # the list moved, the desk did not
+    _typed(qtbot, Qt.Key.Key_Up)
+    _typed(qtbot, Qt.Key.Key_Down)
+    _typed(qtbot, Qt.Key.Key_Return)
+    d = project.decision(1)
+    assert d.status == "rejected" and d.reason == REJECT_REASONS[2] and d.note is None
+
+    assert desk.current_line() == 2
+    _typed(qtbot, Qt.Key.Key_R)
+    for _ in range(3):
+        _typed(qtbot, Qt.Key.Key_Down)
+    _typed(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is desk.reason_panel.note
+    qtbot.keyClicks(desk.reason_panel.note, "Dose is wrong")
+    _typed(qtbot, Qt.Key.Key_Up)             # the arrows still choose the reason from the note
+    assert lst.currentRow() == 2 and desk.reason_panel.note.text() == "Dose is wrong"
+    _typed(qtbot, Qt.Key.Key_Return)
+    d = project.decision(2)
+    assert (d.status, d.reason, d.note) == ("rejected", REJECT_REASONS[1], "Dose is wrong")
+    assert project.status_of(3) == "undecided"
