@@ -80,10 +80,43 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    from curator.cli.common import decided, forget_decision
+
+    forget_decision()
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()   # a reader gone away shows here, not as "Exception ignored" at exit
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 0
+        # The reader closed the pipe (``curator validate FILE | head``). That must not change the
+        # verdict a CI job sees: return the exit code the command decided on before writing, or
+        # fail closed when it had not decided yet.
+        _stop_writing()
+        code = decided()
+        return EXIT_USAGE if code is None else code
+
+
+def _stop_writing() -> None:
+    """Point stdout, and stderr if its reader is gone too, at os.devnull (the Python docs' advice
+    for SIGPIPE), so what is still buffered is dropped quietly instead of raising again at exit."""
+    import os
+
+    def to_devnull(stream) -> None:
+        try:
+            fd = stream.fileno()
+        except (AttributeError, ValueError, OSError):
+            return                  # not a real file (an in-process capture): nothing to redirect
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
+
+    to_devnull(sys.stdout)
+    try:
+        sys.stderr.flush()          # fails only when stderr's reader has gone as well
+    except OSError:
+        to_devnull(sys.stderr)

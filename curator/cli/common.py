@@ -102,6 +102,27 @@ class TerminalProgress:
             self._shown = False
 
 
+# The exit code the running command has decided on, recorded before it writes its report: when the
+# reader of stdout goes away early (``curator validate FILE | head``), main() returns this instead of
+# letting the closed pipe decide. None until the command knows it.
+_verdict: list[int | None] = [None]
+
+
+def decide(code: int) -> int:
+    """Record ``code`` as the command's exit code before writing its report; returns ``code``."""
+    _verdict[0] = code
+    return code
+
+
+def decided() -> int | None:
+    """The exit code recorded by :func:`decide` in this run, or None."""
+    return _verdict[0]
+
+
+def forget_decision() -> None:
+    _verdict[0] = None
+
+
 def print_json(obj: object) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2))
     sys.stdout.write("\n")

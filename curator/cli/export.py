@@ -23,7 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import TerminalProgress, count, print_json
+from .common import TerminalProgress, count, decide, print_json
 
 
 def register(sub) -> None:
@@ -123,9 +123,10 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     except ValueError as exc:
         return _err(str(exc), progress)
     progress.clear()
-    if args.json:
-        print_json(plan.summary())
     if plan.blockers:
+        decide(1)
+        if args.json:
+            print_json(plan.summary())
         print("curator: export blocked:", file=sys.stderr)
         for b in plan.blockers:
             print(f"  - {b.message}", file=sys.stderr)
@@ -137,7 +138,10 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     except ExportError as exc:
         return _err(str(exc), progress)
     progress.clear()
-    if not args.json:
+    decide(0)        # written: the summary comes after, so a closed pipe cannot stop the export
+    if args.json:
+        print_json(plan.summary())
+    else:
         print_human(plan, args.out)
     return 0
 

@@ -15,7 +15,7 @@ import sys
 
 from curator.core.decisions import REJECT_REASONS
 
-from .common import add_load_options, parse_lines, print_json
+from .common import add_load_options, decide, parse_lines, print_json
 from .status import add_project_options, open_from_args
 
 
@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"curator: {exc}", file=sys.stderr)
             return 2
+        decide(0)    # the decisions are stored: a reader closing the pipe early cannot undo that
         spec = project.sample_spec()
         invalid = invalid_approvals(project, approve)
         for w in invalid:

@@ -21,7 +21,7 @@ import time
 from curator.core.findings import ScanResult
 from curator.core.scan import ScanSettings, available_workers, run_scan
 
-from .common import LoadFailed, TerminalProgress, add_load_options, count, load_from_args, print_json
+from .common import LoadFailed, TerminalProgress, add_load_options, count, decide, load_from_args, print_json
 from .validate import file_error_report, report
 
 
@@ -75,13 +75,14 @@ def _scan(args: argparse.Namespace, progress) -> int:
     progress.clear()
     result.timings = {"load": round(load_s, 4), **result.timings}
     found = bool(result.exact_duplicates or result.near_duplicates or result.contradictions or result.lint)
+    code = decide(1 if ds.invalid_count or found else 0)   # before the report: `| head` cannot change it
     if args.json:
         doc = report(ds)
         doc.update(result.to_json())
         print_json(doc)
     else:
         print_human(ds, result)
-    return 1 if ds.invalid_count or found else 0
+    return code
 
 
 def print_human(ds, result, out=sys.stdout) -> None:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_load_options, parse_mapping, print_json
+from .common import add_load_options, decide, parse_mapping, print_json
 
 
 def register(sub) -> None:
@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"curator: the unusable project file was kept aside as {project.set_aside}", file=sys.stderr)
     with project:
         st = project.status(lines=args.lines, target=args.target)
+        decide(0)
         if args.json:
             print_json(st)
         else:

@@ -12,7 +12,7 @@ import sys
 
 from curator.core.records import Dataset
 
-from .common import LoadFailed, add_load_options, count, load_from_args, print_json
+from .common import LoadFailed, add_load_options, count, decide, load_from_args, print_json
 
 
 def register(sub) -> None:
@@ -50,11 +50,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"curator: {exc.message}", file=sys.stderr)
         return 2
+    code = decide(0 if ds.invalid_count == 0 else 1)   # before the report: `| head` cannot change it
     if args.json:
         print_json(report(ds))
     else:
         print_human(ds)
-    return 0 if ds.invalid_count == 0 else 1
+    return code
 
 
 def print_human(ds: Dataset, out=sys.stdout) -> None:

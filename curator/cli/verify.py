@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import count, print_json
+from .common import count, decide, print_json
 
 
 def register(sub) -> None:
@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from curator.core.verify import verify_export
 
     rep = verify_export(args.dir)
+    # decided before the report, so a reader closing the pipe early cannot change it
+    code = decide(2 if any(p.code == "manifest" for p in rep.problems) else 0 if rep.ok else 1)
     if args.json:
         print_json(rep.to_json())
     else:
@@ -38,6 +40,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.dir}: {count(len(rep.problems), 'problem')}", file=sys.stderr)
             for p in rep.problems:
                 print(f"  {p.code}: {p.message}", file=sys.stderr)
-    if any(p.code == "manifest" for p in rep.problems):
-        return 2
-    return 0 if rep.ok else 1
+    return code

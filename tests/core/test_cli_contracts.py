@@ -22,6 +22,83 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           cwd=cwd, env=env, timeout=300)
 
 
+# ---- 1. a reader that closes the pipe early does not change the exit code -------------------------
+
+def early_reader(*args: str, tmp_path: Path) -> tuple[int, bytes, str, int]:
+    """Run curator with stdout into a pipe whose reader takes one line and goes away, as
+    ``curator ... | head -1`` does: (exit code, the line read, stderr, the pipe's capacity)."""
+    import fcntl
+
+    err_path = tmp_path / "stderr.txt"
+    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:curator"}
+    with open(err_path, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "curator", *args], stdout=subprocess.PIPE,
+                                stderr=err, env=env)
+        capacity = fcntl.fcntl(proc.stdout.fileno(), getattr(fcntl, "F_GETPIPE_SZ", 1032))
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        code = proc.wait(timeout=300)
+    return code, first, err_path.read_text(encoding="utf-8"), capacity
+
+
+def chat(i: int, *, last_user: bool = False, answer: bool = True) -> dict:
+    turns = [{"role": "user", "content": f"question {i} about the parcel"}]
+    if answer:
+        turns.append({"role": "assistant", "content": f"answer {i}: it ships on day {i * 7 % 31}."})
+    if last_user:
+        turns.append({"role": "user", "content": "thanks"})
+    return {"messages": turns}
+
+
+def write_jsonl(path: Path, rows) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_validate_with_invalid_records_exits_1_even_when_the_reader_stops_early(tmp_path):
+    """`curator validate --format openai BAD | head -2` exited 0 (unpiped: 1): main() turned the
+    broken pipe into success, so a CI job piping through head passed bad data."""
+    path = write_jsonl(tmp_path / "bad.jsonl", [chat(i, answer=False) for i in range(3000)])
+    full = cli("validate", "--format", "openai", str(path))
+    assert full.returncode == 1
+    for extra in ([], ["--json"]):
+        code, first, err, capacity = early_reader("validate", "--format", "openai", str(path), *extra,
+                                                  tmp_path=tmp_path)
+        assert len(cli("validate", "--format", "openai", str(path), *extra).stdout) > 2 * capacity
+        assert first.strip()
+        assert code == 1, (extra, err)
+        assert err == "", err          # no traceback, no "Exception ignored" at exit
+
+
+def test_scan_with_findings_exits_1_even_when_the_reader_stops_early(tmp_path):
+    rows = []
+    for i in range(2500):   # 2,500 exact-duplicate groups: one line each in the report
+        row = {"instruction": f"Question {i}: what is {i} times {i + 3}?", "input": "",
+               "output": f"It is {i * (i + 3)}."}
+        rows += [row, row]
+    path = write_jsonl(tmp_path / "dups.jsonl", rows)
+    full = cli("scan", str(path))
+    assert full.returncode == 1 and "2,500 exact-duplicate groups" in full.stdout
+    code, first, err, capacity = early_reader("scan", str(path), tmp_path=tmp_path)
+    assert len(full.stdout) > 1.5 * capacity
+    assert first.startswith(str(path).encode())
+    assert code == 1, err
+    assert err == "", err
+
+
+def test_a_clean_file_still_exits_0_when_the_reader_stops_early(tmp_path):
+    """The verdict is kept both ways: a valid file (3,000 warnings, no error) is not failed by a
+    reader that goes away."""
+    path = write_jsonl(tmp_path / "ok.jsonl", [chat(i, last_user=True) for i in range(3000)])
+    full = cli("validate", str(path))
+    assert full.returncode == 0 and "3000 warnings" in full.stdout, full.stdout[:300]
+    code, first, err, capacity = early_reader("validate", str(path), tmp_path=tmp_path)
+    assert len(full.stdout) > 2 * capacity
+    assert first.startswith(str(path).encode())
+    assert code == 0, err
+    assert err == "", err
+
+
 # ---- 3. the size limit message -------------------------------------------------------------------
 
 def test_a_line_just_over_the_limit_is_not_called_smaller_than_the_limit(tmp_path):
