@@ -204,6 +204,22 @@ def test_two_real_words_spelled_alike_are_different_questions(a, b):
     assert found == []
 
 
+def test_the_numbers_of_a_numbered_list_are_not_facts():
+    """A new user's report: 162 contradictions on Bitext customer support, nearly all the same
+    steps worded twice, one answer as a numbered list: "1.", "2." counted as stated numbers, the
+    cue for a disagreement. A number inside a step still counts."""
+    q = normalize("How do I update my delivery address?")
+    a = ("Sure, here is how to update your delivery address:\n1. Log in to your account.\n"
+         "2. Open the Addresses page.\n3. Edit the address and save it.")
+    b = ("Updating the delivery address is easy: sign in to your account, go to the Addresses page, "
+         "change the details there and save.")
+    assert judge(a, b, response_threshold=35)[0]                  # the numbers alone made it a "disagreement"
+    assert find_contradictions([q, q], [a, b], [1, 2]) == []
+    c = a.replace("Edit the address and save it.", "Edit the address; changes take 14 days.")
+    d = a.replace("Edit the address and save it.", "Edit the address; changes take 2 days.")
+    assert len(find_contradictions([q, q], [c, d], [1, 2])) == 1
+
+
 def test_word_diff():
     assert word_diff("free on orders over $50 today", "free on orders over $75 today") == (
         ("equal", "free on orders over"), ("delete", "$50"), ("insert", "$75"), ("equal", "today"))

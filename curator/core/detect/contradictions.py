@@ -63,6 +63,17 @@ _GREETING = ("hi ", "hello", "hey", "dear ", "thanks for", "thank you for", "hap
              "good afternoon", "good evening", "greetings")
 
 
+# "1. Log in", "2) Open Settings": the numbers of a numbered list, at the start of a line
+_LIST_NUMBER = re.compile(r"^([ \t]*)\d{1,2}[.)][ \t]+(?=\S)", re.MULTILINE)
+
+
+def without_list_numbers(text: str) -> str:
+    """The answer without the numbers of its numbered lists. They are layout, not facts: two
+    answers giving the same steps, one numbered and one not, or five steps and four, do not
+    disagree on a number (bitext customer-support answers were flagged for exactly that)."""
+    return _LIST_NUMBER.sub(r"\1", text) if "\n" in text else text
+
+
 def strip_formulas(a: str, b: str, common: set[str]) -> tuple[str, str]:
     """Drop the sentences both answers share with many other answers ("Let me know if you have
     any other questions.") and each answer's short opening greeting ("Thanks for reaching out,
@@ -252,6 +263,7 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
     tick = Ticker(progress, cancel, len(pairs), "Comparing answers to the same question", every=2000)
     # per answer, computed once however many pairs it is in: its sentences and its polarity
     splits: dict[int, tuple[list[str], list[str]]] = {}
+    texts: dict[int, str] = {}
     pols: dict[int, str] = {}
     for k, (a, b, psim) in enumerate(pairs):
         tick.tick(k)
@@ -262,9 +274,10 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         seen.add((a, b))
         for i in (a, b):
             if i not in splits:
-                splits[i] = _split_sentences(responses[i])
+                texts[i] = without_list_numbers(responses[i])
+                splits[i] = _split_sentences(texts[i])
                 pols[i] = polarity(responses[i])
-        bad, rsim, _reason = judge(*_strip_split(splits[a], splits[b], common, responses[a], responses[b]),
+        bad, rsim, _reason = judge(*_strip_split(splits[a], splits[b], common, texts[a], texts[b]),
                                    response_threshold=response_threshold, vocab=vocab,
                                    polarities=(pols[a], pols[b]))
         if bad:
