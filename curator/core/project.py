@@ -274,12 +274,21 @@ def _stored_load_options(ppath: Path) -> dict:
         return {}
     import sqlite3
 
-    try:
-        con = sqlite3.connect(ppath.absolute().as_uri() + "?mode=ro", uri=True)   # '#', '?', '%' escaped
+    def read(mode: str):
+        con = sqlite3.connect(ppath.absolute().as_uri() + f"?mode={mode}", uri=True)   # '#', '?', '%' escaped
         try:
-            row = con.execute("SELECT value FROM meta WHERE key='load_options'").fetchone()
+            con.execute("PRAGMA query_only=1")
+            return con.execute("SELECT value FROM meta WHERE key='load_options'").fetchone()
         finally:
             con.close()
+
+    try:
+        try:
+            # read-write (never create) but query-only: closing it, the last connection removes the
+            # -wal/-shm files; a read-only connection left them beside the dataset after `scan`
+            row = read("rw")
+        except sqlite3.OperationalError:
+            row = read("ro")     # a project file or folder we may not write
         value = json.loads(row[0]) if row else {}
     except (sqlite3.Error, ValueError):
         return {}            # a damaged or foreign file: Store says so properly below

@@ -522,3 +522,16 @@ def test_odd_first_arguments_are_handled(tmp_path):
     from curator.cli import _unknown_command
 
     assert not _unknown_command("C:data") and not _unknown_command("~/data") and _unknown_command("scna")
+
+
+def test_scan_and_validate_leave_no_sqlite_side_files_beside_the_dataset(tmp_path):
+    """A new user's report: after `curator review`, `curator scan FILE` left FILE.curator-wal and
+    FILE.curator-shm beside the dataset (it reads the project's load options read-only)."""
+    data = tmp_path / "support_chat.jsonl"
+    shutil.copy(REPO / "sample_data" / "support_chat.jsonl", data)
+    assert _cli("review", str(data), "--approve", "1").returncode == 0
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert before == ["support_chat.jsonl", "support_chat.jsonl.curator"]
+    for cmd in ("scan", "validate"):
+        assert _cli(cmd, str(data)).returncode in (0, 1)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before, cmd
