@@ -217,6 +217,7 @@ class ExportPlan:
 
 
 MAX_SWAPPED_WORDS = 3   # see _distinct
+OPENAI_MIN_EXAMPLES = 10   # ../shared/FORMATS.md §1.1: "Minimum 10 examples per training file"
 
 
 def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
@@ -576,6 +577,9 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
                                     f"fraction {options.eval_fraction:g}{why}"))
         for msg in split.problems():
             warnings.append(msg)
+        if options.format == "openai" and 0 < len(split.train) < OPENAI_MIN_EXAMPLES:
+            warnings.append(f"train.jsonl has {len(split.train)} example(s): OpenAI fine-tuning requires at least "
+                            f"{OPENAI_MIN_EXAMPLES} per training file (and recommends starting with about 50)")
         if leak_merges:
             warnings.append(f"the leakage check tied {leak_merges} train/eval pair(s) the scan had not linked "
                             "(near-duplicates it missed or fixed texts) and re-split")

@@ -824,3 +824,17 @@ def test_near_duplicates_that_only_add_words_or_reword_the_request_are_reduced_t
         assert len(kept & set(pair)) == 1, (name, pair)
         members = {ln for c in scan.near_duplicates for ln in c.lines}
         assert len(members - kept) == len(members) - len(scan.near_duplicates), name   # one kept per cluster
+
+
+def test_an_openai_export_with_fewer_than_ten_training_examples_is_warned_about(tmp_path):
+    """A new user's report: `--format openai` wrote 4 training rows without a word, and OpenAI
+    refuses a training file under 10 examples (FORMATS.md)."""
+    path = tmp_path / "qa.jsonl"
+    path.write_text("".join(json.dumps({"instruction": f"Question {i} about topic {i * 7}?", "input": "",
+                                        "output": f"Answer {i} is {i * 13}."}) + "\n" for i in range(6)),
+                    encoding="utf-8")
+    ds = load_dataset(path)
+    plan = plan_export(ds, ScanResult(), {}, options=ExportOptions(format="openai", eval_fraction=0.2, confirm_fraction=True))
+    assert any("requires at least 10" in w for w in plan.warnings), plan.warnings
+    assert not any("requires at least 10" in w for w in
+                   plan_export(ds, ScanResult(), {}, options=ExportOptions(eval_fraction=0.2)).warnings)
