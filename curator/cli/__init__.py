@@ -25,10 +25,18 @@ SUBCOMMAND_MODULES = [
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
+# whether this run's arguments ask for --json: then a usage error argparse finds (a missing or
+# unknown option) is also one JSON object on stdout, like every other error of the command
+_json_requested = [False]
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 2, like argparse, but say where to look
         self.print_usage(sys.stderr)
+        if _json_requested[0] and "--json" in self._option_string_actions:
+            from curator.cli.common import print_json_error
+
+            print_json_error(None, f"{self.prog}: {message}")
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
@@ -76,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return launch(argv[1:] if argv and argv[0] == "gui" else argv)
     parser = build_parser()
+    _json_requested[0] = "--json" in argv[1:argv.index("--") if "--" in argv else len(argv)]
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

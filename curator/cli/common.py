@@ -128,6 +128,30 @@ def print_json(obj: object) -> None:
     sys.stdout.write("\n")
 
 
+def file_error_report(path: str | None, message: str) -> dict:
+    """``validate --json``'s object when the command cannot run (exit 2): ``"file_error"`` holds the
+    message, every count is empty. Every command's --json error starts from this shape."""
+    return {"file": path, "format": None, "records": 0, "valid": 0, "invalid": 0,
+            "errors": [], "warnings": [], "file_error": message}
+
+
+def print_json_error(path: str | None, message: str, success: dict | None = None) -> None:
+    """Print :func:`file_error_report` plus ``success``: the command's own success keys (empty, or
+    what is known), so a script finds the same keys on success and on error."""
+    doc = file_error_report(path, message)
+    doc.update(success or {})
+    print_json(doc)
+
+
+def fail(args: argparse.Namespace, message: str, success: dict | None = None) -> int:
+    """A usage or I/O error: ``curator: message`` on stderr and, given --json, one JSON object
+    (:func:`print_json_error`) on stdout. Returns 2, the exit code for it."""
+    print(f"curator: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print_json_error(getattr(args, "file", None), message, success)
+    return 2
+
+
 def parse_lines(spec: str) -> list[int]:
     """``"3,7,10-20"`` → [3, 7, 10, …, 20].
 

@@ -14,7 +14,9 @@ it; ``--force`` also replaces an existing export in DIR. DIR is created if its p
 
 Exit 0 on success, 1 when blocked by findings (unresolved contradictions, leakage that cannot be
 grouped away, nothing to export), 2 on a usage or I/O error (bad option, unreadable dataset or
-project, destination missing, unwritable or holding an export without ``--force``).
+project, destination missing, unwritable or holding an export without ``--force``); then ``--json``
+prints ``validate --json``'s error object (``"file_error"`` says what is wrong) with the summary's
+keys, empty, or filled in when the plan was made but could not be written.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import TerminalProgress, count, decide, print_json
+from .common import TerminalProgress, count, decide, fail, print_json
 
 
 def register(sub) -> None:
@@ -50,11 +52,17 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _err(msg: str, progress: TerminalProgress | None = None) -> int:
+# the keys of the --json summary (ExportPlan.summary) with nothing in them, for the error object
+EMPTY_SUMMARY = {"include": None, "include_reason": None, "counts": {}, "strata": {}, "target_eval": 0,
+                 "leakage": None, "leak_merges": 0, "conversion": None, "blockers": [], "warnings": [],
+                 "needs_confirmation": None}
+
+
+def _err(args: argparse.Namespace, msg: str, progress: TerminalProgress | None = None,
+         summary: dict | None = None) -> int:
     if progress is not None:
         progress.clear()          # the message on a clean line, not after a progress line
-    print(f"curator: {msg}", file=sys.stderr)
-    return 2
+    return fail(args, msg, summary if summary is not None else EMPTY_SUMMARY)
 
 
 def load_inputs(file: str, project_path: str | None, progress=None):
@@ -85,13 +93,13 @@ def run(args: argparse.Namespace) -> int:
 
     f = args.eval_fraction
     if not 0 < f < 1:
-        return _err(f"--eval-fraction must be between 0 and 1 (e.g. 0.1), got {f:g}")
+        return _err(args, f"--eval-fraction must be between 0 and 1 (e.g. 0.1), got {f:g}")
     if fraction_needs_confirmation(f) and not args.force:
-        return _err(f"--eval-fraction {f:g} is outside the recommended 5-50%; pass --force to use it anyway")
+        return _err(args, f"--eval-fraction {f:g} is outside the recommended 5-50%; pass --force to use it anyway")
     try:
         check_destination(args.file, args.out, force=args.force)
     except ExportError as exc:
-        return _err(str(exc))
+        return _err(args, str(exc))
     progress = TerminalProgress()   # the slow steps (load, scan, leakage check) on a terminal
     try:
         return _export(args, f, progress)
@@ -109,11 +117,11 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
         ds, scan, decisions, sample, est, ppath = load_inputs(args.file, args.project, progress)
     except ProjectFileError as exc:
         if not exc.fresh_helps:  # an unwritable location: a fresh project would fail the same way
-            return _err(f"project file {exc.path}: {exc.reason} (pass --project PATH to use a project "
+            return _err(args, f"project file {exc.path}: {exc.reason} (pass --project PATH to use a project "
                         "file elsewhere)", progress)
-        return _err(f"project file {exc.path}: {exc.reason} (see `curator status --fresh-project`)", progress)
+        return _err(args, f"project file {exc.path}: {exc.reason} (see `curator status --fresh-project`)", progress)
     except (FileReadError, FileNotFoundError, ValueError, SchemaFileError) as exc:
-        return _err(str(exc), progress)
+        return _err(args, str(exc), progress)
     opts = ExportOptions(eval_fraction=f, seed=args.seed, stratify=args.stratify, format=args.out_format,
                          include=args.include, allow_contradictions=args.allow_contradictions,
                          confirm_fraction=args.force)
@@ -121,7 +129,7 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
         plan = plan_export(ds, scan, decisions, options=opts, sample_lines=sample, estimate=est,
                            project_path=ppath, progress=progress)
     except ValueError as exc:
-        return _err(str(exc), progress)
+        return _err(args, str(exc), progress)
     progress.clear()
     if plan.blockers:
         decide(1)
@@ -136,7 +144,7 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     try:
         write_export(plan, args.out, force=args.force, progress=progress)
     except ExportError as exc:
-        return _err(str(exc), progress)
+        return _err(args, str(exc), progress, plan.summary())
     progress.clear()
     decide(0)        # written: the summary comes after, so a closed pipe cannot stop the export
     if args.json:

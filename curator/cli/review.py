@@ -5,7 +5,8 @@ reverts it). Approving an invalid record (bad JSON, schema or format errors) is 
 warning naming each such line and why (``"warnings"`` in ``--json``): export leaves invalid records
 out unless they are fixed. ``--sample F`` draws (and stores) the seeded review sample used by ``curator status``'s
 acceptance estimate. Exit 0 on success, 2 on a usage error (unknown line, a line both approved
-and rejected) or when the dataset or project file cannot be used.
+and rejected) or when the dataset or project file cannot be used; then ``--json`` prints
+``validate --json``'s error object (``"file_error"`` says what is wrong) with this command's keys, empty.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 
 from curator.core.decisions import REJECT_REASONS
 
-from .common import add_load_options, decide, parse_lines, print_json
+from .common import add_load_options, decide, fail, parse_lines, print_json
 from .status import add_project_options, open_from_args
 
 
@@ -53,30 +54,32 @@ def invalid_approvals(project, approved: list[int]) -> list[dict]:
     return out
 
 
+def empty_review(args: argparse.Namespace) -> dict:
+    """The keys of ``review --json`` with nothing in them, for its error object."""
+    return {"project": args.project, "reviewer": args.reviewer, "warnings": [], "changes": [],
+            "sample": None, "decisions": {}}
+
+
 def run(args: argparse.Namespace) -> int:
+    empty = empty_review(args)
     parsed = {}
     for flag in ("approve", "reject", "skip"):
         try:
             parsed[flag] = parse_lines(getattr(args, flag))
         except ValueError as exc:
-            print(f"curator: --{flag}: {exc}", file=sys.stderr)
-            return 2
+            return fail(args, f"--{flag}: {exc}", empty)
     approve, reject, skip = parsed["approve"], parsed["reject"], parsed["skip"]
     both = sorted((set(approve) & set(reject)) | (set(approve) & set(skip)) | (set(reject) & set(skip)))
     if both:
-        print(f"curator: line(s) given two decisions: {','.join(map(str, both[:20]))}", file=sys.stderr)
-        return 2
+        return fail(args, f"line(s) given two decisions: {','.join(map(str, both[:20]))}", empty)
     if (args.reason or args.note) and not reject:
-        print("curator: --reason/--note apply to --reject, which is empty", file=sys.stderr)
-        return 2
+        return fail(args, "--reason/--note apply to --reject, which is empty", empty)
     if args.sample is not None and not 0 < args.sample <= 1:
-        print("curator: --sample takes a fraction in (0, 1], e.g. 0.1", file=sys.stderr)
-        return 2
+        return fail(args, "--sample takes a fraction in (0, 1], e.g. 0.1", empty)
     if not (approve or reject or skip or args.sample is not None):
-        print("curator: nothing to do: give --approve, --reject, --skip or --sample", file=sys.stderr)
-        return 2
+        return fail(args, "nothing to do: give --approve, --reject, --skip or --sample", empty)
     # the flagged stratification needs the findings; nothing else here does
-    project = open_from_args(args, scan=args.stratify == "flagged", reviewer=args.reviewer)
+    project = open_from_args(args, scan=args.stratify == "flagged", reviewer=args.reviewer, empty=empty)
     if project is None:
         return 2
     from curator.core.project import UnknownLineError
@@ -96,12 +99,9 @@ def run(args: argparse.Namespace) -> int:
             if args.sample is not None:
                 sample = project.draw_sample(args.sample, args.seed, args.stratify)
                 project.queue("sample")
-        except UnknownLineError as exc:
-            print(f"curator: {exc}", file=sys.stderr)
-            return 2
-        except ValueError as exc:
-            print(f"curator: {exc}", file=sys.stderr)
-            return 2
+        except (UnknownLineError, ValueError) as exc:
+            return fail(args, str(exc), {**empty, "project": str(project.path), "reviewer": project.reviewer,
+                                         "changes": [{"label": c.label, "lines": list(c.lines)} for c in changes]})
         decide(0)    # the decisions are stored: a reader closing the pipe early cannot undo that
         spec = project.sample_spec()
         invalid = invalid_approvals(project, approve)

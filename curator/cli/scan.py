@@ -21,8 +21,17 @@ import time
 from curator.core.findings import ScanResult
 from curator.core.scan import ScanSettings, available_workers, run_scan
 
-from .common import LoadFailed, TerminalProgress, add_load_options, count, decide, load_from_args, print_json
-from .validate import file_error_report, report
+from .common import (
+    LoadFailed,
+    TerminalProgress,
+    add_load_options,
+    count,
+    decide,
+    load_from_args,
+    print_json,
+    print_json_error,
+)
+from .validate import report
 
 
 def register(sub) -> None:
@@ -45,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
     for name in ("near_threshold", "prompt_threshold", "response_threshold"):
         v = getattr(args, name)
         if not 0 <= v <= 100:
-            print(f"curator scan: --{name.replace('_', '-')} must be between 0 and 100, got {v:g}",
-                  file=sys.stderr)
+            message = f"--{name.replace('_', '-')} must be between 0 and 100, got {v:g}"
+            print(f"curator scan: {message}", file=sys.stderr)
+            if args.json:
+                print_json_error(args.file, message, ScanResult().to_json())
             return 2
     progress = TerminalProgress()
     try:
@@ -60,10 +71,8 @@ def _scan(args: argparse.Namespace, progress) -> int:
     try:
         ds = load_from_args(args, progress)
     except LoadFailed as exc:
-        if args.json:
-            doc = file_error_report(args.file, exc.message)
-            doc.update(ScanResult().to_json())  # every key of the success shape, empty
-            print_json(doc)
+        if args.json:  # every key of the success shape, empty
+            print_json_error(args.file, exc.message, ScanResult().to_json())
         else:
             progress.clear()
             print(f"curator: {exc.message}", file=sys.stderr)

@@ -3,7 +3,8 @@
 JSON shape (public contract): ``{"records", "decisions": {"approved", "rejected", "fixed",
 "skipped", "undecided"}, "queue", "estimate", "project", ...}``; ``--lines`` adds
 ``"lines": {"approved": [...], "rejected": [...], "fixed": [...], "skipped": [...]}``.
-Exit 0 on success, 2 when the dataset or the project file cannot be used.
+Exit 0 on success, 2 when the dataset or the project file cannot be used; then ``--json`` prints
+``validate --json``'s error object (``"file_error"`` says what is wrong) with these keys, empty.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_load_options, decide, parse_mapping, print_json
+from .common import add_load_options, decide, fail, parse_mapping, print_json, print_json_error
 
 
 def register(sub) -> None:
@@ -35,8 +36,19 @@ def add_project_options(p: argparse.ArgumentParser) -> None:
                         "*.damaged-<time>) and start a fresh project")
 
 
-def open_from_args(args: argparse.Namespace, *, scan: bool, reviewer: str | None = None):
-    """Open the project for a command, or print why not and return None (caller exits 2)."""
+def empty_status(args: argparse.Namespace) -> dict:
+    """The keys of ``status --json`` with nothing in them, for its error object."""
+    out = {"records": 0, "decisions": {}, "queue": {}, "estimate": None, "project": args.project,
+           "source": None, "sample": None, "findings": {}, "unmatched": 0, "undo": None, "redo": None}
+    if args.lines:
+        out["lines"] = {}
+    return out
+
+
+def open_from_args(args: argparse.Namespace, *, scan: bool, reviewer: str | None = None,
+                   empty: dict | None = None):
+    """Open the project for a command, or print why not and return None (caller exits 2): on
+    stderr, and with --json as the error object, ``empty`` (the command's keys) included."""
     from curator.core.io import FileReadError
     from curator.core.project import open_project
     from curator.core.schema import SchemaFileError
@@ -47,9 +59,15 @@ def open_from_args(args: argparse.Namespace, *, scan: bool, reviewer: str | None
                             schema=args.schema, mapping=parse_mapping(args.field), scan=scan,
                             on_damaged="fresh" if args.fresh_project else "raise")
     except ProjectFileError as exc:
-        print(project_error_message(exc), file=sys.stderr)
+        message = project_error_message(exc)
+        print(message, file=sys.stderr)
+        if args.json:
+            known = dict(empty or {})
+            if "project" in known:
+                known["project"] = str(exc.path)
+            print_json_error(args.file, message.removeprefix("curator: "), known)
     except (FileReadError, SchemaFileError, ValueError) as exc:
-        print(f"curator: {exc}", file=sys.stderr)
+        fail(args, str(exc), empty)
     return None
 
 
@@ -80,9 +98,8 @@ def project_error_message(exc) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.target < 1:
-        print("curator: --target must be between 0 and 1 (e.g. 0.02)", file=sys.stderr)
-        return 2
-    project = open_from_args(args, scan=True)
+        return fail(args, "--target must be between 0 and 1 (e.g. 0.02)", empty_status(args))
+    project = open_from_args(args, scan=True, empty=empty_status(args))
     if project is None:
         return 2
     if project.set_aside is not None:

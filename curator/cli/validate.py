@@ -12,7 +12,7 @@ import sys
 
 from curator.core.records import Dataset
 
-from .common import LoadFailed, add_load_options, count, decide, load_from_args, print_json
+from .common import LoadFailed, add_load_options, count, decide, file_error_report, load_from_args, print_json
 
 
 def register(sub) -> None:
@@ -34,11 +34,6 @@ def report(ds: Dataset) -> dict:
         "warnings": [p.to_json() for p in ds.warnings],
         "file_error": None,
     }
-
-
-def file_error_report(path: str, message: str) -> dict:
-    return {"file": path, "format": None, "records": 0, "valid": 0, "invalid": 0,
-            "errors": [], "warnings": [], "file_error": message}
 
 
 def run(args: argparse.Namespace) -> int:

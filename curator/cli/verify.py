@@ -3,7 +3,8 @@
 Re-hashes every file, checks the record counts, that each row sits in the split the manifest
 gives it (naming moved, added, edited and missing records), that no linked group straddles the
 split, and re-runs the train/eval leakage check on the files as they are.
-Exit 0 when everything matches, 1 on any mismatch, 2 when DIR has no readable manifest.
+Exit 0 when everything matches, 1 on any mismatch, 2 when DIR has no readable manifest (then
+``--json``'s ``"file_error"`` says why, as in every command's error object; null otherwise).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
     # decided before the report, so a reader closing the pipe early cannot change it
     code = decide(2 if any(p.code == "manifest" for p in rep.problems) else 0 if rep.ok else 1)
     if args.json:
-        print_json(rep.to_json())
+        doc = rep.to_json()
+        # what stopped the check (exit 2), under the name every command's --json error uses
+        doc["file_error"] = next((p.message for p in rep.problems if p.code == "manifest"), None)
+        print_json(doc)
     else:
         if rep.ok:
             lk = rep.leakage

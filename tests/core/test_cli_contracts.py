@@ -18,8 +18,8 @@ ALPACA = {"instruction": "a", "input": "", "output": "b"}
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:curator"}
-    return subprocess.run([sys.executable, "-m", "curator", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+    return subprocess.run([sys.executable, "-m", "curator", *args], check=False, capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=300)
 
 
 # ---- 1. a reader that closes the pipe early does not change the exit code -------------------------
@@ -97,6 +97,105 @@ def test_a_clean_file_still_exits_0_when_the_reader_stops_early(tmp_path):
     assert first.startswith(str(path).encode())
     assert code == 0, err
     assert err == "", err
+
+
+# ---- 2. every --json error is one JSON object on stdout -------------------------------------------
+
+VALIDATE_ERROR_KEYS = {"file", "format", "records", "valid", "invalid", "errors", "warnings", "file_error"}
+
+
+def json_error(proc: subprocess.CompletedProcess, *words: str) -> dict:
+    """The one JSON object an exit-2 run printed: validate's error keys, the message in
+    "file_error" (with ``words``), and the human message still on stderr."""
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    doc = json.loads(proc.stdout)            # exactly one JSON value, nothing else
+    assert isinstance(doc, dict) and VALIDATE_ERROR_KEYS <= set(doc), doc
+    assert doc["records"] == 0 and doc["errors"] == [] and isinstance(doc["file_error"], str)
+    for w in words:
+        assert w in doc["file_error"], (w, doc["file_error"])
+        assert w in proc.stderr, (w, proc.stderr)
+    return doc
+
+
+def test_status_json_on_an_error_prints_the_error_object_with_statuss_keys(tmp_path):
+    data = write_jsonl(tmp_path / "data.jsonl", [chat(i) for i in range(8)])
+    good = cli("status", str(data), "--json", "--lines")
+    assert good.returncode == 0, good.stderr
+    success_keys = set(json.loads(good.stdout))
+    missing = json_error(cli("status", str(tmp_path / "nonexist.jsonl"), "--json", "--lines"), "no such file")
+    assert missing["file"] == str(tmp_path / "nonexist.jsonl")
+    assert success_keys <= set(missing), success_keys - set(missing)
+    target = json_error(cli("status", str(data), "--json", "--target", "2"), "--target must be between 0 and 1")
+    assert target["file"] == str(data)
+    damaged = tmp_path / "damaged.curator"
+    damaged.write_bytes(b"this is not a project file")
+    bad = json_error(cli("status", str(data), "--project", str(damaged), "--json"), str(damaged), "--fresh-project")
+    assert bad["project"] == str(damaged) and not bad["file_error"].startswith("curator:")
+    assert cli("status", str(data), "--project", str(damaged)).stdout == ""   # no --json: stderr only
+
+
+def test_review_json_on_an_error_prints_the_error_object_with_reviews_keys(tmp_path):
+    data = write_jsonl(tmp_path / "data.jsonl", [chat(i) for i in range(8)])
+    good = cli("review", str(data), "--approve", "1", "--json")
+    assert good.returncode == 0, good.stderr
+    success_keys = set(json.loads(good.stdout))
+    for args, words in [
+        (["review", str(tmp_path / "nonexist.jsonl"), "--approve", "1"], ["no such file"]),
+        (["review", str(data), "--approve", "abc"], ['--approve: "abc" is not a line number']),
+        (["review", str(data), "--approve", "2", "--reject", "2"], ["two decisions"]),
+        (["review", str(data)], ["nothing to do"]),
+        (["review", str(data), "--approve", "99"], ["99"]),
+    ]:
+        doc = json_error(cli(*args, "--json"), *words)
+        assert success_keys <= set(doc), (args, success_keys - set(doc))
+        assert doc["changes"] == [], doc
+    opened = json_error(cli("review", str(data), "--approve", "99", "--json"), "99")
+    assert opened["project"] == json.loads(good.stdout)["project"]      # the project it opened
+
+
+def distinct(i: int) -> dict:
+    """A record unlike every other (no near-duplicates, so an export can split them)."""
+    import random
+
+    rng = random.Random(i)
+    words = ["parcel", "invoice", "garden", "violin", "glacier", "compiler", "recipe", "harbour", "comet",
+             "ledger", "tulip", "engine", "sonnet", "canyon", "pixel", "walrus", "quartz", "meadow"]
+    q = " ".join(rng.sample(words, 6))
+    a = " ".join(rng.sample(words, 8))
+    return {"instruction": f"Explain {q}.", "input": "", "output": f"It is about {a}."}
+
+
+def test_export_json_on_an_error_prints_the_error_object_with_the_summarys_keys(tmp_path):
+    data = write_jsonl(tmp_path / "data.jsonl", [distinct(i) for i in range(20)])
+    good = cli("export", str(data), "--out", str(tmp_path / "out"), "--eval-fraction", "0.2", "--json")
+    assert good.returncode == 0, good.stderr
+    success_keys = set(json.loads(good.stdout))
+    for args, words in [
+        (["export", str(tmp_path / "nonexist.jsonl"), "--out", str(tmp_path / "o2")], ["no such file"]),
+        (["export", str(data), "--out", str(tmp_path / "o3"), "--eval-fraction", "1.5"], ["--eval-fraction"]),
+        (["export", str(data), "--out", str(tmp_path / "no" / "such" / "dir")], [str(tmp_path / "no")]),
+        (["export", str(data), "--out", str(tmp_path / "out")], ["--force"]),   # holds an export already
+    ]:
+        doc = json_error(cli(*args, "--json"), *words)
+        assert success_keys <= set(doc), (args, success_keys - set(doc))
+
+
+def test_scan_and_usage_errors_with_json_print_the_error_object(tmp_path):
+    data = write_jsonl(tmp_path / "data.jsonl", [chat(i) for i in range(8)])
+    success_keys = set(json.loads(cli("scan", str(data), "--json").stdout))
+    doc = json_error(cli("scan", str(data), "--json", "--near-threshold", "150"), "--near-threshold must be between")
+    assert success_keys <= set(doc) and doc["file"] == str(data)
+    # argparse's own usage errors (missing or bad option) too, for every command that takes --json
+    for args, words in [(["validate"], ["required: file"]), (["export", str(data)], ["required: --out"]),
+                        (["status", str(data), "--target", "x"], ["--target"]),
+                        (["review", str(data), "--reason", "nope"], ["--reason"]),
+                        (["scan", str(data), "--format", "csv"], ["--format"]),
+                        (["verify"], ["required: dir"])]:
+        doc = json_error(cli(*args, "--json"), *words)
+        assert doc["file"] is None
+    # verify's own object names what stopped it under the same key
+    ver = cli("verify", str(tmp_path / "nowhere"), "--json")
+    assert ver.returncode == 2 and "no such folder" in json.loads(ver.stdout)["file_error"]
 
 
 # ---- 3. the size limit message -------------------------------------------------------------------
