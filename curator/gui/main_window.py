@@ -596,7 +596,8 @@ class MainWindow(QMainWindow):
         if self.project is not None and self.runner.busy():
             self.runner.wait_idle(10000)
         if self.project is not None and Path(self.project.dataset.path).resolve() == path.resolve():
-            self.close_project()      # the same file again: one project open on its store at a time
+            if not self.close_project():      # the same file again: one project open on its store at a time
+                return None
         # otherwise the open project stays open until the new one has loaded: a file that fails to
         # open (empty, not JSONL, cancelled) leaves the reviewer where they were
         reviewer = self.prefs.get(REVIEWER) or None
@@ -681,7 +682,7 @@ class MainWindow(QMainWindow):
 
     def _opened(self, path: Path, project: Any, table: ExamplesTable, resume: int | None = None) -> None:
         if self.project is not None:
-            self.close_project()      # the one open while this loaded
+            self.close_project(ask=False)      # the one open while this loaded
         self.project, self.table, self.path = project, table, path
         ex = self.examples
         for box in (ex.status_box, ex.flag_box):
@@ -804,7 +805,29 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Opening cancelled.", 5000)
         self._update_actions()
 
-    def close_project(self) -> None:
+    def open_fix_editors(self) -> list[FixDialog]:
+        """Fix editors open over this window: its own, and the review desk's or findings'."""
+        return [d for d in self.findChildren(FixDialog) if d.isVisible()]
+
+    def confirm_discard_fixes(self) -> bool:
+        """Before the dataset or the window closes: each open Fix editor with typed edits asks its
+        own "Discard your changes?". False when the reviewer chose to go back to an editor;
+        True once every editor is closed (its edits discarded)."""
+        for dlg in self.open_fix_editors():
+            dlg.raise_()
+            dlg.activateWindow()
+            dlg.reject()            # closes an untouched editor; asks when something was typed
+            if dlg.isVisible():
+                return False
+        return True
+
+    def close_project(self, ask: bool = True) -> bool:
+        """Close the dataset; False when an open Fix editor's edits were kept (Cancel).
+        ``ask=False`` closes any editor without asking (another dataset is already open)."""
+        if ask and not self.confirm_discard_fixes():
+            return False
+        for dlg in self.open_fix_editors():
+            dlg.done(QDialog.DialogCode.Rejected)     # it would save into a closed project
         self._swapping_tabs = True
         try:
             for spec in self.view_specs:
@@ -832,6 +855,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Curator")
         self.count_label.clear()
         self._update_actions()
+        return True
 
     def _create_views(self) -> None:
         for spec in self.view_specs:
@@ -1429,6 +1453,9 @@ class MainWindow(QMainWindow):
     # ---- shutdown ----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_discard_fixes():
+            event.ignore()          # the reviewer went back to the editor: nothing is lost
+            return
         self.runner.cancel_all()
         self.runner.wait_idle(10000)
         self.save_layout()
