@@ -255,20 +255,25 @@ class FixDialog(QDialog):
     The form is built by ``curator.core.fields`` from the record's format (``fmt``) and field
     mapping; it edits only strings, so tool calls, images and metadata stay as they are (the
     JSON tab edits everything). Without a format, or for a record with no texts, only JSON shows.
+
+    ``raw_text``: a line that is not valid JSON (cut off, a stray comma) has no ``obj``; the JSON
+    tab then starts from the line's own text, so the reviewer repairs it instead of retyping it
+    (the form is disabled: it needs a parsed record).
     """
 
     def __init__(self, line: int, obj: object, validate: Callable[[object], list[str]],
                  parent: QWidget | None = None, unit: str = "line", fmt: str | None = None,
-                 mapping: dict | None = None) -> None:
+                 mapping: dict | None = None, raw_text: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Fix {unit} {line}")
         self.validate = validate
         self.result_obj: dict | None = None
         self._fmt, self._mapping = fmt, mapping
+        self._from_raw = raw_text is not None
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("fixEditor")
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.editor.setPlainText(json.dumps(obj, ensure_ascii=False, indent=2))
+        self.editor.setPlainText(raw_text if raw_text is not None else json.dumps(obj, ensure_ascii=False, indent=2))
         self._original = self.editor.toPlainText()
         self.discard_box: QMessageBox | None = None     # the "Discard your changes?" question, while asked
         self.status = QLabel(self)
@@ -304,7 +309,7 @@ class FixDialog(QDialog):
         self.tabs.addTab(self.editor, "&JSON")
         self.tabs.setTabToolTip(0, "The texts of the record, one box each (Alt+F)")
         self.tabs.setTabToolTip(1, "The whole record as JSON, every field (Alt+J)")
-        has_form = self._build_form(obj)
+        has_form = self._build_form(obj) if raw_text is None else False
         self.tabs.setTabEnabled(0, has_form)
         self.tabs.setCurrentIndex(0 if has_form else 1)
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -323,6 +328,9 @@ class FixDialog(QDialog):
         self.editor.textChanged.connect(self._json_edited)
         self._show_hint()
         self.revalidate()
+        if self._from_raw:
+            self.editor.moveCursor(QTextCursor.MoveOperation.End)    # a cut-off line is repaired at its end
+            self.editor.setFocus()
         if has_form:
             # the answer is what a reviewer corrects most: start there
             answers = [b for b, f in zip(self.form_boxes, self._fields) if f.role == "assistant"]
@@ -390,7 +398,7 @@ class FixDialog(QDialog):
         obj = with_texts(self._form_base, edits) if isinstance(self._form_base, dict) else self._form_base
         self._syncing = True
         try:
-            self.editor.setPlainText(json.dumps(obj, ensure_ascii=False, indent=2))
+            self.editor.setPlainText(raw_text if raw_text is not None else json.dumps(obj, ensure_ascii=False, indent=2))
         finally:
             self._syncing = False
         self._form_dirty = False
@@ -415,6 +423,9 @@ class FixDialog(QDialog):
         if self.tabs.currentIndex() == 0:
             self.hint.setText("Correct the texts below. The record is checked against the dataset's schema "
                               "as you type; Tab moves to the next box.")
+        elif self._from_raw:
+            self.hint.setText("This line is not valid JSON; below is its text as the file has it (the end "
+                              "of a cut-off line is where the cursor is). Repair it; it is checked as you type.")
         else:
             self.hint.setText("Edit the JSON. It is checked against the dataset's schema as you type.")
 
@@ -479,17 +490,28 @@ def fix_form_options(project, record: Record) -> tuple[str | None, dict | None]:
     return (fmt if fmt not in ("unknown", "mixed") else None), project.dataset.mapping
 
 
+def fix_start(record: Record, current_fix: dict | None) -> tuple[object, str | None]:
+    """What the Fix editor starts from: (the fix so far, else the parsed record; the line's own
+    text when it did not parse, else None)."""
+    if current_fix is not None:
+        return current_fix, None
+    if record.data is not None:
+        return record.data, None
+    return {}, record.raw.decode("utf-8", "replace").rstrip("\r\n")
+
+
 def edit_record(parent: QWidget, record: Record, current_fix: dict | None, project) -> dict | None:
     """Blocking Fix editor: the corrected record (valid for ``project``), or None if cancelled."""
     from curator.core.table import unit_of
 
     line = record.line
-    obj = current_fix if current_fix is not None else (record.data if record.data is not None else {})
+    obj, raw_text = fix_start(record, current_fix)
 
     def validate(o: object) -> list[str]:
         return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
 
-    dlg = FixDialog(line, obj, validate, parent, unit_of(project.dataset), *fix_form_options(project, record))
+    dlg = FixDialog(line, obj, validate, parent, unit_of(project.dataset), *fix_form_options(project, record),
+                    raw_text=raw_text)
     if dlg.exec() == QDialog.DialogCode.Accepted:
         return dlg.result_obj
     return None

@@ -57,7 +57,7 @@ from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SK
 from curator.core.table import ExamplesTable, FindingItem, TableQuery
 
 from . import errors, run_op
-from .example_view import ExampleView, FixDialog, edit_record, fix_form_options
+from .example_view import ExampleView, FixDialog, edit_record, fix_form_options, fix_start
 from .findings_view import FindingsView
 from .run_op import Op, OpRunner, describe_progress
 from .settings import GEOMETRY, LAST_DIR, REVIEWER, SPLITTERS, STATE, THEME, Preferences
@@ -1152,13 +1152,12 @@ class MainWindow(QMainWindow):
         project = self.project
         rec = project.dataset.by_line(line)
         d = project.decision(line)
-        obj = d.fixed if d is not None and d.status == FIXED and d.fixed is not None else (
-            rec.data if rec.data is not None else {})
+        obj, raw_text = fix_start(rec, d.fixed if d is not None and d.status == FIXED else None)
 
         def validate(o: object) -> list[str]:
             return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
 
-        dlg = FixDialog(line, obj, validate, self, self._unit(), *fix_form_options(project, rec))
+        dlg = FixDialog(line, obj, validate, self, self._unit(), *fix_form_options(project, rec), raw_text=raw_text)
         self.fix_dialog = dlg
         back = QApplication.focusWidget()
         dlg.finished.connect(lambda _r: self.refocus(back if back is not None and back.isVisible() else None))
