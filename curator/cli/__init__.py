@@ -109,23 +109,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stop_writing() -> None:
-    """Point stdout, and stderr if its reader is gone too, at os.devnull (the Python docs' advice
-    for SIGPIPE), so what is still buffered is dropped quietly instead of raising again at exit."""
+    """Point stdout at os.devnull, as the Python docs advise for a closed pipe, so nothing still
+    buffered for it can raise again ("Exception ignored ... BrokenPipeError") at exit."""
     import os
 
-    def to_devnull(stream) -> None:
-        try:
-            fd = stream.fileno()
-        except (AttributeError, ValueError, OSError):
-            return                  # not a real file (an in-process capture): nothing to redirect
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, fd)
-        finally:
-            os.close(devnull)
-
-    to_devnull(sys.stdout)
     try:
-        sys.stderr.flush()          # fails only when stderr's reader has gone as well
-    except OSError:
-        to_devnull(sys.stderr)
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return                      # not a real file (an in-process capture): nothing to redirect
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

@@ -99,6 +99,22 @@ def test_a_clean_file_still_exits_0_when_the_reader_stops_early(tmp_path):
     assert err == "", err
 
 
+def test_a_reader_gone_before_the_verdict_is_known_fails_closed(tmp_path):
+    """status says on stderr that it set a damaged project aside before it has a verdict; with
+    stderr's reader already gone that write fails, and the run must not pass as exit 0."""
+    data = write_jsonl(tmp_path / "data.jsonl", [chat(i) for i in range(8)])
+    (tmp_path / "data.jsonl.curator").write_bytes(b"not a project file")
+    out_path = tmp_path / "stdout.txt"
+    with open(out_path, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "curator", "status", str(data), "--fresh-project"],
+                                stdout=out, stderr=subprocess.PIPE)
+        proc.stderr.close()          # gone before curator has started up
+        code = proc.wait(timeout=300)
+    assert code == 2                 # not 0, and not 120 (a failed flush at exit)
+    assert out_path.read_bytes() == b""
+    assert cli("status", str(data)).returncode == 0    # the project itself is usable now
+
+
 # ---- 2. every --json error is one JSON object on stdout -------------------------------------------
 
 VALIDATE_ERROR_KEYS = {"file", "format", "records", "valid", "invalid", "errors", "warnings", "file_error"}
