@@ -398,7 +398,7 @@ class FixDialog(QDialog):
         obj = with_texts(self._form_base, edits) if isinstance(self._form_base, dict) else self._form_base
         self._syncing = True
         try:
-            self.editor.setPlainText(raw_text if raw_text is not None else json.dumps(obj, ensure_ascii=False, indent=2))
+            self.editor.setPlainText(json.dumps(obj, ensure_ascii=False, indent=2))
         finally:
             self._syncing = False
         self._form_dirty = False
