@@ -4,7 +4,6 @@ the reviewer closes the quote and saves (clinician trial: the editor showed only
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from PySide6.QtCore import Qt, QTimer

@@ -78,7 +78,7 @@ def test_closing_the_window_during_the_desks_fix_asks_too(opened, qtbot, prefs):
     def inside():
         dlgs = [d for d in QApplication.topLevelWidgets() if isinstance(d, FixDialog) and d.isVisible()]
         if not dlgs:
-            if not desk.state == "editing":
+            if desk.state != "editing":
                 return
             QTimer.singleShot(20, inside)
             return
