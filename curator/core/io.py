@@ -143,7 +143,8 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
             first = records[0]
             raise FileReadError(f"{p}: not a JSON or JSONL file (line {first.line}: {first.error})")
     if not records:
-        raise FileReadError(f"{p}: the file holds no records (only blank lines)")
+        raise FileReadError(f"{p}: the JSON array is empty ([]), no records" if container == "json" else
+                            f"{p}: the file holds no records (only blank lines)")
     return RawFile(p, container, was_gzip, size, digest, records)
 
 

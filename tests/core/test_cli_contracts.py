@@ -303,3 +303,13 @@ def test_json_array_leniencies_are_refused_like_strict_json(tmp_path):
         assert json.loads(text)
         proc = cli("validate", str(path))
         assert proc.returncode == 0, (text, proc.stdout, proc.stderr)
+
+
+def test_an_empty_json_array_is_called_empty_not_blank_lines(tmp_path):
+    """`[]` was 'the file holds no records (only blank lines)': it holds no blank lines."""
+    for text in ("[]\n", "[\n  \n]\n"):
+        path = tmp_path / "empty.json"
+        path.write_text(text, encoding="utf-8")
+        proc = cli("validate", str(path))
+        assert proc.returncode == 2
+        assert proc.stderr == f"curator: {path}: the JSON array is empty ([]), no records\n"
