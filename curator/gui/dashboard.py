@@ -189,10 +189,11 @@ class DashboardView(QWidget):
     def _apply(self, result) -> None:
         s, name, dist = result
         self._stats, self._dist = s, dist
-        decided = s.records - s.status.get("undecided", 0)
+        from .review_view import reviewed_and_skipped, reviewed_words
+
         self.summary.setText(
-            f"{s.records:,} records · {decided:,} reviewed · ~{s.usable:,} usable for export · "
-            f"format {self._dataset.format}")
+            f"{s.records:,} records · {reviewed_words(*reviewed_and_skipped(s.status))} · "
+            f"~{s.usable:,} usable for export · format {self._dataset.format}")
         self.field_box.blockSignals(True)
         self.field_box.clear()
         if s.fields:

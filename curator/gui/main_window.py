@@ -986,13 +986,18 @@ class MainWindow(QMainWindow):
         self.examples.count.setText(text)
         if self.table is not None:
             c = self.table.counts()
-            decided = total - c.get(f"status:{UNDECIDED}", 0)
+            from .review_view import reviewed_and_skipped
+
+            reviewed, skipped = reviewed_and_skipped({k.split(":", 1)[1]: n for k, n in c.items()
+                                                      if k.startswith("status:")})
             n_find = len(self.findings.model.items)
             flagged = c.get("flag:any", 0)
-            self.count_label.setText(f"{decided:,} of {total:,} decided · {n_find:,} findings (groups and pairs) · "
-                                     f"{flagged:,} examples flagged")
+            skips = f" · {skipped:,} skipped" if skipped else ""
+            self.count_label.setText(f"{reviewed:,} of {total:,} reviewed{skips} · {n_find:,} findings (groups "
+                                     f"and pairs) · {flagged:,} examples flagged")
             self.count_label.setToolTip(
-                f"{decided:,} of {total:,} examples have a decision (approved, rejected, fixed or skipped).\n"
+                f"{reviewed:,} of {total:,} examples reviewed (approved, rejected or fixed), as the review desk "
+                f"and the dashboard count them; {skipped:,} skipped (still waiting for a decision).\n"
                 f"{n_find:,} findings: each is one group of duplicates or one pair of contradicting examples, "
                 "listed in the Findings tab; one finding covers two or more examples.\n"
                 f"{flagged:,} examples flagged: examples with at least one flag (invalid, duplicate, "

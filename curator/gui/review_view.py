@@ -41,6 +41,18 @@ STATUS_TEXT = {UNDECIDED: "not reviewed", APPROVED: "approved", REJECTED: "rejec
 REVIEWED = (APPROVED, REJECTED, FIXED)
 
 
+def reviewed_and_skipped(status_counts: Mapping[str, int]) -> tuple[int, int]:
+    """(reviewed, skipped) from a status -> count mapping. The one meaning of "reviewed" that the
+    desk, the status bar and the dashboard all show: approved + rejected + fixed; a skip is not a
+    review and is counted apart."""
+    return sum(status_counts.get(s, 0) for s in REVIEWED), status_counts.get(SKIPPED, 0)
+
+
+def reviewed_words(reviewed: int, skipped: int) -> str:
+    """ "21 reviewed · 1 skipped" (the skip part only when there are skips)."""
+    return f"{reviewed:,} reviewed" + (f" · {skipped:,} skipped" if skipped else "")
+
+
 # --- small parts ---------------------------------------------------------------------------
 
 def _score(s: float) -> str:
@@ -716,14 +728,10 @@ class ReviewDesk(QWidget):
         self.reviewer_label.setText(f"Reviewer: {name}" if name else "Reviewer: (asked at the first decision)")
         self.reviewer_label.setToolTip(self.reviewer_label.text())
         total = len(self.lines)
-        reviewed = skipped = 0
-        for ln in self.lines:
-            d = decisions.get(ln)
-            if d is not None:
-                if d.status in REVIEWED:
-                    reviewed += 1
-                elif d.status == SKIPPED:
-                    skipped += 1
+        from collections import Counter
+
+        reviewed, skipped = reviewed_and_skipped(Counter(
+            d.status for ln in self.lines if (d := decisions.get(ln)) is not None))
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(reviewed)
         what = {"all": "", "flagged": " flagged", "sample": " sampled"}.get(self.queue_kind, "")
@@ -731,6 +739,8 @@ class ReviewDesk(QWidget):
         if skipped:
             text += f" · {skipped:,} skipped"
         self.progress_label.setText(text)
+        self.progress_label.setToolTip("Reviewed: approved, rejected or fixed. Skipped examples are counted "
+                                       "apart; they still wait for a decision.")
         self.estimate_label.setText(self._estimate_text() if self.queue_kind == "sample" else "")
         self._update_undo_buttons()
         if not self.lines:
