@@ -15,6 +15,7 @@ import argparse
 import sys
 
 from curator.core.decisions import REJECT_REASONS
+from curator.core.sampling import parse_stratify
 
 from .common import add_load_options, decide, fail, parse_lines, print_json
 from .status import add_project_options, open_from_args
@@ -76,6 +77,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(args, "--reason/--note apply to --reject, which is empty", empty)
     if args.sample is not None and not 0 < args.sample <= 1:
         return fail(args, "--sample takes a fraction in (0, 1], e.g. 0.1", empty)
+    if (args.seed is not None or args.stratify) and args.sample is None:
+        return fail(args, "--seed/--stratify apply to --sample, which is not given", empty)
+    try:   # before any decision is stored: a usage error must leave the project as it was
+        parse_stratify(args.stratify)
+    except ValueError as exc:
+        return fail(args, f"--stratify: {exc}", empty)
     if not (approve or reject or skip or args.sample is not None):
         return fail(args, "nothing to do: give --approve, --reject, --skip or --sample", empty)
     # the flagged stratification needs the findings; nothing else here does

@@ -313,3 +313,18 @@ def test_an_empty_json_array_is_called_empty_not_blank_lines(tmp_path):
         proc = cli("validate", str(path))
         assert proc.returncode == 2
         assert proc.stderr == f"curator: {path}: the JSON array is empty ([]), no records\n"
+
+
+def test_review_usage_errors_about_the_sample_store_nothing(tmp_path):
+    """`review --approve 1 --sample 0.1 --stratify bogus` stored the approval, then exited 2 on the
+    stratification: a usage error must leave the project as it was."""
+    from curator.core.project import open_project
+
+    data = write_jsonl(tmp_path / "data.jsonl", [chat(i) for i in range(8)])
+    for extra, words in [(["--sample", "0.5", "--stratify", "bogus"], "--stratify: unknown stratification"),
+                         (["--stratify", "format"], "apply to --sample"), (["--seed", "3"], "apply to --sample")]:
+        doc = json_error(cli("review", str(data), "--approve", "1", *extra, "--json"), words)
+        assert doc["changes"] == []
+        with open_project(data, scan=False) as p:
+            assert p.status_of(1) == "undecided", extra
+            assert p.sample_spec() is None
