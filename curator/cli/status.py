@@ -1,7 +1,8 @@
 """``curator status FILE``: review progress, the acceptance estimate and unresolved findings.
 
 JSON shape (public contract): ``{"records", "decisions": {"approved", "rejected", "fixed",
-"skipped", "undecided"}, "queue", "estimate", "project", ...}``; ``--lines`` adds
+"skipped", "undecided"}, "queue", "estimate", "project", ...}`` (``"project": null`` before the
+first decision: status never creates a project file); ``--lines`` adds
 ``"lines": {"approved": [...], "rejected": [...], "fixed": [...], "skipped": [...]}``.
 Exit 0 on success, 2 when the dataset or the project file cannot be used; then ``--json`` prints
 ``validate --json``'s error object (``"file_error"`` says what is wrong) with these keys, empty.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from .common import add_load_options, decide, fail, parse_mapping, print_json, print_json_error
@@ -99,6 +101,21 @@ def project_error_message(exc) -> str:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.target < 1:
         return fail(args, "--target must be between 0 and 1 (e.g. 0.02)", empty_status(args))
+    from curator.core.project import project_path_for
+
+    if args.project is None and Path(args.file).is_file() and not project_path_for(args.file).exists():
+        # nothing reviewed yet: report on a throw-away project, so asking for the status does not
+        # create FILE.curator beside the dataset (which an export would then record)
+        with tempfile.TemporaryDirectory(prefix="curator-status-") as tmp:
+            args.project = str(Path(tmp) / "status.curator")
+            try:
+                return _report(args, none_yet=True)
+            finally:
+                args.project = None
+    return _report(args, none_yet=False)
+
+
+def _report(args: argparse.Namespace, *, none_yet: bool) -> int:
     project = open_from_args(args, scan=True, empty=empty_status(args))
     if project is None:
         return 2
@@ -106,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"curator: the unusable project file was kept aside as {project.set_aside}", file=sys.stderr)
     with project:
         st = project.status(lines=args.lines, target=args.target)
+        if none_yet:
+            st["project"] = None      # none exists; the first decision (review, the app) creates it
         decide(0)
         if args.json:
             print_json(st)
@@ -141,4 +160,4 @@ def print_human(project, st: dict, out=None) -> None:
         for k, v in st["lines"].items():
             if v:
                 out.write(f"  {k}: {','.join(map(str, v))}\n")
-    out.write(f"  project: {st['project']}\n")
+    out.write(f"  project: {st['project'] or 'none yet (the first review decision creates one)'}\n")

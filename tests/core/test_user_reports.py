@@ -535,3 +535,20 @@ def test_scan_and_validate_leave_no_sqlite_side_files_beside_the_dataset(tmp_pat
     for cmd in ("scan", "validate"):
         assert _cli(cmd, str(data)).returncode in (0, 1)
         assert sorted(p.name for p in tmp_path.iterdir()) == before, cmd
+
+
+def test_status_before_any_review_creates_no_project_file(tmp_path):
+    """A new user's report: `curator status` (which sounds read-only) created FILE.curator, and an
+    export then recorded that project in its manifest. Before the first decision it reports on a
+    throw-away project; once a decision exists it reads the real one."""
+    data = tmp_path / "support_chat.jsonl"
+    shutil.copy(REPO / "sample_data" / "support_chat.jsonl", data)
+    proc = _cli("status", str(data), "--json")
+    assert proc.returncode == 0, proc.stderr
+    st = json.loads(proc.stdout)
+    assert st["project"] is None and st["records"] == 1500 and st["decisions"]["undecided"] == 1500
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["support_chat.jsonl"]
+    assert "none yet" in _cli("status", str(data)).stdout
+    assert _cli("review", str(data), "--approve", "3").returncode == 0
+    st = json.loads(_cli("status", str(data), "--json").stdout)
+    assert st["project"] == str(tmp_path / "support_chat.jsonl.curator") and st["decisions"]["approved"] == 1
