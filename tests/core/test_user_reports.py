@@ -77,9 +77,11 @@ def test_read_only_dataset_folder_says_so_and_points_to_project_option(tmp_path)
         home.mkdir()
         home.chmod(0o777)
         env = {"HOME": str(home)}
-        for args in (["status", str(data)], ["status", str(data), "--fresh-project"],
-                     ["review", str(data), "--approve", "1"], ["review", str(data), "--approve", "1", "--fresh-project"]):
+        for args in (["review", str(data), "--approve", "1"], ["review", str(data), "--approve", "1", "--fresh-project"]):
             _assert_says_not_writable(_cli(*args, prefix=prefix, env=env))
+        # status writes nothing, so it answers even there (before any decision)
+        proc = _cli("status", str(data), prefix=prefix, env=env)
+        assert proc.returncode == 0 and "none yet" in proc.stdout, proc.stderr
         assert sorted(p.name for p in ro.iterdir()) == ["data.jsonl"]
         # a project made earlier (here by root) in the now read-only folder: copy it, don't start over
         ro.chmod(0o755)
@@ -361,7 +363,8 @@ def test_project_of_a_dataset_in_a_read_only_folder_lives_in_the_user_folder(rea
     # nothing is created without being asked: the CLI says where a project can go
     with pytest.raises(ProjectNotWritableError):
         open_project(data, scan=False)
-    proc = _cli("status", str(data))
+    assert _cli("status", str(data)).returncode == 0      # status creates nothing, anywhere
+    proc = _cli("review", str(data), "--approve", "1")
     _assert_says_not_writable(proc)
     assert f"--project {mine}" in proc.stderr and "found without --project" in proc.stderr
     assert not mine.parent.exists()
