@@ -37,12 +37,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from curator.core.decisions import FIXED, Decision
+from curator.core.decisions import FIXED, REJECT_REASONS, Decision
 from curator.core.records import Record
 
 ROLE_COLORS = {"system": "#7f8c8d", "user": "#2f7fd1", "assistant": "#2e9d4f", "tool": "#a77d1c"}
 ROLE_TITLES = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}
 MAX_SHOWN_CHARS = 200_000   # a pathological 10 MB field is cut in the reader (the editor shows it whole)
+
+
+# The words a reviewer reads for each reject reason code (the desk's reason list, the Examples
+# tab's reject dialog, the reader and the desk's status line all use these).
+REASON_LABELS = {code: code.replace("_", " ") for code in REJECT_REASONS}
+
+
+def reason_label(code: str | None) -> str | None:
+    """"low quality" for "low_quality"; an unknown code (from a newer version) as it is."""
+    return REASON_LABELS.get(code, code) if code else code
 
 
 def _heading_format(color: str | None = None, size_delta: float = 0.0) -> QTextCharFormat:
@@ -130,7 +140,7 @@ def render_record(edit: QTextEdit, rec: Record, decision: Decision | None = None
     cur.insertText(title, _heading_format(size_delta=2))
     if decision is not None:
         block()
-        what = decision.status + (f" ({decision.reason})" if decision.reason else "")
+        what = decision.status + (f" ({reason_label(decision.reason)})" if decision.reason else "")
         who = f" by {decision.reviewer}" if decision.reviewer else ""
         cur.insertText(f"Decision: {what}{who}" + (f" — {decision.note}" if decision.note else ""), meta)
     for p in rec.errors:

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -53,7 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from curator import __version__
-from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, UNDECIDED
+from curator.core.decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED
 from curator.core.table import ExamplesTable, FindingItem, TableQuery
 
 from . import errors, run_op
@@ -263,6 +262,7 @@ class MainWindow(QMainWindow):
         # Scan in a child process when ops run on threads (never in inline test mode).
         self.scan_in_process = True
         self.fix_dialog: FixDialog | None = None
+        self.reject_dialog: QDialog | None = None    # the reason question while it is open
         self._open_op: Op | None = None
         self.model = QtExamplesModel(self)
         self.menus: dict[str, QMenu] = {}
@@ -1136,15 +1136,22 @@ class MainWindow(QMainWindow):
         if self.project is None or line is None:
             return False
         unit = self._unit()
+        note = None
         if ask and reason is None:
-            choices = ["(no reason)", *REJECT_REASONS]
+            from .review_view import RejectDialog  # the desk's reasons, words and note
+
             back = QApplication.focusWidget()
-            picked, ok = QInputDialog.getItem(self, f"Reject {unit} {line}", "Reason (optional):", choices, 0, False)
+            dlg = RejectDialog(f"Reject {unit} {line}", self)
+            self.reject_dialog = dlg
+            try:
+                ok = dlg.exec() == QDialog.DialogCode.Accepted
+            finally:
+                self.reject_dialog = None
             self.refocus(back)
             if not ok:
                 return False
-            reason = None if picked == choices[0] else picked
-        self.mutate(f"Rejecting {unit} {line}", lambda: self.project.reject(line, reason=reason))
+            reason, note = dlg.reason, dlg.note
+        self.mutate(f"Rejecting {unit} {line}", lambda: self.project.reject(line, reason=reason, note=note))
         return True
 
     def fix_current(self) -> FixDialog | None:

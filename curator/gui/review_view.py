@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout,
                                QInputDialog, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QTextEdit, QVBoxLayout, QWidget)
 
@@ -30,7 +30,7 @@ from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SK
 from curator.core.records import Record
 
 from . import shortcuts as sc
-from .example_view import render_record
+from .example_view import reason_label, render_record
 from .settings import REVIEWER
 
 SHOWING, SAVING, REASON, EDITING, DONE, EMPTY = "showing", "saving", "reason", "editing", "done", "empty"
@@ -97,7 +97,7 @@ class ReasonPanel(QFrame):
         self.list = QListWidget(self)
         self.list.addItem("0  No reason")
         for i, code in enumerate(REJECT_REASONS, start=1):
-            self.list.addItem(f"{i}  {code.replace('_', ' ')}")
+            self.list.addItem(f"{i}  {reason_label(code)}")
         # one reason per row, every row visible: a cut-off list hides the reasons a number picks
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -168,6 +168,38 @@ class ReasonPanel(QFrame):
             self.cancelled.emit()
             return
         super().keyPressEvent(event)
+
+
+class RejectDialog(QDialog):
+    """The desk's reason panel as a dialog, for rejecting outside the desk (the Examples tab):
+    the same reasons, words, numbers, arrows and note. After ``exec()`` accepted, ``reason``
+    (a code or None) and ``note`` (or None) say what was chosen."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.reason: str | None = None
+        self.note: str | None = None
+        self.panel = ReasonPanel(self)
+        self.panel.chosen.connect(self._chosen)
+        self.panel.cancelled.connect(self.reject)
+        buttons = QDialogButtonBox(self)
+        self.reject_button = buttons.addButton("Reject", QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        for b in (self.reject_button, cancel):
+            b.setAutoDefault(False)     # Enter belongs to the panel: it confirms once, with the note
+            b.setDefault(False)
+        self.reject_button.clicked.connect(self.panel._confirm)
+        cancel.clicked.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.panel)
+        lay.addWidget(buttons)
+        self.panel.begin()
+
+    def _chosen(self, reason: str | None, note: str | None) -> None:
+        if self.isVisible():
+            self.reason, self.note = reason, note
+            self.accept()
 
 
 class KeyMapOverlay(QFrame):
@@ -753,7 +785,7 @@ class ReviewDesk(QWidget):
         d = decisions.get(line)
         status = d.status if d is not None else UNDECIDED
         who = f" by {d.reviewer}" if d is not None and d.reviewer else ""
-        why = f" ({d.reason})" if d is not None and d.reason else ""
+        why = f" ({reason_label(d.reason)})" if d is not None and d.reason else ""
         prefix = "Queue finished · " if self.state == DONE else ""
         where = f"record {line}" if self.unit == "record" else f"line {line}"
         self.where.setText(f"{prefix}Example {self.pos + 1:,} of {total:,} · {where} · {rec.format} · "

@@ -4,10 +4,11 @@ A/R/J typed into the table jumped rows by type-ahead and decided nothing)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from curator.core.decisions import APPROVED, REJECTED, SKIPPED, UNDECIDED
 from curator.gui import shortcuts as sc
+from curator.gui.review_view import ReasonPanel, RejectDialog
 
 
 def _focus_table(qtbot, w, row: int = 0):
@@ -30,6 +31,20 @@ def _press(qtbot, key):
     qtbot.keyClick(QApplication.focusWidget(), key)
 
 
+def _when_reject_dialog(fn, tries: int = 100):
+    """Run ``fn(dlg)`` once the reject dialog is up with the keyboard in its reason list (it opens
+    in its own event loop); closes it after ~2 s rather than hang the test."""
+    def go(left=tries):
+        dlg = QApplication.activeModalWidget()
+        if isinstance(dlg, RejectDialog) and QApplication.focusWidget() is dlg.panel.list:
+            fn(dlg)
+        elif left:
+            QTimer.singleShot(20, lambda: go(left - 1))
+        elif dlg is not None:
+            dlg.done(0)
+    QTimer.singleShot(0, go)
+
+
 def test_review_keys_decide_the_selected_row_and_move_on(opened, qtbot):
     w = opened
     first = _focus_table(qtbot, w)
@@ -45,13 +60,7 @@ def test_review_keys_decide_the_selected_row_and_move_on(opened, qtbot):
     _press(qtbot, Qt.Key.Key_J)
     assert w.current_line() == third and w.project.status_of(third) == UNDECIDED
 
-    def pick_reason():
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, QInputDialog)
-        dlg.setTextValue("wrong")
-        dlg.accept()
-
-    QTimer.singleShot(0, pick_reason)
+    _when_reject_dialog(lambda dlg: _press(qtbot, Qt.Key.Key_3))      # the desk's numbers: 3 = wrong
     _press(qtbot, Qt.Key.Key_R)
     d = w.project.decision(third)
     assert d.status == REJECTED and d.reason == "wrong"
@@ -154,3 +163,54 @@ def test_changed_keys_apply_without_a_restart(opened, qtbot):
     overlay = desk.show_keymap()
     texts = [lbl.text() for lbl in overlay.findChildren(QLabel)]
     assert "Y" in texts and "A" not in texts
+
+
+def test_examples_reject_asks_like_the_desk_with_labels_and_a_note(opened, qtbot):
+    """The Examples tab's reject was a small combo of raw codes ('low_quality') with no note;
+    it is the desk's reason panel: the same words, numbers, arrows and an optional note."""
+    w = opened
+    line = _focus_table(qtbot, w, 1)
+    desk_panel = ReasonPanel()
+    desk_rows = [desk_panel.list.item(i).text() for i in range(desk_panel.list.count())]
+    seen = {}
+
+    def answer(dlg):
+        lst = dlg.panel.list
+        seen["rows"] = [lst.item(i).text() for i in range(lst.count())]
+        for _ in range(5):
+            _press(qtbot, Qt.Key.Key_Down)
+        _press(qtbot, Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is dlg.panel.note
+        qtbot.keyClicks(dlg.panel.note, "Answer copied from another patient")
+        _press(qtbot, Qt.Key.Key_Return)
+
+    _when_reject_dialog(answer)
+    _press(qtbot, Qt.Key.Key_R)
+    assert seen["rows"] == desk_rows and "5  low quality" in desk_rows
+    assert not any("_" in r for r in seen["rows"])
+    d = w.project.decision(line)
+    assert (d.status, d.reason, d.note) == (REJECTED, "low_quality", "Answer copied from another patient")
+    assert len(w.project.decisions()) == 1                           # Enter decided once
+    _focus_returns_to(qtbot, w.examples.table)
+    # the reader names the reason as the list did
+    w._select_row(1)
+    assert "Decision: rejected (low quality)" in w.examples.example.text()
+    assert "low_quality" not in w.examples.example.text()
+
+
+def test_examples_reject_button_and_esc(opened, qtbot):
+    w = opened
+    line = _focus_table(qtbot, w, 0)
+    _when_reject_dialog(lambda dlg: _press(qtbot, Qt.Key.Key_Escape))
+    qtbot.mouseClick(w.examples.example.reject_btn, Qt.MouseButton.LeftButton)
+    assert w.project.status_of(line) == UNDECIDED
+
+    def click_reason_then_reject(dlg):
+        lst = dlg.panel.list
+        qtbot.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, pos=lst.visualItemRect(lst.item(6)).center())
+        qtbot.mouseClick(dlg.reject_button, Qt.MouseButton.LeftButton)
+
+    _when_reject_dialog(click_reason_then_reject)
+    qtbot.mouseClick(w.examples.example.reject_btn, Qt.MouseButton.LeftButton)
+    d = w.project.decision(line)
+    assert (d.status, d.reason, d.note) == (REJECTED, "off_topic", None)
