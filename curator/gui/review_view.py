@@ -32,6 +32,7 @@ from curator.core.records import Record
 from . import shortcuts as sc
 from .example_view import reason_label, render_record
 from .settings import REVIEWER
+from .table_model import flag_notes
 
 SHOWING, SAVING, REASON, EDITING, DONE, EMPTY = "showing", "saving", "reason", "editing", "done", "empty"
 
@@ -54,11 +55,6 @@ def reviewed_words(reviewed: int, skipped: int) -> str:
 
 
 # --- small parts ---------------------------------------------------------------------------
-
-def _score(s: float) -> str:
-    """0–100 similarity for a badge, never rounded up to 100 (that would read as identical)."""
-    return f"{s:.0f}" if round(s) < 100 or s >= 100 else f"{s:.1f}".replace("100.0", "99.9")
-
 
 def warning_colour(widget: QWidget) -> str:
     """A red that reads on the current theme: dark red on light windows, light red on dark ones."""
@@ -453,28 +449,7 @@ class ReviewDesk(QWidget):
     def set_scan(self, scan) -> None:
         """Index what the scan says about each line, for the badges above the example."""
         self._scan_seen = scan
-        self._flag_text = {}
-        if scan is None:
-            return
-        add = self._flag_text.setdefault
-        for g in scan.exact_duplicates:
-            for ln in g.lines:
-                others = ", ".join(str(o) for o in g.lines if o != ln)
-                add(ln, []).append(f"exact duplicate of {self.unit} {others}" + (" (suggested keeper)" if ln == g.keeper else ""))
-        for c in scan.near_duplicates:
-            for ln in c.lines:
-                best = {}
-                for p in c.pairs:
-                    if ln in (p.a, p.b):
-                        o = p.b if p.a == ln else p.a
-                        best[o] = max(best.get(o, 0), p.score)
-                txt = ", ".join(f"{o} (similarity {_score(s)})" for o, s in sorted(best.items()))
-                add(ln, []).append(f"near-duplicate of {self.unit} {txt}" + (" (suggested keeper)" if ln == c.keeper else ""))
-        for k in scan.contradictions:
-            add(k.a, []).append(f"contradicts {self.unit} {k.b}")
-            add(k.b, []).append(f"contradicts {self.unit} {k.a}")
-        for f in scan.lint:
-            add(f.line, []).append(f"{f.code}: {f.message}")
+        self._flag_text = flag_notes(scan, self.unit)
 
     def start(self, kind: str = "all", *, fraction: float | None = None, seed: int | None = None,
               stratify: str | None = None, line: int | None = None) -> None:

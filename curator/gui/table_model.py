@@ -45,6 +45,39 @@ BADGE_COLORS = {"invalid": "#c0392b", "duplicate": "#8e44ad", "near_duplicate": 
 BADGE_TEXT = dict(BADGES)
 
 
+def similarity_text(s: float) -> str:
+    """0–100 similarity for a badge, never rounded up to 100 (that would read as identical)."""
+    return f"{s:.0f}" if round(s) < 100 or s >= 100 else f"{s:.1f}".replace("100.0", "99.9")
+
+
+def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
+    """What the scan says about each line, in words ("contradicts line 37", "refusal: the response
+    contains …"): the review desk's badges and the Flags cell's tooltip."""
+    notes: dict[int, list[str]] = {}
+    if scan is None:
+        return notes
+    add = notes.setdefault
+    for g in scan.exact_duplicates:
+        for ln in g.lines:
+            others = ", ".join(str(o) for o in g.lines if o != ln)
+            add(ln, []).append(f"exact duplicate of {unit} {others}" + (" (suggested keeper)" if ln == g.keeper else ""))
+    for c in scan.near_duplicates:
+        for ln in c.lines:
+            best: dict[int, float] = {}
+            for p in c.pairs:
+                if ln in (p.a, p.b):
+                    o = p.b if p.a == ln else p.a
+                    best[o] = max(best.get(o, 0), p.score)
+            txt = ", ".join(f"{o} (similarity {similarity_text(s)})" for o, s in sorted(best.items()))
+            add(ln, []).append(f"near-duplicate of {unit} {txt}" + (" (suggested keeper)" if ln == c.keeper else ""))
+    for k in scan.contradictions:
+        add(k.a, []).append(f"contradicts {unit} {k.b}")
+        add(k.b, []).append(f"contradicts {unit} {k.a}")
+    for f in scan.lint:
+        add(f.line, []).append(f"{f.code}: {f.message}")
+    return notes
+
+
 class QtExamplesModel(QAbstractTableModel):
     """Adapts an :class:`ExamplesTable` and an ordered index array to Qt."""
 
@@ -54,6 +87,8 @@ class QtExamplesModel(QAbstractTableModel):
         self._ids: np.ndarray = np.empty(0, dtype=np.int64)
         self._row_of: np.ndarray = np.empty(0, dtype=np.int64)
         self.query = TableQuery()
+        self._notes_scan: object = None          # the scan _notes were worded from
+        self._notes: dict[int, list[str]] = {}
 
     # -- core side ---------------------------------------------------------------------------
 
@@ -192,8 +227,10 @@ class QtExamplesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_FLAGS:
                 rec = t.dataset.records[i]
-                notes = [p.message for p in rec.errors[:3]]
-                return "\n".join(notes) or " ".join(BADGE_TEXT[f] for f in t.flag_names(i)) or None
+                notes = [p.message for p in rec.errors[:3]] + self._scan_notes(int(t.lines[i]))
+                if notes:
+                    return _plain_tooltip("\n".join(f"• {n}" for n in notes))
+                return " ".join(BADGE_TEXT[f] for f in t.flag_names(i)) or None
             if col in (COL_PROMPT, COL_RESPONSE):
                 # Tooltips are rich text when they look like HTML: escape so record text stays text.
                 text = t.prompts[i] if col == COL_PROMPT else t.responses[i]
@@ -207,6 +244,14 @@ class QtExamplesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_LINE, COL_LENGTH):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _scan_notes(self, line: int) -> list[str]:
+        """The scan's findings on ``line`` in words (worded once per scan, on the first hover)."""
+        scan = getattr(self.table, "scan", None)
+        if scan is not self._notes_scan:
+            self._notes_scan = scan
+            self._notes = flag_notes(scan, self.table.unit)
+        return self._notes.get(line, [])
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
