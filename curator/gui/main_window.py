@@ -417,6 +417,9 @@ class MainWindow(QMainWindow):
                 return False
             self._select_row(new)
             return True
+        # the row after this one, by its line: with a status filter on, the decided row leaves the
+        # list (apply_change), so "row + 1" would skip an example
+        nxt = self.model.index(row + 1, 0).data(LineRole) if row + 1 < self.model.rowCount() else None
         if action == sc.APPROVE:
             self.approve_current()
         elif action == sc.SKIP:
@@ -426,8 +429,8 @@ class MainWindow(QMainWindow):
                 return False
         else:
             return False
-        if row + 1 < self.model.rowCount():
-            self._select_row(row + 1)
+        if nxt is not None:
+            self.select_line(nxt)
         return True
 
     def _current_record(self, line: int) -> Any:
@@ -1080,6 +1083,8 @@ class MainWindow(QMainWindow):
             for line in statuses:
                 _show_effective(self.project, self.table, line)
         self.model.refresh_statuses(statuses)
+        if statuses and self.model.query.status:
+            self._refilter(change)
         for line in statuses:      # previews may have changed even where the status did not
             row = self.model.row_of_line(line)
             if row is not None:
@@ -1101,6 +1106,30 @@ class MainWindow(QMainWindow):
             if w is not None and w is not source and callable(getattr(w, "project_changed", None)):
                 w.project_changed(change)
         self.project_changed.emit(change)
+
+    def _refilter(self, change: Any) -> None:
+        """A status filter is on and statuses changed: run the query again so the list and its
+        count show what the filter says (an approved example leaves 'Undecided' at once). The
+        selection stays on its example, else moves to the one that took its row; an undone or
+        redone example that is back in the list is selected, as the desk shows it."""
+        assert self.table is not None
+        keep = self.current_line()
+        old_row = self.examples.table.currentIndex().row()
+        query = self.model.query
+        self.model.set_ids(query, self.table.query(query))
+        rows = self.model.rowCount()
+        row = None
+        if getattr(change, "action", "do") in ("undo", "redo"):
+            row = next((r for ln in getattr(change, "lines", ()) if (r := self.model.row_of_line(ln)) is not None),
+                       None)
+        if row is None and keep is not None:
+            row = self.model.row_of_line(keep)
+        if row is None and rows:
+            row = min(max(old_row, 0), rows - 1)
+        if row is not None:
+            self._select_row(row)
+        else:
+            self.examples.example.set_record(None)
 
     def _mutation_failed(self, exc: BaseException, tb: str) -> None:
         from curator.core.project import InvalidFixError, UnknownLineError
