@@ -1,9 +1,12 @@
-"""``curator review FILE --approve LINES --reject LINES``: apply decisions from a script.
+"""``curator review FILE --approve LINES --reject LINES --fix LINE --record FIXED.json``: apply
+decisions from a script.
 
 LINES are like ``3,7,10-20``. Each flag is one undoable step in the project (the app's Undo
 reverts it). Approving an invalid record (bad JSON, schema or format errors) is recorded, with a
 warning naming each such line and why (``"warnings"`` in ``--json``): export leaves invalid records
-out unless they are fixed. ``--sample F`` draws (and stores) the seeded review sample used by ``curator status``'s
+out unless they are fixed. ``--fix LINE --record FILE`` stores FILE's JSON object (``-``: standard
+input) as the corrected record of LINE, checked like the app's Fix (a refused fix exits 2 with
+every problem). ``--sample F`` draws (and stores) the seeded review sample used by ``curator status``'s
 acceptance estimate. Exit 0 on success, 2 on a usage error (unknown line, a line both approved
 and rejected) or when the dataset or project file cannot be used; then ``--json`` prints
 ``validate --json``'s error object (``"file_error"`` says what is wrong) with this command's keys, empty.
@@ -29,8 +32,11 @@ def register(sub) -> None:
     p.add_argument("--approve", metavar="LINES", default="", help="lines to approve, e.g. 3,7,10-20")
     p.add_argument("--reject", metavar="LINES", default="", help="lines to reject")
     p.add_argument("--skip", metavar="LINES", default="", help="lines to mark skipped")
+    p.add_argument("--fix", type=int, metavar="LINE", help="store a corrected record for this line (with --record)")
+    p.add_argument("--record", metavar="FILE",
+                   help="for --fix: a file holding the corrected record as one JSON object ('-': standard input)")
     p.add_argument("--reason", choices=REJECT_REASONS, help="reason code for --reject")
-    p.add_argument("--note", help="free-text note for --reject")
+    p.add_argument("--note", help="free-text note for --reject or --fix")
     p.add_argument("--reviewer", metavar="NAME",
                    help="name recorded with the decisions (default: login name)")
     p.add_argument("--sample", type=float, metavar="FRACTION",
@@ -55,6 +61,23 @@ def invalid_approvals(project, approved: list[int]) -> list[dict]:
     return out
 
 
+def _read_record(path: str) -> tuple[dict | None, str | None]:
+    """(the JSON object in ``path`` or on standard input for "-", None) or (None, what is wrong)."""
+    import json
+
+    try:
+        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"cannot read it ({exc})"
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        return None, f"not valid JSON ({exc})"
+    if not isinstance(obj, dict):
+        return None, "the corrected record must be one JSON object {...}"
+    return obj, None
+
+
 def empty_review(args: argparse.Namespace) -> dict:
     """The keys of ``review --json`` with nothing in them, for its error object."""
     return {"project": args.project, "reviewer": args.reviewer, "warnings": [], "changes": [],
@@ -70,11 +93,22 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             return fail(args, f"--{flag}: {exc}", empty)
     approve, reject, skip = parsed["approve"], parsed["reject"], parsed["skip"]
-    both = sorted((set(approve) & set(reject)) | (set(approve) & set(skip)) | (set(reject) & set(skip)))
+    fix = [args.fix] if args.fix is not None else []
+    both = sorted((set(approve) & set(reject)) | (set(approve) & set(skip)) | (set(reject) & set(skip))
+                  | (set(fix) & set(approve + reject + skip)))
     if both:
         return fail(args, f"line(s) given two decisions: {','.join(map(str, both[:20]))}", empty)
-    if (args.reason or args.note) and not reject:
-        return fail(args, "--reason/--note apply to --reject, which is empty", empty)
+    if args.reason and not reject:
+        return fail(args, "--reason applies to --reject, which is empty", empty)
+    if args.note and not (reject or fix):
+        return fail(args, "--note applies to --reject or --fix, and neither is given", empty)
+    if (args.fix is None) != (args.record is None):
+        return fail(args, "--fix LINE and --record FILE go together", empty)
+    record = None
+    if args.record is not None:
+        record, problem = _read_record(args.record)
+        if problem:
+            return fail(args, f"--record {args.record}: {problem}", empty)
     if args.sample is not None and not 0 < args.sample <= 1:
         return fail(args, "--sample takes a fraction in (0, 1], e.g. 0.1", empty)
     if (args.seed is not None or args.stratify) and args.sample is None:
@@ -83,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
         parse_stratify(args.stratify)
     except ValueError as exc:
         return fail(args, f"--stratify: {exc}", empty)
-    if not (approve or reject or skip or args.sample is not None):
-        return fail(args, "nothing to do: give --approve, --reject, --skip or --sample", empty)
+    if not (approve or reject or skip or fix or args.sample is not None):
+        return fail(args, "nothing to do: give --approve, --reject, --skip, --fix or --sample", empty)
     # the flagged stratification needs the findings; nothing else here does
     project = open_from_args(args, scan=args.stratify == "flagged", reviewer=args.reviewer, empty=empty)
     if project is None:
@@ -94,14 +128,23 @@ def run(args: argparse.Namespace) -> int:
     changes = []
     with project:
         try:
-            for ln in approve + reject + skip:
+            for ln in approve + reject + skip + fix:
                 project.check_line(ln)
+            if fix:
+                # checked before anything is stored: a refused fix leaves the project as it was
+                problems = project.validate_fix(fix[0], record)
+                if problems:
+                    from curator.core.project import InvalidFixError
+
+                    raise InvalidFixError(fix[0], problems)
             if approve:
                 changes.append(project.approve(approve))
             if reject:
                 changes.append(project.reject(reject, reason=args.reason, note=args.note))
             if skip:
                 changes.append(project.skip(skip))
+            if fix:
+                changes.append(project.fix(fix[0], record, note=args.note))
             sample = None
             if args.sample is not None:
                 sample = project.draw_sample(args.sample, args.seed, args.stratify)

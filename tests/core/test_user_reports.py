@@ -555,3 +555,33 @@ def test_status_before_any_review_creates_no_project_file(tmp_path):
     assert _cli("review", str(data), "--approve", "3").returncode == 0
     st = json.loads(_cli("status", str(data), "--json").stdout)
     assert st["project"] == str(tmp_path / "support_chat.jsonl.curator") and st["decisions"]["approved"] == 1
+
+
+def test_review_fix_stores_a_corrected_record_from_a_file_or_stdin(tmp_path):
+    """A new user's report: the CLI had no way to fix a record; fixes needed the app or Python."""
+    rows = [{"instruction": f"Question number {i} about topic {i * 7}?", "input": "", "output": f"Answer {i}."}
+            for i in range(1, 13)]
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    fixed = dict(rows[2], output="Answer 3, corrected.")
+    rec = tmp_path / "fixed.json"
+    rec.write_text(json.dumps(fixed), encoding="utf-8")
+    proc = _cli("review", str(data), "--fix", "3", "--record", str(rec), "--note", "typo", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["changes"] == [{"label": "Fix line 3", "lines": [3]}]
+    with open_project(data, scan=False) as p:
+        d = p.decision(3)
+        assert (d.status, d.fixed, d.note) == ("fixed", fixed, "typo")
+    # from standard input; a record the schema refuses changes nothing and says why
+    proc = subprocess.run([sys.executable, "-m", "curator", "review", str(data), "--fix", "4", "--record", "-"],
+                          input=json.dumps({"instruction": "Question 4?", "output": 4}), capture_output=True,
+                          text=True, cwd=REPO, timeout=120, check=False)
+    assert proc.returncode == 2 and "fix for line 4 refused" in proc.stderr, proc.stderr
+    for args, says in ((["--fix", "5"], "--fix LINE and --record FILE go together"),
+                       (["--fix", "5", "--record", str(tmp_path / "nope.json")], "cannot read it"),
+                       (["--fix", "5", "--record", str(data)], "not valid JSON"),
+                       (["--fix", "3", "--approve", "3", "--record", str(rec)], "two decisions")):
+        proc = _cli("review", str(data), *args)
+        assert proc.returncode == 2 and says in proc.stderr, (args, proc.stderr)
+    with open_project(data, scan=False) as p:
+        assert p.decision(4) is None and p.decision(5) is None and p.decision(3).status == "fixed"
