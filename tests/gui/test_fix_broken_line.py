@@ -37,6 +37,11 @@ def _close_the_quote_and_save(qtbot, dlg):
     assert dlg.focusWidget() is ed and ed.textCursor().atEnd()                # ready to type the missing end
     qtbot.keyClicks(ed, ' daily."}')
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
+    # a record now: its texts can be edited in the form too (it stayed greyed out)
+    assert dlg.tabs.isTabEnabled(0)
+    dlg.tabs.setCurrentIndex(0)
+    assert [b.toPlainText() for b in dlg.form_boxes][-1] == "Start metformin 500 mg daily."
+    dlg.tabs.setCurrentIndex(1)
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
 
 
