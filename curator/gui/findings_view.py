@@ -344,7 +344,9 @@ class FindingsView(QWidget):
         self.empty.setVisible(table is not None and n == 0)
         self.diff.set_item(None, None)
         if n:
-            self.list.setCurrentIndex(self.model.index(0))
+            # a reopened project starts at the first finding still open, not at one resolved before
+            first = next((row for row, it in enumerate(self.model.items) if not self.model.is_resolved(it)), 0)
+            self.list.setCurrentIndex(self.model.index(first))
 
     def refresh(self) -> None:
         """Statuses changed: repaint the list and the member headings."""

@@ -157,4 +157,23 @@ def test_findings_are_listed_worst_first_and_multi_member_clusters_pick_members(
     assert diff.left.toPlainText().startswith("User: q5")   # line 6 holds q5
     diff.keep_left.click()
     assert window.project.status_of(6) == "approved" and window.project.status_of(7) == "rejected"
-    assert fv.model.index(fv.list.currentIndex().row()).data(FindingRole).lines == (1, 2)
+
+
+
+def test_findings_start_at_the_first_open_finding(window, tmp_path):
+    """A new user's report: after reopening, the Findings list first landed on a finding already
+    resolved before."""
+    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+            for i in range(8)]
+    p = tmp_path / "f.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    window.open_path(p)
+    scan = ScanResult(exact_duplicates=[ExactGroup((1, 2), 1), ExactGroup((3, 4, 5), 4)],
+                      contradictions=[Contradiction(6, 7, 0.95, 0.2)])
+    window.table.set_scan(scan)
+    window.mutate("Resolving", lambda: window.project.resolve_contradiction(6, 7, action="keep_a"))
+    fv = window.findings
+    fv.set_table(window.table)
+    assert fv.model.index(0).data(FindingRole).kind == "contradiction"          # worst first, but resolved
+
+    assert fv.list.currentIndex().row() == 1 and fv.model.index(1).data(FindingRole).lines == (3, 4, 5)
