@@ -288,6 +288,16 @@ class DashboardStats:
     fields: list[str] = field(default_factory=list)
 
 
+def format_counts(dataset: Dataset) -> dict[str, int]:
+    """Records per format, most first; records with no format (bad JSON, unknown keys) count as
+    "unreadable", so the bars add up to the records of the file."""
+    out = dict(sorted(dataset.format_counts.items(), key=lambda kv: -kv[1]))
+    rest = len(dataset.records) - sum(out.values())
+    if rest > 0:
+        out["unreadable"] = rest
+    return out
+
+
 def dashboard_stats(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
                     sample_lines: Sequence[int] | None = None) -> DashboardStats:
     """Everything the dashboard draws except the per-field distribution (asked on demand)."""
@@ -295,7 +305,7 @@ def dashboard_stats(dataset: Dataset, scan: ScanResult | None, decisions: Mappin
     return DashboardStats(
         records=len(dataset.records),
         status=status_counts(dataset, decisions),
-        formats=dict(sorted(dataset.format_counts.items(), key=lambda kv: -kv[1])),
+        formats=format_counts(dataset),
         findings=finding_counts(dataset, scan),
         usable=usable_count(dataset, scan, decisions, sample_lines),
         prompt_lengths=histogram(ps),

@@ -250,9 +250,14 @@ class DiffView(QWidget):
         self.keep_right.setText(f"Keep {unit} {b}")
         self.fix_btn.setText(f"Fix {unit} {a}…")
         self.fix_right.setText(f"Fix {unit} {b}…")
-        self.left_head.setText(f"{unit.title()} {a} · {self._status(a)}")
-        self.right_head.setText(f"{unit.title()} {b} · {self._status(b)}")
         item = self.item
+
+        def keeper(ln: int) -> str:
+            # a two-member group has no member pickers, whose entries carry this mark
+            return " · suggested keeper" if item.kind != "contradiction" and ln == item.keeper else ""
+
+        self.left_head.setText(f"{unit.title()} {a} · {self._status(a)}{keeper(a)}")
+        self.right_head.setText(f"{unit.title()} {b} · {self._status(b)}{keeper(b)}")
         if item.kind == "contradiction":
             k = item.ref
             self.scores.setText(f"Prompt similarity {format_pct(k.prompt_similarity)} · "

@@ -101,3 +101,14 @@ def test_size_guidance_thresholds():
     assert style.level == "warning" and any("eval split is too small" in m for m in style.messages)
     assert stats.size_guidance(300, "style", 0.2).level == "ok"
     assert stats.size_guidance(20000, "domain", 0.3).level == "warning"   # share outside 10–20%
+
+
+def test_format_counts_add_up_to_the_records(sample_data):
+    """A new user's report: the dashboard's Format chart showed alpaca 597 of 600; the 3 records
+    that are not JSON records at all were missing."""
+    from curator.core.stats import format_counts
+
+    ds = load_dataset(sample_data / "clinical_notes.jsonl")
+    counts = format_counts(ds)
+    assert counts["alpaca"] == 597 and counts["unreadable"] == 3 and sum(counts.values()) == len(ds.records)
+

@@ -177,3 +177,20 @@ def test_findings_start_at_the_first_open_finding(window, tmp_path):
     assert fv.model.index(0).data(FindingRole).kind == "contradiction"          # worst first, but resolved
 
     assert fv.list.currentIndex().row() == 1 and fv.model.index(1).data(FindingRole).lines == (3, 4, 5)
+
+
+def test_a_two_member_group_marks_its_suggested_keeper(window, tmp_path):
+    """A new user's report: near-duplicate pairs showed no "(suggested keeper)" mark; only groups of
+    three, whose member pickers carry it, did."""
+    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+            for i in range(4)]
+    p = tmp_path / "f.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    window.open_path(p)
+    window.table.set_scan(ScanResult(exact_duplicates=[ExactGroup((1, 2), 2)]))
+    fv = window.findings
+    fv.set_table(window.table)
+    diff = fv.diff
+    assert diff.left_head.text().startswith("Line 2 ·") and \
+        diff.left_head.text().endswith("· suggested keeper")
+    assert "keeper" not in diff.right_head.text()
