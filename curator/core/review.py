@@ -75,8 +75,9 @@ class Command(ABC):
         return None
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n: int, word: str) -> str:
+    """ "1 example", "2,500 examples": a count with its noun (the window's counters use it too)."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class BulkApprove(Command):
 
     @property
     def label(self) -> str:
-        return f"Approve {_plural(len(self.lines), 'example')}"
+        return f"Approve {plural(len(self.lines), 'example')}"
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ class BulkReject(Command):
 
     @property
     def label(self) -> str:
-        return f"Reject {_plural(len(self.lines), 'example')}"
+        return f"Reject {plural(len(self.lines), 'example')}"
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ class BulkSkip(Command):
 
     @property
     def label(self) -> str:
-        return f"Skip {_plural(len(self.lines), 'example')}"
+        return f"Skip {plural(len(self.lines), 'example')}"
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ class ResolveCluster(Command):
     @property
     def label(self) -> str:
         others = len(self.lines) - 1
-        return f"Keep line {self.keep}, reject {_plural(others, 'duplicate')}"
+        return f"Keep line {self.keep}, reject {plural(others, 'duplicate')}"
 
     @property
     def position(self) -> int | None:

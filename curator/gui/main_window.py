@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 
 from curator import __version__
 from curator.core.decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED
+from curator.core.review import plural
 from curator.core.table import ExamplesTable, FindingItem, TableQuery
 
 from . import errors, run_op
@@ -985,7 +986,7 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         total = len(self.table) if self.table is not None else 0
         shown = self.model.rowCount()
-        text = f"{shown:,} of {total:,} examples" if total else ""
+        text = f"{shown:,} of {plural(total, 'example')}" if total else ""
         self.examples.count.setText(text)
         if self.table is not None:
             c = self.table.counts()
@@ -997,7 +998,7 @@ class MainWindow(QMainWindow):
             flagged = c.get("flag:any", 0)
             skips = f" · {skipped:,} skipped" if skipped else ""
             self.count_label.setText(f"{reviewed:,} of {total:,} reviewed{skips} · {n_find:,} findings (groups "
-                                     f"and pairs) · {flagged:,} examples flagged")
+                                     f"and pairs) · {plural(flagged, 'example')} flagged")
             self.count_label.setToolTip(
                 f"{reviewed:,} of {total:,} examples reviewed (approved, rejected or fixed), as the review desk "
                 f"and the dashboard count them; {skipped:,} skipped (still waiting for a decision).\n"

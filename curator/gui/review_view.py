@@ -742,7 +742,7 @@ class ReviewDesk(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(reviewed)
         what = {"all": "", "flagged": " flagged", "sample": " sampled"}.get(self.queue_kind, "")
-        text = f"{reviewed:,} of {total:,}{what} examples reviewed"
+        text = f"{reviewed:,} of {total:,}{what} {'example' if total == 1 else 'examples'} reviewed"
         if skipped:
             text += f" · {skipped:,} skipped"
         self.progress_label.setText(text)

@@ -704,3 +704,13 @@ def test_nothing_changes_the_open_project_while_another_loads(opened, tmp_path, 
         assert w.approve_action.isEnabled() and w.close_action.isEnabled()
     finally:
         run_op.set_inline(True)
+
+
+def test_counts_of_one_are_singular(window, tmp_path):
+    """A new user's report: '1 examples'."""
+    p = tmp_path / "one.jsonl"
+    p.write_text(json.dumps({"messages": [{"role": "user", "content": "Hi"},
+                                          {"role": "assistant", "content": "Hello!"}]}) + "\n")
+    window.open_path(p)
+    assert window.examples.count.text() == "1 of 1 example"
+    assert window.count_label.text().endswith("0 examples flagged")
