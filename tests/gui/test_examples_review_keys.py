@@ -3,7 +3,8 @@ A/R/J typed into the table jumped rows by type-ahead and decided nothing)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from gui_helpers import when_modal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from curator.core.decisions import APPROVED, REJECTED, SKIPPED, UNDECIDED
@@ -31,18 +32,9 @@ def _press(qtbot, key):
     qtbot.keyClick(QApplication.focusWidget(), key)
 
 
-def _when_reject_dialog(fn, tries: int = 100):
-    """Run ``fn(dlg)`` once the reject dialog is up with the keyboard in its reason list (it opens
-    in its own event loop); closes it after ~2 s rather than hang the test."""
-    def go(left=tries):
-        dlg = QApplication.activeModalWidget()
-        if isinstance(dlg, RejectDialog) and QApplication.focusWidget() is dlg.panel.list:
-            fn(dlg)
-        elif left:
-            QTimer.singleShot(20, lambda: go(left - 1))
-        elif dlg is not None:
-            dlg.done(0)
-    QTimer.singleShot(0, go)
+def _when_reject_dialog(fn):
+    """Run ``fn(dlg)`` once the reject dialog is up with the keyboard in its reason list."""
+    when_modal(RejectDialog, fn, ready=lambda dlg: QApplication.focusWidget() is dlg.panel.list)
 
 
 def test_review_keys_decide_the_selected_row_and_move_on(opened, qtbot):
@@ -74,7 +66,7 @@ def test_review_keys_decide_the_selected_row_and_move_on(opened, qtbot):
 def test_cancelled_reject_decides_nothing_and_keeps_the_row(opened, qtbot):
     w = opened
     line = _focus_table(qtbot, w, 2)
-    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
+    when_modal(RejectDialog, lambda dlg: dlg.reject())
     _press(qtbot, Qt.Key.Key_R)
     assert w.project.status_of(line) == UNDECIDED and w.current_line() == line
     _focus_returns_to(qtbot, w.examples.table)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import shutil
 
-from PySide6.QtCore import Qt, QTimer
+from gui_helpers import when_modal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from curator.core.decisions import APPROVED, REJECTED, UNDECIDED
@@ -46,13 +47,8 @@ def test_undecided_filter_drops_decided_rows_and_counts_them(window, sample_data
     assert w.examples.example.record.line == 6
 
     # a reject through the reason dialog leaves too
-    def pick():
-        dlg = QApplication.activeModalWidget()
-        if isinstance(dlg, RejectDialog):
-            _press(qtbot, Qt.Key.Key_4)
-        elif dlg is not None:
-            dlg.done(0)
-    QTimer.singleShot(50, pick)
+    when_modal(RejectDialog, lambda dlg: _press(qtbot, Qt.Key.Key_4),
+               ready=lambda dlg: QApplication.focusWidget() is dlg.panel.list)
     _press(qtbot, Qt.Key.Key_R)
     assert w.project.status_of(6) == REJECTED and w.current_line() == 7
     assert ex.count.text() == f"{total - 4:,} of {total:,} examples"
