@@ -44,6 +44,7 @@ import orjson
 from curator import __version__
 
 from . import convert
+from . import formats as F
 from .dataset import build_record
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
 from .detect.normalize import normalize
@@ -229,7 +230,10 @@ def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
         return True
     pa, pb = normalize(a.prompt), normalize(b.prompt)
     if not pa and not pb:
-        pa, pb = normalize(a.response), normalize(b.response)
+        # question and answer in one text: any content word swapped on both sides makes another
+        # example (the answer's words differ along with the question's, so no cap on how many)
+        only_a, only_b = essential_differences(normalize(a.response), normalize(b.response))
+        return bool(only_a and only_b)
     only_a, only_b = essential_differences(pa, pb)
     # A different question swaps a fact in the same wording: "type 1"/"type 2", "school"/"war",
     # another drug. Words only added on one side (the same news article with "NEW YORK" in front)
@@ -337,14 +341,18 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
     converted: dict[int, tuple[bytes, list[str], list[str]]] = {}
     unconvertible: dict[int, str] = {}
 
+    def _view(obj):
+        # a record read through --field is converted from its canonical fields, not the user's names
+        return F.apply_mapping(obj, dataset.mapping) if dataset.mapping and isinstance(obj, dict) else obj
+
     def convertible(rec: Record, fixed: bool) -> bool:
         # A converted row must pass the target format's own checks (an OpenAI chat with only a
         # system prompt and an answer becomes an Alpaca row with no instruction at all). This is
         # checked before duplicates are reduced, so a cluster whose best member cannot be
         # converted keeps another member instead of exporting nothing.
-        if options.format in ("same", rec.format):
+        if options.format == "same" or (options.format == rec.format and not dataset.mapping):
             return True
-        row, losses, dropped = _row_bytes(rec, rec.data, rec.format, options.format, fixed, dataset.container)
+        row, losses, dropped = _row_bytes(rec, _view(rec.data), rec.format, options.format, fixed, dataset.container)
         check = build_record(orjson.loads(row), line=rec.line, fmt=options.format, index=rec.index)
         if not check.valid:
             unconvertible[rec.line] = check.errors[0].message
@@ -510,7 +518,8 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
     for i, rec in enumerate(records):
         ticker.tick(i)
         row, rec_losses, dropped = sel.converted.get(rec.line) or _row_bytes(
-            rec, rec.data, rec.format, options.format, decision_of[rec.line] == FIXED, dataset.container)
+            rec, F.apply_mapping(rec.data, dataset.mapping) if dataset.mapping and options.format != "same" else rec.data,
+            rec.format, options.format, decision_of[rec.line] == FIXED, dataset.container)
         rows[rec.line] = row
         losses.update(set(rec_losses))
         dropped_fields.update(dropped)
@@ -577,7 +586,8 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
                                     f"fraction {options.eval_fraction:g}{why}"))
         for msg in split.problems():
             warnings.append(msg)
-        if options.format == "openai" and 0 < len(split.train) < OPENAI_MIN_EXAMPLES:
+        if (options.format == "openai" or (options.format == "same" and dataset.format == "openai")) \
+                and 0 < len(split.train) < OPENAI_MIN_EXAMPLES:
             warnings.append(f"train.jsonl has {len(split.train)} example(s): OpenAI fine-tuning requires at least "
                             f"{OPENAI_MIN_EXAMPLES} per training file (and recommends starting with about 50)")
         if leak_merges:

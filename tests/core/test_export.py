@@ -17,7 +17,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from curator.cli import main as cli_main
-from curator.core.dataset import load_dataset
+from curator.core.dataset import build_record, load_dataset
 from curator.core.decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
 from curator.core.detect.normalize import normalize
 from curator.core.export import (ExportBlocked, ExportError, ExportExists, ExportOptions, plan_export,
@@ -838,3 +838,47 @@ def test_an_openai_export_with_fewer_than_ten_training_examples_is_warned_about(
     assert any("requires at least 10" in w for w in plan.warnings), plan.warnings
     assert not any("requires at least 10" in w for w in
                    plan_export(ds, ScanResult(), {}, options=ExportOptions(eval_fraction=0.2)).warnings)
+
+
+def test_plain_text_records_with_many_swapped_words_and_a_field_mapped_same_format_export(tmp_path):
+    """Review findings: (1) the "at most 3 swapped words" rule for prompts also capped plain text
+    records, whose question *and* answer differ: 8 distinct dosage Q&As exported 1; (2) a --field
+    project exported with --format equal to its own format wrote "{}" rows (exit 0)."""
+    drugs = [("ibuprofen", "400", "six", "tablet"), ("paracetamol", "500", "four", "capsule"),
+             ("naproxen", "250", "twelve", "caplet"), ("aspirin", "300", "eight", "pill"),
+             ("codeine", "30", "five", "syrup"), ("tramadol", "50", "seven", "drop"),
+             ("diclofenac", "75", "nine", "patch"), ("celecoxib", "200", "ten", "gel")]
+    rows = []
+    for d, n, h, f in drugs:
+        q = f"What is the usual adult dose of {d} for back pain according to the leaflet in the package?"
+        a = f"The usual adult dose of {d} for back pain is {n} mg every {h} hours as a {f}, according to the leaflet."
+        rows.append({"text": f"### Question: {q}\n### Answer: {a}"})
+    path = tmp_path / "txt.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(path)
+    plan = plan_export(ds, run_scan(ds), {}, options=ExportOptions(eval_fraction=0.25))
+    assert len(plan.entries) == len(drugs) and not plan.excluded, plan.excluded
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps({"question": f"Question number {i} about topic {i * 7}?",
+                                      "answer": f"Answer {i} is {i * 13}."}) + "\n" for i in range(12)),
+                  encoding="utf-8")
+    mapped = load_dataset(qa, mapping={"instruction": "question", "output": "answer"})
+    for fmt in ("alpaca", "openai"):
+        plan = plan_export(mapped, ScanResult(), {}, options=ExportOptions(format=fmt, eval_fraction=0.25))
+        assert len(plan.entries) == 12 and plan.ok, (fmt, plan.excluded)
+        for e in plan.entries:
+            row = json.loads(e.output)
+            assert row and build_record(row, line=e.line, fmt=fmt).valid, (fmt, row)
+    # "same" keeps the user's own keys
+    row = json.loads(plan_export(mapped, ScanResult(), {}, options=ExportOptions(eval_fraction=0.25)).entries[0].output)
+    assert set(row) == {"question", "answer"}
+
+
+def test_the_openai_minimum_warning_also_for_an_openai_file_exported_as_it_is(tmp_path):
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(_chat(f"Question {i} about topic {i * 7}?", f"Answer {i} is {i * 13}.")) + "\n"
+                            for i in range(6)), encoding="utf-8")
+    ds = load_dataset(path)
+    plan = plan_export(ds, ScanResult(), {}, options=ExportOptions(eval_fraction=0.2))
+    assert any("requires at least 10" in w for w in plan.warnings), plan.warnings
