@@ -434,7 +434,16 @@ class Project:
             return [Problem(line, "not_object", "a fixed record must be a JSON object {...}")]
         try:
             canonical_json(record)
+            # NaN/Infinity and lone surrogates pass orjson (as null) and Python's json: the loader
+            # refuses them in the file, so a fix must not bring them in
+            json.dumps(record, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return [Problem(line, "not_json", "the record holds a lone surrogate (an unpaired \\ud800-\\udfff "
+                                              "escape), which is not text; remove it")]
         except (TypeError, ValueError) as exc:
+            if "Out of range float" in str(exc):
+                return [Problem(line, "not_json", "the record holds NaN or Infinity (or a number too large), "
+                                                  "which JSON does not allow; write a number or a string")]
             return [Problem(line, "not_json", f"not representable as JSON: {exc}")]
         src = self.dataset.by_line(line)
         fmt = src.format if src.format != "unknown" else self.dataset.format

@@ -276,16 +276,17 @@ class ResolveContradiction(Command):
 
 
 def keep_fixes(plan: Mapping[int, Decision | None], current: Mapping[int, Decision]) -> dict[int, Decision | None]:
-    """Approving an example that has a fix approves it as fixed: the fix stays.
+    """Approving (or skipping) an example that has a fix keeps it fixed: the fix stays.
 
     The desk and the Findings diff show a fixed example in its fixed form, so "keep this one"
     means the corrected text; an approval that dropped the fix put the uncorrected answer into
-    the training data. (Undo takes a fix back; rejecting still rejects.)
+    the training data, and a skip (also of a whole filtered view) threw the fix away. (Undo takes
+    a fix back; rejecting still rejects.)
     """
     out: dict[int, Decision | None] = {}
     for ln, d in plan.items():
         prev = current.get(ln)
-        if (d is not None and d.status == APPROVED and prev is not None and prev.status == FIXED
+        if (d is not None and d.status in (APPROVED, SKIPPED) and prev is not None and prev.status == FIXED
                 and prev.fixed is not None):
             d = Decision(ln, FIXED, d.reviewer, d.at, None, d.note or prev.note, prev.fixed)
         out[ln] = d

@@ -479,9 +479,7 @@ class FixDialog(QDialog):
         self.result_obj = obj if not problems and isinstance(obj, dict) else None
         if not self.tabs.isTabEnabled(0) and self._fmt and isinstance(obj, dict):
             # a record started from broken text is JSON now: its texts can be edited in the form
-            from curator.core.fields import text_fields
-
-            self.tabs.setTabEnabled(0, bool(text_fields(obj, self._fmt, self._mapping)))
+            self.tabs.setTabEnabled(0, self._build_form(obj))
         return self.result_obj is not None
 
     def _show(self, problems: list[str]) -> None:

@@ -184,6 +184,12 @@ def test_approving_a_fixed_example_keeps_its_fix(data: Path) -> None:
             assert ch.statuses[8] == FIXED
             p.undo()
             assert p.decision(8).fixed == good and p.decision(8).note == "dose"
+        p.skip(8)                                           # a skip (review finding) keeps it too
+        assert p.decision(8).status == FIXED and p.decision(8).fixed == good
+        p.skip([7, 8, 9])
+        assert p.decision(8).fixed == good and p.decision(7).status == SKIPPED
+        p.undo()
+        p.undo()
         p.reject(8)                                         # rejecting still rejects
         assert p.decision(8).status == REJECTED
         p.undo()
@@ -191,3 +197,17 @@ def test_approving_a_fixed_example_keeps_its_fix(data: Path) -> None:
         assert p.decision(8) is None
         p.approve(8)
         assert p.decision(8).status == APPROVED and p.decision(8).fixed is None
+
+
+def test_a_fix_with_nan_infinity_or_a_lone_surrogate_is_refused(data: Path) -> None:
+    """Review finding: NaN passed the fix check (orjson writes it as null) and was exported as
+    null; the loader refuses NaN, Infinity and lone surrogates in the file."""
+    with open_(data) as p:
+        for bad, says in (({"instruction": "Q?", "input": "", "output": float("nan")}, "NaN or Infinity"),
+                          ({"instruction": "Q?", "input": "", "output": float("inf")}, "NaN or Infinity"),
+                          ({"instruction": "Q?", "input": "", "output": "a \ud800 b"}, "lone surrogate")):
+            [problem] = p.validate_fix(3, bad)
+            assert says in problem.message
+            with pytest.raises(InvalidFixError):
+                p.fix(3, bad)
+        assert p.decision(3) is None
