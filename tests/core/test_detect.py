@@ -215,6 +215,10 @@ def test_the_numbers_of_a_numbered_list_are_not_facts():
          "change the details there and save.")
     assert judge(a, b, response_threshold=35)[0]                  # the numbers alone made it a "disagreement"
     assert find_contradictions([q, q], [a, b], [1, 2]) == []
+    # a hard-wrapped line that starts with a number is no list: the number is a fact
+    wrapped_a = "For an adult the usual dose is\n4. Do not take more than that in a day."
+    wrapped_b = "For an adult the usual dose is\n8. Do not take more than that in a day."
+    assert len(find_contradictions([q, q], [wrapped_a, wrapped_b], [1, 2])) == 1
     c = a.replace("Edit the address and save it.", "Edit the address; changes take 14 days.")
     d = a.replace("Edit the address and save it.", "Edit the address; changes take 2 days.")
     assert len(find_contradictions([q, q], [c, d], [1, 2])) == 1

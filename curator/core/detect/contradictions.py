@@ -64,14 +64,26 @@ _GREETING = ("hi ", "hello", "hey", "dear ", "thanks for", "thank you for", "hap
 
 
 # "1. Log in", "2) Open Settings": the numbers of a numbered list, at the start of a line
-_LIST_NUMBER = re.compile(r"^([ \t]*)\d{1,2}[.)][ \t]+(?=\S)", re.MULTILINE)
+_LIST_NUMBER = re.compile(r"^([ \t]*)(\d{1,2})[.)][ \t]+(?=\S)", re.MULTILINE)
 
 
 def without_list_numbers(text: str) -> str:
     """The answer without the numbers of its numbered lists. They are layout, not facts: two
     answers giving the same steps, one numbered and one not, or five steps and four, do not
-    disagree on a number (bitext customer-support answers were flagged for exactly that)."""
-    return _LIST_NUMBER.sub(r"\1", text) if "\n" in text else text
+    disagree on a number (bitext customer-support answers were flagged for exactly that).
+
+    Only a list counts: markers 1, 2, … each following the one before it. A hard-wrapped line
+    that happens to start with "4. " ("the dose is\n4. Do not …") keeps its number.
+    """
+    if "\n" not in text:
+        return text
+    found = {int(m.group(2)) for m in _LIST_NUMBER.finditer(text)}
+    if not {1, 2} <= found:
+        return text
+    listed = {1}
+    while listed and max(listed) + 1 in found:
+        listed.add(max(listed) + 1)
+    return _LIST_NUMBER.sub(lambda m: m.group(1) if int(m.group(2)) in listed else m.group(0), text)
 
 
 def strip_formulas(a: str, b: str, common: set[str]) -> tuple[str, str]:
