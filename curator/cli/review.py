@@ -66,7 +66,8 @@ def _read_record(path: str) -> tuple[dict | None, str | None]:
     import json
 
     try:
-        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+        # utf-8-sig: a BOM (Notepad, PowerShell pipes) is accepted, as the dataset reader does
+        text = sys.stdin.read().lstrip("\ufeff") if path == "-" else open(path, encoding="utf-8-sig").read()  # noqa: SIM115
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"cannot read it ({exc})"
     try:

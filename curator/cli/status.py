@@ -103,20 +103,26 @@ def run(args: argparse.Namespace) -> int:
         return fail(args, "--target must be between 0 and 1 (e.g. 0.02)", empty_status(args))
     from curator.core.project import project_path_for
 
-    if args.project is None and Path(args.file).is_file() and not project_path_for(args.file).exists():
+    wanted = Path(args.project) if args.project else project_path_for(args.file)
+    if Path(args.file).is_file() and not wanted.exists():
         # nothing reviewed yet: report on a throw-away project, so asking for the status does not
-        # create FILE.curator beside the dataset (which an export would then record)
+        # create FILE.curator beside the dataset (which an export would then record), nor the
+        # --project file
+        given = args.project
         with tempfile.TemporaryDirectory(prefix="curator-status-") as tmp:
             args.project = str(Path(tmp) / "status.curator")
             try:
                 return _report(args, none_yet=True)
             finally:
-                args.project = None
+                args.project = given
     return _report(args, none_yet=False)
 
 
 def _report(args: argparse.Namespace, *, none_yet: bool) -> int:
-    project = open_from_args(args, scan=True, empty=empty_status(args))
+    empty = empty_status(args)
+    if none_yet:
+        empty["project"] = None      # the throw-away project is no place to point anyone at
+    project = open_from_args(args, scan=True, empty=empty)
     if project is None:
         return 2
     if project.set_aside is not None:

@@ -134,9 +134,11 @@ def test_project_in_unwritable_folder_cli_and_api(tmp_path):
         folder.chmod(0o555)
     data = _write_chat(tmp_path / "data.jsonl")
     target = folder / "curator-test.curator"
-    for args in (["status", str(data), "--project", str(target)],
+    for args in (["review", str(data), "--approve", "1", "--project", str(target)],
                  ["review", str(data), "--approve", "1", "--project", str(target), "--fresh-project"]):
         _assert_says_not_writable(_cli(*args))
+    # status creates no project, so it answers (nothing reviewed yet) wherever --project points
+    assert _cli("status", str(data), "--project", str(target)).returncode == 0
     for mode in ("raise", "fresh"):
         with pytest.raises(ProjectNotWritableError) as info:
             open_project(data, project_path=target, scan=False, on_damaged=mode)
@@ -552,6 +554,11 @@ def test_status_before_any_review_creates_no_project_file(tmp_path):
     assert st["project"] is None and st["records"] == 1500 and st["decisions"]["undecided"] == 1500
     assert sorted(p.name for p in tmp_path.iterdir()) == ["support_chat.jsonl"]
     assert "none yet" in _cli("status", str(data)).stdout
+    # nor the --project file it is pointed at; an error object names no throw-away project
+    assert _cli("status", str(data), "--project", str(tmp_path / "new.curator")).returncode == 0
+    proc = _cli("status", str(data), "--json", "--schema", str(tmp_path / "nope.json"))
+    assert proc.returncode == 2 and json.loads(proc.stdout)["project"] is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["support_chat.jsonl"]
     assert _cli("review", str(data), "--approve", "3").returncode == 0
     st = json.loads(_cli("status", str(data), "--json").stdout)
     assert st["project"] == str(tmp_path / "support_chat.jsonl.curator") and st["decisions"]["approved"] == 1
@@ -577,6 +584,9 @@ def test_review_fix_stores_a_corrected_record_from_a_file_or_stdin(tmp_path):
                           input=json.dumps({"instruction": "Question 4?", "output": 4}), capture_output=True,
                           text=True, cwd=REPO, timeout=120, check=False)
     assert proc.returncode == 2 and "fix for line 4 refused" in proc.stderr, proc.stderr
+    bom = tmp_path / "bom.json"                   # Notepad and PowerShell write a BOM
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(dict(rows[5], output="Answer 6, checked.")).encode())
+    assert _cli("review", str(data), "--fix", "6", "--record", str(bom)).returncode == 0
     for args, says in ((["--fix", "5"], "--fix LINE and --record FILE go together"),
                        (["--fix", "5", "--record", str(tmp_path / "nope.json")], "cannot read it"),
                        (["--fix", "5", "--record", str(data)], "not valid JSON"),
