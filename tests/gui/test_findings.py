@@ -125,15 +125,19 @@ def test_diff_view_highlights_the_differing_words(window, tmp_path):
     assert not diff.fix_btn.isVisible() or diff.fix_btn.isHidden()
 
 
-def test_findings_are_listed_worst_first_and_multi_member_clusters_pick_members(window, tmp_path):
+def _open_with_findings(window, tmp_path, n: int = 8) -> None:
+    """Eight short chats (line k holds q(k-1)) with two duplicate groups and a contradiction."""
     rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
-            for i in range(8)]
+            for i in range(n)]
     p = tmp_path / "f.jsonl"
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     window.open_path(p)
-    scan = ScanResult(exact_duplicates=[ExactGroup((1, 2), 1), ExactGroup((3, 4, 5), 4)],
-                      contradictions=[Contradiction(6, 7, 0.95, 0.2)])
-    window.table.set_scan(scan)
+    window.table.set_scan(ScanResult(exact_duplicates=[ExactGroup((1, 2), 1), ExactGroup((3, 4, 5), 4)],
+                                     contradictions=[Contradiction(6, 7, 0.95, 0.2)]))
+
+
+def test_findings_are_listed_worst_first_and_multi_member_clusters_pick_members(window, tmp_path):
+    _open_with_findings(window, tmp_path)
     fv = window.findings
     fv.set_table(window.table)
     kinds = [fv.model.index(r).data(FindingRole).kind for r in range(fv.model.rowCount())]
@@ -163,14 +167,7 @@ def test_findings_are_listed_worst_first_and_multi_member_clusters_pick_members(
 def test_findings_start_at_the_first_open_finding(window, tmp_path):
     """A new user's report: after reopening, the Findings list first landed on a finding already
     resolved before."""
-    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
-            for i in range(8)]
-    p = tmp_path / "f.jsonl"
-    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    window.open_path(p)
-    scan = ScanResult(exact_duplicates=[ExactGroup((1, 2), 1), ExactGroup((3, 4, 5), 4)],
-                      contradictions=[Contradiction(6, 7, 0.95, 0.2)])
-    window.table.set_scan(scan)
+    _open_with_findings(window, tmp_path)
     window.mutate("Resolving", lambda: window.project.resolve_contradiction(6, 7, action="keep_a"))
     fv = window.findings
     fv.set_table(window.table)
