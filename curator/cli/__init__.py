@@ -36,7 +36,14 @@ class _Parser(argparse.ArgumentParser):
         if _json_requested[0] and "--json" in self._option_string_actions:
             from curator.cli.common import print_json_error
 
-            print_json_error(None, f"{self.prog}: {message}")
+            # the command's own keys, empty, as its other errors give them (json_empty: see the
+            # commands' register(); built from this parser's defaults, the arguments being unusable)
+            empty = self._defaults.get("json_empty")
+            known = None
+            if empty is not None:
+                known = empty(argparse.Namespace(**{a.dest: a.default for a in self._actions
+                                                    if a.dest != argparse.SUPPRESS}))
+            print_json_error(None, f"{self.prog}: {message}", known)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 

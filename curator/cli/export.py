@@ -49,7 +49,7 @@ def register(sub) -> None:
                    help="replace an existing export in DIR; confirm an eval fraction outside 5-50%%")
     p.add_argument("--project", metavar="PATH", help="project file (default: FILE.curator beside the dataset)")
     p.add_argument("--json", action="store_true", help="print the plan summary as one JSON object")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, json_empty=lambda _args: dict(EMPTY_SUMMARY))
 
 
 # the keys of the --json summary (ExportPlan.summary) with nothing in them, for the error object

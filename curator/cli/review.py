@@ -44,7 +44,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, help="seed for --sample (default: a new random seed, stored)")
     p.add_argument("--stratify", metavar="BY", help="stratify --sample by format, flagged or field:NAME")
     p.add_argument("--json", action="store_true", help="print what changed as one JSON object")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, json_empty=empty_review)
 
 
 def invalid_approvals(project, approved: list[int]) -> list[dict]:

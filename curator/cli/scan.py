@@ -47,7 +47,7 @@ def register(sub) -> None:
     p.add_argument("--response-threshold", type=float, metavar="N", default=d.response_threshold,
                    help="free-text answers whose content-word similarity is below this disagree, 0-100 "
                         f"(default {d.response_threshold:g})")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, json_empty=lambda _args: ScanResult().to_json())
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("--lines", action="store_true", help="also list the lines of each decision")
     p.add_argument("--target", type=float, default=0.02, metavar="RATE",
                    help="defect-rate target for the acceptance estimate (default 0.02)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, json_empty=empty_status)
 
 
 def add_project_options(p: argparse.ArgumentParser) -> None:

@@ -209,6 +209,15 @@ def test_scan_and_usage_errors_with_json_print_the_error_object(tmp_path):
                         (["verify"], ["required: dir"])]:
         doc = json_error(cli(*args, "--json"), *words)
         assert doc["file"] is None
+    # ... with the command's own keys, empty, as its other errors give them (review finding)
+    keys = {"status": {"decisions", "queue", "estimate", "project", "findings"},
+            "review": {"changes", "decisions", "project", "reviewer", "sample"},
+            "export": {"counts", "blockers", "include"},
+            "scan": {"exact_duplicates", "near_duplicates", "contradictions", "lint"}}
+    for args in (["status", str(data), "--target", "x"], ["review", str(data), "--fix", "abc"],
+                 ["export", str(data)], ["scan", str(data), "--near-threshold", "x"]):
+        doc = json_error(cli(*args, "--json"))
+        assert keys[args[0]] <= set(doc), (args[0], sorted(doc))
     # verify's own object names what stopped it under the same key
     ver = cli("verify", str(tmp_path / "nowhere"), "--json")
     assert ver.returncode == 2 and "no such folder" in json.loads(ver.stdout)["file_error"]
