@@ -49,6 +49,8 @@ def _chat_fields(messages: object, key: str, role_keys: tuple[str, ...], text_ke
         src = next((m[k] for k in role_keys if k in m), None)
         role = roles.get(src, src) if isinstance(src, str) else ""
         where = f"{noun} {i + 1}"
+        if isinstance(src, str) and src not in (role, "human", "gpt", "user", "assistant", "system"):
+            where = f"{src}, {where}"      # as the reader names it: "Assistant (function_call, turn 4)"
         text_key = next((k for k in text_keys if k in m), text_keys[0])
         value = m.get(text_key)
         if isinstance(value, str) or (value is None and not m.get("tool_calls") and not m.get("function_call")):

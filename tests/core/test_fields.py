@@ -114,3 +114,10 @@ def test_sharegpt_role_content_spelling_and_a_path_that_does_not_exist():
     with pytest.raises(KeyError, match="no field"):
         with_texts(obj, {("conversations", 5, "content"): "x"})
     assert text_fields(["not", "an", "object"], "openai") == []
+
+
+def test_tool_turns_are_named_as_the_reader_names_them(shared_datasets):
+    ds = load_dataset(shared_datasets / "llamafactory-glaive-toolcall-en-demo" / "glaive_toolcall_en_demo.json")
+    labels = [f.label for f in text_fields(ds.records[0].data, "sharegpt")]
+    assert labels[:6] == ["User (turn 1)", "Assistant (turn 2)", "User (turn 3)", "Assistant (function_call, turn 4)",
+                          "Tool result (observation, turn 5)", "Assistant (turn 6)"]
