@@ -460,7 +460,7 @@ def _diagnose(rec: RawRecord) -> None:
                          "(NaN and Infinity are not allowed; use null or a string)")
             return
         rec.error_code = "invalid_json"
-        rec.error = _json_error_message(exc, text)
+        rec.error = json_error_message(exc, text)
         return
     # stdlib accepted what orjson refused: lone surrogates or too-deep nesting.
     if re.search(r"\\u[dD][89abAB][0-9a-fA-F]{2}", text) or re.search(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}", text):
@@ -526,7 +526,8 @@ _FRIENDLY = {
 }
 
 
-def _json_error_message(exc: ValueError, text: str) -> str:
+def json_error_message(exc: ValueError, text: str) -> str:
+    """A plain sentence for a JSON syntax error in ``text`` (the loader's wording; the Fix editor's too)."""
     if isinstance(exc, json.JSONDecodeError):
         col = exc.colno
         if exc.msg == "Extra data":
@@ -598,7 +599,7 @@ def _read_array(p: Path, blob: bytes, progress, cancel, max_record_bytes: int) -
                 raise FileReadError(f"{p}: the JSON array is cut off — the file ends inside element "
                                     f"{index + 1}, which starts on line {line_no}") from exc
             raise _array_error(p, text, exc.pos, f"element {index + 1} (starting on line {line_no}) is not "
-                               "valid JSON — " + _json_error_message(exc, text).replace(
+                               "valid JSON — " + json_error_message(exc, text).replace(
                                    "not valid JSON — ", "").rsplit(" at column ", 1)[0]) from exc
         except RecursionError as exc:
             # too deep for the parser: find where the element ends without recursing, report it

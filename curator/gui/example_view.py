@@ -323,6 +323,7 @@ class FixDialog(QDialog):
         self.tabs.setTabEnabled(0, has_form)
         self.tabs.setCurrentIndex(0 if has_form else 1)
         self.tabs.currentChanged.connect(self._tab_changed)
+        self._form_usable = has_form
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         lay = QVBoxLayout(self)
@@ -342,11 +343,23 @@ class FixDialog(QDialog):
             self.editor.moveCursor(QTextCursor.MoveOperation.End)    # a cut-off line is repaired at its end
             self.editor.setFocus()
         if has_form:
-            # the answer is what a reviewer corrects most: start there
-            answers = [b for b, f in zip(self.form_boxes, self._fields) if f.role == "assistant"]
-            first = answers[-1] if answers else self.form_boxes[0]
-            first.setFocus()
-            QTimer.singleShot(0, lambda: self.form_scroll.ensureWidgetVisible(first))
+            self._focus_answer()
+
+    def _focus_answer(self) -> None:
+        """Put the cursor in the answer (what a reviewer corrects most), or the first box."""
+        if not self.form_boxes:
+            return
+        answers = [b for b, f in zip(self.form_boxes, self._fields) if f.role == "assistant"]
+        first = answers[-1] if answers else self.form_boxes[0]
+        first.setFocus()
+
+        def show() -> None:
+            # boxes just built are shown only once the layout runs: focus again when they are
+            if first in self.form_boxes:
+                first.setFocus()
+                self.form_scroll.ensureWidgetVisible(first)
+
+        QTimer.singleShot(0, show)
 
     # ---- the form ----------------------------------------------------------------------------
 
@@ -378,6 +391,8 @@ class FixDialog(QDialog):
             shown_lines = min(12, max(3, f.text.count("\n") + 1 + len(f.text) // 90))
             box.setFixedHeight(line_h * shown_lines + 12)
             box.textChanged.connect(self._form_edited)
+            box.textChanged.connect(lambda b=box, h=line_h: b.setFixedHeight(
+                h * min(12, max(3, int(b.document().size().height()) + 1)) + 12))   # grows as you type
             self._form_layout.addWidget(label)
             self._form_layout.addWidget(box)
             self.form_boxes.append(box)
@@ -422,15 +437,17 @@ class FixDialog(QDialog):
                 obj = json.loads(self.editor.toPlainText())
             except ValueError:
                 obj = None
-            if isinstance(obj, dict) and self._build_form(obj):
-                self.form_scroll.setEnabled(True)
-            else:
-                self.form_scroll.setEnabled(False)
-                self.form_note.setText("The JSON is not a record the form can show; correct it in the JSON tab.")
+            self._form_usable = isinstance(obj, dict) and self._build_form(obj)
+            self.form_scroll.setEnabled(self._form_usable)
+        if index == 0 and self._form_usable:
+            self._focus_answer()
         self._show_hint()
 
     def _show_hint(self) -> None:
-        if self.tabs.currentIndex() == 0:
+        if self.tabs.currentIndex() == 0 and not self._form_usable:
+            self.hint.setText("The JSON has an error, so the form cannot show the record: correct it in the "
+                              "JSON tab (Alt+J) first.")
+        elif self.tabs.currentIndex() == 0:
             self.hint.setText("Correct the texts below. The record is checked against the dataset's schema "
                               "as you type; Tab moves to the next box.")
         elif self._from_raw:
@@ -471,7 +488,10 @@ class FixDialog(QDialog):
         try:
             obj = json.loads(text)
         except ValueError as exc:
-            self._show([f"Not valid JSON: {exc}"])
+            from curator.core.io import json_error_message
+
+            where = f"line {exc.lineno}: " if isinstance(exc, json.JSONDecodeError) and "\n" in text else ""
+            self._show([where + json_error_message(exc, text).replace("not valid JSON", "Not valid JSON", 1)])
             self.result_obj = None
             return False
         problems = self.validate(obj)
@@ -479,7 +499,9 @@ class FixDialog(QDialog):
         self.result_obj = obj if not problems and isinstance(obj, dict) else None
         if not self.tabs.isTabEnabled(0) and self._fmt and isinstance(obj, dict):
             # a record started from broken text is JSON now: its texts can be edited in the form
-            self.tabs.setTabEnabled(0, self._build_form(obj))
+            self._form_usable = self._build_form(obj)
+            self.form_scroll.setEnabled(self._form_usable)
+            self.tabs.setTabEnabled(0, self._form_usable)
         return self.result_obj is not None
 
     def _show(self, problems: list[str]) -> None:

@@ -277,17 +277,29 @@ def test_fix_form_follows_edits_made_in_the_json_tab(opened, qtbot):
     line = w.current_line()
     dlg = w.open_fix_dialog(line)
     qtbot.waitExposed(dlg)
+    try:
+        _form_follows_json(qtbot, dlg)
+    finally:
+        dlg.done(0)          # never left open with edits: closing the window would ask (and wait)
+
+
+def _form_follows_json(qtbot, dlg) -> None:
     dlg.tabs.setCurrentIndex(1)
     obj = json.loads(dlg.editor.toPlainText())
     obj["messages"][1]["content"] = "How do I change my password?"
     dlg.editor.setPlainText(json.dumps(obj))
     dlg.tabs.setCurrentIndex(0)
     assert dlg.form_boxes[1].toPlainText() == "How do I change my password?"
-    dlg.editor.setPlainText('{"messages": [ broken')                    # unreadable JSON: no form
+    qtbot.waitUntil(lambda: dlg.focusWidget() is dlg.form_boxes[-1], timeout=2000)   # the cursor is in the answer
+    before = dlg.form_boxes[-1].height()
+    dlg.form_boxes[-1].setPlainText("\n".join(f"line {i}" for i in range(9)))
+    assert dlg.form_boxes[-1].height() > before             # the box grows with what is typed
     dlg.tabs.setCurrentIndex(1)
+    dlg.editor.setPlainText('{"messages": [{"role": "user", "content": "cut off')   # unreadable JSON: no form
+    dlg.revalidate()
+    assert "is never closed" in dlg.status.text()           # the loader's plain words, not the parser's
     dlg.tabs.setCurrentIndex(0)
-    assert not dlg.form_scroll.isEnabled() and "JSON tab" in dlg.form_note.text()
-    dlg.done(0)
+    assert not dlg.form_scroll.isEnabled() and "correct it in the JSON tab" in dlg.hint.text()
 
 
 def test_reopening_resumes_the_project(window, sample, prefs, qtbot):
