@@ -55,6 +55,7 @@ from .progress import CancelToken, ProgressSink, Ticker, check_cancel
 from .records import Dataset, Record, canonical_json
 from .scan import keeper_rank
 from .split import MISSING, SplitResult, fraction_needs_confirmation, link_groups, make_split, stratum_labels
+from .table import unit_of
 from .verify import LeakageResult, check_leakage, leak_text
 
 INCLUDE_REVIEWED = "reviewed"
@@ -444,9 +445,9 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
                 excluded[ln] = "duplicate"
     if kept_distinct:
         a, b = kept_distinct[0]
-        unit = "records" if dataset.container == "json" else "lines"
         warnings.append(f"{len(kept_distinct)} near-duplicate(s) kept beside their cluster's keeper: their "
-                        f"question differs in an essential word, or the two contradict (e.g. {unit} {a} and {b}); "
+                        f"question differs in an essential word, or the two contradict (e.g. {unit_of(dataset)}s "
+                        f"{a} and {b}); "
                         "both stay on the same side of the split")
     if empty_clusters:
         warnings.append(f"{empty_clusters} duplicate cluster(s) export nothing: their suggested keeper was "
@@ -454,7 +455,7 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
     if unconvertible:
         first = min(unconvertible)
         warnings.append(f"{len(unconvertible)} record(s) left out: their {options.format} form would not pass "
-                        f"the {options.format} checks (e.g. {'record' if dataset.container == 'json' else 'line'} "
+                        f"the {options.format} checks (e.g. {unit_of(dataset)} "
                         f"{first}: {unconvertible[first]})")
 
     if include == INCLUDE_REVIEWED and not decisions:
@@ -517,9 +518,9 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
     ticker = Ticker(progress, cancel, len(records), "Converting records", every=2000)
     for i, rec in enumerate(records):
         ticker.tick(i)
+        # converted on the way in (select_records); otherwise the row is the record as it is
         row, rec_losses, dropped = sel.converted.get(rec.line) or _row_bytes(
-            rec, F.apply_mapping(rec.data, dataset.mapping) if dataset.mapping and options.format != "same" else rec.data,
-            rec.format, options.format, decision_of[rec.line] == FIXED, dataset.container)
+            rec, rec.data, rec.format, options.format, decision_of[rec.line] == FIXED, dataset.container)
         rows[rec.line] = row
         losses.update(set(rec_losses))
         dropped_fields.update(dropped)
@@ -601,8 +602,8 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
             # e.g. a file that needs --format/--field to be read: say what is wrong with it
             first = dataset.by_line(min(excluded))
             problem = f": {first.errors[0].message}" if first is not None and first.errors else ""
-            unit = "record" if dataset.container == "json" else "line"
-            why = (f": all {len(excluded):,} records are invalid (e.g. {unit} {first.line if first else ''}{problem}); "
+            why = (f": all {len(excluded):,} records are invalid (e.g. {unit_of(dataset)} "
+                   f"{first.line if first else ''}{problem}); "
                    "`curator validate` lists every problem")
         blockers.append(Blocker("empty", "no record qualifies for export" + why))
 
