@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 
 from .records import Turn
 
@@ -137,7 +138,25 @@ LOSS_TEXT = {
     "tool_call_text_dropped": "text sent alongside a tool call was dropped (ShareGPT has one value per turn)",
     "tools_dropped": "tool (function) definitions in 'tools' were dropped: Alpaca has no field for them "
                      "(LLaMA-Factory's alpaca format does not read tools)",
+    "stop_token_removed": "the legacy stop token ending each completion (such as '<|endoftext|>') was removed: "
+                          "chat trainers end every answer with the model's own end-of-turn token, and a literal "
+                          "one would be trained on as text",
 }
+
+#: End-of-text tokens that legacy prompt/completion data puts at the end of every completion
+#: (OpenAI's GPT-3 fine-tuning asked for a fixed stop sequence). In a chat format the trainer's
+#: template adds the model's own end token, so a literal one is learnt as text.
+STOP_TOKENS = ("<|endoftext|>", "</s>", "<|eot_id|>", "<|im_end|>", "<|end|>", "<eos>", "<end_of_turn>")
+
+
+def strip_stop_token(text: str) -> str | None:
+    """``text`` without a trailing :data:`STOP_TOKENS` token (and the spaces before it), or None
+    when it has none."""
+    end = text.rstrip()
+    for tok in STOP_TOKENS:
+        if end.endswith(tok):
+            return end[: -len(tok)].rstrip()
+    return None
 
 
 def _openai_passthrough(obj: Mapping) -> dict:
@@ -334,6 +353,11 @@ def project_record(obj: Mapping, src_fmt: str, turns: tuple[Turn, ...], target: 
         losses.append("input_joined")
     if src_fmt == "text":
         losses.append("text_as_answer")
+    if src_fmt == "prompt-completion" and turns and turns[-1].role == "assistant":
+        answer = strip_stop_token(turns[-1].content)
+        if answer is not None:
+            turns = (*turns[:-1], replace(turns[-1], content=answer))
+            losses.append("stop_token_removed")
 
     if target == "openai":
         return turns_to_openai(turns, obj), losses

@@ -69,3 +69,35 @@ def test_sample_support_chat_tool_calls_convert_structured(sample_data):
             assert "tool_calls_as_text" not in losses
             n += 1
     assert n >= 5
+
+
+def test_legacy_stop_token_is_removed_when_prompt_completion_becomes_chat(shared_datasets, tmp_path):
+    """ag_news ends every completion with OpenAI's legacy stop token. Converted to a chat format
+    the trainer adds the model's own end-of-turn token, so the literal one is dropped, and the
+    manifest says so; exported as it is, the completion is untouched."""
+    src = shared_datasets / "self-instruct-t0-agnews" / "ag_news_classify.jsonl"
+    rec = load_dataset(src).records[0]
+    assert rec.response == "Business<|endoftext|>"
+    for target, answer in (("openai", lambda o: o["messages"][-1]["content"]),
+                           ("sharegpt", lambda o: o["conversations"][-1]["value"]),
+                           ("alpaca", lambda o: o["output"])):
+        out, losses = project_record(rec.data, rec.format, rec.turns, target)
+        assert answer(out) == "Business" and "stop_token_removed" in losses, target
+
+
+def test_export_of_legacy_completions_reports_the_removed_stop_token(shared_datasets, tmp_path, capsys):
+    import shutil
+
+    from curator.cli import main as cli_main
+    src = tmp_path / "ag.jsonl"
+    shutil.copy(shared_datasets / "self-instruct-t0-agnews" / "ag_news_classify.jsonl", src)
+    assert cli_main(["export", str(src), "--out", str(tmp_path / "chat"), "--format", "openai", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    losses = {x["code"]: x["records"] for x in report["conversion"]["losses"]}
+    rows = [json.loads(x) for p in ("train.jsonl", "eval.jsonl") for x in (tmp_path / "chat" / p).open()]
+    assert losses == {"stop_token_removed": len(rows)}
+    assert not any("<|endoftext|>" in m["content"] for r in rows for m in r["messages"])
+    assert cli_main(["export", str(src), "--out", str(tmp_path / "same"), "--json"]) == 0
+    capsys.readouterr()
+    rows = [json.loads(x) for p in ("train.jsonl", "eval.jsonl") for x in (tmp_path / "same" / p).open()]
+    assert all(r["completion"].endswith("<|endoftext|>") for r in rows)
