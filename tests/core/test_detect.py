@@ -420,3 +420,29 @@ def test_lint_reads_code_endings_and_task_text_as_such(tmp_path):
     assert "repeats_prompt" not in codes.get(13, ()) and "repeats_prompt" in codes[14], codes
     assert all("truncated" in codes.get(ln, ()) for ln in range(15, 19)), codes
     assert {9, 10, 11, 12} <= {ln for ln, c in codes.items() if "placeholder" in c}, codes
+
+
+def test_lint_special_tokens_only_where_a_template_adds_them(tmp_path, shared_datasets):
+    """A chat-template token typed into a chat record's text is trained on as literal text (the
+    trainer's template adds the real one). Legacy prompt/completion data ends every completion
+    with '<|endoftext|>' on purpose, and HTML's <s> inside an answer is strike-through."""
+    def chat(q, a):
+        return {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+
+    rows = [
+        chat("What is the capital of France?", "Paris.<|im_end|>"),
+        chat("[INST] Translate 'cat' to French. [/INST]", "chat"),
+        chat("Say hello.", "Hello!</s>"),
+        chat("How do I strike text in HTML?", "Wrap it in <s>...</s>, for example <s>old price</s> $5."),
+        chat("What is 2 + 2?", "4."),
+    ]
+    codes = _lint_codes(tmp_path, rows)
+    assert {ln for ln, c in codes.items() if "special_token" in c} == {1, 2, 3}, codes
+    ds = load_dataset(tmp_path / "lint.jsonl")
+    msg = next(f.message for f in lint_records(ds.records) if f.line == 1 and f.code == "special_token")
+    assert "'<|im_end|>' in the assistant turn" in msg
+    # ag_news in OpenAI's legacy format: 200 completions end with '<|endoftext|>', none is flagged
+    agnews = load_dataset(shared_datasets / "self-instruct-t0-agnews" / "ag_news_classify.jsonl")
+    assert agnews.format == "prompt-completion"
+    assert sum(r.response.endswith("<|endoftext|>") for r in agnews.records) == 200
+    assert not [f for f in lint_records(agnews.records) if f.code == "special_token"]

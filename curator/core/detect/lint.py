@@ -8,6 +8,9 @@ Codes (public: sample data and the GUI filter on them):
 ``truncated``        warning  the answer looks cut off (open code fence, ends mid-sentence)
 ``refusal``          warning  refusal boilerplate ("As an AI language model …")
 ``too_long``         warning  the estimated token count exceeds the budget
+``special_token``    warning  a chat-template token ("<|im_end|>", "[INST]", "</s>") written into the text
+                              of a chat record (prompt/completion and plain-text records are
+                              pre-formatted on purpose and not checked)
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ SEVERITY = {
     "truncated": "warning",
     "refusal": "warning",
     "too_long": "warning",
+    "special_token": "warning",
 }
 
 # whole-field placeholders (after normalisation, which strips surrounding punctuation)
@@ -145,6 +149,26 @@ def _exact_placeholder(norm_answer: str, prompt: str) -> bool:
         rf"(?<![\w]){re.escape(norm_answer)}(?![\w])", normalize(prompt))
 
 
+# chat-template and end-of-text tokens of the common model families; "<s>"/"</s>" only at the
+# very start/end of a turn (inside a text they are HTML's strike-through)
+_SPECIAL = re.compile(r"<\|[A-Za-z_]{2,30}\|>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>|<(?:bos|eos)>"
+                      r"|\A\s*<s>|</s>\s*\Z")
+#: formats whose turns the trainer wraps in its own chat template
+_CHAT_FORMATS = ("openai", "sharegpt", "alpaca")
+
+
+def _special_token(rec: Record) -> str | None:
+    """"'<|im_end|>' in the assistant turn" for the first template token in a chat record's text."""
+    if rec.format not in _CHAT_FORMATS:
+        return None
+    for t in rec.turns:
+        text = t.content
+        # every token has a "<" but [INST]/[/INST]: two C-speed scans before the regex
+        if ("<" in text or "INST]" in text) and (m := _SPECIAL.search(text)) is not None:
+            return f"'{m.group(0).strip()}' in the {t.role} turn"
+    return None
+
+
 def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
     out: list[LintFinding] = []
 
@@ -197,6 +221,10 @@ def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
         add("truncated", "the response looks cut off (it ends mid-sentence or inside a code block)")
     if _has_refusal(resp):
         add("refusal", "the response contains refusal boilerplate (\"As an AI language model…\")")
+    special = _special_token(rec)
+    if special:
+        add("special_token", f"chat-template token {special}: the trainer adds the model's own template "
+                             "tokens, so this one is trained on as literal text")
     tokens = sum(estimate_tokens(t.content) for t in rec.turns)
     if tokens > token_budget:
         add("too_long", f"about {tokens:,} tokens, above the budget of {token_budget:,}")
