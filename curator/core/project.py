@@ -327,7 +327,8 @@ class Project:
                 store.set_meta("source", self._source_meta())
         version = store.data_version()
         self._decisions: dict[int, Decision] = store.load_decisions()
-        self._stack = CommandStack(store, self._decisions, self._hash_of, version)
+        self._stack = CommandStack(store, self._decisions, self._hash_of, version,
+                                   unit="record" if dataset.container == "json" else "line")
 
     # ---- basics ----------------------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ their new statuses, and the label, so a view decides what to refresh.
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision
@@ -275,6 +276,18 @@ class ResolveContradiction(Command):
         return max(self.a, self.b)
 
 
+#: command kinds whose decision notes are written by the command ("duplicate of line 9"), not typed
+GENERATED_NOTES = ("resolve_cluster", "resolve_contradiction")
+_LINE_WORD = re.compile(r"\b([Ll])ine (?=\d)")
+
+
+def in_unit(text: str, unit: str) -> str:
+    """A command's wording with its ids named by ``unit``: "Approve line 4" → "Approve record 4"."""
+    if unit == "line":
+        return text
+    return _LINE_WORD.sub(lambda m: (unit.capitalize() if m.group(1) == "L" else unit) + " ", text)
+
+
 def keep_fixes(plan: Mapping[int, Decision | None], current: Mapping[int, Decision]) -> dict[int, Decision | None]:
     """Approving (or skipping) an example that has a fix keeps it fixed: the fix stays.
 
@@ -351,8 +364,10 @@ class CommandStack:
     """
 
     def __init__(self, store: Store, decisions: MutableMapping[int, Decision],
-                 hash_of: Callable[[int], str], version: int | None = None) -> None:
+                 hash_of: Callable[[int], str], version: int | None = None, unit: str = "line") -> None:
         self.store = store
+        # what ids are called in labels and generated notes: "line" (JSONL), "record" (JSON array)
+        self.unit = unit
         self.decisions = decisions
         self.hash_of = hash_of
         # the data_version read *before* ``decisions`` was loaded (so nothing slips in between)
@@ -382,16 +397,24 @@ class CommandStack:
     def push(self, command: Command, reviewer: str) -> Change:
         at = utc_now()
         plan = command.plan(reviewer, at)
+        label = command.label
+        if self.unit != "line":
+            # commands word their labels and notes for JSONL ("Approve line 4", "duplicate of line
+            # 9"); in a JSON array the 4 is an element index. A reviewer's own note is left alone.
+            label = in_unit(label, self.unit)
+            if command.kind in GENERATED_NOTES:
+                plan = {ln: d if d is None or not d.note else replace(d, note=in_unit(d.note, self.unit))
+                        for ln, d in plan.items()}
         hashes = {ln: self.hash_of(ln) for ln in plan}
         with self.store.transaction() as tx:
             self.refresh()  # under the write lock: "before" states are exactly what is on disk
             plan = keep_fixes(plan, self.decisions)
             changes = tuple(LineChange(ln, self.decisions.get(ln), d) for ln, d in plan.items())
             tx.execute("UPDATE commands SET state='discarded' WHERE state='undone'")
-            draft = RecordedCommand(0, command.kind, command.label, changes, hashes)
+            draft = RecordedCommand(0, command.kind, label, changes, hashes)
             cur = tx.execute("INSERT INTO commands(label, kind, state, at, changes) VALUES (?,?,?,?,?)",
-                             (command.label, command.kind, "done", at, draft.changes_json()))
-            rec = RecordedCommand(int(cur.lastrowid), command.kind, command.label, changes, hashes)
+                             (label, command.kind, "done", at, draft.changes_json()))
+            rec = RecordedCommand(int(cur.lastrowid), command.kind, label, changes, hashes)
             change = rec.do(tx, reviewer)
             if command.position is not None:
                 tx.set_meta("position", command.position)

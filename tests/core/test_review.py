@@ -62,6 +62,27 @@ def test_an_unknown_record_of_a_json_array_is_named_by_number_not_line(tmp_path:
             p.approve(99)
 
 
+def test_json_array_labels_and_notes_say_record(tmp_path: Path) -> None:
+    """Known gap: undo labels and the notes a resolution writes said "line 2" for a JSON array,
+    whose records are numbered by their place in the array. A reviewer's own note is untouched."""
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([{"instruction": f"Question {i}?", "input": "", "output": f"Answer {i}."}
+                                for i in range(4)], indent=2), encoding="utf-8")
+    with open_(path) as p:
+        p.approve(2)
+        assert p.undo_label == "Approve record 2"
+        p.reject(1, reason="wrong", note="see line 3 of the guideline")
+        assert p.undo_label == "Reject record 1" and p.decision(1).note == "see line 3 of the guideline"
+        p.resolve_cluster([3, 4], keep=4)
+        assert p.undo_label == "Keep record 4, reject 1 duplicate"
+        assert p.decision(3).note == "duplicate of record 4"
+        p.resolve_contradiction(1, 2, "keep_both")
+        assert p.undo_label == "Resolve contradiction 1/2: keep both"
+        assert p.decision(1).note == "no contradiction with record 2"
+        p.undo()
+        assert p.redo_label == "Resolve contradiction 1/2: keep both"
+
+
 def test_undo_redo_in_order_and_a_new_command_drops_redo(data: Path) -> None:
     with open_(data) as p:
         p.approve(1)
