@@ -3,7 +3,7 @@
 JSON shape (public contract): everything ``validate --json`` prints, plus
 ``"exact_duplicates": [{"lines", "keeper"}]``,
 ``"near_duplicates": [{"lines", "keeper", "pairs": [{"a", "b", "score"}]}]``,
-``"contradictions": [{"a", "b", "prompt_similarity", "response_similarity", "diff"}]``,
+``"contradictions": [{"a", "b", "prompt_similarity", "response_similarity", "diff", "reason"}]``,
 ``"lint": [{"line", "code", "message", "severity"}]``, ``"timings": {step: seconds}``,
 ``"discounted": [text]`` (shared boilerplate left out of the comparison) and ``"settings"``.
 Lines are the 1-based source lines ``validate`` uses (for JSON arrays, the element index).
@@ -18,7 +18,7 @@ import argparse
 import sys
 import time
 
-from curator.core.findings import ScanResult
+from curator.core.findings import CONTRADICTION_REASONS, ScanResult
 from curator.core.scan import ScanSettings, available_workers, run_scan
 
 from .common import (
@@ -120,8 +120,9 @@ def print_human(ds, result, out=sys.stdout) -> None:
         best = min(p.score for p in c.pairs)
         out.write(f"  near-duplicate {many} {', '.join(map(str, c.lines))} (keep {c.keeper}, scores ≥ {best:g})\n")
     for k in result.contradictions:
+        why = CONTRADICTION_REASONS.get(k.reason)
         out.write(f"  contradiction  {many} {k.a} and {k.b} (prompts {k.prompt_similarity:g}% alike, "
-                  f"answers {k.response_similarity:g}%)\n")
+                  f"answers {k.response_similarity:g}%{': ' + why if why else ''})\n")
     for f in result.lint:
         out.write(f"  {f.severity:<8} {one(f.line)}: {f.message} [{f.code}]\n")
     out.write("  timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()) + "\n")

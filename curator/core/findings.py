@@ -48,6 +48,19 @@ class Contradiction:
     # word-level diff of the two responses: (op, text) with op in "equal", "delete" (only in a),
     # "insert" (only in b)
     diff: tuple[tuple[str, str], ...] = ()
+    # why the answers disagree: a key of CONTRADICTION_REASONS ("" in scans stored before it existed)
+    reason: str = ""
+
+
+#: Why two answers to the same question were judged to disagree (``Contradiction.reason``, the
+#: ``reason`` of ``scan --json``), in the words the window and the CLI show.
+CONTRADICTION_REASONS = {
+    "different_labels": "the short label answers differ",
+    "different_numbers": "each answer states a number the other does not",
+    "yes_no": "one answer says yes, the other no",
+    "swapped_words": "the same answer with an essential word swapped",
+    "different_content": "the answers share few content words",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +110,8 @@ class ScanResult:
                                 for c in self.near_duplicates],
             "contradictions": [{"a": k.a, "b": k.b, "prompt_similarity": k.prompt_similarity,
                                 "response_similarity": k.response_similarity,
-                                "diff": [list(d) for d in k.diff]} for k in self.contradictions],
+                                "diff": [list(d) for d in k.diff], "reason": k.reason}
+                               for k in self.contradictions],
             "lint": [asdict(f) for f in self.lint],
             "timings": dict(self.timings),
             "discounted": list(self.discounted),
@@ -114,7 +128,7 @@ class ScanResult:
                                          bool(c.get("pairs_truncated", False)))
                              for c in doc.get("near_duplicates", [])],
             contradictions=[Contradiction(k["a"], k["b"], k["prompt_similarity"], k["response_similarity"],
-                                          tuple(tuple(d) for d in k.get("diff", [])))
+                                          tuple(tuple(d) for d in k.get("diff", [])), k.get("reason", ""))
                             for k in doc.get("contradictions", [])],
             lint=[LintFinding(**f) for f in doc.get("lint", [])],
             timings=dict(doc.get("timings", {})),

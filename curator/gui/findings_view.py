@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from curator.core.decisions import UNDECIDED
+from curator.core.findings import CONTRADICTION_REASONS
 from curator.core.records import Record
 from curator.core.table import (
     ExamplesTable,
@@ -260,8 +261,10 @@ class DiffView(QWidget):
         self.right_head.setText(f"{unit.title()} {b} · {self._status(b)}{keeper(b)}")
         if item.kind == "contradiction":
             k = item.ref
+            why = CONTRADICTION_REASONS.get(k.reason)
             self.scores.setText(f"Prompt similarity {format_pct(k.prompt_similarity)} · "
-                                f"response similarity {format_pct(k.response_similarity)}. "
+                                f"response similarity {format_pct(k.response_similarity)}"
+                                + (f" · flagged because {why}" if why else "") + ". "
                                 "Same question, different answers: keep the right one, fix, or reject both "
                                 "— or keep both if they say the same thing.")
         else:

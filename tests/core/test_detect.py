@@ -446,3 +446,23 @@ def test_lint_special_tokens_only_where_a_template_adds_them(tmp_path, shared_da
     assert agnews.format == "prompt-completion"
     assert sum(r.response.endswith("<|endoftext|>") for r in agnews.records) == 200
     assert not [f for f in lint_records(agnews.records) if f.code == "special_token"]
+
+
+def test_a_contradiction_says_why_it_was_flagged(tmp_path):
+    """Each rule that calls two answers a disagreement names itself, so the reviewer reads why
+    (scan --json "reason", the Findings view, the CLI's text)."""
+    def pair(q, a, b):
+        return [{"instruction": q, "input": "", "output": a}, {"instruction": q, "input": "", "output": b}]
+
+    rows = (pair("Classify the sentiment: 'great phone'", "positive", "negative")
+            + pair("How many days does a refund take to reach the card?",
+                   "A refund reaches your card within 5 business days of the return.",
+                   "A refund reaches your card within 10 business days of the return.")
+            + pair("Is ibuprofen safe to take with warfarin for a patient on anticoagulation?",
+                   "No, ibuprofen raises the bleeding risk with warfarin and should be avoided.",
+                   "Yes, ibuprofen is safe with warfarin and needs no extra monitoring at all."))
+    path = tmp_path / "why.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    from curator.core.scan import run_scan
+    found = {(c.a, c.b): c.reason for c in run_scan(load_dataset(path)).contradictions}
+    assert found == {(1, 2): "different_labels", (3, 4): "different_numbers", (5, 6): "yes_no"}, found

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from curator.core.dataset import load_dataset
-from curator.core.findings import ScanResult
+from curator.core.findings import CONTRADICTION_REASONS, ScanResult
 from curator.core.progress import CancelFlag, Cancelled, Progress
 from curator.core.scan import ScanSettings, run_scan
 
@@ -43,6 +43,7 @@ def test_every_planted_contradiction_is_found(scans, name):
         assert (min(a, b), max(a, b)) in found, (a, b)
     for c in result.contradictions:
         assert c.diff and c.prompt_similarity >= 90
+        assert c.reason in CONTRADICTION_REASONS, c   # a reviewer is told why it was flagged
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -118,6 +119,7 @@ def test_cli_json_extends_validate(sample_data, tmp_path):
     assert set(doc["near_duplicates"][0]["pairs"][0]) >= {"a", "b", "score"}
     assert all(p["score"] >= 92 for c in doc["near_duplicates"] for p in c["pairs"])
     assert set(doc["contradictions"][0]) >= {"a", "b", "prompt_similarity", "response_similarity"}
+    assert {c["reason"] for c in doc["contradictions"]} <= set(CONTRADICTION_REASONS)
     assert set(doc["lint"][0]) >= {"line", "code", "message"}
     assert doc["settings"]["near_threshold"] == 92
 

@@ -133,7 +133,7 @@ def _open_with_findings(window, tmp_path, n: int = 8) -> None:
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     window.open_path(p)
     window.table.set_scan(ScanResult(exact_duplicates=[ExactGroup((1, 2), 1), ExactGroup((3, 4, 5), 4)],
-                                     contradictions=[Contradiction(6, 7, 0.95, 0.2)]))
+                                     contradictions=[Contradiction(6, 7, 0.95, 0.2, reason="different_labels")]))
 
 
 def test_findings_are_listed_worst_first_and_multi_member_clusters_pick_members(window, tmp_path):
@@ -158,6 +158,7 @@ def test_findings_are_listed_worst_first_and_multi_member_clusters_pick_members(
     # contradiction: keep the left one
     fv.list.setCurrentIndex(fv.model.index(0))
     assert diff.fix_btn.isVisibleTo(fv) and "Prompt similarity 95%" in diff.scores.text()
+    assert "flagged because the short label answers differ" in diff.scores.text()   # why, in words
     assert diff.left.toPlainText().startswith("User: q5")   # line 6 holds q5
     diff.keep_left.click()
     assert window.project.status_of(6) == "approved" and window.project.status_of(7) == "rejected"

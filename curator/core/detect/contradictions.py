@@ -182,6 +182,8 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
           polarities: tuple[str, str] | None = None) -> tuple[bool, float, str]:
     """(disagree?, response similarity 0–100, reason) for two answers to the same question.
 
+    A disagreement's reason is one of :data:`curator.core.findings.CONTRADICTION_REASONS`.
+
     ``polarities`` (optional) are the answers' yes/no openings taken before shared formulas were
     stripped ("I'm sorry, but I'm unable to assist with that." is both a formula and a "no").
     """
@@ -190,19 +192,19 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
     if na == nb:
         return False, 100.0, "same"
     if label_a and label_b:
-        return True, round(fuzz.ratio(na, nb), 2), "different labels"
+        return True, round(fuzz.ratio(na, nb), 2), "different_labels"
     sim = 100.0 * len(ca & cb) / max(1, len(ca | cb))
     sim = round(sim, 2)
     if (nums_a - nums_b) and (nums_b - nums_a):
-        return True, sim, "different numbers"
+        return True, sim, "different_numbers"
     pa, pb = polarities or (polarity(ra), polarity(rb))
     if {pa, pb} == {"yes", "no"}:
-        return True, sim, "yes vs no"
+        return True, sim, "yes_no"
     if pa == pb == "no":
         # both decline (two wordings of "I can't do that"): the same stance
         return False, sim, "both decline"
     if fuzz.ratio(na, nb) >= 70:
-        return bool(swapped_words(ra, rb, vocab=vocab)), sim, "changed words"
+        return bool(swapped_words(ra, rb, vocab=vocab)), sim, "swapped_words"
     if asks_back(ra) or asks_back(rb):
         # a clarifying question is a different move, not a different answer
         return False, sim, "clarifying question"
@@ -210,7 +212,7 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
     # commits to numbers (a fee vs "free", a time window vs none)
     cue = neg_a != neg_b or bool(nums_a) != bool(nums_b)
     if sim < response_threshold and (cue or sim < STRONG * response_threshold):
-        return True, sim, "different content"
+        return True, sim, "different_content"
     return False, sim, "rewording"
 
 
@@ -289,12 +291,12 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
                 texts[i] = without_list_numbers(responses[i])
                 splits[i] = _split_sentences(texts[i])
                 pols[i] = polarity(responses[i])
-        bad, rsim, _reason = judge(*_strip_split(splits[a], splits[b], common, texts[a], texts[b]),
+        bad, rsim, reason = judge(*_strip_split(splits[a], splits[b], common, texts[a], texts[b]),
                                    response_threshold=response_threshold, vocab=vocab,
                                    polarities=(pols[a], pols[b]))
         if bad:
             out.append(Contradiction(lines[a], lines[b], round(psim, 2), rsim,
-                                     word_diff(responses[a], responses[b])))
+                                     word_diff(responses[a], responses[b]), reason))
     tick.finish()
     if stats is not None:
         stats.update(question_pairs=len(pairs), near_prompt_pairs=len(near),
