@@ -19,6 +19,7 @@ import sys
 
 from curator.core.decisions import REJECT_REASONS
 from curator.core.sampling import parse_stratify
+from curator.core.table import unit_of
 
 from .common import add_load_options, decide, fail, parse_lines, print_json
 from .status import add_project_options, open_from_args
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         spec = project.sample_spec()
         invalid = invalid_approvals(project, approve)
         for w in invalid:
-            print(f"curator: warning: line {w['line']} is invalid ({w['message']}) [{w['code']}]: "
+            print(f"curator: warning: {unit_of(project.dataset)} {w['line']} is invalid ({w['message']}) [{w['code']}]: "
                   "recorded as approved, but export leaves invalid records out; fix the record "
                   "(the app's Fix, or the source file) to include it", file=sys.stderr)
         if args.json:

@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from curator.core.table import unit_of
+
 from .common import add_load_options, decide, fail, parse_mapping, print_json, print_json_error
 
 
@@ -148,7 +150,7 @@ def print_human(project, st: dict, out=None) -> None:
               f"({d['approved']:,} approved, {d['rejected']:,} rejected, {d['fixed']:,} fixed, "
               f"{d['skipped']:,} skipped), {d['undecided']:,} undecided\n")
     q = st["queue"]
-    nxt = f", next line {q['next']}" if q["next"] is not None else ", nothing left"
+    nxt = f", next {unit_of(project.dataset)} {q['next']}" if q["next"] is not None else ", nothing left"
     out.write(f"  queue {q['kind']}: {q['decided']:,} of {q['size']:,} reviewed{nxt}\n")
     est = project.estimate(st["estimate"]["target"]) if st["estimate"] else None
     if est is not None:

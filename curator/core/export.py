@@ -609,7 +609,7 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
 
     if unresolved and not options.allow_contradictions:
         lines = tuple(sorted({x for c in unresolved for x in (c.a, c.b)}))
-        listing = "; ".join(f"lines {c.a} and {c.b} (prompt {c.prompt_similarity:.0f}, "
+        listing = "; ".join(f"{unit_of(dataset)}s {c.a} and {c.b} (prompt {c.prompt_similarity:.0f}, "
                             f"response {c.response_similarity:.0f})" for c in unresolved[:20])
         more = f"; and {len(unresolved) - 20} more" if len(unresolved) > 20 else ""
         blockers.insert(0, Blocker("unresolved_contradictions",

@@ -230,6 +230,8 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
         records = manifest["records"]
         files = manifest["files"]
         leak_cfg = manifest.get("leakage") or {}
+        # a JSON array's records are numbered by their place in it, not by line
+        unit = "record" if (manifest.get("source") or {}).get("container") == "json" else "line"
     except FileNotFoundError:
         add("manifest", f"{mpath}: no manifest.json (not a Curator export, or it was removed)")
         return rep
@@ -285,10 +287,10 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
             elif owners is None:
                 add("unknown_row", f"{name} row {i}: not in the manifest (added or edited)")
             elif all(o["split"] == split for o in owners):
-                add("duplicate_row", f"{name} row {i}: an extra copy of source line {owners[0]['line']}")
+                add("duplicate_row", f"{name} row {i}: an extra copy of source {unit} {owners[0]['line']}")
             else:
                 src = next(o for o in owners if o["split"] != split)
-                add("moved", f"{name} row {i}: source line {src['line']} belongs to {src['split']}, "
+                add("moved", f"{name} row {i}: source {unit} {src['line']} belongs to {src['split']}, "
                              f"but it is in the {split} file")
             try:
                 obj = orjson.loads(row)
@@ -300,7 +302,7 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
         for r in want:
             if remaining[r["sha256"]] > 0:
                 remaining[r["sha256"]] -= 1
-                add("missing_row", f"{name}: source line {r['line']} is missing")
+                add("missing_row", f"{name}: source {unit} {r['line']} is missing")
         rep.checked[f"{split}_rows"] = len(rows)
 
     # 3. groups never straddle the split (manifest consistency)
@@ -310,15 +312,15 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
             group_splits.setdefault(r["group"], set()).add(r["split"])
     for g, splits in sorted(group_splits.items()):
         if len(splits) > 1:
-            add("split_group", f"the group of source line {g} is in both train and eval")
+            add("split_group", f"the group of source {unit} {g} is in both train and eval")
 
     # 4. leakage on the rows as they are
     threshold = float(leak_cfg.get("threshold", (manifest.get("thresholds") or {}).get("near_duplicate", 90.0)))
     leak = check_leakage(texts["train"], texts["eval"], threshold=threshold, progress=progress, cancel=cancel)
     rep.leakage = leak
     for p in leak.pairs[:50]:
-        a = f"source line {p.a}" if p.a > 0 else f"unlisted row {-p.a}"
-        b = f"source line {p.b}" if p.b > 0 else f"unlisted row {-p.b}"
+        a = f"source {unit} {p.a}" if p.a > 0 else f"unlisted row {-p.a}"
+        b = f"source {unit} {p.b}" if p.b > 0 else f"unlisted row {-p.b}"
         add("leakage", f"train {a} and eval {b} are {p.score:.1f} similar (threshold {threshold:g})")
     if len(leak.pairs) > 50:
         add("leakage", f"… and {len(leak.pairs) - 50} more train/eval pairs at or above {threshold:g}")

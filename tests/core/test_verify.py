@@ -194,3 +194,21 @@ def test_length_bounded_exhaustive_check_equals_all_pairs():
     assert {(p.a, p.b) for p in res.pairs} == want and len(want) >= 60
     assert res.compared < m.size / 2          # the length bound skipped most pairs
     assert res.max_score == pytest.approx(float(m.max()), abs=0.01)
+
+
+def test_json_array_exports_name_records_not_lines(tmp_path, capsys):
+    """A JSON array's ids are element indexes: the export blocker and verify's problems said
+    "lines 3 and 4" / "source line 7" for them."""
+    rows_ = [{"instruction": f"Question number {i} about topic {i * 7}?", "input": "", "output": f"Answer {i}."}
+             for i in range(40)]
+    rows_[3] = {"instruction": "Is the clinic open on Sundays?", "input": "", "output": "Yes, from 9 to 12."}
+    rows_[4] = {"instruction": "Is the clinic open on Sundays?", "input": "", "output": "No, it is closed."}
+    src = tmp_path / "data.json"
+    src.write_text(json.dumps(rows_, indent=2), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli_main(["export", str(src), "--out", str(out)]) == 1
+    assert "records 4 and 5 (prompt 100" in capsys.readouterr().err
+    assert cli_main(["export", str(src), "--out", str(out), "--allow-contradictions"]) == 0
+    write_rows(out, "eval.jsonl", rows(out, "eval.jsonl")[1:])
+    problems = [p.message for p in verify_export(out).problems if p.code == "missing_row"]
+    assert problems and all("source record " in m for m in problems), problems
