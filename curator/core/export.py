@@ -17,7 +17,9 @@ What goes in (``ExportOptions.include``):
   reviewed at all (then the export is the file minus invalid records and
   duplicate copies).
 * ``"reviewed"``: only records explicitly approved or fixed. The default when
-  some records were reviewed without a sample (a partial full review).
+  records without a finding were reviewed without a sample (a partial full
+  review). Deciding only flagged records (resolving duplicates and
+  contradictions, fixing broken records) is triage and keeps ``"unrejected"``.
 
 Never rejected or schema-invalid records; fixed records in their fixed form.
 From each duplicate cluster (exact and near) only the keeper goes in, unless
@@ -247,17 +249,35 @@ def _explicit(d: Decision | None) -> bool:
 
 
 def resolve_include(options: ExportOptions, decisions: Mapping[int, Decision],
-                    sample_lines: Sequence[int] | None) -> tuple[str, str]:
-    """The include mode in effect and the reason, in words."""
+                    sample_lines: Sequence[int] | None, flagged: set[int] | frozenset[int] = frozenset()
+                    ) -> tuple[str, str]:
+    """The include mode in effect and the reason, in words.
+
+    ``flagged``: the lines with a finding or a validation error. Decisions on those only are the
+    triage of what the scan found (resolving duplicates and contradictions, fixing broken
+    records), not a review of the records: the rest is still included. Once records without a
+    finding are decided, without a sample, the review is a full one and only what it approved
+    goes in.
+    """
     if options.include is not None:
         if options.include not in INCLUDE_MODES:
             raise ValueError(f"include must be one of {', '.join(INCLUDE_MODES)}, got {options.include!r}")
         return options.include, "chosen"
     if sample_lines:
         return INCLUDE_UNREJECTED, "a review sample was drawn: unreviewed records are included on its evidence"
-    if not any(d.status in (APPROVED, FIXED, REJECTED) for d in decisions.values()):
+    decided = [ln for ln, d in decisions.items() if d.status in (APPROVED, FIXED, REJECTED)]
+    if not decided:
         return INCLUDE_UNREJECTED, "nothing was reviewed: every valid record is included (duplicates reduced to keepers)"
-    return INCLUDE_REVIEWED, "records were reviewed without a sample: only approved and fixed records are included"
+    if all(ln in flagged for ln in decided):
+        return INCLUDE_UNREJECTED, ("only records with findings were decided: every valid record not rejected is "
+                                    "included (duplicates reduced to keepers)")
+    return INCLUDE_REVIEWED, ("records without findings were reviewed, without a sample: only approved and fixed "
+                              "records are included")
+
+
+def flagged_lines(dataset: Dataset, scan: ScanResult) -> set[int]:
+    """Lines with a finding (duplicate, near-duplicate, contradiction, lint) or a validation error."""
+    return set(scan.flags_by_line()) | {r.line for r in dataset.records if not r.valid}
 
 
 def _sample_evidence(estimate: object) -> str | None:
@@ -334,7 +354,7 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
     agrees with the export by construction.
     """
     if include is None:
-        include, _reason = resolve_include(options, decisions, sample_lines)
+        include, _reason = resolve_include(options, decisions, sample_lines, flagged_lines(dataset, scan))
     # 1. eligibility of each record on its own (decision, validity, include mode, conversion)
     excluded: dict[int, str] = {}
     eligible: dict[int, Record] = {}      # line → record to export (fixed form for fixes)
@@ -464,8 +484,8 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
     if options.include is None and include == INCLUDE_REVIEWED and left_unreviewed:
         # the automatic mode switched to "reviewed only" (e.g. after resolving a few findings):
         # say how much that leaves out, and how to export the rest
-        warnings.append(f"{left_unreviewed:,} valid record(s) nobody approved are left out: some records were "
-                        "decided without a review sample, so only approved and fixed ones go in; choose "
+        warnings.append(f"{left_unreviewed:,} valid record(s) nobody approved are left out: records without "
+                        "findings were decided without a review sample, so only approved and fixed ones go in; choose "
                         "'--include unrejected' (window: Include › Everything not rejected) to export them too")
 
     return Selection(eligible, excluded, decision_of, unresolved, clusters, warnings, converted)
@@ -496,7 +516,7 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         raise ValueError(f"format must be one of {', '.join(TARGET_FORMATS)}, got {options.format!r}")
     if not 0.0 < options.eval_fraction < 1.0:
         raise ValueError(f"eval fraction must be between 0 and 1 (exclusive), got {options.eval_fraction}")
-    include, reason = resolve_include(options, decisions, sample_lines)
+    include, reason = resolve_include(options, decisions, sample_lines, flagged_lines(dataset, scan))
     near_threshold = float(options.near_threshold if options.near_threshold is not None
                            else scan.settings.get("near_threshold", DEFAULT_NEAR_THRESHOLD))
     check_cancel(cancel)

@@ -308,9 +308,9 @@ def test_unresolved_contradictions_block_with_a_list_unless_allowed(small, tmp_p
     both = plan_export(ds, scan, {10: _d(10, APPROVED), 11: _d(11, APPROVED)},
                        options=ExportOptions(include="unrejected"))
     assert both.ok
-    # with only those two decided and no sample, "reviewed only" applies: too few for an eval split
+    # with only those two decided (a finding resolved), the rest still goes in
     tiny = plan_export(ds, scan, {10: _d(10, APPROVED), 11: _d(11, APPROVED)})
-    assert tiny.include == "reviewed" and [b.code for b in tiny.blockers] == ["empty"]
+    assert tiny.include == "unrejected" and tiny.ok and len(tiny.entries) > 2
 
 
 def test_fraction_outside_recommended_range_needs_confirmation(small):
@@ -701,17 +701,29 @@ def test_stratifying_by_a_field_no_record_has_blocks_and_names_the_fields(plante
     assert not plan_export(ds, scan, {}, options=ExportOptions(stratify="category")).blockers
 
 
-def test_resolving_a_few_findings_says_how_much_reviewed_only_leaves_out(small):
+def test_resolving_findings_keeps_the_rest_and_a_full_review_says_what_it_leaves_out(small):
     """A new user's report: after resolving the contradictions, the automatic mode became
-    "reviewed only" and the export shrank from 600 records to 18, exit 0, no warning."""
+    "reviewed only" and the export shrank from 600 records to 18, exit 0 (then only a warning).
+    Resolving findings is triage: the unflagged rest still goes in. Deciding a record without a
+    finding starts a full review: then only what was approved goes in, and the export says how
+    much that leaves out."""
     path, ds, scan = small
-    decisions = {10: _d(10, APPROVED), 11: _d(11, REJECTED)}
-    plan = plan_export(ds, scan, decisions)
-    assert plan.include == "reviewed" and {e.line for e in plan.entries} == {10}
+    flagged = set(scan.flags_by_line())
+    assert {10, 11} <= flagged
+    triage = {10: _d(10, APPROVED), 11: _d(11, REJECTED)}
+    plan = plan_export(ds, scan, triage)
+    assert plan.include == "unrejected" and "only records with findings" in plan.include_reason
+    got = {e.line for e in plan.entries}
+    assert 10 in got and 11 not in got and len(got) > 20
+    assert not any("nobody approved" in w for w in plan.warnings)
+    clean = next(r.line for r in ds.records if r.valid and r.line not in flagged)
+    full = triage | {clean: _d(clean, APPROVED)}
+    plan = plan_export(ds, scan, full)
+    assert plan.include == "reviewed" and {e.line for e in plan.entries} == {10, clean}
     left = sum(1 for why in plan.excluded.values() if why == "not_reviewed")
     assert any(f"{left:,} valid record(s) nobody approved are left out" in w and "--include unrejected" in w
                for w in plan.warnings)
-    chosen = plan_export(ds, scan, decisions, options=ExportOptions(include="reviewed"))
+    chosen = plan_export(ds, scan, full, options=ExportOptions(include="reviewed"))
     assert not any("nobody approved" in w for w in chosen.warnings)   # asked for: no nagging
 
 
