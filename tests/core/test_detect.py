@@ -466,3 +466,18 @@ def test_a_contradiction_says_why_it_was_flagged(tmp_path):
     from curator.core.scan import run_scan
     found = {(c.a, c.b): c.reason for c in run_scan(load_dataset(path)).contradictions}
     assert found == {(1, 2): "different_labels", (3, 4): "different_numbers", (5, 6): "yes_no"}, found
+
+
+def test_polarity_skips_empathy_and_judge_skips_deferring_answers():
+    from curator.core.detect.contradictions import defers
+    from curator.core.detect.text import polarity
+    assert polarity("I'm sorry to hear that you're facing an error. Please follow these steps.") == ""
+    assert polarity("We apologize for the inconvenience. Yes, you can return it.") == "yes"
+    assert polarity("Sorry, we don't deliver to Reno.") == "no"
+    assert polarity("I'm sorry for the trouble, but we don't offer refunds on sale items.") == "no"
+    assert defers("I understand. To check it, could you please provide me with your order number?")
+    assert defers("I kindly ask you to provide me with your account details, such as your name.")
+    assert not defers("Log in, open Orders and press Cancel. Could it be easier? No.")
+    steps = "Log in to your account. Go to the settings section. Edit the data. Save the changes."
+    asking = "I understand. To help you, could you please share your order number first?"
+    assert judge(steps, asking, response_threshold=35)[0] is False

@@ -148,6 +148,7 @@ def _is_label_normalized(t: str) -> bool:
 
 
 STRONG = 0.57   # below this share of the response threshold, answers disagree without any cue
+MAX_SWAPS = 2   # a changed fact swaps words in at most this many places of an otherwise equal answer
 
 _QUESTION_START = ("have ", "has ", "do ", "does ", "did ", "are ", "is ", "can ", "could ", "may ",
                    "what ", "how ", "when ", "where ", "which ", "who ", "would ", "will ", "were ", "was ")
@@ -164,6 +165,23 @@ def asks_back(text: str) -> bool:
         head = s2.split("?")[0]
         return "?" in s2 and s2.startswith(_QUESTION_START) and len(head) < 200
     return False
+
+
+# an answer that asks the user for what it needs before it can answer ("Could you please provide
+# the order number?", "please provide me with more details", "may I kindly request your
+# transaction number?"): it defers, so it takes no position another answer could contradict
+_ASKS_FOR = re.compile(
+    r"\b(?:could|can|would|will|may) (?:you|i)\b[^.!?]{0,60}?\b(?:provide|share|tell me|let me know|know|"
+    r"confirm|send|request|ask for|have)\b[^.!?]{0,120}\?"
+    r"|\b(?:please|kindly)(?: ask you to)? (?:provide|share|send|let me know|tell me|confirm)\b[^.!?]{0,40}\b(?:details?|information|"
+    r"number|id|name|email|address|date|which|what|more)\b",
+    re.IGNORECASE)
+
+
+def defers(text: str) -> bool:
+    """The answer asks the user for details it needs instead of answering (see ``_ASKS_FOR``)."""
+    head = text[:1500]
+    return ("?" in head or "lease" in head or "indly" in head) and _ASKS_FOR.search(head) is not None
 
 
 @lru_cache(maxsize=1 << 14)
@@ -204,8 +222,12 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
         # both decline (two wordings of "I can't do that"): the same stance
         return False, sim, "both decline"
     if fuzz.ratio(na, nb) >= 70:
-        return bool(swapped_words(ra, rb, vocab=vocab)), sim, "swapped_words"
-    if asks_back(ra) or asks_back(rb):
+        # one fact changed in the same wording ("left" → "right", "$4.99" → "free"): one or two
+        # swaps. A rewording swaps words all over (Bitext's generated answers: 4–12 places; the
+        # sample data's benign paraphrases: 5) and takes no other position.
+        swaps = swapped_words(ra, rb, vocab=vocab)
+        return 0 < len(swaps) <= MAX_SWAPS, sim, "swapped_words" if len(swaps) <= MAX_SWAPS else "rewording"
+    if asks_back(ra) or asks_back(rb) or defers(ra) or defers(rb):
         # a clarifying question is a different move, not a different answer
         return False, sim, "clarifying question"
     # a cue that the answers take different positions: only one side negates, or only one side

@@ -194,6 +194,10 @@ def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
             [v for v in only_b if not typo_of(v, extra_a)])
 
 
+_EMPATHY = re.compile(r"(?:(?:i'?m|i am|we'?re|we are|we|i|so|really|very|truly)\s+)*(?:sorry|apologi[sz]e)\s+"
+                      r"(?:to hear|to learn|for|about|that you|if)\b", re.IGNORECASE)
+
+
 def polarity(text: str) -> str:
     """'yes', 'no' or '' from how the answer opens (greetings skipped): "Yes, …" / "No, …"/"Sorry, we don't…"."""
     sentences = re.split(r"(?<=[.!?:;])\s+", text.strip())
@@ -204,6 +208,8 @@ def polarity(text: str) -> str:
         if toks[0] in ("hi", "hello", "hey", "dear", "thanks", "thank", "happy", "good", "greetings") \
                 and len(sentences) > 1 and not (set(toks) & (YES_WORDS | NO_FIRST)):
             continue  # greeting sentence
+        if len(sentences) > 1 and _EMPATHY.match(s) and not (set(toks) & NEGATIONS):
+            continue  # "I'm sorry to hear that…", "We apologize for the inconvenience.": no answer yet
         head = toks[:3]
         if any(t in YES_WORDS for t in head):
             return "yes"
