@@ -6,8 +6,9 @@ Two steps, so a dialog can preview before anything touches the disk:
   contradictions), splits it group-aware and seeded, projects each record to
   the target format, and runs the leakage check. It writes nothing.
 * :func:`write_export` writes ``train.jsonl``, ``eval.jsonl``, ``README.md``
-  and ``manifest.json`` atomically (temp file in the same folder, fsync,
-  rename, fsync of the folder).
+  and ``manifest.json`` as one whole export (a hidden folder beside DIR,
+  fsynced, swapped in whole): even a killed run leaves the old export or the
+  new one, never a mix.
 
 What goes in (``ExportOptions.include``):
 
@@ -49,6 +50,7 @@ from . import convert
 from . import formats as F
 from .dataset import build_record
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
+from .detect.boilerplate import find_boilerplate
 from .detect.normalize import normalize
 from .detect.text import essential_differences
 from .estimate import Estimate
@@ -273,6 +275,16 @@ def resolve_include(options: ExportOptions, decisions: Mapping[int, Decision],
                                     "included (duplicates reduced to keepers)")
     return INCLUDE_REVIEWED, ("records without findings were reviewed, without a sample: only approved and fixed "
                               "records are included")
+
+
+def leak_discount(dataset: Dataset, scan: ScanResult, cancel: CancelToken | None = None) -> dict | None:
+    """The boilerplate the scan discounts (shared system prompts, instructions, prefixes), as the
+    leakage check and ``curator verify`` leave it out (``verify.leak_text``); None when none."""
+    bp = find_boilerplate([r for r in dataset.records if r.valid],
+                          share=float(scan.settings.get("boilerplate_share", 0.3)), cancel=cancel)
+    if not bp.lines and not bp.prefixes:
+        return None
+    return {"lines": sorted(bp.lines), "prefixes": list(bp.prefixes)}
 
 
 def flagged_lines(dataset: Dataset, scan: ScanResult) -> set[int]:
@@ -559,7 +571,9 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
             blockers.append(Blocker("strata", f"no record has the field {options.stratify!r} to stratify by "
                                     f"(fields the records have: {', '.join(have[:12]) or 'none'}; nested "
                                     "fields are written with dots, e.g. meta.category)"))
-        texts = {rec.line: leak_text(_reparse_turns(rows[rec.line], options.format, rec)) for rec in records}
+        discount = leak_discount(dataset, scan, cancel=cancel)
+        texts = {rec.line: leak_text(_reparse_turns(rows[rec.line], options.format, rec), discount)
+                 for rec in records}
         label_fn = (lambda _r, _f: labels) if labels is not None else stratum_labels
         prev: dict[int, str] | None = None
         for _round in range(MAX_LEAK_ROUNDS):
@@ -591,6 +605,7 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
             leakage = check_leakage([(ln, texts[ln]) for ln in split.train], [(ln, texts[ln]) for ln in split.eval],
                                     threshold=near_threshold, progress=progress, cancel=cancel)
         assert split is not None and leakage is not None
+        leakage.discounted = discount
         if leakage.pairs:
             blockers.append(Blocker("leakage", f"{len(leakage.pairs)} train/eval pair(s) are still at or above "
                                     f"{near_threshold:g} similar after {MAX_LEAK_ROUNDS} rounds of grouping",
@@ -924,62 +939,335 @@ def check_destination(source: str | os.PathLike, out_dir: str | os.PathLike, *, 
     return out
 
 
+# --- writing: a whole export or none, even when the process is killed ---------------------------
+#
+# The files are written into a fresh hidden folder beside DIR, fsynced, and the folder is swapped in:
+# a fresh export renames it to DIR; --force over an export exchanges the two folders in one step
+# (Linux renameat2 RENAME_EXCHANGE) or, elsewhere, renames DIR to a hidden backup and the new folder
+# to DIR, then deletes what it replaced. DIR is always the old export or the new one (or absent
+# while a fresh export is written; on systems without the exchange, absent for the instant between
+# the two renames — the next export restores the backup). That needs a DIR holding nothing but an
+# export, on the same filesystem as its parent: a DIR that also holds other files (the user's own:
+# they are never moved) or is a mount point is written in place, with a rollback journal — the old
+# files are moved into a hidden backup folder first, and a run killed halfway is rolled back by the
+# next export (verify reports the folder until then). Every leftover is named
+# ``.DIR.curator-{new,old}-PID-TAG`` beside DIR or ``.curator-{new,old,partial,trash}-PID-TAG`` in
+# it, so the next run recognises it (and leaves alone a live process's).
+
+# Test-only: when set to a point's name, write_export stops there (after saying so on stderr) until
+# the process is signalled, so a test can kill it at exactly that point. Points: "staged" (new files
+# written and fsynced, nothing swapped), "moved-old" (DIR renamed to its backup, two-rename swap only),
+# "swapped" (new folder in place, old one not yet deleted), "backed-up" / "moving" (in-place mode:
+# old files in the backup / the first new file moved in).
+TEST_PAUSE_ENV = "CURATOR_TEST_EXPORT_PAUSE"
+_USE_EXCHANGE = True          # tests turn it off to exercise the two-rename swap on Linux
+_IN_FOLDER_LEFTOVER = r"\.curator-(new|old|partial|trash)-(\d+)-[0-9a-f]+"
+_OLD_TEMP_FILE = r"\.(?:train\.jsonl|eval\.jsonl|README\.md|manifest\.json)\.[^/\\]+\.tmp"   # before 0.x: per-file temps
+
+
+def _test_pause(point: str) -> None:
+    if os.environ.get(TEST_PAUSE_ENV) != point:
+        return
+    import sys
+    import time
+
+    sys.stderr.write(f"curator-test-pause: {point}\n")
+    sys.stderr.flush()
+    while True:            # until a signal's handler raises, or SIGKILL
+        time.sleep(60)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process that named a leftover still runs (its export is in progress)."""
+    if pid == os.getpid() or os.name == "nt":   # our own pid: a dead run's, reused; Windows: no cheap probe
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _sibling_pattern(name: str):
+    import re
+
+    return re.compile(r"\." + re.escape(name) + r"\.curator-(new|old)-(\d+)-[0-9a-f]+")
+
+
+def export_leftovers(out_dir: str | os.PathLike) -> list[Path]:
+    """Hidden files and folders an interrupted export left inside ``out_dir`` (any process, live or
+    not): staging/backup folders of the in-place write, and per-file temps of older versions."""
+    import re
+
+    folder = Path(out_dir)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    pat = re.compile(f"{_IN_FOLDER_LEFTOVER}|{_OLD_TEMP_FILE}")
+    return [folder / n for n in names if pat.fullmatch(n)]
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _roll_back_in_folder(folder: Path, entry: Path, kind: str) -> None:
+    """Undo one in-place write's step: ``partial`` (old files being moved out: move them back),
+    ``old`` (complete backup: the export files in ``folder`` may be new ones, drop them and move the
+    old back), ``new``/``trash`` (staged new files / a replaced export: delete)."""
+    if kind in ("partial", "old"):
+        if kind == "old":
+            for name in OUTPUT_FILES:
+                try:
+                    os.unlink(folder / name)
+                except FileNotFoundError:
+                    pass
+        for child in os.listdir(entry):
+            os.replace(entry / child, folder / child)
+        _fsync_dir(folder)
+        entry.rmdir()
+    else:
+        _rmtree(entry)
+    _fsync_dir(folder)
+
+
+def recover_destination(out_dir: str | os.PathLike) -> list[str]:
+    """Clean up after an export of ``out_dir`` that was killed; return what was done, in words.
+
+    Beside DIR: a staged new folder is deleted; a backup of DIR is renamed back when DIR is absent
+    (killed between the two renames), deleted otherwise. In DIR (in-place writes): a backup is
+    moved back over any new files, staged files and old per-file temps are deleted. Leftovers whose
+    process still runs are left alone. Raises OSError when a restore fails.
+    """
+    import re
+
+    out = Path(out_dir).expanduser()
+    real = Path(os.path.realpath(out))
+    done: list[str] = []
+    pat = _sibling_pattern(real.name)
+    try:
+        siblings = sorted(os.listdir(real.parent))
+    except OSError:
+        siblings = []
+    for name in siblings:
+        m = pat.fullmatch(name)
+        if not m or _alive(int(m[2])):
+            continue
+        p = real.parent / name
+        if m[1] == "old" and not os.path.lexists(real) and (p / MANIFEST_FILE).is_file():
+            os.rename(p, real)
+            _fsync_dir(real.parent)
+            done.append(f"restored the export in {out} from {p.name} (a replacement was interrupted)")
+        else:
+            _rmtree(p)
+            done.append(f"removed {p} (left by an interrupted export)")
+    if not real.is_dir():
+        return done
+    inner = re.compile(_IN_FOLDER_LEFTOVER)
+    order = {"partial": 0, "old": 1, "new": 2, "trash": 3}
+    found = []
+    for p in export_leftovers(real):
+        m = inner.fullmatch(p.name)
+        if m is None:
+            _rmtree(p)                       # an old version's per-file temp
+            done.append(f"removed {p} (left by an interrupted export)")
+        elif not _alive(int(m[2])):
+            found.append((order[m[1]], m[1], p))
+    for _, kind, p in sorted(found):
+        _roll_back_in_folder(real, p, kind)
+        done.append(f"restored the export in {out} from {p.name} (a replacement was interrupted)"
+                    if kind in ("partial", "old") else f"removed {p} (left by an interrupted export)")
+    return done
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where that is unavailable
+    (other systems, old libc, a filesystem that refuses it) — the caller then renames twice."""
+    import sys
+
+    if not _USE_EXCHANGE or not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _new_dir_mode(folder: Path) -> int:
+    """The mode a plain ``mkdir`` gives a new folder here (0777 less the umask; x where r)."""
+    m = _new_file_mode(folder)
+    return m | ((m & 0o444) >> 2)
+
+
+def _stage(folder: Path, files: Mapping[str, bytes], progress, cancel) -> None:
+    """Write each file into the (private) staging folder with a new file's usual mode; fsync all."""
+    for i, (name, data) in enumerate(files.items()):
+        check_cancel(cancel)
+        if progress:
+            progress.update(done=i, total=len(files), label=f"Writing {name}")
+        # 0666 less the umask, like open(): exports are read by training jobs, often as another user
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    _fsync_dir(folder)
+    check_cancel(cancel)
+
+
+def _swappable(real: Path) -> bool:
+    """Whether DIR can be replaced as a whole folder: absent, or holding nothing but an export's
+    files, not a mount point, on its parent's filesystem, in a parent we may write."""
+    if not real.exists():
+        return True
+    try:
+        if any(n not in OUTPUT_FILES for n in os.listdir(real)) or os.path.ismount(real):
+            return False
+        return os.access(real.parent, os.W_OK | os.X_OK) and os.stat(real).st_dev == os.stat(real.parent).st_dev
+    except OSError:
+        return False
+
+
+def _write_swapping(real: Path, files: Mapping[str, bytes], progress, cancel) -> None:
+    import secrets
+    import tempfile
+
+    parent, pid = real.parent, os.getpid()
+    existed = real.exists()
+    mode = (os.stat(real).st_mode & 0o7777) if existed else _new_dir_mode(parent)
+    stage = Path(tempfile.mkdtemp(prefix=f".{real.name}.curator-new-{pid}-", dir=parent))
+    # mkdtemp's random part may hold letters outside [0-9a-f]: give the folder a name recovery knows
+    named = parent / f".{real.name}.curator-new-{pid}-{secrets.token_hex(4)}"
+    os.rename(stage, named)
+    stage = named
+    committed = False
+    try:
+        _stage(stage, files, progress, cancel)
+        os.chmod(stage, mode)
+        _test_pause("staged")
+        if not existed:
+            os.rename(stage, real)
+            committed = True
+            _fsync_dir(parent)
+        elif _exchange(stage, real):
+            committed = True           # `stage` now holds the old export
+            _fsync_dir(parent)
+            _test_pause("swapped")
+            _rmtree(stage)
+        else:
+            backup = parent / f".{real.name}.curator-old-{pid}-{secrets.token_hex(4)}"
+            os.rename(real, backup)
+            try:
+                _test_pause("moved-old")
+                os.rename(stage, real)
+            except BaseException:
+                os.rename(backup, real)
+                raise
+            committed = True
+            _fsync_dir(parent)
+            _test_pause("swapped")
+            _rmtree(backup)
+    except BaseException:
+        if not committed:
+            _rmtree(stage)
+        raise
+
+
+def _write_in_place(real: Path, files: Mapping[str, bytes], progress, cancel) -> None:
+    """DIR holds other files too (or cannot be renamed): stage inside it, move the old export files
+    into a backup folder (renamed complete when all are in), move the new ones in (manifest last),
+    then commit by renaming the backup to trash. Any failure rolls back to the old files."""
+    import secrets
+
+    tag = f"{os.getpid()}-{secrets.token_hex(4)}"
+    stage, partial = real / f".curator-new-{tag}", real / f".curator-partial-{tag}"
+    backup, trash = real / f".curator-old-{tag}", real / f".curator-trash-{tag}"
+    stage.mkdir(mode=0o700)
+    committed = False
+    try:
+        _stage(stage, files, progress, cancel)
+        _test_pause("staged")
+        partial.mkdir(mode=0o700)
+        for name in OUTPUT_FILES:
+            if os.path.lexists(real / name):
+                os.rename(real / name, partial / name)
+        _fsync_dir(partial)
+        os.rename(partial, backup)
+        _fsync_dir(real)
+        _test_pause("backed-up")
+        for i, name in enumerate(files):     # manifest is last in `files`
+            os.rename(stage / name, real / name)
+            if i == 0:
+                _test_pause("moving")
+        _fsync_dir(real)
+        os.rename(backup, trash)             # the commit: from here the new export stands
+        committed = True
+        _fsync_dir(real)
+        _rmtree(trash)
+        _rmtree(stage)
+    except BaseException:
+        if not committed:
+            for entry, kind in ((partial, "partial"), (backup, "old"), (stage, "new")):
+                if entry.exists():
+                    _roll_back_in_folder(real, entry, kind)
+        raise
+
+
 def write_export(plan: ExportPlan, out_dir: str | os.PathLike, *, force: bool = False,
                  progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> dict:
-    """Write the plan's files into ``out_dir`` atomically; return the manifest (parsed).
+    """Write the plan's files into ``out_dir`` as one whole export; return the manifest (parsed).
 
-    ``out_dir`` is created when its parent exists. Each file is written to a
-    temp file in ``out_dir``, fsynced and renamed over its final name; the
-    manifest goes last, then the folder is fsynced. On any error every temp
-    file (and a folder this call created) is removed, so no partial export is
-    left. Raises :class:`ExportBlocked`, :class:`ExportExists` or
+    ``out_dir`` is created when its parent exists. The files are written into a
+    hidden folder beside it, fsynced, and swapped in whole (see the comment
+    above), so at every instant — even if the process is killed — ``out_dir``
+    holds the old export or the new one, never a mix. Leftovers of a killed
+    run are cleaned up first (:func:`recover_destination`). On any error or
+    interrupt everything this call wrote is removed and an existing export
+    stays as it was. Raises :class:`ExportBlocked`, :class:`ExportExists` or
     :class:`ExportError`.
     """
     if plan.blockers:
         raise ExportBlocked("; ".join(b.message for b in plan.blockers))
+    try:
+        recover_destination(out_dir)
+    except OSError as exc:
+        raise ExportError(f"{out_dir}: cannot clean up after an interrupted export: {exc.strerror or exc}") from exc
     out = check_destination(plan.dataset.path, out_dir, force=force)
     files = render_files(plan)
     check_cancel(cancel)
-    created = False
-    temps: dict[str, str] = {}
+    real = Path(os.path.realpath(out))     # a symlinked DIR: replace what it points to, keep the link
     try:
-        if not out.exists():
-            out.mkdir()
-            created = True
-        mode = _new_file_mode(out)
-        for i, (name, data) in enumerate(files.items()):
-            check_cancel(cancel)
-            if progress:
-                progress.update(done=i, total=len(files), label=f"Writing {name}")
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            temps[name] = tmp
-            if hasattr(os, "fchmod"):
-                # mkstemp makes 0600 files; exports are read by training jobs, often under another
-                # account: give them the mode any new file gets here (0644 under the usual umask)
-                os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        check_cancel(cancel)
-        for name in files:  # manifest is last in `files`
-            os.replace(temps[name], out / name)
-            del temps[name]
-        _fsync_dir(out)
+        if _swappable(real):
+            _write_swapping(real, files, progress, cancel)
+        else:
+            _write_in_place(real, files, progress, cancel)
         if progress:
             progress.update(done=len(files), total=len(files), label="Export written")
-    except BaseException as exc:
-        for tmp in temps.values():
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        if created:
-            try:
-                out.rmdir()
-            except OSError:
-                pass
-        if isinstance(exc, OSError):
-            raise ExportError(f"{out}: cannot write the export: {exc.strerror or exc}") from exc
-        raise
+    except OSError as exc:
+        raise ExportError(f"{out}: cannot write the export: {exc.strerror or exc}") from exc
     return json.loads(files[MANIFEST_FILE])

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,11 +31,34 @@ EXHAUSTIVE_PAIR_LIMIT = 5_000_000
 BLOCK_ROWS = 256
 
 
-def leak_text(turns: Sequence[Turn]) -> str:
-    """The text two records are compared on: every turn, normalised, in order."""
+def leak_text(turns: Sequence[Turn], discount: Mapping | None = None) -> str:
+    """The text two records are compared on: every turn, normalised, in order.
+
+    ``discount`` (the manifest's ``leakage.discounted``: ``{"lines": [...], "prefixes": [...]}``,
+    normalised) is the boilerplate the scan leaves out — a system prompt or instruction shared by
+    a large share of the records. It is left out here too: otherwise one long shared system prompt
+    makes every short example "the same" as every other, and the split ties unrelated records
+    together (a new user's export put 691 of 1,000 records in one group).
+    """
     from .detect.normalize import normalize
 
-    return "\n".join(normalize(t.content) for t in turns if t.content)
+    if not discount:
+        return "\n".join(normalize(t.content) for t in turns if t.content)
+    lines = set(discount.get("lines") or ())
+    parts = []
+    for t in turns:
+        if not t.content:
+            continue
+        whole = normalize(t.content)
+        if lines and any(b in whole for b in lines):
+            whole = "\n".join(n for n in map(normalize, t.content.split("\n")) if n and n not in lines)
+        if whole:
+            parts.append(whole)
+    text = "\n".join(parts)
+    for p in discount.get("prefixes") or ():
+        if p and text.startswith(p):
+            return text[len(p):].lstrip()
+    return text
 
 
 def row_turns(obj: object) -> tuple[Turn, ...]:
@@ -64,6 +87,8 @@ class LeakageResult:
     max_score: float                  # highest cross-split similarity found (0 when nothing compared)
     max_pair: tuple[int, int] | None  # (train id, eval id) of that score
     pairs: list[PairScore] = field(default_factory=list)  # a = train id, b = eval id, score ≥ threshold
+    # the boilerplate left out of the compared texts (see leak_text), None when there is none
+    discounted: dict | None = None
 
     @property
     def passed(self) -> bool:
@@ -74,7 +99,8 @@ class LeakageResult:
                 "compared": self.compared, "max_score": round(self.max_score, 2),
                 "max_pair": list(self.max_pair) if self.max_pair else None,
                 "violations": len(self.pairs), "passed": self.passed,
-                "pairs": [{"train": p.a, "eval": p.b, "score": round(p.score, 2)} for p in self.pairs[:100]]}
+                "pairs": [{"train": p.a, "eval": p.b, "score": round(p.score, 2)} for p in self.pairs[:100]],
+                **({"discounted": self.discounted} if self.discounted else {})}
 
 
 def check_leakage(train: Sequence[tuple[int, str]], eval: Sequence[tuple[int, str]], *, threshold: float,
@@ -230,6 +256,7 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
         records = manifest["records"]
         files = manifest["files"]
         leak_cfg = manifest.get("leakage") or {}
+        discount = leak_cfg.get("discounted") if isinstance(leak_cfg.get("discounted"), dict) else None
         # a JSON array's records are numbered by their place in it, not by line
         unit = "record" if (manifest.get("source") or {}).get("container") == "json" else "line"
     except FileNotFoundError:
@@ -298,7 +325,7 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
                 add("unknown_row", f"{name} row {i}: not valid JSON")
                 continue
             line = owners[0]["line"] if owners else -i
-            texts[split].append((line, leak_text(row_turns(obj))))
+            texts[split].append((line, leak_text(row_turns(obj), discount)))
         for r in want:
             if remaining[r["sha256"]] > 0:
                 remaining[r["sha256"]] -= 1
@@ -317,6 +344,7 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
     # 4. leakage on the rows as they are
     threshold = float(leak_cfg.get("threshold", (manifest.get("thresholds") or {}).get("near_duplicate", 90.0)))
     leak = check_leakage(texts["train"], texts["eval"], threshold=threshold, progress=progress, cancel=cancel)
+    leak.discounted = discount
     rep.leakage = leak
     for p in leak.pairs[:50]:
         a = f"source {unit} {p.a}" if p.a > 0 else f"unlisted row {-p.a}"

@@ -44,8 +44,11 @@ def _rows(out: Path, name: str) -> list[dict]:
 
 
 def _cross_pairs(out: Path) -> tuple[int, float]:
-    tr = [leak_text(row_turns(r)) for r in _rows(out, "train.jsonl")]
-    ev = [leak_text(row_turns(r)) for r in _rows(out, "eval.jsonl")]
+    # compared as the scan compares them: without the shared system prompt the manifest names
+    # (with it, "warranty on cookware" / "on electronics" scored 90.9 on the prompt alone)
+    discount = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["leakage"].get("discounted")
+    tr = [leak_text(row_turns(r), discount) for r in _rows(out, "train.jsonl")]
+    ev = [leak_text(row_turns(r), discount) for r in _rows(out, "eval.jsonl")]
     m = process.cdist(ev, tr, scorer=fuzz.ratio, workers=-1)
     return int((m >= 90).sum()), float(m.max())
 

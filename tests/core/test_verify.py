@@ -212,3 +212,41 @@ def test_json_array_exports_name_records_not_lines(tmp_path, capsys):
     write_rows(out, "eval.jsonl", rows(out, "eval.jsonl")[1:])
     problems = [p.message for p in verify_export(out).problems if p.code == "missing_row"]
     assert problems and all("source record " in m for m in problems), problems
+
+
+def test_a_shared_system_prompt_does_not_tie_the_split_and_verify_leaves_it_out_too(shared_datasets, tmp_path):
+    """A new user's report: 1,000 code-alpaca examples that share one 866-character system prompt.
+    The scan found no duplicates (it discounts the prompt), but the leakage check compared whole
+    records: it tied 39,035 pairs, put 691 short examples in one group on the train side and left
+    eval with the long ones (median 176 vs 475 characters), exit 0. The check now leaves out the
+    scan's boilerplate, records it in the manifest, and verify reads it from there."""
+    import statistics
+
+    items = json.loads((shared_datasets / "code-alpaca-2k" / "code_alpaca_2k.json").read_text(encoding="utf-8"))[:1000]
+    system = ("You are a senior software engineer who writes correct, idiomatic, well-tested code. " * 11)[:866]
+    src = tmp_path / "sys.jsonl"
+    src.write_text("".join(json.dumps({"messages": [
+        {"role": "system", "content": system},
+        {"role": "user", "content": r["instruction"] + ("\n" + r["input"] if r.get("input") else "")},
+        {"role": "assistant", "content": r["output"]}]}) + "\n" for r in items), encoding="utf-8")
+    ds = load_dataset(src)
+    plan = plan_export(ds, run_scan(ds), {}, options=ExportOptions(eval_fraction=0.2, seed=3))
+    assert plan.ok and plan.leak_merges < 10, plan.leak_merges
+    assert plan.leakage.discounted and plan.leakage.discounted["lines"]
+
+    def median_len(lines):
+        return statistics.median(len(ds.by_line(ln).prompt) + len(ds.by_line(ln).response) for ln in lines)
+
+    train, evl = median_len(plan.split.train), median_len(plan.split.eval)
+    assert 0.75 < evl / train < 1.33, (train, evl)
+    out = tmp_path / "out"
+    write_export(plan, out)
+    assert json.loads((out / "manifest.json").read_text())["leakage"]["discounted"]["lines"]
+    rep = verify_export(out)
+    assert rep.ok and rep.leakage.max_score < 90, rep.problems
+    # the discount does not hide a real leak: a near copy of an eval record added to train
+    obj = json.loads(rows(out, "eval.jsonl")[0])
+    obj["messages"][2]["content"] += " ok"
+    write_rows(out, "train.jsonl", rows(out, "train.jsonl") + [json.dumps(obj).encode()])
+    rehash_manifest(out, counts=True)
+    assert "leakage" in {p.code for p in verify_export(out).problems}
