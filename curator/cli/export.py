@@ -165,7 +165,10 @@ def print_human(plan, out_dir: str, out=None) -> None:
         out.write("  left out: " + ", ".join(f"{n:,} {k}" for k, n in c["excluded"].items()) + "\n")
     if lk:
         out.write(f"  leakage check: no train/eval pair at or above {lk.threshold:g}; highest cross-split "
-                  f"similarity {lk.max_score:.2f} ({lk.compared:,} pairs, {lk.method})\n")
+                  f"similarity {lk.max_score:.2f} ("
+                  + (f"{lk.compared:,} pairs, exhaustive" if lk.method == "exhaustive" else
+                     f"{lk.compared:,} candidate pairs from MinHash blocking, not every pair")
+                  + ")\n")
     if plan.split and plan.options.stratify:
         for label, s in plan.split.strata.items():
             out.write(f"  stratum {label}: {s.eval}/{s.records} eval (target {s.target_eval})\n")
