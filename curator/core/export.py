@@ -445,7 +445,8 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
     empty_clusters = 0
     near_members = {ln for c in scan.near_duplicates for ln in c.lines}
     opposed = {frozenset((c.a, c.b)) for c in scan.contradictions}
-    kept_distinct: list[tuple[int, int]] = []
+    kept_distinct: list[tuple[int, int]] = []          # (keeper, kept member)
+    kept_beside_left_out: list[tuple[int, int]] = []   # (rejected or invalid keeper, kept member)
     for comp in dup_components:
         chosen = [ln for ln in comp if ln in eligible and _explicit(decisions.get(ln))]
         left_out: list[int] = []   # a rejected or invalid suggested keeper, still compared with
@@ -467,7 +468,10 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
             if ln in eligible and ln not in chosen and ln in near_members:
                 others = [eligible[k] for k in chosen] + [dataset.by_line(k) for k in left_out]
                 if others and all(_distinct(eligible[ln], o, opposed) for o in others):
-                    kept_distinct.append(((chosen or left_out)[0], ln))
+                    if chosen:
+                        kept_distinct.append((chosen[0], ln))
+                    else:
+                        kept_beside_left_out.append((left_out[0], ln))
                     chosen.append(ln)
         if not chosen and any(ln in eligible for ln in comp):
             empty_clusters += 1
@@ -481,6 +485,11 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
                         f"question differs in an essential word, or the two contradict (e.g. {unit_of(dataset)}s "
                         f"{a} and {b}); "
                         "both stay on the same side of the split")
+    if kept_beside_left_out:
+        a, b = kept_beside_left_out[0]
+        warnings.append(f"{len(kept_beside_left_out)} near-duplicate(s) of a rejected or invalid keeper are "
+                        f"exported: their question differs in an essential word from it, or the two contradict "
+                        f"(e.g. {unit_of(dataset)} {b} is exported, {unit_of(dataset)} {a} is not)")
     if empty_clusters:
         warnings.append(f"{empty_clusters} duplicate cluster(s) export nothing: their suggested keeper was "
                         "rejected or invalid and no other member was approved")

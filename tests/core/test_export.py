@@ -894,3 +894,22 @@ def test_the_openai_minimum_warning_also_for_an_openai_file_exported_as_it_is(tm
     ds = load_dataset(path)
     plan = plan_export(ds, ScanResult(), {}, options=ExportOptions(eval_fraction=0.2))
     assert any("requires at least 10" in w for w in plan.warnings), plan.warnings
+
+
+def test_a_rejected_keeper_is_not_called_kept_in_the_warning(sample_data, tmp_path):
+    """A new user's report: after rejecting line 1191 (one side of a planted contradiction that is
+    also a near-duplicate pair), the export warned "1 near-duplicate(s) kept beside their
+    cluster's keeper (e.g. lines 1191 and 1159)" although 1191 was rejected and left out."""
+    import shutil
+
+    import curator
+    src = tmp_path / "sc.jsonl"
+    shutil.copyfile(sample_data / "support_chat.jsonl", src)
+    with curator.open_project(src, reviewer="t") as p:
+        assert any({1159, 1191} <= set(c.lines) for c in p.scan.near_duplicates)
+        p.reject(1191, reason="contradiction")
+        plan = plan_export(p.dataset, p.scan, p.decisions(), options=ExportOptions(allow_contradictions=True))
+    got = {e.line for e in plan.entries}
+    assert 1159 in got and 1191 not in got
+    assert not any("kept beside their cluster's keeper" in w and "1191" in w for w in plan.warnings), plan.warnings
+    assert any("line 1159 is exported, line 1191 is not" in w for w in plan.warnings), plan.warnings
