@@ -44,6 +44,12 @@ class _Parser(argparse.ArgumentParser):
                 known = empty(argparse.Namespace(**{a.dest: a.default for a in self._actions
                                                     if a.dest != argparse.SUPPRESS}))
             print_json_error(None, f"{self.prog}: {message}", known)
+        elif _json_requested[0]:
+            # no command to take keys from (``curator --bogus --json``): the error object, with
+            # "command": null saying no command ran
+            from curator.cli.common import print_json_error
+
+            print_json_error(None, f"{self.prog}: {message}", {"command": None})
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
@@ -55,6 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _before_double_dash(argv: list[str]) -> list[str]:
+    """The arguments before a ``--`` (after it, "--json" would be a file name)."""
+    return argv[:argv.index("--")] if "--" in argv else argv
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser | None:
+    """The parser of subcommand ``command``, or None."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices.get(command) if command else None
+    return None
 
 
 def _subcommand_names() -> set[str]:
@@ -83,29 +102,40 @@ def main(argv: list[str] | None = None) -> int:
         names = sorted(_subcommand_names())
         close = difflib.get_close_matches(argv[0], names, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        print(f"curator: unknown command '{argv[0]}'{hint}; commands: {', '.join(names)}. "
-              "To open a dataset in the app, give its path: curator FILE", file=sys.stderr)
+        message = (f"unknown command '{argv[0]}'{hint}; commands: {', '.join(names)}. "
+                   "To open a dataset in the app, give its path: curator FILE")
+        print(f"curator: {message}", file=sys.stderr)
+        if "--json" in _before_double_dash(argv):
+            from curator.cli.common import print_json_error
+
+            print_json_error(None, message, {"command": None})   # no command, so no command keys
         return EXIT_USAGE
     if not argv or (argv[0] not in _subcommand_names() and not argv[0].startswith("-")) or argv[0] == "gui":
         from curator.gui.launch import launch
 
         return launch(argv[1:] if argv and argv[0] == "gui" else argv)
     parser = build_parser()
-    _json_requested[0] = "--json" in argv[1:argv.index("--") if "--" in argv else len(argv)]
-    args = parser.parse_args(argv)
+    _json_requested[0] = "--json" in _before_double_dash(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # an unknown option (``validate FILE --json --bogus``) is the command's usage error, not
+        # the top-level parser's: its usage, and with --json its error object with its keys
+        chosen = _subparser(parser, getattr(args, "command", None)) or parser
+        chosen.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
     from curator.cli.common import decided, forget_decision
 
     forget_decision()
+    restore = _terminate_like_interrupt()
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()   # a reader gone away shows here, not as "Exception ignored" at exit
         return code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader closed the pipe (``curator validate FILE | head``). That must not change the
         # verdict a CI job sees: return the exit code the command decided on before writing, or
@@ -113,6 +143,35 @@ def main(argv: list[str] | None = None) -> int:
         _stop_writing()
         code = decided()
         return EXIT_USAGE if code is None else code
+    finally:
+        restore()
+
+
+# Ctrl-C and SIGTERM (what `timeout`, CI runners, docker stop and systemd send) end a command the
+# same way: the work in progress cleans up (an export removes what it staged, its DIR as it was),
+# "interrupted" on stderr, exit 128 + the signal's number
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, like Ctrl-C's KeyboardInterrupt (so every
+    ``except KeyboardInterrupt`` / ``finally`` cleanup runs for it too)."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def _terminate_like_interrupt():
+    """Install the SIGTERM handler for a command's run; return what puts the old one back
+    (main() also runs in-process, from tests and the app's helpers)."""
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError, AttributeError):   # not the main thread, or no SIGTERM here
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _stop_writing() -> None:

@@ -15,7 +15,9 @@ and rejected) or when the dataset or project file cannot be used; then ``--json`
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from curator.core.decisions import REJECT_REASONS
 from curator.core.sampling import parse_stratify
@@ -80,6 +82,23 @@ def _read_record(path: str) -> tuple[dict | None, str | None]:
     return obj, None
 
 
+def _project_files(path: Path) -> list[Path]:
+    """The files of the project at ``path`` (the database, its -wal and -shm) that exist now."""
+    return [f for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")) if f.exists()]
+
+
+def _remove_new(path: Path, existed: list[Path]) -> None:
+    """Remove the project files at ``path`` that did not exist before (``existed``): all of them
+    when there was no project, none when there was one (its files are left as SQLite keeps them)."""
+    if existed:
+        return
+    for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            f.unlink(missing_ok=True)
+        except OSError:
+            pass     # another process holds it: it is an empty project, nothing is lost
+
+
 def empty_review(args: argparse.Namespace) -> dict:
     """The keys of ``review --json`` with nothing in them, for its error object."""
     return {"project": args.project, "reviewer": args.reviewer, "warnings": [], "changes": [],
@@ -121,11 +140,17 @@ def run(args: argparse.Namespace) -> int:
         return fail(args, f"--stratify: {exc}", empty)
     if not (approve or reject or skip or fix or args.sample is not None):
         return fail(args, "nothing to do: give --approve, --reject, --skip, --fix or --sample", empty)
+    # a review that stores nothing must not leave a new project file behind (status would then
+    # report a project, and an export record it): note what exists before opening
+    from curator.core.project import UnknownLineError, project_path_for
+
+    wanted = Path(os.path.abspath(args.project)) if args.project else project_path_for(args.file)
+    existed = _project_files(wanted)
     # the flagged stratification needs the findings; nothing else here does
     project = open_from_args(args, scan=args.stratify == "flagged", reviewer=args.reviewer, empty=empty)
     if project is None:
+        _remove_new(wanted, existed)
         return 2
-    from curator.core.project import UnknownLineError
 
     changes = []
     with project:
@@ -152,8 +177,14 @@ def run(args: argparse.Namespace) -> int:
                 sample = project.draw_sample(args.sample, args.seed, args.stratify)
                 project.queue("sample")
         except (UnknownLineError, ValueError) as exc:
-            return fail(args, str(exc), {**empty, "project": str(project.path), "reviewer": project.reviewer,
-                                         "changes": [{"label": c.label, "lines": list(c.lines)} for c in changes]})
+            stored = bool(changes)
+            known = {**empty, "project": str(project.path) if stored or existed else None,
+                     "reviewer": project.reviewer,
+                     "changes": [{"label": c.label, "lines": list(c.lines)} for c in changes]}
+            project.close()
+            if not stored:
+                _remove_new(project.path, existed)
+            return fail(args, str(exc), known)
         decide(0)    # the decisions are stored: a reader closing the pipe early cannot undo that
         spec = project.sample_spec()
         invalid = invalid_approvals(project, approve)

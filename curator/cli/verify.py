@@ -42,6 +42,23 @@ def run(args: argparse.Namespace) -> int:
                   f"{lk.max_score:.2f} (threshold {lk.threshold:g})" if lk else f"{args.dir}: OK")
         else:
             print(f"{args.dir}: {count(len(rep.problems), 'problem')}", file=sys.stderr)
-            for p in rep.problems:
-                print(f"  {p.code}: {p.message}", file=sys.stderr)
+            print_problems(rep.problems)
     return code
+
+
+# a badly damaged export has a problem per row (18,025 lines for one folder): a person reads the
+# first few of each kind; --json keeps every one
+SHOWN_PER_CODE = 20
+
+
+def print_problems(problems, out=None, per_code: int = SHOWN_PER_CODE) -> None:
+    """One line per problem, at most ``per_code`` of each code, then how many more of each."""
+    out = out or sys.stderr
+    seen: dict[str, int] = {}
+    for p in problems:
+        seen[p.code] = seen.get(p.code, 0) + 1
+        if seen[p.code] <= per_code:
+            out.write(f"  {p.code}: {p.message}\n")
+    for code, n in seen.items():
+        if n > per_code:
+            out.write(f"  … and {n - per_code:,} more {code} problems (--json lists every one)\n")

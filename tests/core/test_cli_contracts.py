@@ -337,3 +337,103 @@ def test_review_usage_errors_about_the_sample_store_nothing(tmp_path):
         with open_project(data, scan=False) as p:
             assert p.status_of(1) == "undecided", extra
             assert p.sample_spec() is None
+
+
+# ---- 5. a second trial: unknown flags, failed reviews, export's shapes, verify's length ---------
+
+def test_an_unknown_option_with_json_prints_the_commands_error_object(tmp_path):
+    """`curator validate toy.jsonl --json --bogus` printed argparse's usage and nothing on stdout:
+    the top-level parser, which has no --json, reported the subcommand's unknown option."""
+    data = write_jsonl(tmp_path / "toy.jsonl", [ALPACA, ALPACA])
+    doc = json_error(cli("validate", str(data), "--json", "--bogus"), "unrecognized arguments: --bogus")
+    assert set(doc) == VALIDATE_ERROR_KEYS
+    proc = cli("scan", str(data), "--bogus", "x", "--json")
+    doc = json_error(proc, "unrecognized arguments: --bogus x")
+    assert {"exact_duplicates", "contradictions", "lint"} <= set(doc)
+    assert proc.stderr.startswith("usage: curator scan"), proc.stderr   # the command's usage
+    for cmd in (["status", str(data)], ["review", str(data)], ["export", str(data), "--out", str(tmp_path / "o")],
+                ["verify", str(tmp_path)]):
+        json_error(cli(*cmd, "--json", "--no-such-flag"), "unrecognized arguments: --no-such-flag")
+    plain = cli("validate", str(data), "--bogus")            # without --json: stderr only, as before
+    assert plain.returncode == 2 and plain.stdout == "" and "unrecognized arguments: --bogus" in plain.stderr
+
+
+def test_an_unknown_command_with_json_prints_an_error_object_with_a_null_command(tmp_path):
+    for args in (["nosuchcmd", "--json"], ["valdate", str(tmp_path / "x.jsonl"), "--json"],
+                 ["--bogus", "--json"]):
+        proc = cli(*args, cwd=tmp_path)
+        doc = json_error(proc)
+        assert doc["command"] is None and doc["file"] is None, doc
+        assert doc["file_error"].removeprefix("curator: ") in proc.stderr
+    assert "did you mean 'validate'" in json.loads(cli("valdate", "--json", cwd=tmp_path).stdout)["file_error"]
+    assert cli("nosuchcmd", cwd=tmp_path).stdout == ""
+
+
+def test_a_review_that_stores_no_decision_leaves_no_project_file(tmp_path):
+    """`review toy.jsonl --approve 99` and a refused --fix created toy.jsonl.curator (53 KB), and
+    status then reported a project; an existing project stays byte for byte as it was."""
+    data = write_jsonl(tmp_path / "toy.jsonl", [chat(i) for i in range(4)])
+    badfix = tmp_path / "badfix.json"
+    badfix.write_text(json.dumps(chat(9, answer=False)), encoding="utf-8")
+    failing = [(["--approve", "99"], "no record at line 99"),
+               (["--fix", "1", "--record", str(badfix)], "refused"),
+               (["--skip", "2", "--reject", "7"], "7")]
+    for extra, words in failing:
+        doc = json_error(cli("review", str(data), *extra, "--json"), words)
+        assert doc["project"] is None and doc["changes"] == [], doc
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["badfix.json", "toy.jsonl"], extra
+        assert cli("review", str(data), *extra).returncode == 2
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["badfix.json", "toy.jsonl"], extra
+    status = json.loads(cli("status", str(data), "--json").stdout)
+    assert status["project"] is None and status["decisions"]["approved"] == 0
+    # --project elsewhere: the same
+    elsewhere = tmp_path / "sub" / "p.curator"
+    elsewhere.parent.mkdir()
+    json_error(cli("review", str(data), "--approve", "99", "--project", str(elsewhere), "--json"), "99")
+    assert list(elsewhere.parent.iterdir()) == []
+    # an existing project is left untouched by a failed review
+    assert cli("review", str(data), "--approve", "1").returncode == 0
+    project = tmp_path / "toy.jsonl.curator"
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("toy.jsonl.curator")}
+    assert list(before) == ["toy.jsonl.curator"]
+    for extra, words in failing:
+        doc = json_error(cli("review", str(data), *extra, "--json"), words)
+        assert doc["project"] == str(project)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("toy.jsonl.curator")}
+    assert after == before
+    assert json.loads(cli("status", str(data), "--json").stdout)["decisions"]["approved"] == 1
+
+
+def damaged_export(tmp_path: Path, n: int = 100) -> Path:
+    """An export of ``n`` records whose every train row was then edited: 2 problems per row."""
+    data = write_jsonl(tmp_path / "data.jsonl", [distinct(i) for i in range(n)])
+    out = tmp_path / "out"
+    assert cli("export", str(data), "--out", str(out), "--eval-fraction", "0.2").returncode == 0
+    train = out / "train.jsonl"
+    rows = [json.loads(line) for line in train.read_text(encoding="utf-8").splitlines()]
+    train.write_text("".join(json.dumps({**r, "output": r["output"] + " edited"}) + "\n" for r in rows),
+                     encoding="utf-8")
+    return out
+
+
+def test_verify_on_a_badly_damaged_export_shows_a_few_problems_of_each_kind(tmp_path):
+    """`verify` printed one line per problem: 18,025 lines for a badly damaged export. The person
+    reads the first 20 of each code and how many more; --json still lists every problem."""
+    from collections import Counter
+
+    out = damaged_export(tmp_path)
+    doc = json.loads(cli("verify", str(out), "--json").stdout)
+    codes = Counter(p["code"] for p in doc["problems"])
+    assert codes["unknown_row"] == 80 and codes["missing_row"] == 80, codes
+    proc = cli("verify", str(out))
+    assert proc.returncode == 1 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert lines[0] == f"{out}: {len(doc['problems'])} problems"
+    shown = Counter(line.split(":")[0].strip() for line in lines[1:] if not line.startswith("  …"))
+    assert shown == {code: min(n, 20) for code, n in codes.items()}, shown
+    assert "  … and 60 more unknown_row problems (--json lists every one)" in lines
+    assert "  … and 60 more missing_row problems (--json lists every one)" in lines
+    assert len(lines) == 1 + sum(shown.values()) + 2
+    # the first problems of each code are the ones shown, in the report's order
+    first = [f"  {p['code']}: {p['message']}" for p in doc["problems"] if p["code"] == "missing_row"][:20]
+    assert [line for line in lines if line.startswith("  missing_row:")] == first
