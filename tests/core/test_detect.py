@@ -481,3 +481,14 @@ def test_polarity_skips_empathy_and_judge_skips_deferring_answers():
     steps = "Log in to your account. Go to the settings section. Edit the data. Save the changes."
     asking = "I understand. To help you, could you please share your order number first?"
     assert judge(steps, asking, response_threshold=35)[0] is False
+
+
+def test_a_rare_real_word_next_to_a_common_one_is_a_typo():
+    """A new user's report: clinical_notes 161/568 ("systolic hart failure … dialy" vs "heart …
+    daily", the planted two-typo near-duplicate) were both exported: "hart" is in the dictionary,
+    and "daily" also occurs elsewhere on both sides. A real word 500x rarer than one spelled alike
+    is read as its typo; ethane/methane (49x), recursion/erosion (22x) stay different words."""
+    q = "Diagnosis: acute on chronic systolic {} failure. Take the tablets {} and weigh yourself daily."
+    assert essential_differences(q.format("hart", "dialy"), q.format("heart", "daily")) == ([], [])
+    assert essential_differences("What is ethane used for?", "What is methane used for?") == (["ethane"], ["methane"])
+    assert essential_differences("Explain recursion simply.", "Explain erosion simply.") == (["recursion"], ["erosion"])
