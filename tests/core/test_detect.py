@@ -492,3 +492,22 @@ def test_a_rare_real_word_next_to_a_common_one_is_a_typo():
     assert essential_differences(q.format("hart", "dialy"), q.format("heart", "daily")) == ([], [])
     assert essential_differences("What is ethane used for?", "What is methane used for?") == (["ethane"], ["methane"])
     assert essential_differences("Explain recursion simply.", "Explain erosion simply.") == (["recursion"], ["erosion"])
+
+
+def test_placeholder_names_the_text_and_catches_multi_word_slots(tmp_path):
+    """A support lead's report on Bitext: 1 in 7 answers with '{{…}}' slots were flagged (only
+    one-word slots matched: '{{Website Name}}' did not), and the message did not say which text.
+    A template expression in code ('{{ user.name }}') is code, not a slot."""
+    def chat(q, a):
+        return {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+
+    rows = [chat("How do I cancel my order?", "Log in to {{Website Name}} and open {{Order Details}}."),
+            chat("Where is my refund?", "It was sent to {{Customer Email}} yesterday."),
+            chat("Show a Jinja greeting.", "<p>Hello {{ user.name }}!</p>"),
+            chat("What is the capital of France?", "N/A")]
+    path = tmp_path / "ph.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    msgs = {f.line: f.message for f in lint_records(load_dataset(path).records) if f.code == "placeholder"}
+    assert set(msgs) == {1, 2, 4}, msgs
+    assert msgs[1] == "placeholder text '{{Website Name}}' in the response"
+    assert msgs[4] == "placeholder text 'N/A' in the response"

@@ -44,7 +44,7 @@ _PLACEHOLDER_EXACT = {
 }
 # unfilled slots: never legitimate anywhere
 _SLOT_PATTERN = (r"<\s*no\s*(?:input|output)\s*>|\[(?:insert|your|placeholder)[^\]]{0,40}\]"
-                 r"|\{\{\s*\w+\s*\}\}|<\s*(?:insert|placeholder)[^>]{0,40}>")
+                 r"|\{\{[\w \-]{1,60}\}\}|<\s*(?:insert|placeholder)[^>]{0,40}>")
 _SLOT = re.compile(_SLOT_PATTERN, re.IGNORECASE)
 # in an answer, also to-do markers and filler text; in a prompt those are usually the task
 # ("complete the marked function", "lay out the given text"), so prompts are checked for slots only
@@ -133,13 +133,14 @@ def _has_refusal(text: str) -> bool:
     return _contains_any(low, _REFUSAL_HINTS) and _REFUSAL.search(low) is not None
 
 
-def _has_placeholder(text: str, quoted_from: str = "", pattern: re.Pattern = _PLACEHOLDER_INSIDE) -> bool:
-    """Placeholder text in ``text`` that is not quoted from ``quoted_from`` (an answer that lays
-    out the prompt's own lorem ipsum, or keeps its TODO comment, is not a placeholder)."""
+def _has_placeholder(text: str, quoted_from: str = "", pattern: re.Pattern = _PLACEHOLDER_INSIDE) -> str | None:
+    """The first placeholder text in ``text`` that is not quoted from ``quoted_from`` (an answer
+    that lays out the prompt's own lorem ipsum, or keeps its TODO comment, is not a placeholder),
+    or None."""
     if not _contains_any(text.lower(), _PLACEHOLDER_HINTS):
-        return False
+        return None
     quoted = quoted_from.lower()
-    return any(m.group(0).lower() not in quoted for m in pattern.finditer(text))
+    return next((m.group(0) for m in pattern.finditer(text) if m.group(0).lower() not in quoted), None)
 
 
 def _exact_placeholder(norm_answer: str, prompt: str) -> bool:
@@ -204,19 +205,26 @@ def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
                 or (not edit and len(nresp) >= 20 and fuzz.ratio(nresp, nprompt, score_cutoff=90))):
             add("repeats_prompt", "the response repeats the prompt instead of answering it")
             break
-    placeholder_in = None
-    if _exact_placeholder(nresp, rec.prompt) or (resp.strip() and _has_placeholder(resp, rec.prompt)):
+    placeholder_in = found = None
+    if _exact_placeholder(nresp, rec.prompt):
+        placeholder_in, found = "response", resp.strip()
+    elif resp.strip() and (found := _has_placeholder(resp, rec.prompt)):
         placeholder_in = "response"
     else:
         for t in rec.turns:
             if t is rec.turns[-1] and t.role == "assistant":
                 continue
-            if t.content and (_has_placeholder(t.content, pattern=_PLACEHOLDER_INSIDE if t.role == "assistant" else _SLOT)
-                              or (t.role == "user" and normalize(t.content) in _PLACEHOLDER_EXACT)):
+            if not t.content:
+                continue
+            found = _has_placeholder(t.content, pattern=_PLACEHOLDER_INSIDE if t.role == "assistant" else _SLOT)
+            if not found and t.role == "user" and normalize(t.content) in _PLACEHOLDER_EXACT:
+                found = t.content.strip()
+            if found:
                 placeholder_in = f"{t.role} turn"
                 break
     if placeholder_in:
-        add("placeholder", f"placeholder text in the {placeholder_in}")
+        shown = found if len(found) <= 60 else found[:59] + "…"
+        add("placeholder", f"placeholder text '{shown}' in the {placeholder_in}")
     if resp.strip() and _is_truncated(resp):
         add("truncated", "the response looks cut off (it ends mid-sentence or inside a code block)")
     if _has_refusal(resp):
