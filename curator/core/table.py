@@ -447,6 +447,11 @@ def unit_of(dataset) -> str:
     return "record" if getattr(dataset, "container", "jsonl") == "json" else "line"
 
 
+# contradictions by how concrete the disagreement is (see findings.CONTRADICTION_REASONS)
+_REASON_RANK = {"different_numbers": 0, "yes_no": 0, "different_labels": 0, "swapped_words": 0,
+                "different_content": 1}
+
+
 def finding_items(scan: ScanResult | None, unit: str = "line") -> list[FindingItem]:
     """The scan's clusters and contradictions, worst first.
 
@@ -460,8 +465,10 @@ def finding_items(scan: ScanResult | None, unit: str = "line") -> list[FindingIt
     items: list[tuple[tuple, FindingItem]] = []
     for k in scan.contradictions:
         ps, rs = _pct(k.prompt_similarity), _pct(k.response_similarity)
-        # same question first (by the similarity a reader sees), then the most different answers
-        items.append(((0, -round(ps), rs, k.a), FindingItem(
+        # a stated conflict first (numbers, yes/no, labels, a swapped word: what a reviewer can
+        # check at a glance), answers that merely share few words last; then the same question
+        # first (by the similarity a reader sees), then the most different answers
+        items.append(((0, _REASON_RANK.get(k.reason, 1), -round(ps), rs, k.a), FindingItem(
             "contradiction", (k.a, k.b), None, ps, f"Contradiction: {unit}s {k.a} and {k.b}",
             f"prompts {format_pct(ps)} alike, responses {format_pct(rs)} alike", k)))
     for g in scan.exact_duplicates:

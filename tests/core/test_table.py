@@ -150,3 +150,13 @@ def test_changed_words_read_as_phrases_and_scores_never_round_up_to_100():
     assert [t for t, c in right if c] == ["Yes, please return", "first"]
     assert "".join(t for t, _ in left) == "No need to send it back today."
     assert format_pct(99.6) == "99.6%" and format_pct(100) == "100%" and format_pct(0.93) == "93%"
+
+
+def test_stated_conflicts_are_listed_before_answers_that_share_few_words():
+    """A support lead's report on Bitext: 'worst first' opened on "Absolutely! We deliver" vs
+    "Certainly! You can order" (13 % alike, a 'different content' flag) while a $12-vs-$1200 pair
+    sat further down. A stated conflict (numbers, yes/no, labels, a swapped word) comes first."""
+    scan = ScanResult(contradictions=[Contradiction(1, 2, 100.0, 13.0, reason="different_content"),
+                                      Contradiction(3, 4, 96.0, 11.0, reason="different_numbers"),
+                                      Contradiction(5, 6, 98.0, 40.0, reason="yes_no")])
+    assert [i.lines for i in finding_items(scan)] == [(5, 6), (3, 4), (1, 2)]
