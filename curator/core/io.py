@@ -240,6 +240,8 @@ def split_lines(blob: bytes, chunk: int = 1 << 22) -> list[bytes]:
 def _read_lines(blob: bytes, progress, cancel, max_record_bytes: int) -> list[RawRecord]:
     lines = split_lines(blob)
     total = len(lines)
+    if total and not lines[-1]:
+        total -= 1   # the empty piece after the final newline is not a line (80,000, not 80,001)
     ticker = Ticker(progress, cancel, total, "Reading lines", every=5000)
     out: list[RawRecord] = []
     append = out.append

@@ -291,6 +291,8 @@ def test_progress_and_cancel(tmp_path):
 
     assert load_dataset(path, progress=Sink()).valid_count == 30_000
     assert seen and seen[-1][0] == seen[-1][1]
+    # the file has 30,000 lines, not 30,001 (the empty piece after the final newline)
+    assert {t for _, t, label in seen if label == "Reading lines"} == {30_000}
     flag = CancelFlag()
     flag.set()
     with pytest.raises(Cancelled):
