@@ -635,6 +635,13 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
                 and 0 < len(split.train) < OPENAI_MIN_EXAMPLES:
             warnings.append(f"train.jsonl has {len(split.train)} example(s): OpenAI fine-tuning requires at least "
                             f"{OPENAI_MIN_EXAMPLES} per training file (and recommends starting with about 50)")
+        if options.format == "same" and dataset.format == "prompt-completion":
+            stops = sum(1 for rec in records if convert.strip_stop_token(rec.response) is not None)
+            if stops:
+                warnings.append(f"{stops:,} completion(s) end with a literal stop token such as '<|endoftext|>', "
+                                "kept as written (OpenAI's legacy fine-tuning asked for one); TRL and other "
+                                "trainers add the tokenizer's own end-of-sequence token, so a literal one is "
+                                "trained twice or as text — export with --format openai to drop it")
         if leak_merges:
             warnings.append(f"the leakage check tied {leak_merges} train/eval pair(s) the scan had not linked "
                             "(near-duplicates it missed or fixed texts) and re-split")
