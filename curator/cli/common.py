@@ -128,11 +128,23 @@ def print_json(obj: object) -> None:
     sys.stdout.write("\n")
 
 
-def file_error_report(path: str | None, message: str) -> dict:
+def file_error_report(path: str | None, message: str | None) -> dict:
     """``validate --json``'s object when the command cannot run (exit 2): ``"file_error"`` holds the
     message, every count is empty. Every command's --json error starts from this shape."""
     return {"file": path, "format": None, "records": 0, "valid": 0, "invalid": 0,
             "errors": [], "warnings": [], "file_error": message}
+
+
+def success_report(doc: dict, ds: Dataset | None = None) -> dict:
+    """A command's --json object on exit 0 or 1 with every key its error object has: ``doc``
+    after :func:`file_error_report`'s keys (``"file_error"``: null; the dataset's path, format and
+    counts when ``ds`` is given). ``"errors"``/``"warnings"`` are validate's per-record lists:
+    a command that has its own ``"warnings"`` keeps them; only validate and scan list errors."""
+    base = file_error_report(str(ds.path) if ds is not None else None, None)
+    if ds is not None:
+        base.update(format=ds.format, records=len(ds.records), valid=ds.valid_count, invalid=ds.invalid_count)
+    base.update(doc)
+    return base
 
 
 def print_json_error(path: str | None, message: str, success: dict | None = None) -> None:

@@ -9,7 +9,9 @@ input) as the corrected record of LINE, checked like the app's Fix (a refused fi
 every problem). ``--sample F`` draws (and stores) the seeded review sample used by ``curator status``'s
 acceptance estimate. Exit 0 on success, 2 on a usage error (unknown line, a line both approved
 and rejected) or when the dataset or project file cannot be used; then ``--json`` prints
-``validate --json``'s error object (``"file_error"`` says what is wrong) with this command's keys, empty.
+``validate --json``'s error object (``"file_error"`` says what is wrong) with this command's keys, empty;
+on success those keys are there too (``"file_error": null``). A run that stores no decision
+leaves no project file behind when there was none.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from curator.core.decisions import REJECT_REASONS
 from curator.core.sampling import parse_stratify
 from curator.core.table import unit_of
 
-from .common import add_load_options, decide, fail, parse_lines, print_json
+from .common import add_load_options, decide, fail, parse_lines, print_json, success_report
 from .status import add_project_options, open_from_args
 
 
@@ -193,11 +195,11 @@ def run(args: argparse.Namespace) -> int:
                   "recorded as approved, but export leaves invalid records out; fix the record "
                   "(the app's Fix, or the source file) to include it", file=sys.stderr)
         if args.json:
-            print_json({"project": str(project.path), "reviewer": project.reviewer,
-                        "warnings": invalid,
-                        "changes": [{"label": c.label, "lines": list(c.lines)} for c in changes],
-                        "sample": spec.to_json() if sample is not None and spec else None,
-                        "decisions": project.counts()})
+            print_json(success_report({"project": str(project.path), "reviewer": project.reviewer,
+                                       "warnings": invalid,
+                                       "changes": [{"label": c.label, "lines": list(c.lines)} for c in changes],
+                                       "sample": spec.to_json() if sample is not None and spec else None,
+                                       "decisions": project.counts()}, project.dataset))
         else:
             for c in changes:
                 print(c.label)

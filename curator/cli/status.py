@@ -3,7 +3,8 @@
 JSON shape (public contract): ``{"records", "decisions": {"approved", "rejected", "fixed",
 "skipped", "undecided"}, "queue", "estimate", "project", ...}`` (``"project": null`` before the
 first decision: status never creates a project file); ``--lines`` adds
-``"lines": {"approved": [...], "rejected": [...], "fixed": [...], "skipped": [...]}``.
+``"lines": {"approved": [...], "rejected": [...], "fixed": [...], "skipped": [...]}``; and
+``validate --json``'s keys (the dataset's counts, ``"file_error": null``), as on an error.
 Exit 0 on success, 2 when the dataset or the project file cannot be used; then ``--json`` prints
 ``validate --json``'s error object (``"file_error"`` says what is wrong) with these keys, empty.
 """
@@ -17,7 +18,15 @@ from pathlib import Path
 
 from curator.core.table import unit_of
 
-from .common import add_load_options, decide, fail, parse_mapping, print_json, print_json_error
+from .common import (
+    add_load_options,
+    decide,
+    fail,
+    parse_mapping,
+    print_json,
+    print_json_error,
+    success_report,
+)
 
 
 def register(sub) -> None:
@@ -135,7 +144,7 @@ def _report(args: argparse.Namespace, *, none_yet: bool) -> int:
             st["project"] = None      # none exists; the first decision (review, the app) creates it
         decide(0)
         if args.json:
-            print_json(st)
+            print_json(success_report(st, project.dataset))   # the error object's keys too
         else:
             print_human(project, st)
     return 0

@@ -5,6 +5,9 @@ gives it (naming moved, added, edited and missing records), that no linked group
 split, and re-runs the train/eval leakage check on the files as they are.
 Exit 0 when everything matches, 1 on any mismatch, 2 when DIR has no readable manifest (then
 ``--json``'s ``"file_error"`` says why, as in every command's error object; null otherwise).
+``--json`` prints ``{"folder", "ok", "problems", "checked", "leakage"}`` and, in every exit path,
+``validate --json``'s keys (empty: verify reads no dataset). The text shows at most 20 problems
+of each code, then how many more; ``--json`` lists every one.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import count, decide, print_json
+from .common import count, decide, print_json, success_report
 
 
 def register(sub) -> None:
@@ -20,7 +23,12 @@ def register(sub) -> None:
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dir", help="export folder (holds manifest.json)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, json_empty=empty_verify)
+
+
+def empty_verify(args: argparse.Namespace) -> dict:
+    """The keys of ``verify --json`` with nothing checked, for its error object."""
+    return {"folder": args.dir, "ok": False, "problems": [], "checked": {}, "leakage": None}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     # decided before the report, so a reader closing the pipe early cannot change it
     code = decide(2 if any(p.code == "manifest" for p in rep.problems) else 0 if rep.ok else 1)
     if args.json:
-        doc = rep.to_json()
-        # what stopped the check (exit 2), under the name every command's --json error uses
+        # validate's keys (empty: verify reads no dataset) as in every command's --json object, and
+        # what stopped the check (exit 2) under the name every command's --json error uses
+        doc = success_report(rep.to_json())
         doc["file_error"] = next((p.message for p in rep.problems if p.code == "manifest"), None)
         print_json(doc)
     else:

@@ -437,3 +437,47 @@ def test_verify_on_a_badly_damaged_export_shows_a_few_problems_of_each_kind(tmp_
     # the first problems of each code are the ones shown, in the report's order
     first = [f"  {p['code']}: {p['message']}" for p in doc["problems"] if p["code"] == "missing_row"][:20]
     assert [line for line in lines if line.startswith("  missing_row:")] == first
+
+
+def test_every_json_object_of_a_command_has_the_same_keys_whatever_the_exit_code(tmp_path):
+    """export --json on exit 0 and 1 had no "file_error" (nor "file", "records" ...), exit 2 had:
+    a CI script reading d["file_error"] got a KeyError on success. Each command, on success, on
+    findings and on errors (its own and argparse's), prints one object with one set of keys."""
+    good = write_jsonl(tmp_path / "good.jsonl", [distinct(i) for i in range(20)])
+    invalid = write_jsonl(tmp_path / "invalid.jsonl", [distinct(i) for i in range(20)] + [{"instruction": "x"}])
+    same_q = {"instruction": "What is the capital of Australia?", "input": ""}
+    contra = write_jsonl(tmp_path / "contra.jsonl", [distinct(i) for i in range(20)]
+                         + [{**same_q, "output": "Canberra."}, {**same_q, "output": "Sydney."}])
+    missing = str(tmp_path / "missing.jsonl")
+    out = tmp_path / "out"
+    runs = {
+        "validate": [(0, [good]), (1, [invalid]), (2, [missing]), (2, [good, "--bogus"])],
+        "scan": [(0, [good]), (1, [contra]), (2, [missing]), (2, [good, "--near-threshold", "200"])],
+        "status": [(0, [good]), (2, [missing]), (2, [good, "--target", "5"])],
+        "review": [(0, [good, "--approve", "1"]), (0, [good, "--sample", "0.5"]), (2, [good, "--approve", "99"]),
+                   (2, [missing, "--approve", "1"]), (2, [good, "--fix", "x"])],
+        "export": [(0, [good, "--out", str(out), "--eval-fraction", "0.2"]),
+                   (1, [contra, "--out", str(tmp_path / "o2"), "--eval-fraction", "0.2"]),
+                   (2, [good, "--out", str(out)]), (2, [missing, "--out", str(tmp_path / "o3")]), (2, [good])],
+        "verify": [(0, [str(out)]), (2, [str(tmp_path / "nowhere")]), (2, [])],
+    }
+    for cmd, cases in runs.items():
+        shapes = {}
+        for code, args in cases:
+            proc = cli(cmd, *args, "--json")
+            assert proc.returncode == code, (cmd, args, proc.stderr)
+            doc = json.loads(proc.stdout)
+            assert (doc["file_error"] is None) == (code != 2), (cmd, args, doc["file_error"])
+            shapes[(code, *args)] = set(doc)
+        first = next(iter(shapes.values()))
+        assert VALIDATE_ERROR_KEYS <= first, (cmd, VALIDATE_ERROR_KEYS - first)
+        for case, keys in shapes.items():
+            assert keys == first, (cmd, case, sorted(keys ^ first))
+    # verify's findings (a changed file: exit 1) too, and the success objects say what was read
+    (out / "train.jsonl").write_text((out / "train.jsonl").read_text(encoding="utf-8") + "{}\n", encoding="utf-8")
+    proc = cli("verify", str(out), "--json")
+    assert proc.returncode == 1 and set(json.loads(proc.stdout)) == shapes[(0, str(out))]
+    doc = json.loads(cli("status", str(invalid), "--json").stdout)
+    assert (doc["file"], doc["records"], doc["valid"], doc["invalid"], doc["file_error"]) == (str(invalid), 21, 20, 1, None)
+    doc = json.loads(cli("review", str(good), "--approve", "2", "--json").stdout)
+    assert (doc["file"], doc["format"], doc["records"], doc["file_error"]) == (str(good), "alpaca", 20, None)
