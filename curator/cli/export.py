@@ -113,6 +113,8 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     from curator.core.schema import SchemaFileError
     from curator.core.store import ProjectFileError
 
+    from .common import success_report  # every --json object has the error object's keys
+
     try:
         ds, scan, decisions, sample, est, ppath = load_inputs(args.file, args.project, progress)
     except ProjectFileError as exc:
@@ -134,7 +136,7 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     if plan.blockers:
         decide(1)
         if args.json:
-            print_json(plan.summary())
+            print_json(success_report(plan.summary(), plan.dataset))
         print("curator: export blocked:", file=sys.stderr)
         for b in plan.blockers:
             print(f"  - {b.message}", file=sys.stderr)
@@ -148,7 +150,7 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     progress.clear()
     decide(0)        # written: the summary comes after, so a closed pipe cannot stop the export
     if args.json:
-        print_json(plan.summary())
+        print_json(success_report(plan.summary(), plan.dataset))
     else:
         print_human(plan, args.out)
     return 0
