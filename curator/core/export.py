@@ -635,6 +635,13 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
                 and 0 < len(split.train) < OPENAI_MIN_EXAMPLES:
             warnings.append(f"train.jsonl has {len(split.train)} example(s): OpenAI fine-tuning requires at least "
                             f"{OPENAI_MIN_EXAMPLES} per training file (and recommends starting with about 50)")
+        if options.format == "same" and dataset.format == "openai":
+            outside = sum(1 for rec in records if isinstance(rec.data, dict) and rec.data.get("system"))
+            if outside:
+                warnings.append(f"{outside:,} record(s) carry their system prompt in a top-level 'system' field, "
+                                "which OpenAI's chat format does not have: trainers that read 'messages' (OpenAI, "
+                                "TRL, Axolotl's chat_template) ignore it — export with --format openai to move it "
+                                "into a system message")
         if options.format == "same" and dataset.format == "prompt-completion":
             stops = sum(1 for rec in records if convert.strip_stop_token(rec.response) is not None)
             if stops:

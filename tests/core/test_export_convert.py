@@ -103,3 +103,23 @@ def test_export_of_legacy_completions_reports_the_removed_stop_token(shared_data
     assert all(r["completion"].endswith("<|endoftext|>") for r in rows)
     # kept as written, but said: TRL reads prompt/completion and adds its own EOS
     assert any(f"{len(rows)} completion(s) end with a literal stop token" in w for w in report["warnings"])
+
+
+def test_a_top_level_system_field_exported_as_it_is_warns(shared_datasets, tmp_path, capsys):
+    """An ML engineer's report: anthropic-json-mode keeps the system prompt in a top-level 'system'
+    field beside 'messages'. Exported as it is, trainers that read 'messages' silently drop it;
+    --format openai moves it into a system message."""
+    import shutil
+
+    from curator.cli import main as cli_main
+    src = tmp_path / "jm.jsonl"
+    shutil.copy(shared_datasets / "anthropic-json-mode" / "json_mode_dataset.jsonl", src)
+    cli_main(["export", str(src), "--out", str(tmp_path / "same"), "--allow-contradictions", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert any("top-level 'system' field" in w for w in report["warnings"]), report["warnings"]
+    cli_main(["export", str(src), "--out", str(tmp_path / "oa"), "--format", "openai", "--allow-contradictions",
+              "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert not any("top-level 'system' field" in w for w in report["warnings"])
+    row = json.loads((tmp_path / "oa" / "train.jsonl").open().readline())
+    assert "system" not in row and row["messages"][0]["role"] == "system"
