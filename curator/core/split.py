@@ -90,7 +90,8 @@ def stratum_labels(records: Sequence[Record], field: str) -> dict[int, str]:
             n = record_length(r)
             b = sum(1 for c in cuts if n >= c)
             lo = bounds[b]
-            hi = bounds[b + 1]
+            # a bucket holds lengths from its cut up to the next cut, exclusive: "168-238", "239-325"
+            hi = bounds[b + 1] if b == LENGTH_BUCKETS - 1 else max(lo, bounds[b + 1] - 1)
             labels[r.line] = f"length {b + 1}/{LENGTH_BUCKETS} ({lo}-{hi} chars)"
         return labels
     return {r.line: field_value(r.data, field) for r in records}

@@ -7,7 +7,8 @@ import random
 import pytest
 
 from curator.core.records import Record, Turn
-from curator.core.split import (apportion, fraction_needs_confirmation, link_groups, make_split, split_groups,
+from curator.core.split import (apportion, fraction_needs_confirmation, link_groups, make_split, record_length,
+                                split_groups,
                                 stratum_labels)
 
 
@@ -95,6 +96,13 @@ def test_length_and_format_and_nested_field_labels():
     assert len(set(labels.values())) == 4
     short, long_ = labels[1], labels[40]
     assert short.startswith("length 1/4") and long_.startswith("length 4/4")
+    # the ranges do not overlap ("168-239", "239-326" read as if 239 were in both)
+    import re
+    ranges = sorted({tuple(map(int, re.search(r"\((\d+)-(\d+) chars\)", v).groups())) for v in labels.values()})
+    assert all(hi < nxt_lo for (_, hi), (nxt_lo, _) in zip(ranges, ranges[1:])), ranges
+    for r in recs:   # and each record's length lies in its own label's range
+        lo, hi = map(int, re.search(r"\((\d+)-(\d+) chars\)", labels[r.line]).groups())
+        assert lo <= record_length(r) <= hi, (labels[r.line], record_length(r))
     assert set(stratum_labels(recs, "format").values()) == {"openai"}
     assert set(stratum_labels(recs, "meta.lang").values()) == {"en"}
     assert set(stratum_labels(recs, "nope").values()) == {"(missing)"}
