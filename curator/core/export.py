@@ -824,8 +824,14 @@ def render_readme(plan: ExportPlan) -> str:
             "    type: chat_template",
             f"    field_messages: {field}",
         ]
+        # Axolotl maps human/user/gpt/assistant/system/tool by default (FORMATS.md 1.3); the tool
+        # turns of a ShareGPT export are named function_call/observation
+        sg_tools = fmt == "sharegpt" and any(b'"from":"function_call"' in e.output or b'"from":"observation"'
+                                             in e.output for e in plan.entries)
+        sg_roles = ["    roles:", "      assistant: [gpt, function_call]", "      user: [human]",
+                    "      tool: [observation]"] if sg_tools else []
         if fmt == "sharegpt":
-            lines += ["    message_property_mappings:", "      role: from", "      content: value"]
+            lines += ["    message_property_mappings:", "      role: from", "      content: value", *sg_roles]
         lines += [
             "test_datasets:",
             "  - path: eval.jsonl",
@@ -834,8 +840,12 @@ def render_readme(plan: ExportPlan) -> str:
             "    split: train        # a single local file loads as the 'train' split",
         ]
         if fmt == "sharegpt":
-            lines += ["    message_property_mappings:", "      role: from", "      content: value"]
+            lines += ["    message_property_mappings:", "      role: from", "      content: value", *sg_roles]
         lines += ["```", ""]
+        if fmt == "sharegpt" and any(b'"system":' in e.output for e in plan.entries):
+            lines += ["System prompts are in a separate `system` column (LLaMA-Factory's convention), which "
+                      "Axolotl's `chat_template` does not read: export with `--format openai` to keep them in "
+                      "the conversation.", ""]
         if fmt == "openai":
             lines += ["If answers carry `weight` 0/1, add `message_field_training: weight` to honour them.", ""]
         if fmt == "openai":

@@ -123,3 +123,28 @@ def test_a_top_level_system_field_exported_as_it_is_warns(shared_datasets, tmp_p
     assert not any("top-level 'system' field" in w for w in report["warnings"])
     row = json.loads((tmp_path / "oa" / "train.jsonl").open().readline())
     assert "system" not in row and row["messages"][0]["role"] == "system"
+
+
+def test_sharegpt_export_readme_maps_tool_roles_and_names_the_system_column(shared_datasets, sample_data,
+                                                                          tmp_path, capsys):
+    """An ML engineer's report: the ShareGPT export's Axolotl snippet did not map function_call /
+    observation turns (not in Axolotl's default roles, FORMATS.md 1.3) and did not say that the
+    separate 'system' column is not read by chat_template."""
+    import shutil
+
+    import yaml  # PyYAML comes with the test extra's datasets
+
+    from curator.cli import main as cli_main
+    src = tmp_path / "glaive.json"
+    shutil.copy(shared_datasets / "llamafactory-glaive-toolcall-en-demo" / "glaive_toolcall_en_demo.json", src)
+    cli_main(["export", str(src), "--out", str(tmp_path / "g"), "--allow-contradictions"])
+    readme = (tmp_path / "g" / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Axolotl", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    cfg = yaml.safe_load(block)
+    assert cfg["datasets"][0]["roles"]["assistant"] == ["gpt", "function_call"]
+    assert cfg["datasets"][0]["roles"]["tool"] == ["observation"]
+    chat = tmp_path / "sc.jsonl"
+    shutil.copy(sample_data / "support_chat.jsonl", chat)
+    cli_main(["export", str(chat), "--out", str(tmp_path / "s"), "--format", "sharegpt", "--allow-contradictions"])
+    capsys.readouterr()
+    assert "separate `system` column" in (tmp_path / "s" / "README.md").read_text(encoding="utf-8")
