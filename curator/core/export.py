@@ -829,7 +829,7 @@ def render_readme(plan: ExportPlan) -> str:
         sg_tools = fmt == "sharegpt" and any(b'"from":"function_call"' in e.output or b'"from":"observation"'
                                              in e.output for e in plan.entries)
         sg_roles = ["    roles:", "      assistant: [gpt, function_call]", "      user: [human]",
-                    "      tool: [observation]"] if sg_tools else []
+                    "      tool: [observation]", "      system: [system]"] if sg_tools else []
         if fmt == "sharegpt":
             lines += ["    message_property_mappings:", "      role: from", "      content: value", *sg_roles]
         lines += [

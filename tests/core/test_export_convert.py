@@ -143,6 +143,7 @@ def test_sharegpt_export_readme_maps_tool_roles_and_names_the_system_column(shar
     cfg = yaml.safe_load(block)
     assert cfg["datasets"][0]["roles"]["assistant"] == ["gpt", "function_call"]
     assert cfg["datasets"][0]["roles"]["tool"] == ["observation"]
+    assert cfg["datasets"][0]["roles"]["system"] == ["system"]   # a roles map replaces the defaults
     chat = tmp_path / "sc.jsonl"
     shutil.copy(sample_data / "support_chat.jsonl", chat)
     cli_main(["export", str(chat), "--out", str(tmp_path / "s"), "--format", "sharegpt", "--allow-contradictions"])
