@@ -191,9 +191,19 @@ def _features(text: str) -> tuple[str, bool, frozenset[str], frozenset[str], boo
     words, numbers, negates?"""
     t = normalize(text)
     toks = tokens(text)
+    negates = bool(set(toks) & NEGATIONS)
+    if negates and _POLITE.search(text):
+        # "please don't hesitate to contact us", "no problem at all!" negate nothing
+        negates = bool(set(tokens(_POLITE.sub(" ", text))) & NEGATIONS)
     return (t, _is_label_normalized(t), frozenset(content_words(toks)),
             # (a token of letters only has no digit: skips the regex for most words)
-            frozenset(x for x in toks if not x.isalpha() and is_number(x)), bool(set(toks) & NEGATIONS))
+            frozenset(x for x in toks if not x.isalpha() and is_number(x)), negates)
+
+
+# courtesy formulas whose negation words take no position (a support answer's "don't hesitate to
+# reach out" made one side "negate" and counted as a cue that the two answers disagree)
+_POLITE = re.compile(r"\b(?:do not|don[’']?t|never|not) hesitate\b|\bno (?:problem|worries)\b"
+                     r"|\bnot a problem\b|\bnot only\b", re.IGNORECASE)
 
 
 def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None = None,
