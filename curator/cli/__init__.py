@@ -28,6 +28,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # whether this run's arguments ask for --json: then a usage error argparse finds (a missing or
 # unknown option) is also one JSON object on stdout, like every other error of the command
 _json_requested = [False]
+_run_argv: list[str] = []        # this run's arguments before any "--", for the error object's keys
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,8 +42,11 @@ class _Parser(argparse.ArgumentParser):
             empty = self._defaults.get("json_empty")
             known = None
             if empty is not None:
-                known = empty(argparse.Namespace(**{a.dest: a.default for a in self._actions
-                                                    if a.dest != argparse.SUPPRESS}))
+                values = {a.dest: a.default for a in self._actions if a.dest != argparse.SUPPRESS}
+                # an on/off flag that was given still shapes the keys (status --lines adds "lines")
+                values.update({a.dest: True for a in self._actions if isinstance(a, argparse._StoreTrueAction)
+                               and set(a.option_strings) & set(_run_argv)})
+                known = empty(argparse.Namespace(**values))
             print_json_error(None, f"{self.prog}: {message}", known)
         elif _json_requested[0]:
             # no command to take keys from (``curator --bogus --json``): the error object, with
@@ -115,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return launch(argv[1:] if argv and argv[0] == "gui" else argv)
     parser = build_parser()
-    _json_requested[0] = "--json" in _before_double_dash(argv)
+    _run_argv[:] = _before_double_dash(argv)
+    _json_requested[0] = "--json" in _run_argv
     args, extra = parser.parse_known_args(argv)
     if extra:
         # an unknown option (``validate FILE --json --bogus``) is the command's usage error, not

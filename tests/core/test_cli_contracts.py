@@ -453,7 +453,8 @@ def test_every_json_object_of_a_command_has_the_same_keys_whatever_the_exit_code
     runs = {
         "validate": [(0, [good]), (1, [invalid]), (2, [missing]), (2, [good, "--bogus"])],
         "scan": [(0, [good]), (1, [contra]), (2, [missing]), (2, [good, "--near-threshold", "200"])],
-        "status": [(0, [good]), (2, [missing]), (2, [good, "--target", "5"])],
+        "status": [(0, [good, "--lines"]), (2, [missing, "--lines"]), (2, [good, "--lines", "--target", "5"]),
+                   (2, [good, "--lines", "--target", "x"])],
         "review": [(0, [good, "--approve", "1"]), (0, [good, "--sample", "0.5"]), (2, [good, "--approve", "99"]),
                    (2, [missing, "--approve", "1"]), (2, [good, "--fix", "x"])],
         "export": [(0, [good, "--out", str(out), "--eval-fraction", "0.2"]),
