@@ -52,7 +52,7 @@ from .dataset import build_record
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
 from .detect.boilerplate import find_boilerplate
 from .detect.normalize import normalize
-from .detect.text import essential_differences
+from .detect.text import STOPWORDS, _token_set, essential_differences, is_number
 from .estimate import Estimate
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
@@ -239,6 +239,16 @@ def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
         # example (the answer's words differ along with the question's, so no cap on how many)
         only_a, only_b = essential_differences(normalize(a.response), normalize(b.response))
         return bool(only_a and only_b)
+    # exact shortcuts (typo and stem pairing only ever remove words): nothing differs on one side;
+    # or each side has a number the other lacks, within the cap ("ticket 4411" / "ticket 5820":
+    # templated support data compares every member of a cluster with every kept one)
+    ra = {w for w in _token_set(pa) - _token_set(pb) if w not in STOPWORDS}
+    rb = {w for w in _token_set(pb) - _token_set(pa) if w not in STOPWORDS}
+    if not ra or not rb:
+        return False
+    if len(ra) <= MAX_SWAPPED_WORDS and len(rb) <= MAX_SWAPPED_WORDS and any(map(is_number, ra)) \
+            and any(map(is_number, rb)):
+        return True
     only_a, only_b = essential_differences(pa, pb)
     # A different question swaps a fact in the same wording: "type 1"/"type 2", "school"/"war",
     # another drug. Words only added on one side (the same news article with "NEW YORK" in front)

@@ -170,6 +170,14 @@ def _both_words(w: str, v: str) -> bool:
     return max(fw, fv) < TYPO_RARITY * min(fw, fv)
 
 
+@lru_cache(maxsize=4096)
+def _token_set(text: str) -> frozenset[str]:
+    """``tokens(text, number_words=False)`` as a set, for :func:`essential_differences`: a record is
+    compared with every kept member of its cluster (export) or every near prompt (scan), so the
+    same text comes back many times (an 80k-record templated file: 702k comparisons of 80k texts)."""
+    return frozenset(tokens(text, number_words=False))
+
+
 def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
                           vocab: Counter | None = None) -> tuple[list[str], list[str]]:
     """Content words only in ``a`` and only in ``b``, after pairing up typos ("mmber"/"member").
@@ -182,7 +190,7 @@ def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
     """
     from rapidfuzz import fuzz
 
-    ta, tb = set(tokens(a, number_words=False)), set(tokens(b, number_words=False))
+    ta, tb = _token_set(a), _token_set(b)
     only_a = sorted(w for w in ta - tb if w not in STOPWORDS)
     only_b = sorted(w for w in tb - ta if w not in STOPWORDS)
     # a misspelt function word ("shold") pairs with the other side's word ("should")
