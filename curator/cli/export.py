@@ -11,12 +11,15 @@ reviewer approved several members. Unresolved contradictions block the export (e
 Decisions come from the project file beside the dataset (FILE.curator, or ``--project``); the
 export never creates one. An eval fraction outside 5–50% is refused unless ``--force`` confirms
 it; ``--force`` also replaces an existing export in DIR. DIR is created if its parent exists.
+The export is swapped into DIR whole: killed at any point (Ctrl-C, SIGTERM, even SIGKILL), DIR
+holds the old export or the new one, never a mix; the next export cleans up what a killed run left.
 
-Exit 0 on success, 1 when blocked by findings (unresolved contradictions, leakage that cannot be
-grouped away, nothing to export), 2 on a usage or I/O error (bad option, unreadable dataset or
-project, destination missing, unwritable or holding an export without ``--force``); then ``--json``
-prints ``validate --json``'s error object (``"file_error"`` says what is wrong) with the summary's
-keys, empty, or filled in when the plan was made but could not be written.
+Exit 0 on success, 130 on Ctrl-C and 143 on SIGTERM (DIR left as it was), 1 when blocked by
+findings (unresolved contradictions, leakage that cannot be grouped away, nothing to export), 2 on
+a usage or I/O error (bad option, unreadable dataset or project, destination missing, unwritable or
+holding an export without ``--force``); then ``--json`` prints ``validate --json``'s error object
+(``"file_error"`` says what is wrong) with the summary's keys, empty, or filled in when the plan was
+made but could not be written.
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ def load_inputs(file: str, project_path: str | None, progress=None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from curator.core.export import ExportError, check_destination
+    from curator.core.export import ExportError, check_destination, recover_destination
     from curator.core.split import fraction_needs_confirmation
 
     f = args.eval_fraction
@@ -96,6 +99,13 @@ def run(args: argparse.Namespace) -> int:
         return _err(args, f"--eval-fraction must be between 0 and 1 (e.g. 0.1), got {f:g}")
     if fraction_needs_confirmation(f) and not args.force:
         return _err(args, f"--eval-fraction {f:g} is outside the recommended 5-50%; pass --force to use it anyway")
+    try:
+        # a run killed earlier (SIGKILL, power loss) left a staged folder or a backup: put DIR
+        # back as it was before that run, so the rules below see the real state
+        for note in recover_destination(args.out):
+            print(f"curator: {note}", file=sys.stderr)
+    except OSError as exc:
+        return _err(args, f"{args.out}: cannot clean up after an interrupted export: {exc}")
     try:
         check_destination(args.file, args.out, force=args.force)
     except ExportError as exc:

@@ -1060,15 +1060,24 @@ def export_leftovers(out_dir: str | os.PathLike) -> list[Path]:
 
 
 def _rmtree(path: Path) -> None:
+    """Delete a leftover file or folder, best effort; a Ctrl-C/SIGTERM that lands in the middle
+    (the usual moment: it comes while an interrupted export cleans up) finishes the job first."""
     import shutil
 
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        try:
-            path.unlink()
-        except OSError:
-            pass
+    def remove() -> None:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+    try:
+        remove()
+    except KeyboardInterrupt:
+        remove()
+        raise
 
 
 def _roll_back_in_folder(folder: Path, entry: Path, kind: str) -> None:
@@ -1212,20 +1221,18 @@ def _write_swapping(real: Path, files: Mapping[str, bytes], progress, cancel) ->
     named = parent / f".{real.name}.curator-new-{pid}-{secrets.token_hex(4)}"
     os.rename(stage, named)
     stage = named
-    committed = False
+    drop = stage          # what to delete when this call ends, however it ends
     try:
         _stage(stage, files, progress, cancel)
         os.chmod(stage, mode)
         _test_pause("staged")
         if not existed:
             os.rename(stage, real)
-            committed = True
+            drop = None
             _fsync_dir(parent)
         elif _exchange(stage, real):
-            committed = True           # `stage` now holds the old export
-            _fsync_dir(parent)
+            _fsync_dir(parent)         # committed; `stage` now holds the old export
             _test_pause("swapped")
-            _rmtree(stage)
         else:
             backup = parent / f".{real.name}.curator-old-{pid}-{secrets.token_hex(4)}"
             os.rename(real, backup)
@@ -1235,14 +1242,12 @@ def _write_swapping(real: Path, files: Mapping[str, bytes], progress, cancel) ->
             except BaseException:
                 os.rename(backup, real)
                 raise
-            committed = True
+            drop = backup              # committed
             _fsync_dir(parent)
             _test_pause("swapped")
-            _rmtree(backup)
-    except BaseException:
-        if not committed:
-            _rmtree(stage)
-        raise
+    finally:
+        if drop is not None:
+            _rmtree(drop)
 
 
 def _write_in_place(real: Path, files: Mapping[str, bytes], progress, cancel) -> None:

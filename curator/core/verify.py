@@ -205,7 +205,7 @@ def _check_candidates(train, eval, *, threshold, progress, cancel) -> LeakageRes
 @dataclass(frozen=True, slots=True)
 class VerifyProblem:
     code: str          # missing_file | hash | size | count | unknown_row | moved | missing_row | split_group
-    message: str       # | leakage | manifest | duplicate_row
+    message: str       # | leakage | manifest | duplicate_row | leftover
 
     def to_json(self) -> dict:
         return {"code": self.code, "message": self.message}
@@ -251,6 +251,13 @@ def verify_export(folder: str | os.PathLike, *, progress: ProgressSink | None = 
         add("manifest", f"{root}: no such folder" if not root.exists() else
             f"{root}: not a folder (give the export folder, which holds manifest.json)")
         return rep
+    # staged files or a backup an interrupted export left in the folder (an in-place write, or an
+    # old version's temp files): whoever loads the folder may read them; the next export removes them
+    from .export import export_leftovers
+
+    for p in export_leftovers(root):
+        add("leftover", f"{p}: left by an interrupted export (the next export into this folder removes "
+            "it, or delete it)")
     try:
         manifest = json.loads(mpath.read_bytes())
         records = manifest["records"]
