@@ -693,18 +693,17 @@ class Project:
         self.store.set_meta("position", self.check_line(line))
 
     def resume_line(self) -> int | None:
-        """Where a reopened project continues: the next undecided line of the current queue at or
-        after the remembered position (wrapping to the start), or None when all are decided."""
+        """Where a reopened project continues: the first undecided line of the current queue
+        (skipped lines count as handled), or None when all are decided.
+
+        Not the line after the last decision: the remembered position is moved by every single
+        decision or resolution, wherever it was made, and a contradiction resolved in Findings
+        (lines 2400/2471) sent the desk to example 372 of a queue whose examples 2–371 nobody had
+        decided. Resuming at the reviewer's own position gives the same line whenever everything
+        before it is decided, so the first undecided line is both: nothing undecided is passed over."""
         self._stack.refresh()
         kind = self.current_queue()
         queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])
-        pos = self.store.get_meta("position")
-        if pos in queue:
-            i = queue.index(pos)
-            for ln in queue[i:] + queue[:i]:
-                if ln not in self._decisions:
-                    return ln
-            return None
         return self.next_undecided(queue)
 
     # ---- change detection ------------------------------------------------------------------------
