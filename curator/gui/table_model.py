@@ -50,6 +50,16 @@ def similarity_text(s: float) -> str:
     return f"{s:.0f}" if round(s) < 100 or s >= 100 else f"{s:.1f}".replace("100.0", "99.9")
 
 
+def keeper_words(line: int, keeper: int | None, unit: str = "line") -> str:
+    """Which copy to keep, said of the example the note is about: "; this example is the suggested
+    keeper", or "; suggested keeper: line 5". A bare "(suggested keeper)" after the list of the
+    other lines read as naming them: 'exact duplicate of line 166, 375 (suggested keeper)' was
+    shown on line 5, the keeper, and a reader kept 375."""
+    if keeper is None:
+        return ""
+    return "; this example is the suggested keeper" if line == keeper else f"; suggested keeper: {unit} {keeper}"
+
+
 def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
     """What the scan says about each line, in words ("contradicts line 37", "refusal: the response
     contains …"): the review desk's badges and the Flags cell's tooltip."""
@@ -60,7 +70,7 @@ def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
     for g in scan.exact_duplicates:
         for ln in g.lines:
             others = ", ".join(str(o) for o in g.lines if o != ln)
-            add(ln, []).append(f"exact duplicate of {unit} {others}" + (" (suggested keeper)" if ln == g.keeper else ""))
+            add(ln, []).append(f"exact duplicate of {unit} {others}" + keeper_words(ln, g.keeper, unit))
     for c in scan.near_duplicates:
         for ln in c.lines:
             best: dict[int, float] = {}
@@ -69,7 +79,7 @@ def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
                     o = p.b if p.a == ln else p.a
                     best[o] = max(best.get(o, 0), p.score)
             txt = ", ".join(f"{o} (similarity {similarity_text(s)})" for o, s in sorted(best.items()))
-            add(ln, []).append(f"near-duplicate of {unit} {txt}" + (" (suggested keeper)" if ln == c.keeper else ""))
+            add(ln, []).append(f"near-duplicate of {unit} {txt}" + keeper_words(ln, c.keeper, unit))
     for k in scan.contradictions:
         add(k.a, []).append(f"contradicts {unit} {k.b}")
         add(k.b, []).append(f"contradicts {unit} {k.a}")
@@ -226,8 +236,7 @@ class QtExamplesModel(QAbstractTableModel):
             return int(t.lengths[i])
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_FLAGS:
-                rec = t.dataset.records[i]
-                notes = [p.message for p in rec.errors[:3]] + self._scan_notes(int(t.lines[i]))
+                notes = t.problems_of(i)[:3] + self._scan_notes(int(t.lines[i]))   # a fix's, once fixed
                 if notes:
                     return _plain_tooltip("\n".join(f"• {n}" for n in notes))
                 return " ".join(BADGE_TEXT[f] for f in t.flag_names(i)) or None
