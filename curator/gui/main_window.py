@@ -60,7 +60,7 @@ from . import errors, run_op
 from .example_view import ExampleView, FixDialog, edit_record, fix_form_options, fix_start
 from .findings_view import FindingsView
 from .run_op import Op, OpRunner, describe_progress
-from .settings import GEOMETRY, LAST_DIR, REVIEWER, SPLITTERS, STATE, THEME, Preferences
+from .settings import GEOMETRY, LAST_DIR, LAST_VIEWS, REVIEWER, SPLITTERS, STATE, THEME, Preferences
 from .table_model import (
     COL_FLAGS,
     COL_FORMAT,
@@ -264,6 +264,10 @@ class MainWindow(QMainWindow):
         self.scan_in_process = True
         self.fix_dialog: FixDialog | None = None
         self.reject_dialog: QDialog | None = None    # the reason question while it is open
+        # ask_reviewer(parent, current) -> name or None: "Who is reviewing?" before a first decision
+        from .review_view import ask_reviewer_name
+
+        self.ask_reviewer: Callable[[QWidget, str], str | None] = ask_reviewer_name
         self._open_op: Op | None = None
         self.model = QtExamplesModel(self)
         self.menus: dict[str, QMenu] = {}
@@ -422,9 +426,11 @@ class MainWindow(QMainWindow):
         # list (apply_change), so "row + 1" would skip an example
         nxt = self.model.index(row + 1, 0).data(LineRole) if row + 1 < self.model.rowCount() else None
         if action == sc.APPROVE:
-            self.approve_current()
+            if not self.approve_current():
+                return False        # no reviewer name given: nothing decided, stay on the row
         elif action == sc.SKIP:
-            self.mutate(f"Skipping {self._unit()} {line}", lambda: self.project.skip(line))
+            if self.mutate(f"Skipping {self._unit()} {line}", lambda: self.project.skip(line)) is None:
+                return False
         elif action == sc.REJECT:
             if not self.reject_current():
                 return False
@@ -687,6 +693,7 @@ class MainWindow(QMainWindow):
     def _opened(self, path: Path, project: Any, table: ExamplesTable, resume: int | None = None) -> None:
         if self.project is not None:
             self.close_project(ask=False)      # the one open while this loaded
+        last_view = self._last_view(path)      # read before the tab is reset to Examples below
         self.project, self.table, self.path = project, table, path
         ex = self.examples
         for box in (ex.status_box, ex.flag_box):
@@ -726,6 +733,8 @@ class MainWindow(QMainWindow):
         ex.table.setFocus()
         self._report_project_notes(project)
         self.project_opened.emit(project)
+        if last_view is not None and last_view != "examples":
+            self.show_view(last_view)          # the view the reviewer was using
 
     def _report_project_notes(self, project: Any) -> None:
         from curator.core.project import default_project_path
@@ -910,7 +919,37 @@ class MainWindow(QMainWindow):
                 if widget is not None:
                     widget.setFocus()
                 break
+        self._remember_view()
         self._update_actions()
+
+    def current_view_key(self) -> str | None:
+        """The key of the tab on show ("examples", "findings", "review" …)."""
+        page = self.views.currentWidget()
+        if page is self.examples:
+            return "examples"
+        if page is self.findings:
+            return "findings"
+        return next((s.key for s in self.view_specs if page is not None and page in (s.widget, s.holder)), None)
+
+    def _remember_view(self) -> None:
+        """Keep the tab on show for this dataset, so reopening it returns there (written at
+        once: a killed app keeps it too)."""
+        key = self.current_view_key()
+        if self.project is None or self.path is None or key is None:
+            return
+        views = self.prefs.get(LAST_VIEWS)
+        path = str(self.path.resolve())
+        if views.get(path) == key:
+            return
+        views[path] = key
+        recent = set(self.prefs.recent_files()) | {path}
+        self.prefs.set(LAST_VIEWS, {p: k for p, k in views.items() if p in recent})
+        self.prefs.sync()
+
+    def _last_view(self, path: Path) -> str | None:
+        key = self.prefs.get(LAST_VIEWS).get(str(path.resolve()))
+        known = {"examples", "findings", *(s.key for s in self.view_specs)}
+        return key if isinstance(key, str) and key in known else None
 
     # ---- views -------------------------------------------------------------------------------
 
@@ -1057,10 +1096,36 @@ class MainWindow(QMainWindow):
 
     # ---- mutations ---------------------------------------------------------------------------
 
-    def mutate(self, title: str, call: Callable[[], Any]) -> Op | None:
-        """Run a project mutation as a store write; its Change goes to :meth:`apply_change`."""
+    def ensure_reviewer(self) -> str | None:
+        """The reviewer's name for the decision about to be stored: the one in the settings, else
+        asked now (once; kept in the settings). None when the reviewer cancelled: store nothing.
+        Without it a first decision from the Examples table was recorded under the login name."""
+        name = self.prefs.get(REVIEWER)
+        if not name:
+            back = QApplication.focusWidget()
+            asked = self.ask_reviewer(self, "")
+            self.refocus(back if back is not None and back.isVisible() else None)
+            if not asked or not asked.strip():
+                return None
+            name = asked.strip()
+            self.prefs.set(REVIEWER, name)
+            self.prefs.sync()
+        if self.project is not None:
+            self.project.reviewer = name
+        for spec in self.view_specs:
+            show = getattr(spec.widget, "show_reviewer", None)
+            if callable(show):
+                show()          # the desk's "Reviewer: …" label
+        return name
+
+    def mutate(self, title: str, call: Callable[[], Any], *, decides: bool = True) -> Op | None:
+        """Run a project mutation as a store write; its Change goes to :meth:`apply_change`.
+        ``decides``: the call stores decisions, so the reviewer's name is needed first
+        (undo and redo restore decisions already made)."""
         project = self.project
         if project is None or self._opening():
+            return None
+        if decides and self.ensure_reviewer() is None:
             return None
 
         def work(progress=None, cancel=None):
@@ -1143,11 +1208,11 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         if self.project is not None and self.project.can_undo:
-            self.mutate("Undo", self.project.undo)
+            self.mutate("Undo", self.project.undo, decides=False)
 
     def redo(self) -> None:
         if self.project is not None and self.project.can_redo:
-            self.mutate("Redo", self.project.redo)
+            self.mutate("Redo", self.project.redo, decides=False)
 
     def focused_line(self) -> int | None:
         """The example the Edit menu acts on: the left member in Findings, else the table's row."""
@@ -1155,10 +1220,12 @@ class MainWindow(QMainWindow):
             return self.findings.diff._line(self.findings.diff.left_pick) or None
         return self.current_line()
 
-    def approve_current(self) -> None:
+    def approve_current(self) -> bool:
+        """Approve the focused example; False when nothing was approved (no reviewer name)."""
         line = self.focused_line()
         if self.project is not None and line is not None:
-            self.mutate(f"Approving {self._unit()} {line}", lambda: self.project.approve(line))
+            return self.mutate(f"Approving {self._unit()} {line}", lambda: self.project.approve(line)) is not None
+        return False
 
     def reject_current(self, reason: str | None = None, ask: bool = True) -> bool:
         """Reject the focused example (asking for a reason); False when nothing was rejected."""
@@ -1167,6 +1234,8 @@ class MainWindow(QMainWindow):
             return False
         unit = self._unit()
         note = None
+        if self.ensure_reviewer() is None:       # before the reason is chosen, not after
+            return False
         if ask and reason is None:
             from .review_view import RejectDialog  # the desk's reasons, words and note
 
@@ -1190,6 +1259,8 @@ class MainWindow(QMainWindow):
     def open_fix_dialog(self, line: int | None, on_saved: Callable[[dict], None] | None = None) -> FixDialog | None:
         """Open the Fix editor for ``line`` (window-modal, non-blocking); saving stores a fix."""
         if self.project is None or line is None:
+            return None
+        if self.ensure_reviewer() is None:       # before the edit, so saving it never asks
             return None
         project = self.project
         rec = project.dataset.by_line(line)

@@ -23,7 +23,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout,
-                               QInputDialog, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
+                               QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QTextEdit, QVBoxLayout, QWidget)
 
 from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, UNDECIDED
@@ -242,6 +242,99 @@ class KeyMapOverlay(QFrame):
         self.move((parent.width() - size.width()) // 2, (parent.height() - size.height()) // 2)
 
 
+SYSTEM_ACCOUNTS = frozenset({"root", "admin", "administrator"})
+
+
+def default_reviewer_name() -> str:
+    """The name offered when nobody has given one: the login name, unless it names no person
+    ("root", which a trial user found recorded on every decision); may be empty."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # no login name in some containers
+        return ""
+    return "" if name.lower() in SYSTEM_ACCOUNTS else name
+
+
+class ReviewerDialog(QDialog):
+    """"Who is reviewing?", asked before the first decision is stored.
+
+    The box starts with a name selected (the current one, else the login name), so Enter accepts
+    it and typing replaces it. Keys that reach the box in its first :attr:`GUARD_MS` milliseconds,
+    and the auto-repeat of a key held down since before it opened, are dropped: they were aimed at
+    the example (a trial user's second A became the reviewer name "a"), not at the box.
+    """
+
+    GUARD_MS = 600
+
+    def __init__(self, parent: QWidget | None = None, current: str = "") -> None:
+        from PySide6.QtCore import QElapsedTimer
+
+        super().__init__(parent)
+        self.setWindowTitle("Who is reviewing?")
+        text = QLabel("Your name is recorded with every decision you make. You can change it later in "
+                      "Settings, or with Change… on the Review Desk.", self)
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        text.setWordWrap(True)
+        self.name = QLineEdit(current or default_reviewer_name(), self)
+        self.name.setPlaceholderText("Your name")
+        self.name.selectAll()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Use this name")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.name.textChanged.connect(lambda t: self.ok.setEnabled(bool(t.strip())))
+        self.ok.setEnabled(bool(self.name.text().strip()))
+        lay = QVBoxLayout(self)
+        lay.addWidget(text)
+        lay.addWidget(self.name)
+        lay.addWidget(self.buttons)
+        self.setMinimumWidth(max(420, self.fontMetrics().averageCharWidth() * 60))
+        self._shown = QElapsedTimer()
+        self._typed = False          # a key was taken after the guard: auto-repeat is typing now
+        self.name.installEventFilter(self)
+        for b in self.buttons.buttons():
+            b.installEventFilter(self)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._shown.start()
+        self.name.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.name.selectAll()
+
+    def accepts_keys(self) -> bool:
+        """True once the guard time since the dialog appeared has passed."""
+        return self._shown.isValid() and self._shown.elapsed() >= self.GUARD_MS
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            if event.key() == Qt.Key.Key_Escape:
+                return super().eventFilter(obj, event)
+            if not self.accepts_keys() or (event.isAutoRepeat() and not self._typed):
+                event.accept()
+                return True         # meant for the example behind the dialog
+            if event.type() == QEvent.Type.KeyPress:
+                self._typed = True
+        return super().eventFilter(obj, event)
+
+    def reviewer(self) -> str:
+        return self.name.text().strip()
+
+
+def ask_reviewer_name(parent: QWidget | None, current: str = "") -> str | None:
+    """Ask for the reviewer's name (modal); None when cancelled."""
+    dlg = ReviewerDialog(parent, current)
+    ok = dlg.exec() == QDialog.DialogCode.Accepted
+    name = dlg.reviewer()
+    dlg.deleteLater()
+    return name if ok and name else None
+
+
 # --- the desk ------------------------------------------------------------------------------
 
 class ReviewDesk(QWidget):
@@ -279,6 +372,7 @@ class ReviewDesk(QWidget):
         self.pos = 0
         self._flag_text: dict[int, list[str]] = {}
         self._keymap: KeyMapOverlay | None = None
+        self.redraw_box = None          # "Draw a new sample?" while it is asked
         from curator.core.table import unit_of
 
         self.unit = unit_of(project.dataset)     # "record" for a JSON array, "line" for JSONL
@@ -464,16 +558,13 @@ class ReviewDesk(QWidget):
         if kind == "sample":
             if fraction is not None:
                 kwargs["fraction"] = fraction
-                self.fraction.setValue(fraction * 100)
             if seed is not None:
                 kwargs["seed"] = seed
-                self.seed.setValue(seed)
             if stratify:
                 kwargs["stratify"] = stratify
-                idx = self.stratify.findData(stratify)
-                if idx >= 0:
-                    self.stratify.setCurrentIndex(idx)
         self.lines = list(self.project.queue(kind, **kwargs))
+        if kind == "sample":
+            self.show_sample_spec()      # what is stored, not the boxes' defaults
         self._index = {ln: i for i, ln in enumerate(self.lines)}
         if line is None:
             line = self._resume_line()
@@ -508,8 +599,14 @@ class ReviewDesk(QWidget):
                 self.prefs.set(REVIEWER, name)
             self.refocus()
         self.project.reviewer = name
-        self.reviewer_label.setText(f"Reviewer: {name}")
+        self.show_reviewer()
         return name
+
+    def show_reviewer(self) -> None:
+        """The reviewer label, from the settings (the window may have asked for the name)."""
+        name = self.prefs.get(REVIEWER) if self.prefs is not None else ""
+        self.reviewer_label.setText(f"Reviewer: {name}" if name else "Reviewer: (asked at the first decision)")
+        self.reviewer_label.setToolTip(self.reviewer_label.text())
 
     def refocus(self) -> None:
         """Take the keyboard back after a dialog closed. Without a window manager nobody
@@ -517,11 +614,8 @@ class ReviewDesk(QWidget):
         self.window().activateWindow()
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    @staticmethod
-    def _ask_reviewer(parent: QWidget) -> str | None:
-        text, ok = QInputDialog.getText(parent, "Who is reviewing?",
-                                        "Your name is recorded with every decision you make:")
-        return text if ok else None
+    def _ask_reviewer(self, parent: QWidget) -> str | None:
+        return ask_reviewer_name(parent, self.prefs.get(REVIEWER) if self.prefs is not None else "")
 
     def trigger(self, action: str) -> bool:
         """Run one action of the shortcut table; returns False when the state ignores it."""
@@ -559,6 +653,8 @@ class ReviewDesk(QWidget):
             return self._decide(f"Approving {self.unit} {line}", lambda: self.project.approve(line))
         if action == sc.SKIP:
             return self._decide(f"Skipping {self.unit} {line}", lambda: self.project.skip(line))
+        if action in (sc.REJECT, sc.FIX) and self.ensure_reviewer() is None:
+            return False            # asked before the reason or the edit, so neither is thrown away
         if action == sc.REJECT:
             self._set_state(REASON)
             self.reason_panel.begin()
@@ -703,37 +799,114 @@ class ReviewDesk(QWidget):
             self.buttons[sc.FIX].setVisible(self.edit_record is not None)
 
     def _show_sample_parts(self, visible: bool) -> None:
-        if visible and not self._stratify_filled:
-            # the metadata fields are counted once, when sampling is first offered
-            from curator.core.stats import metadata_fields
-
-            self._stratify_filled = True
-            self.stratify.addItem("By format", "format")
-            self.stratify.addItem("Flagged / unflagged", "flagged")
-            for name in metadata_fields(self.project.dataset):
-                self.stratify.addItem(f"By {name}", f"field:{name}")
+        if visible:
+            self._fill_stratify()
         for w in self.sample_parts:
             w.setVisible(visible)
+
+    def _fill_stratify(self) -> None:
+        if self._stratify_filled:
+            return
+        # the metadata fields are counted once, when sampling is first offered
+        from curator.core.stats import metadata_fields
+
+        self._stratify_filled = True
+        self.stratify.addItem("By format", "format")
+        self.stratify.addItem("Flagged / unflagged", "flagged")
+        for name in metadata_fields(self.project.dataset):
+            self.stratify.addItem(f"By {name}", f"field:{name}")
 
     def _kind_changed(self, _i: int) -> None:
         kind = self.kind_box.currentData()
         self._show_sample_parts(kind == "sample")
         if kind != "sample":
             self.start(kind)
+        else:
+            self.show_sample_spec()
         self.setFocus()
 
+    def show_sample_spec(self) -> None:
+        """Set Fraction, Seed and Stratify to the project's stored sample (if one was drawn).
+        Reopened, the boxes said 10% over a stored 15% sample, and Start sample then quietly
+        redrew it at 10%."""
+        spec = self.project.sample_spec()
+        if spec is None:
+            return
+        self._fill_stratify()
+        self.fraction.setValue(spec.fraction * 100)
+        self.seed.setValue(spec.seed)
+        idx = 0 if spec.stratify is None else self.stratify.findData(spec.stratify)
+        if idx < 0:       # a field the CLI stratified by, not among the offered ones
+            self.stratify.addItem(f"By {spec.stratify.split(':', 1)[-1]}", spec.stratify)
+            idx = self.stratify.count() - 1
+        self.stratify.setCurrentIndex(idx)
+
+    def _boxes_match(self, spec) -> bool:
+        return (abs(self.fraction.value() / 100 - spec.fraction) < 0.0005 and self.seed.value() == spec.seed
+                and self.stratify.currentData() == spec.stratify)
+
     def _start_sample(self) -> None:
-        self.start("sample", fraction=self.fraction.value() / 100, seed=self.seed.value(),
-                   stratify=self.stratify.currentData())
-        self.setFocus()
+        """Start sample: the stored sample when the boxes describe it, else a new draw, after
+        asking when the stored sample already has decisions."""
+        spec = self.project.sample_spec()
+        if spec is not None and self._boxes_match(spec):
+            self.start("sample")
+            self.setFocus()
+            return
+        fraction, seed, stratify = self.fraction.value() / 100, self.seed.value(), self.stratify.currentData()
+        if spec is not None and not self._confirm_redraw(spec, fraction, seed, stratify):
+            self.show_sample_spec()
+            self.refocus()
+            return
+        self.project.draw_sample(fraction, seed, stratify)
+        self.start("sample")
+        self.refocus()
+
+    def _confirm_redraw(self, spec, fraction: float, seed: int, stratify: str | None) -> bool:
+        """Ask before replacing a sample that has decisions; True to go ahead."""
+        from collections import Counter
+
+        from PySide6.QtWidgets import QMessageBox
+
+        decisions = self.project.decisions()
+        old = self.project.sample_lines() or []
+        reviewed, skipped = reviewed_and_skipped(Counter(
+            d.status for ln in old if (d := decisions.get(ln)) is not None))
+        if not reviewed and not skipped:
+            return True
+
+        def describe(fr: float, sd: int, st: str | None, size: int | None = None) -> str:
+            parts = [f"{fr * 100:.3g}%"] + ([f"{size:,} examples"] if size is not None else []) + [f"seed {sd}"]
+            if st:
+                parts.append("stratified " + {"format": "by format", "flagged": "flagged / unflagged"}.get(
+                    st, f"by {st.split(':', 1)[-1]}"))
+            return ", ".join(parts)
+
+        done = f"{reviewed:,} of its {len(old):,} sampled examples " + (
+            "is" if reviewed == 1 else "are") + " already reviewed"
+        if skipped:
+            done += f" ({skipped:,} skipped)"
+        box = QMessageBox(QMessageBox.Icon.Warning, "Draw a new sample?",
+                          f"The current sample ({describe(spec.fraction, spec.seed, spec.stratify, len(old))}) "
+                          f"has decisions: {done}.\n\n"
+                          f"Drawing a new sample ({describe(fraction, seed, stratify)}) replaces it, and the "
+                          "estimate restarts: it is computed from the new sample's examples only, so reviews "
+                          "outside the new sample no longer count towards it. Your decisions themselves are "
+                          "kept.",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        draw = box.addButton("Draw a new sample", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.redraw_box = box
+        box.exec()
+        self.redraw_box = None
+        return box.clickedButton() is draw
 
     def _show(self) -> None:
         if getattr(self.project, "_scan", None) is not None and self.project.scan is not self._scan_seen:
             self.set_scan(self.project.scan)      # rescanned with other thresholds
         decisions = self.project.decisions()
-        name = self.prefs.get(REVIEWER) if self.prefs is not None else ""
-        self.reviewer_label.setText(f"Reviewer: {name}" if name else "Reviewer: (asked at the first decision)")
-        self.reviewer_label.setToolTip(self.reviewer_label.text())
+        self.show_reviewer()
         total = len(self.lines)
         from collections import Counter
 
@@ -798,7 +971,9 @@ def install_review_views(window) -> None:
     from .dashboard import DashboardPage
 
     def make_desk(w) -> ReviewDesk:
-        desk = ReviewDesk(w.project, w.runner, w.prefs, edit_record=w.edit_record)
+        # one "Who is reviewing?" for the window and the desk (tests swap in their own answer)
+        desk = ReviewDesk(w.project, w.runner, w.prefs, edit_record=w.edit_record,
+                          ask_reviewer=lambda parent: w.ask_reviewer(parent, w.prefs.get(REVIEWER)))
         desk.setObjectName("reviewDesk")
         desk.leave_requested.connect(lambda: w.show_view("examples"))
         desk.start(w.project.current_queue())

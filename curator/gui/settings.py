@@ -71,9 +71,12 @@ LAST_DIR = Pref("files/last_dir", str, "", "Last folder")
 GEOMETRY = Pref("window/geometry", bytes, b"")
 STATE = Pref("window/state", bytes, b"")
 SPLITTERS = Pref("window/splitters", dict, {})
+# dataset path -> the tab last shown for it ("examples", "findings", "review" …): reopening a file
+# returns to the view the reviewer was using
+LAST_VIEWS = Pref("window/last_views", dict, {})
 
 ALL: tuple[Pref, ...] = (REVIEWER, THEME, NEAR_THRESHOLD, PROMPT_THRESHOLD, RESPONSE_THRESHOLD, TOKEN_BUDGET,
-                         KEY_OVERRIDES, RECENT_FILES, LAST_DIR, GEOMETRY, STATE, SPLITTERS)
+                         KEY_OVERRIDES, RECENT_FILES, LAST_DIR, GEOMETRY, STATE, SPLITTERS, LAST_VIEWS)
 SCAN_PREFS = (NEAR_THRESHOLD, PROMPT_THRESHOLD, RESPONSE_THRESHOLD, TOKEN_BUDGET)
 THEMES = ("system", "light", "dark")
 

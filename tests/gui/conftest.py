@@ -39,9 +39,13 @@ def gui_env(tmp_path, qapp, monkeypatch):
 
 @pytest.fixture
 def prefs():
-    from curator.gui.settings import Preferences
+    from curator.gui.settings import REVIEWER, Preferences
 
-    return Preferences()
+    p = Preferences()
+    # a returning reviewer: the window asks "Who is reviewing?" before a first decision when no
+    # name is set, and a modal question nobody answers hangs a test (tests of the asking reset it)
+    p.set(REVIEWER, "Tess Tester")
+    return p
 
 
 @pytest.fixture(scope="session")

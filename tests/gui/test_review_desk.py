@@ -143,6 +143,7 @@ def test_reviewer_is_asked_once_and_kept(qtbot, project, prefs):
         asked.append(1)
         return "Dr. Lee"
 
+    prefs.reset(REVIEWER)                 # nobody has given a name yet
     d = ReviewDesk(project, run_op.OpRunner(), prefs, ask_reviewer=ask)
     qtbot.addWidget(d)
     d.start("all")
@@ -175,9 +176,16 @@ def test_sample_queue_shows_the_live_estimate(qtbot, desk, project):
     desk.start("all")
     desk.start("sample", fraction=0.5, seed=11)
     assert desk.lines == sample
-    # a stratified sample: each category gets its share
+    # a stratified sample: each category gets its share (replacing a sample with decisions asks first)
+    from gui_helpers import when_modal
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    when_modal(QMessageBox, lambda box: (asked.append(box.text()), next(
+        b for b in box.buttons() if b.text() == "Draw a new sample").click()))
     desk.stratify.setCurrentIndex(desk.stratify.findData("field:metadata.category"))
     qtbot.mouseClick(desk.start_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1 and "10 of its 30 sampled examples are already reviewed" in asked[0]
     assert project.sample_spec().stratify == "field:metadata.category"
     cats = [project.dataset.by_line(ln).data["metadata"]["category"] for ln in desk.lines]
     everyone = [r.data["metadata"]["category"] for r in project.dataset.records]
@@ -348,21 +356,23 @@ def test_reject_reasons_are_all_visible(qtbot, desk, width, font_scale):
 
 def test_keys_work_after_the_reviewer_name_dialog(qtbot, project, prefs):
     """The real name dialog: once it closes the desk has the keyboard, and the next key decides."""
-    from PySide6.QtWidgets import QInputDialog
+    from gui_helpers import when_modal
 
+    from curator.gui.review_view import ReviewerDialog
+
+    prefs.reset(REVIEWER)                 # nobody has given a name yet
     d = ReviewDesk(project, run_op.OpRunner(), prefs)
     qtbot.addWidget(d)
     d.resize(1000, 700)
     d.start("all")
     shown(qtbot, d)
 
-    def answer():
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, QInputDialog)
-        dlg.setTextValue("Dr. Lee")
+    def answer(dlg: ReviewerDialog) -> None:
+        qtbot.waitUntil(dlg.accepts_keys, timeout=5000)     # keys in its first moment are dropped
+        dlg.name.setText("Dr. Lee")
         dlg.accept()
 
-    QTimer.singleShot(0, answer)
+    when_modal(ReviewerDialog, answer)
     qtbot.keyClick(d, Qt.Key.Key_A)
     assert project.decision(1).reviewer == "Dr. Lee"
     qtbot.waitUntil(lambda: _focus_in(d), timeout=2000)
