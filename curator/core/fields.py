@@ -6,6 +6,11 @@ Each field carries its JSON path in the *source* record (field mappings applied 
 fix is the user's own record with only the edited strings changed: every other key, tool call
 and metadata field stays as it was. Anything that is not a plain string (tool calls, images,
 non-text content parts) is left to the JSON editor.
+
+A record with no answer (a conversation with no assistant turn or ending on the user, an Alpaca
+record without an output, a prompt without its completion) gets one more field, empty, for the
+answer: typing into it adds the reply in the record's own shape (``{"role": "assistant", …}``,
+``{"from": "gpt", …}``, ``"output"``, ``"completion"``); left empty, it adds nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from .formats import OPENAI_ROLES, SHAREGPT_ROLES, apply_mapping
 Path = tuple[str | int, ...]
 
 _ROLE_LABEL = {"system": "System prompt", "user": "User", "assistant": "Assistant", "tool": "Tool result"}
+ADD_REPLY = "Add assistant reply"      # the label of the empty answer box a record without one gets
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,9 @@ class TextField:
     label: str          # what the form calls it, e.g. "Assistant (message 3)"
     role: str           # canonical role: system, user, assistant, tool
     text: str
+    # a reply the record does not have yet: the other keys of the message that holds it (e.g.
+    # (("role", "assistant"),)), appended at path[-2] of the list at path[:-2] (created if missing)
+    new: tuple[tuple[str, str], ...] = ()
 
 
 def _label(role: str, where: str | None = None) -> str:
@@ -65,6 +74,33 @@ def _chat_fields(messages: object, key: str, role_keys: tuple[str, ...], text_ke
     return out
 
 
+def _reply_field(messages: object, key: str, noun: str, spelling: tuple[str, str, str] | None = None,
+                 roles: Mapping[str, str] = OPENAI_ROLES) -> list[TextField]:
+    """The empty answer box for a list of messages that has no answer: no assistant turn, or the
+    last turn is the user's (or a tool result waiting for the reply). ``spelling`` is (role key,
+    text key, assistant's role value) of a new message, as the list already writes its turns."""
+    if messages is not None and not isinstance(messages, list):
+        return []            # a string or number where the list should be: the JSON tab's job
+    msgs = messages or []
+    role_key, text_key, speaker = spelling or ("role", "content", "assistant")
+    spoken = [m[role_key] for m in msgs if isinstance(m, Mapping) and isinstance(m.get(role_key), str)]
+    if spoken and roles.get(spoken[-1], spoken[-1]) == "assistant":
+        return []            # it ends on an answer
+    n = len(msgs)
+    return [TextField((key, n, text_key), f"{ADD_REPLY} ({noun} {n + 1}, new)", "assistant", "",
+                      ((role_key, speaker),))]
+
+
+def _sharegpt_spelling(messages: object) -> tuple[str, str, str]:
+    """(speaker key, text key, model's speaker) as the conversation already writes its turns:
+    from/value/gpt, or the role/content spelling some exports use ("assistant" beside "user")."""
+    turns = [m for m in messages if isinstance(m, Mapping)] if isinstance(messages, list) else []
+    if turns and not any("from" in m for m in turns) and any("role" in m for m in turns):
+        return "role", "content", "assistant"
+    speakers = {m.get("from") for m in turns}
+    return "from", "value", ("assistant" if "user" in speakers and "human" not in speakers else "gpt")
+
+
 def _view_fields(view: Mapping, fmt: str) -> list[TextField]:
     out: list[TextField] = []
     system = view.get("system")
@@ -72,10 +108,12 @@ def _view_fields(view: Mapping, fmt: str) -> list[TextField]:
         out.append(TextField(("system",), _label("system"), "system", system))
     if fmt == "openai":
         out += _chat_fields(view.get("messages"), "messages", ("role",), ("content",), OPENAI_ROLES, "message")
+        out += _reply_field(view.get("messages"), "messages", "message")
     elif fmt == "sharegpt":
         # from/value, or the role/content spelling some exports use
-        out += _chat_fields(view.get("conversations"), "conversations", ("from", "role"), ("value", "content"),
-                            SHAREGPT_ROLES, "turn")
+        convo = view.get("conversations")
+        out += _chat_fields(convo, "conversations", ("from", "role"), ("value", "content"), SHAREGPT_ROLES, "turn")
+        out += _reply_field(convo, "conversations", "turn", _sharegpt_spelling(convo), SHAREGPT_ROLES)
     elif fmt == "alpaca":
         history = view.get("history")
         if isinstance(history, list):
@@ -89,14 +127,25 @@ def _view_fields(view: Mapping, fmt: str) -> list[TextField]:
                                  ("output", "Output", "assistant")):
             value = view.get(key)
             if isinstance(value, str) or value is None:
-                out.append(TextField((key,), label, role, value or ""))
+                missing = key == "output" and not (value or "").strip()
+                out.append(TextField((key,), "Output (none yet: type the answer)" if missing else label, role,
+                                     value or ""))
     elif fmt == "prompt-completion":
+        conversational = isinstance(view.get("prompt"), list)
         for key, role in (("prompt", "user"), ("completion", "assistant")):
             value = view.get(key)
             if isinstance(value, list):
                 out += _chat_fields(value, key, ("role",), ("content",), OPENAI_ROLES, f"{key} message")
+                if key == "completion":
+                    out += _reply_field(value, key, "completion message")
+            elif key == "completion" and value is None and conversational:
+                # a conversational prompt's completion is a list of messages too
+                out.append(TextField((key, 0, "content"), f"{ADD_REPLY} (the completion, new)", role, "",
+                                     (("role", "assistant"),)))
             elif isinstance(value, str) or value is None:
-                out.append(TextField((key,), key.capitalize(), role, value or ""))
+                missing = key == "completion" and not (value or "").strip()
+                out.append(TextField((key,), "Completion (none yet: type the answer)" if missing
+                                     else key.capitalize(), role, value or ""))
     elif fmt == "text":
         value = view.get("text")
         if isinstance(value, str) or value is None:
@@ -116,11 +165,37 @@ def text_fields(obj: object, fmt: str, mapping: Mapping[str, str] | None = None)
     view = apply_mapping(dict(obj), mapping) if mapping else obj
     fields = _view_fields(view, fmt)
     if mapping:
-        to_source = {canonical: source for canonical, source in mapping.items()
-                     if source in obj and canonical not in obj}
-        fields = [TextField((to_source.get(f.path[0], f.path[0]), *f.path[1:]), f.label, f.role, f.text)
+        # a field the record lacks (an answer to add) is written under the dataset's own name too
+        to_source = {canonical: source for canonical, source in mapping.items() if canonical not in obj}
+        fields = [TextField((to_source.get(f.path[0], f.path[0]), *f.path[1:]), f.label, f.role, f.text, f.new)
                   if isinstance(f.path[0], str) else f for f in fields]
     return fields
+
+
+def with_field_texts(obj: Mapping, edits: Mapping[TextField, str]) -> dict:
+    """A copy of ``obj`` with the texts of ``edits`` (field → its new text) written in, the form's
+    save. A field for a reply the record lacks (:attr:`TextField.new`) adds the message, in the
+    record's own shape, when its text is not empty; the others go through :func:`with_texts`
+    (pass only the fields whose text changed)."""
+    out = with_texts(obj, {f.path: t for f, t in edits.items() if not f.new})
+    for f, text in sorted(((f, t) for f, t in edits.items() if f.new and t),
+                          key=lambda ft: tuple(str(x) for x in ft[0].path)):
+        *where, index, text_key = f.path
+        node: object = out
+        for k, key in enumerate(where):
+            if isinstance(node, dict) and key not in node and k == len(where) - 1:
+                node[key] = []           # a missing completion list is created
+            try:
+                node = node[key]  # type: ignore[index]
+            except (KeyError, IndexError, TypeError) as exc:
+                raise KeyError(f"no field at {list(f.path)} in the record") from exc
+        if not isinstance(node, list) or not isinstance(index, int) or index > len(node):
+            raise KeyError(f"no place for a new message at {list(f.path)} in the record")
+        if index == len(node):
+            node.append({**dict(f.new), str(text_key): text})
+        else:
+            node[index] = {**dict(f.new), str(text_key): text}
+    return out
 
 
 def with_texts(obj: Mapping, texts: Mapping[Path, str]) -> dict:

@@ -136,35 +136,47 @@ def render_record(edit: QTextEdit, rec: Record, decision: Decision | None = None
         cur.insertBlock(fmt_block or QTextBlockFormat())
 
     block()
-    title = record_title(rec, unit) + (f" · {rec.format}" if rec.format != "unknown" else "")
+    # a fixed record is shown as its fix: that is what is exported; the original comes second
+    target = shown if shown is not None else rec
+    title = record_title(rec, unit) + (f" · {target.format}" if target.format != "unknown" else "")
     cur.insertText(title, _heading_format(size_delta=2))
     if decision is not None:
         block()
         what = decision.status + (f" ({reason_label(decision.reason)})" if decision.reason else "")
         who = f" by {decision.reviewer}" if decision.reviewer else ""
         cur.insertText(f"Decision: {what}{who}" + (f" — {decision.note}" if decision.note else ""), meta)
-    for p in rec.errors:
+    if shown is not None:
+        block()
+        cur.insertText("Showing the fixed version: this is what the export writes.", meta)
+    for p in target.errors:
         block()
         cur.insertText("✖ " + p.message + (f"  [{p.path}]" if p.path and p.path != "$" else ""),
                        _heading_format("#c0392b"))
-    for p in rec.warnings:
+    for p in target.warnings:
         block()
         cur.insertText("⚠ " + p.message, _heading_format("#a77d1c"))
-    target = shown if shown is not None else rec
-    if shown is not None:
-        block(gap)
-        cur.insertText("Showing the fixed version (Raw JSON has the original).", meta)
     sections = record_sections(target)
     if not sections:
         block(gap)
         cur.insertText("Source text", _heading_format())
         block()
-        cur.insertText(_cut(rec.raw.decode("utf-8", "replace")), body)
+        cur.insertText(_cut(target.raw.decode("utf-8", "replace")), body)
     for heading, text, color in sections:
         block(gap)
         cur.insertText(heading, _heading_format(color))
         block()
         cur.insertText(_cut(text) if text else "(empty)", body if text else meta)
+    if shown is not None:
+        # what was wrong before the fix: still there to read, but after the record and labelled
+        block(gap)
+        cur.insertText(f"The original {unit} (before the fix)", _heading_format("#808080"))
+        problems = [("✖ ", p) for p in rec.errors] + [("⚠ ", p) for p in rec.warnings]
+        for mark, p in problems:
+            block()
+            cur.insertText(f"{mark}the original {unit}: {p.message}", meta)
+        block()
+        cur.insertText(("Its text is in the Raw JSON tab, below the fixed version." if problems else
+                        "It had no problems; its text is in the Raw JSON tab, below the fixed version."), meta)
     edit.moveCursor(QTextCursor.MoveOperation.Start)
 
 
@@ -383,6 +395,9 @@ class FixDialog(QDialog):
             box = QPlainTextEdit(self.form_page)
             box.setObjectName("fixField")
             box.setPlainText(f.text)
+            if f.new or (f.role == "assistant" and not f.text):
+                # the record has no answer: this box adds one, in the record's own shape
+                box.setPlaceholderText("Type the answer here; saving adds it to the record.")
             box.setTabChangesFocus(True)         # Tab moves to the next box, as in any form
             box.setAccessibleName(f.label)
             label.setBuddy(box)
@@ -414,13 +429,13 @@ class FixDialog(QDialog):
 
     def _sync_form_to_json(self) -> None:
         """Write the boxes' texts into the record and show it in the JSON tab."""
-        from curator.core.fields import with_texts
+        from curator.core.fields import with_field_texts
 
         if not self._form_dirty:
             return
-        edits = {f.path: box.toPlainText() for f, box in zip(self._fields, self.form_boxes)
+        edits = {f: box.toPlainText() for f, box in zip(self._fields, self.form_boxes)
                  if box.toPlainText() != f.text}
-        obj = with_texts(self._form_base, edits) if isinstance(self._form_base, dict) else self._form_base
+        obj = with_field_texts(self._form_base, edits) if isinstance(self._form_base, dict) else self._form_base
         self._syncing = True
         try:
             self.editor.setPlainText(json.dumps(obj, ensure_ascii=False, indent=2))
