@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from curator.core.decisions import UNDECIDED
 from curator.core.findings import CONTRADICTION_REASONS
 from curator.core.records import Record
+from curator.core.review import plural
 from curator.core.table import (
     ExamplesTable,
     FindingItem,
@@ -42,6 +43,17 @@ KIND_TEXT = {"contradiction": "Contradiction", "duplicate": "Exact duplicates", 
 # Translucent so the text colour of either theme stays readable on top.
 CHANGED_LEFT = QColor(230, 60, 60, 90)
 CHANGED_RIGHT = QColor(40, 170, 80, 90)
+MAX_LISTED = 40        # members a list entry names; the view elides what its width cannot show
+# The resolution buttons' keys (one table: the buttons' labels and the panel's shortcuts read it).
+BUTTON_KEYS = (("keep_left", "Alt+1"), ("keep_right", "Alt+2"), ("fix_btn", "Alt+3"), ("reject_all", "Alt+4"),
+               ("keep_all", "Alt+5"), ("fix_right", "Alt+6"))
+
+
+def member_list(lines: tuple[int, ...], unit: str = "line") -> str:
+    """"lines 5, 166, 375", or the first few and a closing "…": one elision mark only, at the end,
+    where the list's own elision (when the row is narrower) also cuts, so the two never stack."""
+    shown = ", ".join(str(x) for x in lines[:MAX_LISTED])
+    return f"{unit}s {shown}" + (", …" if len(lines) > MAX_LISTED else "")
 
 
 class FindingsModel(QAbstractListModel):
@@ -71,6 +83,10 @@ class FindingsModel(QAbstractListModel):
     def is_resolved(self, item: FindingItem) -> bool:
         return self.open_count(item) == 0
 
+    def open_findings(self) -> int:
+        """How many findings still have an undecided member."""
+        return sum(1 for it in self.items if not self.is_resolved(it))
+
     def refresh(self) -> None:
         if self.items:
             self.dataChanged.emit(self.index(0), self.index(len(self.items) - 1))
@@ -84,7 +100,11 @@ class FindingsModel(QAbstractListModel):
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             mark = "✔ " if self.is_resolved(item) else ""
-            return f"{mark}{item.title}\n{item.detail}"
+            # the title has the count; the core's detail ends "… (+38)", which the list cut again
+            # to "… ..." on a narrow row: members are listed here with one closing mark
+            detail = item.detail if item.kind == "contradiction" else \
+                member_list(item.lines, self.table.unit if self.table is not None else "line")
+            return f"{mark}{item.title}\n{detail}"
         if role == Qt.ItemDataRole.ToolTipRole:
             state = "resolved" if self.is_resolved(item) else f"{self.open_count(item)} undecided"
             return f"{KIND_TEXT[item.kind]} ({state}). Select to compare the members side by side."
@@ -135,7 +155,7 @@ class DiffView(QWidget):
         self.keep_right = QPushButton("Keep right", self)
         self.fix_btn = QPushButton("Fix left…", self)
         self.fix_right = QPushButton("Fix right…", self)
-        self.keep_all = QPushButton("Keep both", self)
+        self.keep_all = QPushButton("Approve both", self)
         self.reject_all = QPushButton("Reject both", self)
         self.keep_all.clicked.connect(lambda: self._emit("keep_all", 0))
         self.keep_left.clicked.connect(lambda: self._emit("keep", self._line(self.left_pick)))
@@ -152,12 +172,21 @@ class DiffView(QWidget):
         grid.addWidget(self.left, 2, 0)
         grid.addWidget(self.right, 2, 1)
         grid.setRowStretch(2, 1)
-        buttons = QHBoxLayout()
+        self._keys = {getattr(self, name): QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+                      for name, key in BUTTON_KEYS}
+        for b in self._keys:
+            self._label(b, b.text())
         self._buttons = (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.fix_right,
                          self.reject_all)
-        for b in self._buttons:
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+        # two rows (keep / approve, then fix / reject): with their keys shown, six buttons in one
+        # row need more than the panel's width and would be cut
+        buttons = QVBoxLayout()
+        for row in (self._buttons[:3], self._buttons[3:]):
+            line = QHBoxLayout()
+            for b in row:
+                line.addWidget(b)
+            line.addStretch(1)
+            buttons.addLayout(line)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
@@ -215,11 +244,14 @@ class DiffView(QWidget):
         multi = len(lines) > 2
         self.left_pick.setVisible(multi)
         self.right_pick.setVisible(multi)
-        self.reject_all.setText("Reject all" if multi else "Reject both")
-        self.keep_all.setText("Keep all" if multi else "Keep both")
+        self._label(self.reject_all, "Reject all" if multi else "Reject both")
+        # it approves: say so, not "keep" (a reviewer read "keep both" as "they do not conflict")
+        self._label(self.keep_all, "Approve all" if multi else "Approve both")
         self.keep_all.setToolTip(
-            "Both answers are right (a false alarm): approve both (Alt+5)" if item.kind == "contradiction" else
-            "They are different examples, not copies: approve every one (Alt+5)")
+            "Approves both records: both are marked approved and both go into the export. Use it when "
+            "the two answers do not really conflict (a false alarm). (Alt+5)" if item.kind == "contradiction" else
+            f"Approves all {len(lines)} records: each is marked approved and exported as a separate example "
+            "(they are different examples, not copies). (Alt+5)")
         self.fix_btn.setVisible(item.kind == "contradiction")
         self.fix_right.setVisible(item.kind == "contradiction")
         self.fix_right.setToolTip("Correct the right example and reject the left one (Alt+6)")
@@ -230,6 +262,11 @@ class DiffView(QWidget):
         self.fix_btn.setToolTip("Correct the left example and reject the right one (Alt+3)")
         self.reject_all.setToolTip("Reject every example of this finding (Alt+4)")
         self._show_pair()
+
+    def _label(self, button: QPushButton, text: str) -> None:
+        """``text`` and the button's key, as the review desk labels its buttons ("Approve  [A]")."""
+        key = self._keys.get(button)
+        button.setText(f"{text}  [{key}]" if key else text)
 
     def _unit(self) -> str:
         """"record" for a JSON array (ids are element indexes), "line" for JSONL."""
@@ -247,10 +284,10 @@ class DiffView(QWidget):
         current = self.record_of or self.table.dataset.by_line
         ra, rb = current(a), current(b)
         unit = self._unit()
-        self.keep_left.setText(f"Keep {unit} {a}")
-        self.keep_right.setText(f"Keep {unit} {b}")
-        self.fix_btn.setText(f"Fix {unit} {a}…")
-        self.fix_right.setText(f"Fix {unit} {b}…")
+        self._label(self.keep_left, f"Keep {unit} {a}")
+        self._label(self.keep_right, f"Keep {unit} {b}")
+        self._label(self.fix_btn, f"Fix {unit} {a}…")
+        self._label(self.fix_right, f"Fix {unit} {b}…")
         item = self.item
 
         def keeper(ln: int) -> str:
@@ -334,8 +371,8 @@ class FindingsView(QWidget):
         self.list.selectionModel().currentChanged.connect(self._current_changed)
         # Alt+1…6 press the resolution buttons while focus is anywhere in this panel.
         d = self.diff
-        for key, button in (("Alt+1", d.keep_left), ("Alt+2", d.keep_right), ("Alt+3", d.fix_btn),
-                            ("Alt+4", d.reject_all), ("Alt+5", d.keep_all), ("Alt+6", d.fix_right)):
+        for name, key in BUTTON_KEYS:
+            button = getattr(d, name)
             act = QAction(self)
             act.setShortcut(QKeySequence(key))
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -348,7 +385,7 @@ class FindingsView(QWidget):
         self.diff.record_of = record_of
         self.model.set_findings(table)
         n = len(self.model.items)
-        self.count_label.setText(f"{n:,} finding(s), worst first" if table is not None else "")
+        self._show_count()
         self.empty.setVisible(table is not None and n == 0)
         self.diff.set_item(None, None)
         if n:
@@ -357,10 +394,21 @@ class FindingsView(QWidget):
             self.list.setCurrentIndex(self.model.index(first))
 
     def refresh(self) -> None:
-        """Statuses changed: repaint the list and the member headings."""
+        """Statuses changed: repaint the list, the count of open findings and the member headings."""
         self.model.refresh()
+        self._show_count()
         if self.diff.item is not None:
             self.diff._show_pair()
+
+    def _show_count(self) -> None:
+        """"56 findings · 12 open, worst first": the open count goes down as findings are resolved
+        (and back up on undo)."""
+        if self.model.table is None:
+            self.count_label.setText("")
+            return
+        n = len(self.model.items)
+        self.count_label.setText(f"{plural(n, 'finding')} · {self.model.open_findings():,} open, worst first"
+                                 if n else "0 findings")
 
     def select_next_open(self) -> None:
         """Move to the next finding that still has undecided members (after resolving one)."""

@@ -121,7 +121,7 @@ def test_diff_view_highlights_the_differing_words(window, tmp_path):
     assert "96%" in diff.scores.text()
     assert _highlighted(diff.left) == ["5", "7"]
     assert _highlighted(diff.right) == ["10", "14"]
-    assert diff.keep_left.text() == "Keep line 1" and diff.keep_right.text() == "Keep line 2"
+    assert diff.keep_left.text() == "Keep line 1  [Alt+1]" and diff.keep_right.text() == "Keep line 2  [Alt+2]"
     assert not diff.fix_btn.isVisible() or diff.fix_btn.isHidden()
 
 
@@ -148,7 +148,7 @@ def test_findings_are_listed_worst_first_and_multi_member_clusters_pick_members(
     diff = fv.diff
     assert diff.left_pick.isVisible() and diff.left_pick.count() == 3
     assert diff._line(diff.left_pick) == 4          # the suggested keeper on the left
-    assert diff.reject_all.text() == "Reject all"
+    assert diff.reject_all.text() == "Reject all  [Alt+4]"
     diff.right_pick.setCurrentIndex(2)
     assert diff.right_head.text().startswith("Line 5")
     diff.reject_all.click()

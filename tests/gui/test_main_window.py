@@ -156,10 +156,10 @@ def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window, qtbo
     assert d[right].status == APPROVED and {x.status for x in d.values()} == {APPROVED, REJECTED}
     # the word diff highlights the differing answer words
     assert "Refunds" in diff.left.toPlainText() or "refunds" in diff.left.toPlainText()
-    # a false alarm: "Keep both" (Alt+5) approves both, one undo step, and the export is not blocked
+    # a false alarm: "Approve both" (Alt+5) approves both, one undo step, and the export is not blocked
     window.undo_action.trigger()
     assert window.project.decisions() == {}
-    assert diff.keep_all.isVisible() and diff.keep_all.text() == "Keep both"
+    assert diff.keep_all.isVisible() and diff.keep_all.text() == "Approve both  [Alt+5]"
     qtbot.keyClick(window.findings.list, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
     d = window.project.decisions()
     assert {ln: x.status for ln, x in d.items()} == {items[0].lines[0]: APPROVED, items[0].lines[1]: APPROVED}
@@ -170,7 +170,7 @@ def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window, qtbo
     assert set(items[0].lines) <= {e.line for e in plan.entries}
     # the right-hand answer can be the one to correct (a new user's report: only "Fix left")
     right = diff._line(diff.right_pick)
-    assert diff.fix_right.isVisible() and diff.fix_right.text() == f"Fix line {right}…"
+    assert diff.fix_right.isVisible() and diff.fix_right.text() == f"Fix line {right}…  [Alt+6]"
     diff.fix_right.click()
     assert window.fix_dialog is not None and window.fix_dialog.windowTitle() == f"Fix line {right}"
     window.fix_dialog.reject()
