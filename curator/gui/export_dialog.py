@@ -11,10 +11,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from curator.core import export as ex
 from curator.core.split import fraction_needs_confirmation
@@ -90,7 +105,9 @@ class ExportDialog(QDialog):
         self.folder = QLineEdit(self)
         self.folder.setPlaceholderText("Folder for train.jsonl, eval.jsonl, README.md and manifest.json")
         default = Path(folder) if folder else Path(project.dataset.path).parent / f"{Path(project.dataset.path).stem}-export"
-        self.folder.setText(str(default))
+        # always absolute: a file opened by a relative name showed "support_chat-export", one picked
+        # in the file dialog a full path, and neither said where the files would land
+        self.folder.setText(str(absolute(default)))
         self.browse = QPushButton("Browse…", self)
         self.force = QCheckBox("Replace an export already in that folder", self)
 
@@ -127,6 +144,25 @@ class ExportDialog(QDialog):
         self.state = QLabel(self)
         self.state.setTextFormat(Qt.TextFormat.PlainText)
         self.state.setWordWrap(True)
+        # after writing: where the files are, as text to select and copy, and a way to go there
+        self.written_path = QLabel(self)
+        self.written_path.setObjectName("exportWrittenPath")
+        self.written_path.setTextFormat(Qt.TextFormat.PlainText)
+        self.written_path.setWordWrap(True)
+        self.written_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.open_folder = QPushButton("Open folder", self)
+        self.open_folder.setToolTip("Show the exported files in your file manager")
+        self.open_folder.clicked.connect(self._open_folder)
+        self.open_url = QDesktopServices.openUrl      # how the folder is opened (a test may record it)
+        self._written_dir: Path | None = None
+        where = QHBoxLayout()
+        where.addWidget(self.written_path, 1)
+        where.addWidget(self.open_folder)
+        self.written_row = QWidget(self)
+        self.written_row.setLayout(where)
+        where.setContentsMargins(0, 0, 0, 0)
+        self.written_row.setVisible(False)
 
         self.buttons = QDialogButtonBox(self)
         self.export_button = self.buttons.addButton("&Export", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -148,6 +184,7 @@ class ExportDialog(QDialog):
         self.blockers_head.setFont(f)
         lay.addWidget(self.blockers_head)
         lay.addWidget(self.blockers)
+        lay.addWidget(self.written_row)
         lay.addWidget(self.state)
         lay.addWidget(self.buttons)
         self.resize(720, 680)
@@ -191,7 +228,7 @@ class ExportDialog(QDialog):
     def _browse(self) -> None:
         name = QFileDialog.getExistingDirectory(self, "Export into folder", self.folder.text())
         if name:
-            self.folder.setText(name)
+            self.folder.setText(str(absolute(Path(name))))
 
     # -- preview ---------------------------------------------------------------------------
 
@@ -228,8 +265,8 @@ class ExportDialog(QDialog):
     def _show_plan(self, plan: ex.ExportPlan) -> None:
         self.plan = plan
         c = plan.counts()
-        lines = [f"{c['exported']:,} of {c['source_records']:,} records go out: "
-                 f"{c['train']:,} train · {c['eval']:,} eval",
+        lines = [(f"{c['exported']:,} of {c['source_records']:,} records go out: "
+                 f"{c['train']:,} train · {c['eval']:,} eval"),
                  f"Included: {plan.include} — {plan.include_reason}"]
         if c["by_decision"]:
             lines.append("By decision: " + ", ".join(f"{k} {v:,}" for k, v in c["by_decision"].items()))
@@ -248,8 +285,11 @@ class ExportDialog(QDialog):
             lines.append(f"{plan.leak_merges} cross-split pair(s) were tied into one split.")
         for loss in plan.loss_report():
             lines.append(f"Conversion drops: {loss['text']} ({loss['records']:,} records)")
-        if plan.estimate is not None and getattr(plan.estimate, "sentence", None):
-            lines.append("Sample estimate: " + plan.estimate.sentence())
+        sentence = plan.estimate.sentence() if plan.estimate is not None and \
+            getattr(plan.estimate, "sentence", None) else ""
+        # a warning about the sample already quotes the estimate: say it once, in the warning
+        if sentence and not any(sentence in w for w in plan.warnings):
+            lines.append("Sample estimate: " + sentence)
         for w in plan.warnings:
             lines.append("Note: " + w)
         self.preview.setPlainText("\n".join(lines))
@@ -275,7 +315,7 @@ class ExportDialog(QDialog):
         plan = self.plan
         if plan is None or not plan.ok:
             return
-        out = Path(self.folder.text().strip()).expanduser()
+        out = absolute(Path(self.folder.text().strip()).expanduser())
         force = self.force.isChecked()
         try:
             ex.check_destination(plan.dataset.path, out, force=force)
@@ -298,14 +338,18 @@ class ExportDialog(QDialog):
         self._write_op = self.runner.run(work, title="Writing export", on_done=lambda m: self._written(out, m),
                                          on_error=failed, on_cancelled=lambda: self.state.setText("Cancelled."))
 
+    def _open_folder(self) -> None:
+        if self._written_dir is not None and self._written_dir.is_dir():
+            self.open_url(QUrl.fromLocalFile(str(self._written_dir)))
+
     def _written(self, out: Path, manifest: dict) -> None:
         self.manifest = manifest
         c = manifest["counts"]
         lk = manifest.get("leakage") or {}
         lines = [f"Written to {out}",
-                 f"{c['train']:,} train + {c['eval']:,} eval records "
+                 (f"{c['train']:,} train + {c['eval']:,} eval records "
                  f"(seed {manifest['options']['seed']}, eval share {manifest['options']['eval_fraction']:.0%}, "
-                 f"format {manifest['options']['format']})"]
+                 f"format {manifest['options']['format']})")]
         for name, info in manifest["files"].items():
             extra = f", {info['records']:,} records" if "records" in info else ""
             lines.append(f"  {name}: {info['bytes']:,} bytes{extra}, sha256 {info['sha256'][:16]}…")
@@ -314,10 +358,22 @@ class ExportDialog(QDialog):
                          f"< {lk.get('threshold', 0):.0f}")
         lines.append(f"Check it any time with: curator verify {out}")
         self.preview.setPlainText("\n".join(lines))
+        self._written_dir = out
+        self.written_path.setText(f"Your files are in {out}")
+        self.open_folder.setEnabled(out.is_dir())
+        self.written_row.setVisible(True)
         self.state.setText("Export written. The manifest records every file's hash and every record's source line.")
         self.close_button.setFocus()
         self._refresh_buttons()
         self.written.emit(manifest)
+
+
+def absolute(path: Path) -> Path:
+    """``path`` from the filesystem root (a relative name is read from the current folder; symlinks
+    are not resolved, so the folder reads as the user knows it)."""
+    import os
+
+    return Path(os.path.abspath(path.expanduser()))
 
 
 def _blocker_text(b: ex.Blocker, limit: int = 8) -> str:
