@@ -222,6 +222,7 @@ class ExamplesTable:
         self.responses = np.array(responses, dtype=object)
         self._search = texts               # lower-cased once; a search is `word in text` per row
         self._invalid = invalid
+        self._shown_problems: dict[int, list[str]] = {}    # row → errors of the fix it shows
         self.flags = np.zeros(n, dtype=np.uint8)
         self.status_codes = np.zeros(n, dtype=np.int8)     # index into STATUS_VALUES
         # Sort ranks of the text columns, computed here (off the GUI thread) so a header click
@@ -285,15 +286,42 @@ class ExamplesTable:
         return changed
 
     def show_record(self, i: int, rec: Record) -> None:
-        """Show ``rec`` (e.g. a reviewer's fix) in row ``i``: previews, length and search text.
+        """Show ``rec`` (e.g. a reviewer's fix) in row ``i``: previews, length, search text, format
+        and validity (a repaired line loses its "invalid" badge and reads as its format; showing
+        the source record again brings them back).
 
-        Flags stay those of the source record, and the row keeps its place in text sorts.
+        The scan's flags stay those of the source record, and the row keeps its place in text sorts.
         """
         self.prompts[i] = self.prompt_preview(prompt_preview_text(rec))
         self.responses[i] = preview(rec.response)
         text = record_text(rec)
         self._search[i] = text.lower()
         self.lengths[i] = len(rec.prompt) + len(rec.response) if rec.turns else len(text)
+        invalid = bool(rec.errors)
+        self._invalid[i] = invalid
+        bit = FLAG_BITS[FLAG_INVALID]
+        self.flags[i] = (int(self.flags[i]) | bit) if invalid else (int(self.flags[i]) & ~bit)
+        if rec is self.dataset.records[i]:
+            self._shown_problems.pop(i, None)
+        else:
+            self._shown_problems[i] = [p.message for p in rec.errors]
+        self._set_format(i, rec.format)
+
+    def _set_format(self, i: int, name: str) -> None:
+        if name not in self.format_values:
+            # a new name (an "unknown" line fixed into a format no other row has): renumber so
+            # codes still sort alphabetically
+            old = self.format_values
+            names = tuple(sorted({*old, name}))
+            remap = np.array([names.index(f) for f in old], dtype=np.int16)
+            self.format_codes = remap[self.format_codes] if len(old) else self.format_codes
+            self.format_values = names
+        self.format_codes[i] = self.format_values.index(name)
+
+    def problems_of(self, i: int) -> list[str]:
+        """The error messages of the record row ``i`` shows (its fix's, once fixed)."""
+        shown = self._shown_problems.get(i)
+        return shown if shown is not None else [p.message for p in self.dataset.records[i].errors]
 
     def reset_statuses(self, statuses: Mapping[int, str]) -> None:
         """Replace every status: lines not in ``statuses`` become undecided."""
@@ -317,10 +345,9 @@ class ExamplesTable:
         return tuple(name for name, _ in BADGES if bits & FLAG_BITS[name])
 
     def row(self, i: int) -> TableRow:
-        rec = self.dataset.records[i]
         return TableRow(i, int(self.lines[i]), self.status_of(i), self.flag_names(i), self.format_of(i),
                         self.prompts[i], self.responses[i], int(self.lengths[i]),
-                        rec.errors[0].message if rec.errors else "")
+                        next(iter(self.problems_of(i)), ""))
 
     def format_names(self) -> list[str]:
         return list(self.format_values)
