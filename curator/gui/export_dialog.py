@@ -318,6 +318,13 @@ class ExportDialog(QDialog):
         out = absolute(Path(self.folder.text().strip()).expanduser())
         force = self.force.isChecked()
         try:
+            # a killed earlier export is put right first (as the CLI does): otherwise its restored
+            # or half-moved files read as "already holds an export"
+            ex.recover_destination(out)
+        except OSError as exc:
+            self.state.setText(f"Could not clean up after an earlier, interrupted export in {out}: {exc}")
+            return
+        try:
             ex.check_destination(plan.dataset.path, out, force=force)
         except ex.ExportExists as exc:
             self.state.setText(f"{exc}. Tick “Replace an export already in that folder” to overwrite it.")

@@ -1516,7 +1516,7 @@ class MainWindow(QMainWindow):
             if keys:
                 rows.append((a.text().replace("&", ""), keys))
         rows += [("", ""), ("Findings", ""), ("Keep left / keep right", "Alt+1 / Alt+2"),
-                 ("Fix left / reject all", "Alt+3 / Alt+4"), ("Keep all (not duplicates / no contradiction)", "Alt+5"),
+                 ("Fix left / reject all", "Alt+3 / Alt+4"), ("Approve all (not duplicates / no contradiction)", "Alt+5"),
                  ("Fix right", "Alt+6"),
                  ("", ""), ("Review desk", "")]
         overrides = self.prefs.key_overrides()

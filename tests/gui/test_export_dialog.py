@@ -163,3 +163,32 @@ def test_export_stays_disabled_while_a_new_plan_is_computed(qtbot, dialog):
         assert "Planning" not in dialog.state.text()
     finally:
         run_op.set_inline(True)
+
+
+def test_a_killed_export_into_a_folder_of_ones_own_files_does_not_block_the_next_one(qtbot, dialog, project, tmp_path):
+    """An export killed (SIGKILL) while moving its files into a folder that also holds the user's
+    own files leaves a new train.jsonl there; the window said "already holds an export" until the
+    user ticked Replace. Like the CLI, it now puts the folder right first."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from curator.core.export import TEST_PAUSE_ENV
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "curator", "export", str(project.dataset.path), "--out", str(out)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, TEST_PAUSE_ENV: "moving"})
+    for line in proc.stderr:
+        if line.strip() == "curator-test-pause: moving":
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert (out / "notes.txt").exists() and len(os.listdir(out)) > 1      # the killed run left files
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=5000)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: (out / "manifest.json").exists(), timeout=10000)
+    assert "already holds" not in dialog.state.text()
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
