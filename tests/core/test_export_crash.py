@@ -130,22 +130,15 @@ def test_kill_9_during_a_forced_reexport_leaves_one_whole_export(data, tmp_path,
     assert _verify_cli(out).returncode == 0
 
 
-def test_sigterm_during_a_forced_reexport_keeps_the_old_export_and_cleans_up(data, tmp_path, references):
-    old, _ = references
+@pytest.mark.parametrize("point, expect", [("staged", "old"),     # before the swap: the old export stays
+                                           ("swapped", "new")])   # after it: the new one stays
+def test_sigterm_during_a_forced_reexport_keeps_one_export_and_cleans_up(data, tmp_path, references, point, expect):
+    old, new = references
     out = tmp_path / "ex"
     _export(data, out, 1)
-    code, err = _signal(_stop_at(_cmd(data, out, 9, "--force"), "staged"), signal.SIGTERM)
+    code, err = _signal(_stop_at(_cmd(data, out, 9, "--force"), point), signal.SIGTERM)
     assert code == 143 and "interrupted" in err
-    assert _files(out) == old and _siblings(out) == []
-
-
-def test_sigterm_after_the_swap_keeps_the_new_export_and_cleans_up(data, tmp_path, references):
-    _, new = references
-    out = tmp_path / "ex"
-    _export(data, out, 1)
-    code, err = _signal(_stop_at(_cmd(data, out, 9, "--force"), "swapped"), signal.SIGTERM)
-    assert code == 143 and "interrupted" in err
-    assert _files(out) == new and _siblings(out) == []
+    assert _files(out) == (old if expect == "old" else new) and _siblings(out) == []
 
 
 # --- fresh export ------------------------------------------------------------------------------
