@@ -303,7 +303,7 @@ class DiffView(QWidget):
                                 f"response similarity {format_pct(k.response_similarity)}"
                                 + (f" · flagged because {why}" if why else "") + ". "
                                 "Same question, different answers: keep the right one, fix, or reject both "
-                                "— or keep both if they say the same thing.")
+                                "— or approve both if they say the same thing.")
         else:
             score = item.pair_score(a, b)
             s = f"Similarity of these two: {format_pct(score)}" if score is not None and a != b else \
