@@ -724,11 +724,16 @@ class MainWindow(QMainWindow):
         self._update_actions()
         ds = project.dataset
         scan = table.scan
+        # a first open (nothing decided yet) says where to start: a new user saw no pointer to the
+        # findings or the sample review
+        first = not project.decisions()
+        hint = (" — start with the findings (Ctrl+2), or review a random sample on the Review Desk (Ctrl+3)"
+                if first else "")
         self.statusBar().showMessage(
             # the findings and flagged counts stay in the status bar's right side, explained there
             f"Opened {path.name}: {len(ds.records):,} examples, {table.counts()['flag:invalid']:,} invalid"
-            + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else ""),
-            10000)
+            + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else "") + hint,
+            30000 if first else 10000)
         self.select_line(resume if resume is not None else (int(table.lines[0]) if len(table) else None))
         ex.table.setFocus()
         self._report_project_notes(project)

@@ -304,6 +304,8 @@ def _form_follows_json(qtbot, dlg) -> None:
 
 def test_reopening_resumes_the_project(window, sample, prefs, qtbot):
     window.open_path(sample)
+    # a first open says where to start (a new user saw no pointer to the findings or the sample)
+    assert "start with the findings (Ctrl+2)" in window.statusBar().currentMessage()
     lines = [r.line for r in window.project.dataset.records[:3]]
     for ln in lines:
         window.select_line(ln)
@@ -318,6 +320,7 @@ def test_reopening_resumes_the_project(window, sample, prefs, qtbot):
     assert item.data(Qt.ItemDataRole.UserRole) == str(sample.resolve())
     w2.welcome.recent.itemActivated.emit(item)
     assert w2.project is not None
+    assert "start with" not in w2.statusBar().currentMessage()     # decisions exist: no first-step hint
     assert [w2.project.status_of(ln) for ln in lines] == [APPROVED] * 3
     assert [w2.model.index(w2.model.row_of_line(ln), 0).data(StatusRole) for ln in lines] == [APPROVED] * 3
     assert w2.undo_action.isEnabled()          # undo survives the restart
