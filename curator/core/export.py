@@ -52,7 +52,7 @@ from .dataset import build_record
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
 from .detect.boilerplate import find_boilerplate
 from .detect.normalize import normalize
-from .detect.text import STOPWORDS, _token_set, essential_differences, is_number
+from .detect.text import STOPWORDS, essential_differences, is_number, token_set
 from .estimate import Estimate
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
@@ -242,8 +242,8 @@ def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
     # exact shortcuts (typo and stem pairing only ever remove words): nothing differs on one side;
     # or each side has a number the other lacks, within the cap ("ticket 4411" / "ticket 5820":
     # templated support data compares every member of a cluster with every kept one)
-    ra = {w for w in _token_set(pa) - _token_set(pb) if w not in STOPWORDS}
-    rb = {w for w in _token_set(pb) - _token_set(pa) if w not in STOPWORDS}
+    ra = {w for w in token_set(pa) - token_set(pb) if w not in STOPWORDS}
+    rb = {w for w in token_set(pb) - token_set(pa) if w not in STOPWORDS}
     if not ra or not rb:
         return False
     if len(ra) <= MAX_SWAPPED_WORDS and len(rb) <= MAX_SWAPPED_WORDS and any(map(is_number, ra)) \
@@ -844,8 +844,10 @@ def render_readme(plan: ExportPlan) -> str:
                                              in e.output for e in plan.entries)
         sg_roles = ["    roles:", "      assistant: [gpt, function_call]", "      user: [human]",
                     "      tool: [observation]", "      system: [system]"] if sg_tools else []
+        # the same mapping under datasets: and test_datasets:
+        sg_mapping = ["    message_property_mappings:", "      role: from", "      content: value", *sg_roles]
         if fmt == "sharegpt":
-            lines += ["    message_property_mappings:", "      role: from", "      content: value", *sg_roles]
+            lines += sg_mapping
         lines += [
             "test_datasets:",
             "  - path: eval.jsonl",
@@ -854,7 +856,7 @@ def render_readme(plan: ExportPlan) -> str:
             "    split: train        # a single local file loads as the 'train' split",
         ]
         if fmt == "sharegpt":
-            lines += ["    message_property_mappings:", "      role: from", "      content: value", *sg_roles]
+            lines += sg_mapping
         lines += ["```", ""]
         if fmt == "sharegpt" and any(b'"system":' in e.output for e in plan.entries):
             lines += ["System prompts are in a separate `system` column (LLaMA-Factory's convention), which "
@@ -1211,7 +1213,6 @@ def _swappable(real: Path) -> bool:
 
 def _write_swapping(real: Path, files: Mapping[str, bytes], progress, cancel) -> None:
     import secrets
-    import tempfile
 
     parent, pid = real.parent, os.getpid()
     existed = real.exists()

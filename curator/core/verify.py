@@ -44,21 +44,10 @@ def leak_text(turns: Sequence[Turn], discount: Mapping | None = None) -> str:
 
     if not discount:
         return "\n".join(normalize(t.content) for t in turns if t.content)
-    lines = set(discount.get("lines") or ())
-    parts = []
-    for t in turns:
-        if not t.content:
-            continue
-        whole = normalize(t.content)
-        if lines and any(b in whole for b in lines):
-            whole = "\n".join(n for n in map(normalize, t.content.split("\n")) if n and n not in lines)
-        if whole:
-            parts.append(whole)
-    text = "\n".join(parts)
-    for p in discount.get("prefixes") or ():
-        if p and text.startswith(p):
-            return text[len(p):].lstrip()
-    return text
+    from .detect.boilerplate import Boilerplate
+
+    bp = Boilerplate(set(discount.get("lines") or ()), [p for p in discount.get("prefixes") or () if p])
+    return bp.varying_text(turns)
 
 
 def row_turns(obj: object) -> tuple[Turn, ...]:

@@ -47,6 +47,12 @@ class Boilerplate:
         turns = prompt_turns(rec)
         if norm is not None and not self.lines and not self.prefixes:
             return "\n".join(filter(None, norm[:len(turns)]))   # nothing to remove (the usual case)
+        return self.varying_text(turns, norm)
+
+    def varying_text(self, turns: Sequence, norm: Sequence[str] | None = None) -> str:
+        """``turns``' normalised texts, one per line, without boilerplate lines and then without a
+        boilerplate prefix (the prompt's, as :meth:`varying_prompt` reads it; the export's leakage
+        check passes every turn). ``norm``: the turns already normalised, when at hand."""
         kept: list[str] = []
         for k, t in enumerate(turns):
             whole = norm[k] if norm is not None else normalize(t.content)

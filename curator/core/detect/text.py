@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 from .normalize import has_spaces, normalize
@@ -171,7 +172,7 @@ def _both_words(w: str, v: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _token_set(text: str) -> frozenset[str]:
+def token_set(text: str) -> frozenset[str]:
     """``tokens(text, number_words=False)`` as a set, for :func:`essential_differences`: a record is
     compared with every kept member of its cluster (export) or every near prompt (scan), so the
     same text comes back many times (an 80k-record templated file: 702k comparisons of 80k texts)."""
@@ -190,7 +191,7 @@ def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
     """
     from rapidfuzz import fuzz
 
-    ta, tb = _token_set(a), _token_set(b)
+    ta, tb = token_set(a), token_set(b)
     only_a = sorted(w for w in ta - tb if w not in STOPWORDS)
     only_b = sorted(w for w in tb - ta if w not in STOPWORDS)
     # a misspelt function word ("shold") pairs with the other side's word ("should")
@@ -203,7 +204,7 @@ def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
     def real(w: str) -> bool:
         return vocab is not None and vocab.get(w, 0) >= 2
 
-    def typo_of(w: str, others: list[str]) -> bool:
+    def typo_of(w: str, others: Iterable[str]) -> bool:
         return not is_number(w) and len(w) >= 4 and any(
             not is_number(v) and fuzz.ratio(w, v) >= typo_ratio and not (real(w) and real(v))
             and not contrasting(w, v) and not _both_words(w, v) for v in others)
@@ -211,9 +212,8 @@ def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
     # a spelling no dictionary has ("dialy") is a typo of a word the other side has anywhere, also
     # when that word ("daily") is on both sides; a real word only pairs with the other side's extras
     words = english_words()
-    all_a, all_b = sorted(ta), sorted(tb)
-    return ([w for w in only_a if not typo_of(w, extra_b if w in words else all_b)],
-            [v for v in only_b if not typo_of(v, extra_a if v in words else all_a)])
+    return ([w for w in only_a if not typo_of(w, extra_b if w in words else tb)],
+            [v for v in only_b if not typo_of(v, extra_a if v in words else ta)])
 
 
 _EMPATHY = re.compile(r"(?:(?:i'?m|i am|we'?re|we are|we|i|so|really|very|truly)\s+)*(?:sorry|apologi[sz]e)\s+"
