@@ -59,7 +59,7 @@ from curator.core.table import ExamplesTable, FindingItem, TableQuery
 from . import errors, run_op
 from .example_view import ExampleView, FixDialog, edit_record, fix_form_options, fix_start
 from .findings_view import FindingsView
-from .run_op import Op, OpRunner, describe_progress
+from .run_op import Op, OpRunner, Step, StepProgress, describe_progress, describe_steps
 from .settings import GEOMETRY, LAST_DIR, LAST_VIEWS, REVIEWER, SPLITTERS, STATE, THEME, Preferences
 from .table_model import (
     COL_FLAGS,
@@ -121,8 +121,43 @@ def _show_effective(project: Any, table: ExamplesTable, line: int) -> None:
     table.show_record(i, project.fixed_record(line) or project.dataset.records[i])
 
 
+def open_steps(settings: dict | None, *, child: bool, again: bool = False) -> list[Step]:
+    """The steps :meth:`MainWindow.open_path` runs to open a file, in order, each with the progress
+    labels the core reports during it: reading and checking the file, the scan's passes that
+    ``settings`` switch on (``curator.core.scan.run_scan``), then building the table. ``child``:
+    the scan runs in the scan process (``scan_worker``), and the window then loads the file
+    again and finds the scan in the project's cache (one more step). A scan already cached
+    runs no scan step: the open passes over them. ``again``: the file is read a second time
+    (the scan process failed and the window does the whole open itself)."""
+    from curator.core.scan import ScanSettings
+
+    s = ScanSettings.from_dict(settings)
+    read = Step("read", "Reading the file again" if again else "Reading the file",
+                frozenset({"Reading lines", "Reading JSON array"}))
+    schema = Step("schema", "Checking schema again" if again else "Checking schema", frozenset({"Checking schema"}))
+    scan = [Step("exact", "Finding exact duplicates", frozenset({"Normalising text", "Finding exact duplicates"}))]
+    if s.near or s.contradictions:
+        scan.append(Step("boilerplate", "Setting aside shared boilerplate",
+                         frozenset({"Looking for shared boilerplate", "Separating what varies"})))
+        # One step for both: the contradiction pass runs the same near-duplicate search over the
+        # prompts (the same labels), and on two cores the two passes run at the same time.
+        title = {(True, True): "Finding near-duplicates and contradictions", (True, False): "Finding near-duplicates",
+                 (False, True): "Finding contradictions"}[(s.near, s.contradictions)]
+        scan.append(Step("similar", title, frozenset({
+            "Hashing shingles", "Computing MinHash signatures", "Finding candidate pairs", "Verifying candidate pairs",
+            "Finding near-duplicates", "Comparing answers to the same question"})))
+    if s.lint:
+        scan.append(Step("lint", "Checking for common problems (lint)", frozenset({"Checking records (lint)"})))
+    table = Step("table", "Building the table", frozenset({"Building the table"}))
+    if not child:
+        return [read, schema, *scan, table]
+    reload = Step("reload", "Loading the results into the window", read.labels | schema.labels)
+    return [read, schema, *scan, reload, table]
+
+
 class LoadingPage(QWidget):
-    """Shown while a file opens: what is happening, how far, and a way out."""
+    """Shown while a file opens: what is happening, how far (the step, and the whole open's
+    "Step x of y"), and a way out."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,6 +167,9 @@ class LoadingPage(QWidget):
         f.setPointSizeF(f.pointSizeF() * 1.4)
         f.setBold(True)
         self.title.setFont(f)
+        self.overall = QLabel(self)
+        self.overall.setObjectName("overallStep")
+        self.overall.setTextFormat(Qt.TextFormat.PlainText)
         self.step = QLabel("Starting…", self)
         self.step.setObjectName("stepLabel")
         self.step.setTextFormat(Qt.TextFormat.PlainText)
@@ -143,6 +181,7 @@ class LoadingPage(QWidget):
         self.cancel.setShortcut(QKeySequence("Escape"))
         box = QVBoxLayout()
         box.addWidget(self.title)
+        box.addWidget(self.overall)
         box.addWidget(self.step)
         box.addWidget(self.bar)
         row = QHBoxLayout()
@@ -618,14 +657,22 @@ class MainWindow(QMainWindow):
 
             project_path = user_project_path(path)
 
+        # the heavy part in a child process: no GIL shared with the window (scan_worker.py)
+        in_child = self.scan_in_process and not run_op.is_inline()
+        steps = StepProgress(open_steps(settings, child=in_child))
+
         def work(progress=None, cancel=None):
             notes = None
-            if self.scan_in_process and not run_op.is_inline():
-                # the heavy part in a child process: no GIL shared with the window (scan_worker.py)
+            if in_child:
                 from .scan_worker import prepare_in_subprocess
 
                 notes = prepare_in_subprocess(str(path), reviewer=reviewer, settings=settings, fresh=fresh,
                                               project_path=project_path, progress=progress, cancel=cancel)
+                if isinstance(progress, StepProgress):
+                    if notes and notes.get("ok"):
+                        progress.advance_to("reload")       # loaded, scanned and cached by the child
+                    else:       # the child failed: the window does the whole open itself
+                        progress.replace_rest(open_steps(settings, child=False, again=True))
             project = open_project(path, project_path=project_path, reviewer=reviewer, progress=progress,
                                    cancel=cancel, scan=True, scan_settings=settings,
                                    on_damaged="fresh" if fresh else "raise")
@@ -635,6 +682,8 @@ class MainWindow(QMainWindow):
                     project.set_aside = Path(notes["set_aside"])
                 self._child_notes = notes
             try:
+                if isinstance(progress, StepProgress):
+                    progress.advance_to("table")
                 decisions = project.decisions()
                 statuses = {line: d.status for line, d in decisions.items()}
                 table = ExamplesTable(project.dataset, project.scan, statuses, progress=progress, cancel=cancel)
@@ -653,6 +702,7 @@ class MainWindow(QMainWindow):
         self.loading.title.setText(f"Opening {path.name}")
         self.loading.step.setText("Reading the file…")
         self.loading.bar.setRange(0, 0)
+        self._show_loading_status(path)
         self.stack.setCurrentIndex(PAGE_LOADING)
         self.loading.cancel.setFocus()
         # An open overtaken by a newer one stays quiet: its callbacks check this token.
@@ -679,11 +729,26 @@ class MainWindow(QMainWindow):
         self._open_op = None
         # quiet: the loading page, not the status bar, shows this one's progress
         op = self.runner.run(work, title=f"Opening {path.name}", on_done=done, on_error=failed,
-                             on_cancelled=cancelled, writes=True, heavy=True, quiet=True)
+                             on_cancelled=cancelled, writes=True, heavy=True, quiet=True, progress=steps)
         if self._open_token is token and not op.finished:
             self._open_op = op
+            self._show_open_steps(steps.snapshot())
         self._update_actions()
         return op
+
+    def _show_loading_status(self, path: Path) -> None:
+        """While a file loads, the status bar says so: the counts of the project still open behind
+        the loading page would read as the new file's (a new user took them for it)."""
+        self.statusBar().clearMessage()      # "Opened <previous file>: N examples …" is not about this one
+        label = self.count_label
+        label.setText(f"Opening {path.name}…")
+        label.setToolTip(f"The counts of {path.name} (reviewed, findings, flagged) appear here once it is open.")
+        label.setMinimumWidth(label.fontMetrics().horizontalAdvance(label.text()) + 12)
+
+    def _show_no_counts(self) -> None:
+        self.count_label.clear()
+        self.count_label.setToolTip("")
+        self.count_label.setMinimumWidth(0)
 
     def cancel_open(self) -> None:
         if self._open_op is not None and not self._open_op.finished:
@@ -815,8 +880,13 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _back_from_loading(self) -> None:
-        """After an open that did not complete: the project still open, or the welcome page."""
+        """After an open that did not complete: the project still open, or the welcome page; the
+        status bar's counts are that project's again (or none)."""
         self.stack.setCurrentIndex(PAGE_WELCOME if self.project is None else PAGE_WORKSPACE)
+        if self.project is None:
+            self._show_no_counts()
+        else:
+            self._update_counts()
 
     def _open_cancelled(self) -> None:
         self._back_from_loading()
@@ -871,7 +941,8 @@ class MainWindow(QMainWindow):
         self.examples.example.set_record(None)
         self.stack.setCurrentIndex(PAGE_WELCOME)
         self.setWindowTitle("Curator")
-        self.count_label.clear()
+        if not self._opening():
+            self._show_no_counts()      # (while a file loads, the status bar says which)
         self._update_actions()
         return True
 
@@ -1032,7 +1103,8 @@ class MainWindow(QMainWindow):
         shown = self.model.rowCount()
         text = f"{shown:,} of {plural(total, 'example')}" if total else ""
         self.examples.count.setText(text)
-        if self.table is not None:
+        if self.table is not None and not self._opening():
+            # (while another file loads the status bar says which: these counts would read as its own)
             c = self.table.counts()
             from .review_view import reviewed_and_skipped
 
@@ -1367,7 +1439,8 @@ class MainWindow(QMainWindow):
     def _op_progress(self, op: Op, state: Any) -> None:
         text = describe_progress(state)
         if op is self._open_op:
-            self.loading.step.setText(text)
+            self._show_open_steps(state)
+            self.loading.step.setText("Cancelling…" if op.cancel.is_set() else text)
             bar = self.loading.bar
         else:
             if not self.op_label.isVisible():
@@ -1379,6 +1452,19 @@ class MainWindow(QMainWindow):
             bar.setValue(min(int(state.done), int(state.total)))
         else:
             bar.setRange(0, 0)
+
+    def _show_open_steps(self, state: Any) -> None:
+        """The loading page's "Step x of y · …" (its tooltip lists every step of the open)."""
+        overall = describe_steps(state)
+        if not overall:
+            return
+        self.loading.overall.setText(overall)
+        steps = self._open_op.progress.steps if self._open_op is not None and isinstance(
+            self._open_op.progress, StepProgress) else []
+        if steps:
+            self.loading.overall.setToolTip("Opening a file runs these steps, in order (steps with nothing to do, "
+                                            "such as a scan already saved in the project, are passed over):\n"
+                                            + "\n".join(f"{i}. {s.title}" for i, s in enumerate(steps, 1)))
 
     def _op_finished(self, _op: Op) -> None:
         if not self.runner.busy():

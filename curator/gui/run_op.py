@@ -142,9 +142,14 @@ class OpRunner(QObject):
     def run(self, fn: Callable[..., Any], *, title: str, on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException, str], None] | None = None,
             on_cancelled: Callable[[], None] | None = None, writes: bool = False,
-            cancellable: bool = True, heavy: bool = False, quiet: bool = False) -> Op:
-        """Run ``fn(progress=, cancel=)``; returns the :class:`Op` (its ``cancel`` flag is live)."""
+            cancellable: bool = True, heavy: bool = False, quiet: bool = False,
+            progress: Progress | None = None) -> Op:
+        """Run ``fn(progress=, cancel=)``; returns the :class:`Op` (its ``cancel`` flag is live).
+        ``progress``: the sink handed to ``fn`` and polled (default a plain :class:`Progress`;
+        a :class:`StepProgress` adds "step x of y")."""
         op = Op(fn, title, on_done, on_error, on_cancelled, writes, cancellable, heavy, quiet)
+        if progress is not None:
+            op.progress = progress
         if writes:
             if self._writing is not None:
                 self._writes.append(op)
@@ -239,6 +244,100 @@ class OpRunner(QObject):
                 nxt = self._writes.popleft()
                 self._writing = nxt
                 self._start(nxt)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a :class:`StepProgress` plan: what the user reads, and the progress labels the
+    core reports while it runs (a step is recognised by them)."""
+
+    key: str
+    title: str
+    labels: frozenset[str]
+
+
+@dataclass
+class StepState(ProgressState):
+    """A :class:`ProgressState` with where the whole work is: step ``step`` (1-based) of ``steps``."""
+
+    step: int = 1
+    steps: int = 1
+    step_title: str = ""
+
+
+class StepProgress(Progress):
+    """A progress sink for work made of several core calls, that also knows the overall step.
+
+    The plan is the list of steps the work will run, in order. The core reports only its own
+    labels ("Reading lines", "Checking schema" …); each update moves to the first step at or after
+    the current one that claims the label, so the step number never goes back, and a step that
+    did not run (a scan found in the project's cache) is passed over rather than waited for. The
+    work itself can say where it is with :meth:`advance_to` (a boundary it knows, where labels
+    alone would be ambiguous) and :meth:`replace_rest` (the rest of the work changed). A label no
+    step claims is shown as the detail of the current step and kept in :attr:`unclaimed`.
+    """
+
+    def __init__(self, steps: list[Step]) -> None:
+        if not steps:
+            raise ValueError("a step plan needs at least one step")
+        super().__init__()
+        self._steps = list(steps)
+        self._index = 0
+        self._state = ProgressState(0, None, self._steps[0].title)     # not "Working…" before the first report
+        self.unclaimed: list[str] = []
+        self.visited: list[str] = [self._steps[0].key]
+
+    @property
+    def steps(self) -> list[Step]:
+        with self._lock:
+            return list(self._steps)
+
+    def _move(self, index: int) -> None:
+        if index > self._index:
+            self._index = index
+            self.visited.append(self._steps[index].key)
+
+    def update(self, *, done: int, total: int | None = None, label: str = "") -> None:
+        with self._lock:
+            if label:
+                found = next((i for i in range(self._index, len(self._steps)) if label in self._steps[i].labels),
+                             None)
+                if found is None:
+                    if label not in self.unclaimed:
+                        self.unclaimed.append(label)
+                else:
+                    self._move(found)
+            self._state = ProgressState(done, total, label or self._state.label)
+
+    def advance_to(self, key: str) -> None:
+        """The work has reached step ``key`` (the first one at or after the current step); steps
+        in between did not run. Nothing moves if no such step is ahead."""
+        with self._lock:
+            found = next((i for i in range(self._index, len(self._steps)) if self._steps[i].key == key), None)
+            if found is not None and found != self._index:
+                self._move(found)
+                self._state = ProgressState(0, None, self._steps[found].title)
+
+    def replace_rest(self, steps: list[Step]) -> None:
+        """The steps after the current one are now ``steps`` (the work found it has more, or
+        other, to do). A first step that is the current one continues it."""
+        with self._lock:
+            rest = list(steps)
+            if rest and rest[0].key == self._steps[self._index].key:
+                rest = rest[1:]
+            self._steps = self._steps[: self._index + 1] + rest
+
+    def snapshot(self) -> StepState:
+        with self._lock:
+            s, step = self._state, self._steps[self._index]
+            return StepState(s.done, s.total, s.label, self._index + 1, len(self._steps), step.title)
+
+
+def describe_steps(state: ProgressState) -> str:
+    """``Step 2 of 5 · Checking schema`` for a :class:`StepState`, else ""."""
+    if not isinstance(state, StepState):
+        return ""
+    return f"Step {state.step} of {state.steps} · {state.step_title}"
 
 
 def describe_progress(state: ProgressState) -> str:
