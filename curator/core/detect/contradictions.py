@@ -40,12 +40,13 @@ from .normalize import normalize
 from .text import (
     NEGATIONS,
     content_words,
-    essential_differences,
+    differences_of,
     is_number,
     polarity,
     swapped_words,
     tokens,
     word_diff,
+    word_profile,
 )
 
 MAX_GROUP = 40   # distinct answers compared per question; larger groups are reviewed as a whole
@@ -293,8 +294,16 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
     if near or pairs:
         vocab = Counter("\n".join(uniq).encode().translate(_PUNCT_TO_SPACE_BYTES).decode().split())
     different_questions = 0
+    # each prompt's words and stems, once: a prompt is in a pair with each of its near prompts
+    # (templated data: 565k pairs of 80k prompts)
+    profiles: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
     for pi, qi, score in near:
-        only_a, only_b = essential_differences(uniq[pi], uniq[qi], vocab=vocab)
+        pa, pb = profiles.get(pi), profiles.get(qi)
+        if pa is None:
+            pa = profiles[pi] = word_profile(uniq[pi])
+        if pb is None:
+            pb = profiles[qi] = word_profile(uniq[qi])
+        only_a, only_b = differences_of(pa, pb, vocab=vocab)
         if only_a or only_b:
             different_questions += 1
             continue
@@ -303,6 +312,7 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         for a in ra:
             for b in rb:
                 pairs.append((a, b, score))
+    del profiles
     out: list[Contradiction] = []
     seen: set[tuple[int, int]] = set()
     common = common_sentences(responses) if pairs else set()

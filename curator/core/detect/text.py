@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
+from rapidfuzz import fuzz
+
 from .normalize import has_spaces, normalize
 
 try:
@@ -176,7 +178,17 @@ def token_set(text: str) -> frozenset[str]:
     """``tokens(text, number_words=False)`` as a set, for :func:`essential_differences`: a record is
     compared with every kept member of its cluster (export) or every near prompt (scan), so the
     same text comes back many times (an 80k-record templated file: 702k comparisons of 80k texts)."""
-    return frozenset(tokens(text, number_words=False))
+    return word_profile(text)[0]
+
+
+def word_profile(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(word set, stem set) of a text: what :func:`essential_differences` reads from each side.
+    Callers that compare one text many times compute it once (see :func:`differences_of`)."""
+    words = frozenset(tokens(text, number_words=False))
+    return words, frozenset(map(_stem, words))
+
+
+_cached_profile = lru_cache(maxsize=4096)(word_profile)
 
 
 def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
@@ -189,17 +201,23 @@ def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
     (the data's own word counts, for words no dictionary has): "hypothyroidism"/"hyperthyroidism"
     both occur often, so they are different words.
     """
-    from rapidfuzz import fuzz
+    return differences_of(_cached_profile(a), _cached_profile(b), typo_ratio=typo_ratio, vocab=vocab)
 
-    ta, tb = token_set(a), token_set(b)
-    only_a = sorted(w for w in ta - tb if w not in STOPWORDS)
-    only_b = sorted(w for w in tb - ta if w not in STOPWORDS)
+
+def differences_of(pa: tuple[frozenset[str], frozenset[str]], pb: tuple[frozenset[str], frozenset[str]], *,
+                   typo_ratio: float = 75.0, vocab: Counter | None = None) -> tuple[list[str], list[str]]:
+    """:func:`essential_differences` of two texts' :func:`word_profile` s."""
+    ta, sa = pa
+    tb, sb = pb
     # a misspelt function word ("shold") pairs with the other side's word ("should")
-    extra_a, extra_b = sorted(ta - tb), sorted(tb - ta)
+    extra_a, extra_b = ta - tb, tb - ta
+    if not extra_a and not extra_b:
+        return [], []
     # stemming: "refund" vs "refunds" is not a different word
-    sa, sb = {_stem(w) for w in ta}, {_stem(w) for w in tb}
-    only_a = [w for w in only_a if _stem(w) not in sb]
-    only_b = [w for w in only_b if _stem(w) not in sa]
+    only_a = sorted(w for w in extra_a if w not in STOPWORDS and _stem(w) not in sb)
+    only_b = sorted(w for w in extra_b if w not in STOPWORDS and _stem(w) not in sa)
+    if not only_a and not only_b:
+        return only_a, only_b
 
     def real(w: str) -> bool:
         return vocab is not None and vocab.get(w, 0) >= 2
