@@ -422,6 +422,41 @@ def test_lint_reads_code_endings_and_task_text_as_such(tmp_path):
     assert {9, 10, 11, 12} <= {ln for ln, c in codes.items() if "placeholder" in c}, codes
 
 
+def test_lint_dialogue_and_garbled_text_on_chatdoctor(tmp_path, shared_datasets):
+    """ChatDoctor's answers were cut from generated dialogues: 161 go on with the patient's next
+    turn ("… a urinalysis.Patient: Okay, what other …"), and 32 records lost characters in an
+    encoding conversion ("I??ve", "itâ€™s"). A clinician found them by searching; lint names them."""
+    ds = load_dataset(shared_datasets / "chatdoctor-genmedgpt-5k" / "chatdoctor5k.json")
+    found = lint_records(ds.records)
+    dialogue = {f.line for f in found if f.code == "dialogue_in_response"}
+    garbled = {f.line: f.message for f in found if f.code == "garbled_text"}
+    # every answer with a "Patient:" turn inside it, and nothing else
+    assert dialogue == {r.line for r in ds.records if "Patient:" in r.response}
+    assert len(dialogue) == 161
+    assert len(garbled) == 32 and {396, 923, 1015, 2383} <= set(garbled)
+    assert "'you??e' in the assistant turn" in garbled[1015]
+    assert "'Itâ€™s' in the assistant turn" in garbled[396]
+    assert "in the user turn" in garbled[923]
+
+    def chat(q, a):
+        return {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+
+    rows = [
+        chat("Tell me about the tests.", "We will run an MRI.User: Okay, when?"),                 # 1 flagged
+        chat("What should I do?", "Rest for two days.\nCustomer: Thanks, bye."),                 # 2 flagged
+        chat("Write a short dialogue between a doctor and a patient.",
+             "Doctor: How are you?\nPatient: Not well."),                                          # 3 asked for
+        chat("Show a compose file with a user.", "services:\n  db:\n    user: postgres"),       # 4 YAML key
+        chat("Summarise the case.", "Patient: 45 F\nDiagnosis: asthma\nPlan: inhaler"),           # 5 a form
+        chat("Really??", "Yes, really. The dose is 5 mg?? no: 5 mg."),                             # 6 not garbled
+        chat("What does a ?? b do in C#?", "It returns a unless a is null, else b: x = a ?? b;"), # 7 code
+        chat("Caf\ufffd hours?", "We open at 8."),                                                # 8 garbled
+    ]
+    codes = _lint_codes(tmp_path, rows)
+    assert {ln for ln, c in codes.items() if "dialogue_in_response" in c} == {1, 2}, codes
+    assert {ln for ln, c in codes.items() if "garbled_text" in c} == {8}, codes
+
+
 def test_lint_special_tokens_only_where_a_template_adds_them(tmp_path, shared_datasets):
     """A chat-template token typed into a chat record's text is trained on as literal text (the
     trainer's template adds the real one). Legacy prompt/completion data ends every completion

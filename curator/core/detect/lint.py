@@ -11,6 +11,11 @@ Codes (public: sample data and the GUI filter on them):
 ``special_token``    warning  a chat-template token ("<|im_end|>", "[INST]", "</s>") written into the text
                               of a chat record (prompt/completion and plain-text records are
                               pre-formatted on purpose and not checked)
+``dialogue_in_response`` warning  the answer goes on to write the other speaker's turn ("… tests.
+                              Patient: Okay, doctor. Thank you …"): a generated dialogue cut
+                              into examples, so the model learns to answer for the user
+``garbled_text``     warning  characters lost or mangled by an encoding conversion ("I??ve",
+                              "itâ€™s", U+FFFD)
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ SEVERITY = {
     "refusal": "warning",
     "too_long": "warning",
     "special_token": "warning",
+    "dialogue_in_response": "warning",
+    "garbled_text": "warning",
 }
 
 # whole-field placeholders (after normalisation, which strips surrounding punctuation)
@@ -170,6 +177,47 @@ def _special_token(rec: Record) -> str | None:
     return None
 
 
+# the user's side of a dialogue given a turn inside the answer, after a sentence or at a line start
+# ("… a urinalysis.Patient: Okay, what other …"); labels are capitalised as speaker labels are
+# (a YAML "user:" key is not one)
+_SPEAKER = re.compile(r'(?:\n|(?<=[.!?"”)]))[ \t]*(?:\*\*)?(Patient|PATIENT|User|USER|Human|HUMAN|Customer|CUSTOMER'
+                      r"|Client|CLIENT|### ?(?:Instruction|Human|User|Input))(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*\S")
+# an answer that is a form ("Patient: 45 F\nDiagnosis: …") has several "Label: value" lines
+_FIELD_LINE = re.compile(r"^[ \t]*[A-Z][\w ]{0,30}:[ \t]*\S", re.MULTILINE)
+# the prompt asks for a dialogue, so speaker labels are the answer
+_WANTS_DIALOGUE = re.compile(r"\b(?:dialog(?:ue)?s?|conversations?|scripts?|role-?play\w*|transcripts?|interviews?"
+                             r"|chat logs?|screenplays?)\b", re.IGNORECASE)
+
+
+def _dialogue_label(resp: str, question: str) -> str | None:
+    """The speaker label ("Patient:") the answer writes the other side's turn under, or None."""
+    if ":" not in resp:
+        return None
+    m = _SPEAKER.search(resp)
+    if m is None or len(_FIELD_LINE.findall(resp)) >= 3 or _WANTS_DIALOGUE.search(question):
+        return None
+    return m.group(1) + ":"
+
+
+# "I??ve" / "??ased" (characters an encoding conversion replaced by "?"), UTF-8 read as Latin-1
+# or cp1252 ("itâ€™s", "Ã©"), and the Unicode replacement character
+_GARBLED = re.compile(r"(?:\A|(?<=[^\W_]))\?{2,}(?=[^\W_])|\ufffd|â€|Ã[\u0080-\u00bf]")
+
+
+def _garbled(rec: Record) -> str | None:
+    """"'I??ve' in the user turn" for the first garbled spot in the record's text, or None."""
+    for t in rec.turns:
+        text = t.content
+        if ("??" in text or "\ufffd" in text or "â€" in text or "Ã" in text) and (m := _GARBLED.search(text)):
+            a, b = m.start(), m.end()
+            while a > 0 and a > m.start() - 12 and not text[a - 1].isspace():
+                a -= 1
+            while b < len(text) and b < m.end() + 12 and not text[b].isspace():
+                b += 1
+            return f"'{text[a:b]}' in the {t.role} turn"
+    return None
+
+
 def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
     out: list[LintFinding] = []
 
@@ -233,6 +281,13 @@ def lint_record(rec: Record, *, token_budget: int) -> list[LintFinding]:
     if special:
         add("special_token", f"chat-template token {special}: the trainer adds the model's own template "
                              "tokens, so this one is trained on as literal text")
+    label = _dialogue_label(resp, last_user)
+    if label:
+        add("dialogue_in_response", f"the response goes on to write the other speaker's turn ('{label}' "
+                                    "inside the answer): the model would learn to answer for the user too")
+    garbled = _garbled(rec)
+    if garbled:
+        add("garbled_text", f"garbled characters {garbled}: text damaged by an encoding conversion")
     tokens = sum(estimate_tokens(t.content) for t in rec.turns)
     if tokens > token_budget:
         add("too_long", f"about {tokens:,} tokens, above the budget of {token_budget:,}")
