@@ -39,7 +39,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from pathlib import Path
 
 import orjson
@@ -222,38 +222,49 @@ class ExportPlan:
 # --- planning -------------------------------------------------------------------------------
 
 
-MAX_SWAPPED_WORDS = 3   # see _distinct
+MAX_SWAPPED_WORDS = 3   # see distinct_reason
 OPENAI_MIN_EXAMPLES = 10   # ../shared/FORMATS.md §1.1: "Minimum 10 examples per training file"
 
 
-def _distinct(a: Record, b: Record, opposed: set[frozenset[int]]) -> bool:
-    """Two near-duplicate records that are not copies of each other: they contradict, or their
-    prompts differ in an essential word (the contradiction detector's test for "a different
-    question"). Records with no prompt (plain ``text``, a completion alone) carry question and
-    answer in one text, so there the whole texts are compared."""
+# Why a near-duplicate is no copy of what its cluster keeps (distinct_reason); the dashboard counts
+# the records kept for each reason (stats.usable_breakdown)
+DISTINCT_CONTRADICTS = "contradicts"    # the other side of a contradiction
+DISTINCT_NUMBER = "number"              # each question has a number the other lacks ("ticket 4411" / "5820")
+DISTINCT_WORD = "word"                  # the questions swap an essential word ("type 1" / "type 2", another drug)
+DISTINCT_TEXT = "text"                  # no prompt: the whole texts swap content words
+
+
+def distinct_reason(a: Record, b: Record, opposed: set[frozenset[int]]) -> str | None:
+    """Why two near-duplicate records are not copies of each other (a ``DISTINCT_*`` code), or
+    None when they are copies. They contradict, or their prompts differ in an essential word (the
+    contradiction detector's test for "a different question"), a number being the common case.
+    Records with no prompt (plain ``text``, a completion alone) carry question and answer in one
+    text, so there the whole texts are compared."""
     if frozenset((a.line, b.line)) in opposed:
-        return True
+        return DISTINCT_CONTRADICTS
     pa, pb = normalize(a.prompt), normalize(b.prompt)
     if not pa and not pb:
         # question and answer in one text: any content word swapped on both sides makes another
         # example (the answer's words differ along with the question's, so no cap on how many)
         only_a, only_b = essential_differences(normalize(a.response), normalize(b.response))
-        return bool(only_a and only_b)
+        return DISTINCT_TEXT if only_a and only_b else None
     # exact shortcuts (typo and stem pairing only ever remove words): nothing differs on one side;
     # or each side has a number the other lacks, within the cap ("ticket 4411" / "ticket 5820":
     # templated support data compares every member of a cluster with every kept one)
     ra = {w for w in token_set(pa) - token_set(pb) if w not in STOPWORDS}
     rb = {w for w in token_set(pb) - token_set(pa) if w not in STOPWORDS}
     if not ra or not rb:
-        return False
+        return None
     if len(ra) <= MAX_SWAPPED_WORDS and len(rb) <= MAX_SWAPPED_WORDS and any(map(is_number, ra)) \
             and any(map(is_number, rb)):
-        return True
+        return DISTINCT_NUMBER
     only_a, only_b = essential_differences(pa, pb)
     # A different question swaps a fact in the same wording: "type 1"/"type 2", "school"/"war",
     # another drug. Words only added on one side (the same news article with "NEW YORK" in front)
     # or a reworded request (many words each side, the same code answer) are the same example.
-    return bool(only_a and only_b) and max(len(only_a), len(only_b)) <= MAX_SWAPPED_WORDS
+    if only_a and only_b and max(len(only_a), len(only_b)) <= MAX_SWAPPED_WORDS:
+        return DISTINCT_WORD
+    return None
 
 
 def _explicit(d: Decision | None) -> bool:
@@ -351,6 +362,171 @@ def _estimate_json(estimate: object) -> object:
     return str(estimate)
 
 
+@dataclass(frozen=True)
+class _DuplicateParts:
+    """What the duplicate step reads from the scan alone (computed once per scan with a cache)."""
+
+    clusters: list[tuple[tuple[int, ...], int]]   # (lines, keeper): near clusters, then exact groups
+    components: list[tuple[int, ...]]            # clusters linked through shared members
+    keepers_of: dict[int, list[int]]             # component's first line → candidate keepers, in cluster order
+    near_members: frozenset[int]
+    opposed: frozenset[frozenset[int]]           # contradiction pairs
+
+    @classmethod
+    def of(cls, scan: ScanResult) -> _DuplicateParts:
+        clusters = [(c.lines, c.keeper) for c in scan.near_duplicates] + [(g.lines, g.keeper)
+                                                                          for g in scan.exact_duplicates]
+        components = link_groups([ln for lines, _ in clusters for ln in lines], [lines for lines, _ in clusters])
+        comp_of = {ln: comp[0] for comp in components for ln in comp}
+        keepers_of: dict[int, list[int]] = {}
+        for lines, keeper in clusters:
+            keepers_of.setdefault(comp_of[lines[0]], []).append(keeper)
+        return cls(clusters, components, keepers_of, frozenset(ln for c in scan.near_duplicates for ln in c.lines),
+                   frozenset(frozenset((c.a, c.b)) for c in scan.contradictions))
+
+
+# (kept lines in order, kept near-duplicates as (line, compared with, DISTINCT_*, beside a left-out
+# keeper), whether the component exports nothing)
+_ComponentResult = tuple[tuple[int, ...], tuple[tuple[int, int, str, bool], ...], bool]
+
+
+def _reduce_component(comp: tuple[int, ...], suggested: list[int], eligible: Mapping[int, Record],
+                      decisions: Mapping[int, Decision], unconvertible: Mapping[int, str], parts: _DuplicateParts,
+                      dataset: Dataset, cancel: CancelToken | None) -> _ComponentResult:
+    """Which members of one duplicate component go in: the approved/fixed ones, else the suggested
+    keeper, plus every near-duplicate that is no copy of what is kept."""
+    chosen = [ln for ln in comp if ln in eligible and _explicit(decisions.get(ln))]
+    left_out: list[int] = []   # a rejected or invalid suggested keeper, still compared with
+    if not chosen:
+        keeper = next((k for k in suggested if k in eligible), None)
+        if keeper is None and any(unconvertible.get(k) for k in suggested):
+            # the suggested keeper only lacks the target format's fields: the best member that
+            # converts is kept (a rejected keeper's copies stay out: that text was rejected)
+            keeper = max((ln for ln in comp if ln in eligible),
+                         key=lambda ln: keeper_rank(eligible[ln]), default=None)
+        chosen = [keeper] if keeper is not None else []
+        left_out = [] if chosen else suggested[:1]
+    # A near-duplicate that is not a copy of what is kept stays in: its question differs in an
+    # essential word ("type 1" / "type 2", another drug) or it is the other side of a
+    # contradiction (which answer is right is the reviewer's call, not the keeper rank's).
+    # Approving one member, or rejecting the keeper, must not drop such a different record.
+    in_chosen = set(chosen)
+    kept: list[tuple[int, int, str, bool]] = []
+    left_out_recs = [dataset.by_line(k) for k in left_out]
+    for n, ln in enumerate(comp):
+        if n % 256 == 255:
+            check_cancel(cancel)        # a cluster of templated records compares thousands of members
+        if ln in eligible and ln not in in_chosen and ln in parts.near_members:
+            rec = eligible[ln]
+            first: str | None = None
+            for other in [eligible[k] for k in chosen] + left_out_recs:
+                why = distinct_reason(rec, other, parts.opposed)
+                if why is None:
+                    break
+                first = first or why
+            else:
+                if first is not None:       # compared with at least one record, a copy of none
+                    kept.append((ln, chosen[0] if chosen else left_out[0], first, not chosen))
+                    chosen.append(ln)
+                    in_chosen.add(ln)
+    empty = not chosen and any(ln in eligible for ln in comp)
+    return tuple(chosen), tuple(kept), empty
+
+
+class PlanCache:
+    """What :func:`plan_export` may reuse from earlier plans of the same dataset and scan.
+
+    Two parts of planning are expensive on a big templated file (80,000 support chats with ticket
+    numbers: 4-9 s and 12-16 s of a 21-30 s plan), and neither reads most options:
+
+    * deciding, per duplicate component, which members are no copy of what is kept. It reads the
+      component's members' eligibility (validity, rejection, include mode), which of them are
+      approved or fixed and each fix's content, and which suggested keepers the target format
+      cannot hold — kept per component under exactly that, so a decision recomputes only its own
+      cluster;
+    * the split with its leakage check. It reads the exported lines, the text each is compared on
+      (taken from the output rows, so a format change that alters a text re-runs it), the eval
+      fraction, seed, stratification labels, threshold and discounted boilerplate; the links come
+      from the scan.
+
+    Neither reads ``allow_contradictions``, ``confirm_fraction`` or where the files go. The
+    dataset and scan are compared by identity (neither is changed in place: a reload or a rescan
+    gives new objects, and that empties the cache). A plan cancelled half-way stores only what it
+    finished. Safe to share between threads (a superseded plan may still be finishing when the next
+    one starts).
+    ``reused`` and ``computed`` count components and splits taken from the cache or worked out.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._source: tuple[Dataset, ScanResult] | None = None
+        self._parts: _DuplicateParts | None = None
+        self._components: dict[int, tuple[tuple, _ComponentResult]] = {}
+        self._discount: tuple[dict | None] | None = None
+        self._split: tuple[tuple, tuple[SplitResult, LeakageResult, int]] | None = None
+        self.reused: Counter[str] = Counter()
+        self.computed: Counter[str] = Counter()
+
+    def _check_source(self, dataset: Dataset, scan: ScanResult) -> None:
+        src = self._source
+        if src is None or src[0] is not dataset or src[1] is not scan:
+            self._source = (dataset, scan)
+            self._parts, self._discount, self._split = None, None, None
+            self._components = {}
+
+    def duplicate_parts(self, dataset: Dataset, scan: ScanResult) -> _DuplicateParts:
+        with self._lock:
+            self._check_source(dataset, scan)
+            if self._parts is None:
+                self._parts = _DuplicateParts.of(scan)
+            return self._parts
+
+    def component_memo(self, dataset: Dataset, scan: ScanResult) -> dict[int, tuple[tuple, _ComponentResult]]:
+        """component index → (what it read, its outcome); entries are only ever replaced whole."""
+        with self._lock:
+            self._check_source(dataset, scan)
+            return self._components
+
+    def discount(self, dataset: Dataset, scan: ScanResult, cancel: CancelToken | None = None) -> dict | None:
+        with self._lock:
+            self._check_source(dataset, scan)
+            known = self._discount
+        if known is not None:
+            return known[0]
+        found = leak_discount(dataset, scan, cancel=cancel)
+        with self._lock:
+            self._check_source(dataset, scan)
+            self._discount = (found,)
+        return found
+
+    def split(self, dataset: Dataset, scan: ScanResult, key: tuple) -> tuple[SplitResult, LeakageResult, int] | None:
+        with self._lock:
+            self._check_source(dataset, scan)
+            if self._split is not None and self._split[0] == key:
+                self.reused["split"] += 1
+                return self._split[1]
+            return None
+
+    def store_split(self, dataset: Dataset, scan: ScanResult, key: tuple,
+                    value: tuple[SplitResult, LeakageResult, int]) -> None:
+        with self._lock:
+            self._check_source(dataset, scan)
+            self._split = (key, value)
+            self.computed["split"] += 1
+
+
+def _texts_digest(lines: Sequence[int], texts: Mapping[int, str]) -> bytes:
+    """One digest of the compared texts, in line order (each length-prefixed: no two lists collide)."""
+    h = hashlib.blake2b(digest_size=32)
+    for ln in lines:
+        b = texts[ln].encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.digest()
+
+
 @dataclass
 class Selection:
     """What goes in before conversion and splitting (steps 1–3 of :func:`plan_export`)."""
@@ -363,17 +539,22 @@ class Selection:
     warnings: list[str]
     # line → (row, loss codes, dropped keys) of records converted to another format on the way in
     converted: dict[int, tuple[bytes, list[str], list[str]]] = field(default_factory=dict)
+    # near-duplicates kept beside what their cluster keeps (no copy of it): line → DISTINCT_* code
+    # (its reason against the cluster's first kept record, or the rejected keeper it was compared with)
+    kept_near: dict[int, str] = field(default_factory=dict)
 
 
 def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Decision], *,
                    options: ExportOptions = ExportOptions(), include: str | None = None,
                    sample_lines: Sequence[int] | None = None, progress: ProgressSink | None = None,
-                   cancel: CancelToken | None = None) -> Selection:
+                   cancel: CancelToken | None = None, cache: PlanCache | None = None) -> Selection:
     """Which records an export takes: decisions, validity, the include mode, conversion to the
     target format, duplicate keepers.
 
-    The dashboard's "usable for export" count is ``len(select_records(...).eligible)``, so it
-    agrees with the export by construction.
+    The dashboard's "usable for export" count is ``len(select_records(...).eligible)``, and its
+    near copies kept for a differing number come from ``kept_near``, so it agrees with the export by
+    construction. ``cache`` (:class:`PlanCache`) reuses each duplicate cluster's outcome while
+    nothing it reads has changed.
     """
     if include is None:
         include, _reason = resolve_include(options, decisions, sample_lines, flagged_lines(dataset, scan))
@@ -383,6 +564,7 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
     decision_of: dict[int, str] = {}
     converted: dict[int, tuple[bytes, list[str], list[str]]] = {}
     unconvertible: dict[int, str] = {}
+    fix_keys: dict[int, bytes] = {}       # line → the fix's canonical JSON, for eligible fixed records
 
     def _view(obj):
         # a record read through --field is converted from its canonical fields, not the user's names
@@ -413,7 +595,8 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
         if d is not None and d.status == FIXED and d.fixed is not None:
             # key order normalised: a fix read back from the store may order keys differently
             # from the same fix held in memory, and the output must not depend on that
-            fixed_obj = json.loads(canonical_json(d.fixed))
+            fix_key = canonical_json(d.fixed)
+            fixed_obj = json.loads(fix_key)
             fixed = build_record(fixed_obj, line=rec.line, fmt=rec.format if rec.format != "unknown" else dataset.format,
                                  mapping=dataset.mapping,
                                  index=rec.index)
@@ -423,6 +606,7 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
             if not convertible(fixed, True):
                 continue
             eligible[rec.line] = fixed
+            fix_keys[rec.line] = fix_key
             decision_of[rec.line] = FIXED
             continue
         if not rec.valid:
@@ -443,50 +627,41 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
             unresolved.append(c)
 
     # 3. duplicate clusters: only the keeper, unless the reviewer approved/fixed members
-    clusters: list[tuple[tuple[int, ...], int]] = (
-        [(c.lines, c.keeper) for c in scan.near_duplicates] + [(g.lines, g.keeper) for g in scan.exact_duplicates])
-    dup_components = link_groups([ln for lines, _ in clusters for ln in lines], [lines for lines, _ in clusters])
-    # a component's candidate keepers, in cluster order (near clusters first, then exact groups)
-    keepers_of: dict[int, list[int]] = {}
-    comp_of = {ln: comp[0] for comp in dup_components for ln in comp}
-    for lines_, keeper_ in clusters:
-        keepers_of.setdefault(comp_of[lines_[0]], []).append(keeper_)
+    parts = cache.duplicate_parts(dataset, scan) if cache is not None else _DuplicateParts.of(scan)
+    memo = cache.component_memo(dataset, scan) if cache is not None else None
+    clusters = parts.clusters
     warnings: list[str] = []
     empty_clusters = 0
-    near_members = {ln for c in scan.near_duplicates for ln in c.lines}
-    opposed = {frozenset((c.a, c.b)) for c in scan.contradictions}
     kept_distinct: list[tuple[int, int]] = []          # (keeper, kept member)
     kept_beside_left_out: list[tuple[int, int]] = []   # (rejected or invalid keeper, kept member)
-    for comp in dup_components:
-        chosen = [ln for ln in comp if ln in eligible and _explicit(decisions.get(ln))]
-        left_out: list[int] = []   # a rejected or invalid suggested keeper, still compared with
-        if not chosen:
-            suggested = keepers_of.get(comp[0], [])
-            keeper = next((k for k in suggested if k in eligible), None)
-            if keeper is None and any(unconvertible.get(k) for k in suggested):
-                # the suggested keeper only lacks the target format's fields: the best member that
-                # converts is kept (a rejected keeper's copies stay out: that text was rejected)
-                keeper = max((ln for ln in comp if ln in eligible),
-                             key=lambda ln: keeper_rank(eligible[ln]), default=None)
-            chosen = [keeper] if keeper is not None else []
-            left_out = [] if chosen else suggested[:1]
-        # A near-duplicate that is not a copy of what is kept stays in: its question differs in an
-        # essential word ("type 1" / "type 2", another drug) or it is the other side of a
-        # contradiction (which answer is right is the reviewer's call, not the keeper rank's).
-        # Approving one member, or rejecting the keeper, must not drop such a different record.
-        for ln in comp:
-            if ln in eligible and ln not in chosen and ln in near_members:
-                others = [eligible[k] for k in chosen] + [dataset.by_line(k) for k in left_out]
-                if others and all(_distinct(eligible[ln], o, opposed) for o in others):
-                    if chosen:
-                        kept_distinct.append((chosen[0], ln))
-                    else:
-                        kept_beside_left_out.append((left_out[0], ln))
-                    chosen.append(ln)
-        if not chosen and any(ln in eligible for ln in comp):
+    kept_near: dict[int, str] = {}                     # kept member → why (DISTINCT_*)
+    ticker = Ticker(progress, cancel, len(parts.components), "Grouping near-duplicates", every=200)
+    for i, comp in enumerate(parts.components):
+        ticker.tick(i)
+        suggested = parts.keepers_of.get(comp[0], [])
+        result = None
+        if memo is not None:
+            # everything the component's outcome reads beyond the dataset and scan (held by identity)
+            state = (tuple((ln in eligible, _explicit(decisions.get(ln)), fix_keys.get(ln)) for ln in comp),
+                     tuple(bool(unconvertible.get(k)) for k in suggested))
+            hit = memo.get(i)
+            if hit is not None and hit[0] == state:
+                result = hit[1]
+                cache.reused["duplicates"] += 1
+        if result is None:
+            result = _reduce_component(comp, suggested, eligible, decisions, unconvertible, parts, dataset, cancel)
+            if memo is not None:
+                memo[i] = (state, result)
+                cache.computed["duplicates"] += 1
+        chosen, kept, empty = result
+        for ln, anchor, why, beside_left_out in kept:
+            (kept_beside_left_out if beside_left_out else kept_distinct).append((anchor, ln))
+            kept_near[ln] = why
+        if empty:
             empty_clusters += 1
+        keep = set(chosen)
         for ln in comp:
-            if ln in eligible and ln not in chosen:
+            if ln in eligible and ln not in keep:
                 del eligible[ln]
                 excluded[ln] = "duplicate"
     if kept_distinct:
@@ -519,13 +694,14 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
                         "findings were decided without a review sample, so only approved and fixed ones go in; choose "
                         "'--include unrejected' (window: Include › Everything not rejected) to export them too")
 
-    return Selection(eligible, excluded, decision_of, unresolved, clusters, warnings, converted)
+    return Selection(eligible, excluded, decision_of, unresolved, clusters, warnings, converted, kept_near)
 
 
 def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Decision], *,
                 options: ExportOptions = ExportOptions(), sample_lines: Sequence[int] | None = None,
                 estimate: object = None, project_path: str | os.PathLike | None = None,
-                progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> ExportPlan:
+                progress: ProgressSink | None = None, cancel: CancelToken | None = None,
+                cache: PlanCache | None = None) -> ExportPlan:
     """Decide what an export would write, without writing anything.
 
     Parameters
@@ -538,6 +714,10 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         the lines of the review sample when the review was a sample; ``None`` otherwise.
     estimate
         the acceptance estimate of a sample review (stored in the manifest as given).
+    cache
+        a :class:`PlanCache` kept between plans of one dataset (the export dialog's): the duplicate
+        step and the split with its leakage check are reused while nothing they read changed. The
+        plan is the same with or without it.
 
     Raises ``ValueError`` for options that make no sense (fraction not in (0, 1),
     unknown format or include mode); everything else a user can fix is a
@@ -553,7 +733,7 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
     check_cancel(cancel)
 
     sel = select_records(dataset, scan, decisions, options=options, include=include, progress=progress,
-                         cancel=cancel)
+                         cancel=cancel, cache=cache)
     eligible, excluded, decision_of = sel.eligible, sel.excluded, sel.decision_of
     unresolved, clusters, warnings = sel.unresolved, sel.clusters, sel.warnings
     if options.include is None and include == INCLUDE_UNREJECTED and sample_lines:
@@ -590,43 +770,27 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
             blockers.append(Blocker("strata", f"no record has the field {options.stratify!r} to stratify by "
                                     f"(fields the records have: {', '.join(have[:12]) or 'none'}; nested "
                                     "fields are written with dots, e.g. meta.category)"))
-        discount = leak_discount(dataset, scan, cancel=cancel)
+        discount = cache.discount(dataset, scan, cancel) if cache is not None else leak_discount(dataset, scan,
+                                                                                                  cancel=cancel)
         texts = {rec.line: leak_text(_reparse_turns(rows[rec.line], options.format, rec), discount)
                  for rec in records}
-        label_fn = (lambda _r, _f: labels) if labels is not None else stratum_labels
-        prev: dict[int, str] | None = None
-        for _round in range(MAX_LEAK_ROUNDS):
-            split = make_split(records, links, eval_fraction=options.eval_fraction, seed=options.seed,
-                               stratify=options.stratify, label_fn=label_fn)
-            side = split.split_of()
-            if prev is None:
-                leakage = check_leakage([(ln, texts[ln]) for ln in split.train],
-                                        [(ln, texts[ln]) for ln in split.eval],
-                                        threshold=near_threshold, progress=progress, cancel=cancel)
-                pairs = leakage.pairs
-            else:
-                # Pairs whose two records kept their sides were compared in an earlier round (and
-                # any violation among them is now tied): compare only what moved.
-                moved = {ln for ln in side if side[ln] != prev[ln]}
-                ev_moved = [(ln, texts[ln]) for ln in split.eval if ln in moved]
-                ev_stay = [(ln, texts[ln]) for ln in split.eval if ln not in moved]
-                tr_moved = [(ln, texts[ln]) for ln in split.train if ln in moved]
-                # by the first check's method: train × a few moved records fits the exhaustive
-                # limit, but at 72k train records of 700 characters that was 72 s of cdist per export
-                # on a templated file, for a check the first round ran on candidates
-                pairs = check_leakage([(ln, texts[ln]) for ln in split.train], ev_moved,
-                                      threshold=near_threshold, method=leakage.method, cancel=cancel).pairs
-                pairs += check_leakage(tr_moved, ev_stay, threshold=near_threshold, method=leakage.method,
-                                       cancel=cancel).pairs
-            if not pairs:
-                break
-            leak_merges += len(pairs)
-            links += [(p.a, p.b) for p in pairs]
-            prev = side
-        if prev is not None:
-            # the split changed after the first full check: report the final one in full
-            leakage = check_leakage([(ln, texts[ln]) for ln in split.train], [(ln, texts[ln]) for ln in split.eval],
-                                    threshold=near_threshold, progress=progress, cancel=cancel)
+        split_key: tuple | None = None
+        cached = None
+        if cache is not None:
+            # everything the split and the leakage check read (links: the scan's, held by identity)
+            lines_in = tuple(rec.line for rec in records)
+            split_key = (lines_in, options.eval_fraction, options.seed, options.stratify,
+                         tuple(labels.get(ln) for ln in lines_in) if labels is not None else None,
+                         near_threshold, _texts_digest(lines_in, texts), json.dumps(discount, sort_keys=True))
+            cached = cache.split(dataset, scan, split_key)
+        if cached is not None:
+            split, leakage, leak_merges = cached[0], replace(cached[1], pairs=list(cached[1].pairs)), cached[2]
+        else:
+            split, leakage, leak_merges = _split_and_check(records, links, texts, labels, options, near_threshold,
+                                                           progress, cancel)
+            if cache is not None and split_key is not None:
+                cache.store_split(dataset, scan, split_key, (split, replace(leakage, pairs=list(leakage.pairs)),
+                                                             leak_merges))
         assert split is not None and leakage is not None
         leakage.discounted = discount
         if leakage.pairs:
@@ -711,6 +875,54 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         dropped_fields=dict(dropped_fields), leak_merges=leak_merges, thresholds=thresholds,
         estimate=estimate, sample_size=len(sample_lines) if sample_lines else None,
         project_path=str(project_path) if project_path else None)
+
+
+def _split_and_check(records: list[Record], links: list[tuple[int, ...]], texts: Mapping[int, str],
+                     labels: dict[int, str] | None, options: ExportOptions, near_threshold: float,
+                     progress: ProgressSink | None, cancel: CancelToken | None
+                     ) -> tuple[SplitResult, LeakageResult, int]:
+    """Split group-aware and run the leakage check; tie the cross-split pairs it finds and split
+    again until none is left (or MAX_LEAK_ROUNDS). Returns (split, leakage, pairs tied)."""
+    links = list(links)
+    split: SplitResult | None = None
+    leakage: LeakageResult | None = None
+    leak_merges = 0
+    label_fn = (lambda _r, _f: labels) if labels is not None else stratum_labels
+    prev: dict[int, str] | None = None
+    for _round in range(MAX_LEAK_ROUNDS):
+        split = make_split(records, links, eval_fraction=options.eval_fraction, seed=options.seed,
+                           stratify=options.stratify, label_fn=label_fn)
+        side = split.split_of()
+        if prev is None:
+            leakage = check_leakage([(ln, texts[ln]) for ln in split.train],
+                                    [(ln, texts[ln]) for ln in split.eval],
+                                    threshold=near_threshold, progress=progress, cancel=cancel)
+            pairs = leakage.pairs
+        else:
+            # Pairs whose two records kept their sides were compared in an earlier round (and
+            # any violation among them is now tied): compare only what moved.
+            moved = {ln for ln in side if side[ln] != prev[ln]}
+            ev_moved = [(ln, texts[ln]) for ln in split.eval if ln in moved]
+            ev_stay = [(ln, texts[ln]) for ln in split.eval if ln not in moved]
+            tr_moved = [(ln, texts[ln]) for ln in split.train if ln in moved]
+            # by the first check's method: train × a few moved records fits the exhaustive
+            # limit, but at 72k train records of 700 characters that was 72 s of cdist per export
+            # on a templated file, for a check the first round ran on candidates
+            pairs = check_leakage([(ln, texts[ln]) for ln in split.train], ev_moved,
+                                  threshold=near_threshold, method=leakage.method, cancel=cancel).pairs
+            pairs += check_leakage(tr_moved, ev_stay, threshold=near_threshold, method=leakage.method,
+                                   cancel=cancel).pairs
+        if not pairs:
+            break
+        leak_merges += len(pairs)
+        links += [(p.a, p.b) for p in pairs]
+        prev = side
+    if prev is not None:
+        # the split changed after the first full check: report the final one in full
+        leakage = check_leakage([(ln, texts[ln]) for ln in split.train], [(ln, texts[ln]) for ln in split.eval],
+                                threshold=near_threshold, progress=progress, cancel=cancel)
+    assert split is not None and leakage is not None
+    return split, leakage, leak_merges
 
 
 def _reparse_turns(row: bytes, target: str, rec: Record):

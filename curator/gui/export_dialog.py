@@ -3,11 +3,16 @@ summary of the written manifest after.
 
 Planning (:func:`curator.core.export.plan_export`) and writing
 (:func:`curator.core.export.write_export`) both run on the window's op runner; this dialog only
-collects options and shows what the core says.
+collects options and shows what the core says. Plans of one project share a
+:class:`curator.core.export.PlanCache` (kept while the project is open, across openings of the
+dialog), so an option the expensive steps do not read — the output format, allowing
+contradictions — re-plans in ~3 s instead of ~25 s on an 80,000-record templated file. The folder
+and "replace" boxes never re-plan.
 """
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +52,17 @@ EXCLUDE_WORDS = {"rejected": "rejected", "invalid": "invalid", "fixed_invalid": 
                  "unconvertible": "not convertible to the format"}
 PREVIEW_DELAY_MS = 250
 
+# project → its plan cache: reopening the dialog, or changing an option, reuses what still holds
+_PLAN_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def plan_cache_for(project) -> ex.PlanCache:
+    """The export plan cache of an open project (made on first use, gone with the project)."""
+    cache = _PLAN_CACHES.get(project)
+    if cache is None:
+        cache = _PLAN_CACHES[project] = ex.PlanCache()
+    return cache
+
 
 class ExportDialog(QDialog):
     """Export the open project's dataset as train/eval JSONL with a manifest.
@@ -66,6 +82,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export train/eval split")
         self.project = project
         self.runner = runner
+        self.plan_cache = plan_cache_for(project)
         self.plan: ex.ExportPlan | None = None
         self.manifest: dict | None = None
         self._generation = 0
@@ -239,12 +256,15 @@ class ExportDialog(QDialog):
         gen = self._generation
         if self._plan_op is not None and not self._plan_op.finished:
             self._plan_op.cancel.set()
-        project, options = self.project, self.options()
+        project, options, cache = self.project, self.options(), self.plan_cache
 
         def work(progress=None, cancel=None):
+            # the cache keys what it reuses on the decisions, options and scan read here, so a
+            # decision made since the last plan is never answered from it
             return ex.plan_export(project.dataset, project.scan, project.decisions(), options=options,
                                   sample_lines=project.sample_lines(), estimate=project.estimate(),
-                                  project_path=str(project.path), progress=progress, cancel=cancel)
+                                  project_path=str(project.path), progress=progress, cancel=cancel,
+                                  cache=cache)
 
         def done(plan: ex.ExportPlan) -> None:
             if gen == self._generation:
