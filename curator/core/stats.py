@@ -129,18 +129,41 @@ def finding_counts(dataset: Dataset, scan: ScanResult | None) -> dict[str, int]:
     return out
 
 
-def usable_count(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
-                 sample_lines: Sequence[int] | None = None) -> int:
+@dataclass(frozen=True, slots=True)
+class Usable:
+    """What an export with the default options would keep, and how many of those are near copies.
+
+    ``near_number``: near-duplicates kept beside their cluster's keeper because each question has a
+    number the other lacks (the same answer with another ticket or order number); ``near_other``:
+    kept because an essential word differs or the two contradict. Both come from the export's own
+    choice (``select_records(...).kept_near``), so they are part of ``total``, never beside it.
+    """
+
+    total: int
+    near_number: int = 0
+    near_other: int = 0
+
+
+def usable_breakdown(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
+                     sample_lines: Sequence[int] | None = None) -> Usable:
     """Examples an export with the default options would keep: the export's own selection
     (include mode, decisions, validity, duplicate keepers and the near-duplicates kept for being
     different questions), so the dashboard and the export agree. Only the conversion to another
     format, which the dashboard does not choose, can still leave a record out.
     """
-    from .export import select_records
+    from .export import DISTINCT_NUMBER, select_records
 
     as_decisions = {ln: d if isinstance(d, Decision) else Decision(ln, d) for ln, d in decisions.items()}
-    return len(select_records(dataset, scan if scan is not None else ScanResult(), as_decisions,
-                              sample_lines=sample_lines).eligible)
+    sel = select_records(dataset, scan if scan is not None else ScanResult(), as_decisions,
+                         sample_lines=sample_lines)
+    number = sum(1 for why in sel.kept_near.values() if why == DISTINCT_NUMBER)
+    return Usable(len(sel.eligible), number, len(sel.kept_near) - number)
+
+
+def usable_count(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
+                 sample_lines: Sequence[int] | None = None) -> int:
+    """``usable_breakdown(...).total``."""
+    return usable_breakdown(dataset, scan, decisions, sample_lines).total
 
 
 # --- lengths --------------------------------------------------------------------------------
@@ -286,6 +309,9 @@ class DashboardStats:
     prompt_lengths: Histogram
     response_lengths: Histogram
     fields: list[str] = field(default_factory=list)
+    # of ``usable``: near copies kept because a number differs / a word differs or they contradict
+    usable_near_number: int = 0
+    usable_near_other: int = 0
 
 
 def format_counts(dataset: Dataset) -> dict[str, int]:
@@ -302,13 +328,16 @@ def dashboard_stats(dataset: Dataset, scan: ScanResult | None, decisions: Mappin
                     sample_lines: Sequence[int] | None = None) -> DashboardStats:
     """Everything the dashboard draws except the per-field distribution (asked on demand)."""
     ps, rs = lengths(dataset)
+    usable = usable_breakdown(dataset, scan, decisions, sample_lines)
     return DashboardStats(
         records=len(dataset.records),
         status=status_counts(dataset, decisions),
         formats=format_counts(dataset),
         findings=finding_counts(dataset, scan),
-        usable=usable_count(dataset, scan, decisions, sample_lines),
+        usable=usable.total,
         prompt_lengths=histogram(ps),
         response_lengths=histogram(rs),
         fields=metadata_fields(dataset),
+        usable_near_number=usable.near_number,
+        usable_near_other=usable.near_other,
     )

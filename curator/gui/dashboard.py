@@ -33,6 +33,29 @@ def _mpl_text(s: str, limit: int = 24) -> str:
     return s.replace("$", r"\$")
 
 
+def usable_words(s: stats.DashboardStats) -> str:
+    """'~N usable for export', and how many of those are near copies kept because a number differs
+    (the export keeps the same answer with another ticket number as a different question)."""
+    text = f"~{s.usable:,} usable for export"
+    if s.usable_near_number:
+        text += f" ({s.usable_near_number:,} of them near copies that differ in a number)"
+    return text
+
+
+def usable_tooltip(s: stats.DashboardStats) -> str:
+    lines = [("What an export with the default options keeps: rejected, invalid and duplicate copies "
+              "are left out.")]
+    if s.usable_near_number:
+        lines.append(f"{s.usable_near_number:,} of them are near-duplicates kept beside their cluster's keeper "
+                     "because each question has a number the other lacks (e.g. another ticket or order "
+                     "number): the export treats them as different questions. If those numbers are only "
+                     "ids, they are copies in effect: look at them in Findings (Ctrl+2).")
+    if s.usable_near_other:
+        lines.append(f"{s.usable_near_other:,} near-duplicates are kept because an essential word differs or "
+                     "the two contradict.")
+    return "\n".join(lines)
+
+
 class DashboardView(QWidget):
     """Counts, length histograms, a metadata distribution and data-size guidance.
 
@@ -64,6 +87,7 @@ class DashboardView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.summary.setFont(font)
+        self.summary.setWordWrap(True)
 
         self.goal_box = QComboBox(self)
         for g in stats.GOALS:
@@ -193,7 +217,8 @@ class DashboardView(QWidget):
 
         self.summary.setText(
             f"{s.records:,} records · {reviewed_words(*reviewed_and_skipped(s.status))} · "
-            f"~{s.usable:,} usable for export · format {self._dataset.format}")
+            f"{usable_words(s)} · format {self._dataset.format}")
+        self.summary.setToolTip(usable_tooltip(s))
         self.field_box.blockSignals(True)
         self.field_box.clear()
         if s.fields:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 from curator.core import stats
 from curator.core.dataset import load_dataset
@@ -64,6 +65,49 @@ def test_dashboard_count_agrees_with_the_export(sample_data):
         for decisions, sample in states:
             plan = plan_export(ds, scan, decisions, sample_lines=sample, options=ExportOptions(allow_contradictions=True))
             assert stats.usable_count(ds, scan, decisions, sample) == len(plan.entries), (name, decisions)
+
+
+def test_usable_near_copies_are_the_ones_the_export_keeps_beside_a_keeper(tmp_path):
+    """The dashboard's 'M of them near copies that differ in a number' is the export's choice: the
+    same answer with another ticket number is kept (and counted), a reworded copy is not."""
+    from curator.core.export import ExportOptions, plan_export
+    from curator.core.scan import run_scan
+
+    answer = ("Please share the order number and we will track the parcel for you within one business day, "
+              "then write back with the courier's status and a new delivery date for it.")
+    rows = [{"messages": [{"role": "user", "content": f"my parcel has not arrived (ticket {t})"},
+                          {"role": "assistant", "content": f"{answer} Ref {t}."}]}
+            for t in (41180, 52291, 63302, 74413, 85524)]
+    rows.append({"messages": [{"role": "user", "content": "my parcel has not arrived yet (ticket 41180)"},
+                              {"role": "assistant", "content": f"{answer} Ref 41180."}]})   # a copy of the first
+    rnd = random.Random(2)
+    words = ("kettle blender sofa lamp drawer voucher invoice hinge battery charger courier customs deposit "
+             "receipt engineer weekend evening colour swap upgrade renew postpone locker warranty").split()
+    rows += [{"messages": [{"role": "user", "content": " ".join(rnd.choice(words) for _ in range(10))},
+                           {"role": "assistant", "content": " ".join(rnd.choice(words) for _ in range(18))}]}
+             for _ in range(20)]
+    path = tmp_path / "support.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(path)
+    scan = run_scan(ds)
+    cluster = next(c for c in scan.near_duplicates if 1 in c.lines)
+    assert set(cluster.lines) >= {1, 2, 3, 4, 5, 6}
+    assert cluster.keeper == 6          # the longest wording is the suggested keeper
+    # what the export keeps of the cluster, and which of those it keeps as the cluster's own choice
+    # (the keeper, or what the reviewer approved); the rest go in for their ticket number
+    cases = [({}, {2, 3, 4, 5, 6}, {6}),
+             ({6: Decision(6, "rejected")}, {2, 3, 4, 5}, set()),     # compared with the rejected keeper
+             ({2: Decision(2, "approved")}, {1, 2, 3, 4, 5}, {2})]     # 6 rewords 1: no other question
+    for decisions, kept, chosen in cases:
+        plan = plan_export(ds, scan, decisions, options=ExportOptions(allow_contradictions=True))
+        out = {e.line for e in plan.entries}
+        assert out & set(cluster.lines) == kept, decisions
+        u = stats.usable_breakdown(ds, scan, decisions)
+        assert u.total == len(out) == stats.usable_count(ds, scan, decisions)
+        assert (u.near_number, u.near_other) == (len(kept - chosen), 0), decisions
+    assert stats.usable_breakdown(ds, scan, {}).near_number == 4
+    st = stats.dashboard_stats(ds, scan, {})
+    assert (st.usable, st.usable_near_number, st.usable_near_other) == (25, 4, 0)   # 26 less line 1
 
 
 def test_metadata_fields_skip_non_categories_and_distribution_folds_tail(tmp_path):

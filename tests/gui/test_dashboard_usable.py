@@ -1,0 +1,89 @@
+"""The dashboard says how many of the usable records are near copies kept because a number differs
+(the same answer with another ticket number), from the export's own choice."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from curator import open_project
+from curator.core.export import ExportOptions, plan_export
+
+QUESTIONS = ["my parcel has not arrived", "I was charged twice for one order"]
+ANSWERS = [("I am sorry to hear that. Please share the order number and we will track the parcel for you "
+            "within one business day, then write back with the courier's status and a new delivery date."),
+           ("Thank you for telling us. We will review both charges on the card and refund the duplicate one "
+            "within five business days; you will receive an email once the refund has been issued.")]
+WORDS = ("parcel refund invoice courier warranty battery screen hinge charger voucher address password "
+         "account locker customs deposit receipt schedule engineer kettle blender mattress sofa lamp drawer "
+         "colour size delay damaged missing broken swap upgrade cancel renew postpone weekend evening").split()
+
+
+def _file(path: Path, templated: int = 16, distinct: int = 60) -> Path:
+    rnd = random.Random(4)
+    rows = []
+    for i in range(templated):
+        t = rnd.randrange(10000, 99999)
+        rows.append({"messages": [{"role": "user", "content": f"{QUESTIONS[i % 2]} (ticket {t})"},
+                                  {"role": "assistant", "content": f"{ANSWERS[i % 2]} Ref {t}."}]})
+    for _ in range(distinct):
+        q, a = (" ".join(rnd.choice(WORDS) for _ in range(k)) for k in (12, 20))
+        rows.append({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
+    if distinct:
+        rows.append(rows[-1])                         # an exact copy: left out
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path):
+    p = open_project(_file(tmp_path / "support.jsonl"), reviewer="Ana")
+    yield p
+    p.close()
+
+
+def _beside_keeper(project) -> tuple[int, int]:
+    """(records the default export writes, of them near-duplicates that are not their cluster's
+    keeper) — read from the export plan, not from the dashboard's numbers."""
+    plan = plan_export(project.dataset, project.scan, project.decisions(), options=ExportOptions(),
+                       sample_lines=project.sample_lines())
+    out = {e.line for e in plan.entries}
+    beside = {ln for c in project.scan.near_duplicates for ln in c.lines if ln != c.keeper} & out
+    return len(out), len(beside)
+
+
+def test_usable_says_how_many_are_near_copies_that_differ_in_a_number(qtbot, project):
+    from curator.gui.dashboard import DashboardView
+
+    view = DashboardView()
+    qtbot.addWidget(view)
+    view.set_data(project.dataset, project.scan, project.decisions(), project.sample_lines())
+    exported, beside = _beside_keeper(project)
+    assert (exported, beside) == (76, 14)       # 16 templated chats: 2 keepers, 14 kept for their ticket number
+    assert f"~{exported} usable for export ({beside} of them near copies that differ in a number)" \
+        in view.summary.text()
+    assert "another ticket or order number" in view.summary.toolTip()
+
+    # a decision changes both numbers, as it changes the export
+    copy = next(ln for c in project.scan.near_duplicates for ln in c.lines if ln != c.keeper)
+    project.reject(copy, reason="duplicate")
+    view.refresh(project.decisions())
+    exported, beside = _beside_keeper(project)
+    assert (exported, beside) == (75, 13)
+    assert f"~{exported} usable for export ({beside} of them near copies that differ in a number)" \
+        in view.summary.text()
+
+
+def test_no_near_copies_no_breakdown(qtbot, tmp_path):
+    from curator.gui.dashboard import DashboardView
+
+    with open_project(_file(tmp_path / "plain.jsonl", templated=0), reviewer="Ana") as p:
+        view = DashboardView()
+        qtbot.addWidget(view)
+        view.set_data(p.dataset, p.scan, p.decisions(), p.sample_lines())
+        assert "~60 usable for export · format openai" in view.summary.text()
+        assert view.summary.toolTip().startswith("What an export with the default options keeps")
+        assert "near copies" not in view.summary.toolTip() and "near-duplicates" not in view.summary.toolTip()
