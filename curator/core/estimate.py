@@ -17,10 +17,16 @@ import math
 from functools import lru_cache
 from dataclasses import asdict, dataclass
 
-__all__ = ["Estimate", "upper_bound", "binom_cdf", "more_needed", "estimate", "CONFIDENCE", "DEFAULT_TARGET"]
+__all__ = ["Estimate", "upper_bound", "binom_cdf", "more_needed", "estimate", "CONFIDENCE", "DEFAULT_TARGET",
+           "MIN_REVIEWED"]
 
 CONFIDENCE = 0.95
 DEFAULT_TARGET = 0.02
+#: Reviewed sampled records before a bound is worth showing. Below it the bound says more about
+#: the sample size than about the data: with no defects at all it is ≤ 95.0% after 1 review,
+#: ≤ 25.9% after 10, ≤ 13.9% after 20 (about 3/n from there on). A clinician read "≤ 95.0%" after
+#: one approval as a verdict on the dataset, so views say "too early" until then.
+MIN_REVIEWED = 20
 
 
 def binom_cdf(d: int, n: int, p: float) -> float:
@@ -98,6 +104,12 @@ class Estimate:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    @property
+    def too_early(self) -> bool:
+        """Fewer than :data:`MIN_REVIEWED` sampled records reviewed while the sample still has
+        unreviewed ones: the bound is too wide to mean anything yet."""
+        return self.reviewed < MIN_REVIEWED and self.sample_remaining > 0
 
     def sentence(self) -> str:
         """E.g. "0 defects in 300 sampled: the other 2,700 have at most 1.0% defects (95% confidence)"."""

@@ -9,7 +9,7 @@ HTML (STYLE.md §7).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -114,9 +114,13 @@ def record_title(rec: Record, unit: str = "line") -> str:
 
 
 def render_record(edit: QTextEdit, rec: Record, decision: Decision | None = None,
-                  shown: Record | None = None, unit: str = "line") -> None:
+                  shown: Record | None = None, unit: str = "line", *, notes: Sequence[str] = (),
+                  raw_tab: bool = False) -> None:
     """Write the record into ``edit`` as plain text runs with headings (no HTML anywhere).
-    ``unit`` is "record" for a JSON array's records (see :func:`record_title`)."""
+    ``unit`` is "record" for a JSON array's records (see :func:`record_title`). ``notes``: what
+    the scan says about the record in words (a style check's message, "contradicts line 7"), shown
+    under the title as its errors and warnings are. ``raw_tab``: the pane sits beside a Raw JSON
+    tab (the Examples tab's does; the review desk has none), which may then be pointed to."""
     edit.clear()
     cur = edit.textCursor()
     body = QTextCharFormat()
@@ -155,6 +159,11 @@ def render_record(edit: QTextEdit, rec: Record, decision: Decision | None = None
     for p in target.warnings:
         block()
         cur.insertText("⚠ " + p.message, _heading_format("#a77d1c"))
+    for note in notes:
+        # a lint finding was only in the tooltip of a small "lint" badge: say it here, in words
+        block()
+        words = note_words(note)
+        cur.insertText("⚑ " + words[:1].upper() + words[1:], _heading_format("#a77d1c"))
     sections = record_sections(target)
     if not sections:
         block(gap)
@@ -174,16 +183,50 @@ def render_record(edit: QTextEdit, rec: Record, decision: Decision | None = None
         for mark, p in problems:
             block()
             cur.insertText(f"{mark}the original {unit}: {p.message}", meta)
-        block()
-        cur.insertText(("Its text is in the Raw JSON tab, below the fixed version." if problems else
-                        "It had no problems; its text is in the Raw JSON tab, below the fixed version."), meta)
+        if not problems:
+            # only its shape was checked: "It had no problems" read as "its answer was right" to a
+            # clinician whose fix corrected a medically wrong answer
+            block()
+            cur.insertText("No format problems found in it (only its fields and format are checked, "
+                           "not whether its answer is right).", meta)
+        # its text, here: the review desk has no Raw JSON tab to point to
+        for heading, text, _color in record_sections(rec):
+            block()
+            cur.insertText(heading, _heading_format("#808080"))
+            block()
+            cur.insertText(_cut(text) if text else "(empty)", meta)
+        if not record_sections(rec):
+            block()
+            cur.insertText(_cut(rec.raw.decode("utf-8", "replace")), meta)
+        if raw_tab:
+            block()
+            cur.insertText("The Raw JSON tab shows both as JSON: the fixed version first, then the original.",
+                           meta)
     edit.moveCursor(QTextCursor.MoveOperation.Start)
+
+
+def note_words(note: str) -> str:
+    """A scan note in plain words: "truncated: the response …" reads "Style check (truncated): the
+    response …"; the other notes ("contradicts line 7", "exact duplicate of …") read as they are."""
+    code, sep, message = note.partition(": ")
+    if sep and code.replace("_", "").isalpha() and code == code.lower() and " " not in code:
+        return f"Style check ({code.replace('_', ' ')}): {message}"
+    return note
 
 
 def raw_json(rec: Record) -> str:
     if rec.data is None:
         return rec.raw.decode("utf-8", "replace")
     return json.dumps(rec.data, ensure_ascii=False, indent=2)
+
+
+# The Examples tab's buttons: (attribute, shortcut action, words, tooltip). The buttons and the
+# window's key list (F1) both read this, so the list says what the buttons say.
+EXAMPLE_BUTTONS = (
+    ("approve_btn", "approve", "Approve", "Keep this example"),
+    ("reject_btn", "reject", "Reject…", "Leave this example out of the export, with an optional reason"),
+    ("fix_btn", "fix", "Fix…", "Edit the record with live schema validation; saving stores a fix (undoable)"),
+)
 
 
 class ExampleView(QWidget):
@@ -196,6 +239,8 @@ class ExampleView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record: Record | None = None
+        # line → what the scan says about it in words (table_model.flag_notes); set by the window
+        self.notes_of: Callable[[int], list[str]] | None = None
         self.unit = "line"          # "record" while a JSON-array dataset is open (the window sets it)
         self.tabs = QTabWidget(self)
         self.reader = QTextEdit(self)
@@ -236,12 +281,8 @@ class ExampleView(QWidget):
         overrides), so the labels say what the keys do."""
         from . import shortcuts as sc
 
-        for button, action, text, tip in (
-                (self.approve_btn, sc.APPROVE, "Approve", "Keep this example"),
-                (self.reject_btn, sc.REJECT, "Reject…",
-                 "Leave this example out of the export, with an optional reason"),
-                (self.fix_btn, sc.FIX, "Fix…",
-                 "Edit the record with live schema validation; saving stores a fix (undoable)")):
+        for name, action, text, tip in EXAMPLE_BUTTONS:
+            button = getattr(self, name)
             keys = sc.letter_keys(action, overrides)
             button.setText(f"{text}  [{keys[0]}]" if keys else text)   # as the review desk labels them
             button.setToolTip(f"{tip} ({', '.join(keys)})" if keys else tip)
@@ -255,8 +296,9 @@ class ExampleView(QWidget):
             self.reader.clear()
             self.raw.clear()
             return
+        notes = self.notes_of(rec.line) if self.notes_of is not None else []
         render_record(self.reader, rec, decision, fixed if decision is not None and decision.status == FIXED else None,
-                      self.unit)
+                      self.unit, notes=notes, raw_tab=True)
         raw = raw_json(rec)
         if decision is not None and decision.status == FIXED and decision.fixed is not None:
             raw = ("// fixed version\n" + json.dumps(decision.fixed, ensure_ascii=False, indent=2)

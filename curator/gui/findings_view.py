@@ -12,11 +12,13 @@ from collections.abc import Callable
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTextEdit,
@@ -38,15 +40,21 @@ from curator.core.table import (
     word_diff,
 )
 
+from . import shortcuts as sc
+
 FindingRole = Qt.ItemDataRole.UserRole
 KIND_TEXT = {"contradiction": "Contradiction", "duplicate": "Exact duplicates", "near_duplicate": "Near duplicates"}
-# Translucent so the text colour of either theme stays readable on top.
-CHANGED_LEFT = QColor(230, 60, 60, 90)
-CHANGED_RIGHT = QColor(40, 170, 80, 90)
+# The differing words, the same tint on both sides: a clinician read the old red (left) and green
+# (right) as "wrong" and "correct". Amber is told apart from the page by every kind of colour vision
+# and says nothing about which side is right; translucent, so either theme's text stays readable,
+# and underlined too, so it never rests on colour alone.
+CHANGED = QColor(255, 176, 0, 110)
+DIFF_LEGEND = ("Highlighted (amber, underlined): words that differ between the two. "
+               "The highlight does not say which side is right.")
 MAX_LISTED = 40        # members a list entry names; the view elides what its width cannot show
-# The resolution buttons' keys (one table: the buttons' labels and the panel's shortcuts read it).
-BUTTON_KEYS = (("keep_left", "Alt+1"), ("keep_right", "Alt+2"), ("fix_btn", "Alt+3"), ("reject_all", "Alt+4"),
-               ("keep_all", "Alt+5"), ("fix_right", "Alt+6"))
+# The resolution buttons' keys and words come from one table (shortcuts.FINDING_KEYS): the
+# buttons' labels, the panel's shortcuts and the window's key list (F1) all read it.
+BUTTON_KEYS = tuple((f.button, f.key) for f in sc.FINDING_KEYS)
 
 
 def member_list(lines: tuple[int, ...], unit: str = "line") -> str:
@@ -150,6 +158,12 @@ class DiffView(QWidget):
         self.right_head = QLabel(self)
         for lab in (self.left_head, self.right_head):
             lab.setTextFormat(Qt.TextFormat.PlainText)
+        self.legend = QLabel(DIFF_LEGEND, self)
+        self.legend.setObjectName("diffLegend")
+        self.legend.setTextFormat(Qt.TextFormat.PlainText)
+        self.legend.setWordWrap(True)
+        self.legend.setToolTip("The same highlight on both sides: it marks where the two texts differ, "
+                               "not which one is right.")
 
         self.keep_left = QPushButton("Keep left", self)
         self.keep_right = QPushButton("Keep right", self)
@@ -160,8 +174,9 @@ class DiffView(QWidget):
         self.keep_all.clicked.connect(lambda: self._emit("keep_all", 0))
         self.keep_left.clicked.connect(lambda: self._emit("keep", self._line(self.left_pick)))
         self.keep_right.clicked.connect(lambda: self._emit("keep", self._line(self.right_pick)))
-        self.fix_btn.clicked.connect(lambda: self._emit("fix", self._line(self.left_pick)))
-        self.fix_right.clicked.connect(lambda: self._emit("fix", self._line(self.right_pick)))
+        self.fix_btn.clicked.connect(lambda: self._fix(self._line(self.left_pick), self._line(self.right_pick)))
+        self.fix_right.clicked.connect(lambda: self._fix(self._line(self.right_pick), self._line(self.left_pick)))
+        self.fix_confirm: QMessageBox | None = None     # "Fix record N and reject record M?" while asked
         self.reject_all.clicked.connect(lambda: self._emit("reject_all", 0))
 
         grid = QGridLayout()
@@ -171,17 +186,18 @@ class DiffView(QWidget):
         grid.addWidget(self.right_head, 1, 1)
         grid.addWidget(self.left, 2, 0)
         grid.addWidget(self.right, 2, 1)
+        grid.addWidget(self.legend, 3, 0, 1, 2)
         grid.setRowStretch(2, 1)
         self._keys = {getattr(self, name): QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
                       for name, key in BUTTON_KEYS}
         for b in self._keys:
             self._label(b, b.text())
-        self._buttons = (self.keep_left, self.keep_right, self.keep_all, self.fix_btn, self.fix_right,
-                         self.reject_all)
-        # two rows (keep / approve, then fix / reject): with their keys shown, six buttons in one
-        # row need more than the panel's width and would be cut
+        self._buttons = (self.keep_left, self.keep_right, self.keep_all, self.reject_all, self.fix_btn,
+                         self.fix_right)
+        # two rows (keep / approve / reject, then the two fixes, whose words name the member each
+        # rejects): with their keys shown, six buttons in one row need more than the panel's width
         buttons = QVBoxLayout()
-        for row in (self._buttons[:3], self._buttons[3:]):
+        for row in (self._buttons[:4], self._buttons[4:]):
             line = QHBoxLayout()
             for b in row:
                 line.addWidget(b)
@@ -210,6 +226,42 @@ class DiffView(QWidget):
     def _emit(self, action: str, line: int) -> None:
         if self.item is not None:
             self.resolve.emit(self.item, action, line)
+
+    def _fix(self, line: int, other: int) -> None:
+        """Fix one member of a contradiction. That resolves it: the other member is rejected when
+        the fix is saved. A clinician pressed "Fix record 1300…" and found 524 rejected without a
+        word, so the button says it, and this asks before the editor opens (Enter goes on)."""
+        if self.item is None:
+            return
+        if not self.confirm_fix(line, other):
+            return
+        self._emit("fix", line)
+
+    def confirm_fix(self, line: int, other: int) -> bool:
+        """Ask "Fix record N and reject record M?"; True to go on to the editor."""
+        unit = self._unit()
+        box = QMessageBox(QMessageBox.Icon.Question, f"Fix {unit} {line} and reject {unit} {other}?",
+                          f"Fixing {unit} {line} resolves this contradiction: you correct {unit} {line}, and "
+                          f"when you save the fix {unit} {other} is rejected (left out of the export), "
+                          f"because the two give different answers to the same question.\n\n"
+                          f"Undo (Ctrl+Z) takes both back. To correct {unit} {line} without deciding "
+                          f"{unit} {other}, select it on the Examples tab and press Fix there.",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        go = box.addButton(f"Fix {unit} {line}, reject {unit} {other}", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(go)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        self.fix_confirm = box
+        back = QApplication.focusWidget()
+        try:
+            box.exec()
+        finally:
+            self.fix_confirm = None
+            if back is not None and back.isVisible():
+                # the panel's Alt+1…6 need the keyboard back in it (no window manager may do it)
+                self.window().activateWindow()
+                back.setFocus(Qt.FocusReason.OtherFocusReason)
+        return box.clickedButton() is go
 
     def set_item(self, item: FindingItem | None, table: ExamplesTable | None) -> None:
         self.item, self.table = item, table
@@ -244,9 +296,10 @@ class DiffView(QWidget):
         multi = len(lines) > 2
         self.left_pick.setVisible(multi)
         self.right_pick.setVisible(multi)
-        self._label(self.reject_all, "Reject all" if multi else "Reject both")
-        # it approves: say so, not "keep" (a reviewer read "keep both" as "they do not conflict")
-        self._label(self.keep_all, "Approve all" if multi else "Approve both")
+        for name, button in (("reject_all", self.reject_all), ("keep_all", self.keep_all)):
+            # "Approve", not "keep": a reviewer read "keep both" as "they do not conflict"
+            words = sc.FINDING_BY_BUTTON[name]
+            self._label(button, words.many if multi and words.many else words.label)
         self.keep_all.setToolTip(
             "Approves both records: both are marked approved and both go into the export. Use it when "
             "the two answers do not really conflict (a false alarm). (Alt+5)" if item.kind == "contradiction" else
@@ -254,12 +307,10 @@ class DiffView(QWidget):
             "(they are different examples, not copies). (Alt+5)")
         self.fix_btn.setVisible(item.kind == "contradiction")
         self.fix_right.setVisible(item.kind == "contradiction")
-        self.fix_right.setToolTip("Correct the right example and reject the left one (Alt+6)")
         self.keep_left.setToolTip("Approve the left example and reject the other(s) as duplicates"
                                   if item.kind != "contradiction" else
                                   "Approve the left example and reject the right one (Alt+1)")
         self.keep_right.setToolTip("Approve the right example and reject the other(s) (Alt+2)")
-        self.fix_btn.setToolTip("Correct the left example and reject the right one (Alt+3)")
         self.reject_all.setToolTip("Reject every example of this finding (Alt+4)")
         self._show_pair()
 
@@ -284,10 +335,16 @@ class DiffView(QWidget):
         current = self.record_of or self.table.dataset.by_line
         ra, rb = current(a), current(b)
         unit = self._unit()
-        self._label(self.keep_left, f"Keep {unit} {a}")
-        self._label(self.keep_right, f"Keep {unit} {b}")
-        self._label(self.fix_btn, f"Fix {unit} {a}…")
-        self._label(self.fix_right, f"Fix {unit} {b}…")
+        keep = sc.FINDING_BY_BUTTON["keep_left"].label
+        self._label(self.keep_left, keep.format(unit=unit, line=a, other=b))
+        self._label(self.keep_right, keep.format(unit=unit, line=b, other=a))
+        fix = sc.FINDING_BY_BUTTON["fix_btn"].label
+        self._label(self.fix_btn, fix.format(unit=unit, line=a, other=b))
+        self._label(self.fix_right, fix.format(unit=unit, line=b, other=a))
+        for button, (x, y) in ((self.fix_btn, (a, b)), (self.fix_right, (b, a))):
+            button.setToolTip(f"Correct {unit} {x}; when you save the fix, {unit} {y} is rejected "
+                              f"(this resolves the contradiction). You are asked first. "
+                              f"({sc.FINDING_BY_BUTTON['fix_btn' if button is self.fix_btn else 'fix_right'].key})")
         item = self.item
 
         def keeper(ln: int) -> str:
@@ -311,8 +368,8 @@ class DiffView(QWidget):
             self.scores.setText(f"{s}. Keep one and the others are rejected as its duplicates.")
         ops = word_diff(labelled_text(ra), labelled_text(rb))
         left, right = diff_sides(ops)
-        _write_runs(self.left, left, CHANGED_LEFT)
-        _write_runs(self.right, right, CHANGED_RIGHT)
+        _write_runs(self.left, left, CHANGED)
+        _write_runs(self.right, right, CHANGED)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(420, 300)

@@ -22,15 +22,17 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
-                               QSizePolicy, QSpinBox, QTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar,
+                               QPushButton, QSizePolicy, QSpinBox, QTextEdit, QVBoxLayout, QWidget)
 
 from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, UNDECIDED
+from curator.core.estimate import MIN_REVIEWED
 from curator.core.records import Record
+from curator.core.review import plural
 
 from . import shortcuts as sc
-from .example_view import reason_label, render_record
+from .example_view import note_words, reason_label, render_record
 from .settings import REVIEWER
 from .table_model import flag_notes
 
@@ -231,6 +233,11 @@ class KeyMapOverlay(QFrame):
                 lab.setTextFormat(Qt.TextFormat.PlainText)
                 if col == 0:
                     lab.setStyleSheet("font-family: monospace;")
+                if col == 2:
+                    # a long explanation (choosing the queue) wraps rather than running off the edge
+                    lab.setWordWrap(True)
+                    lab.setMinimumWidth(lab.fontMetrics().averageCharWidth() * 64)
+                    lab.setMaximumWidth(lab.fontMetrics().averageCharWidth() * 80)
                 grid.addWidget(lab, row, col)
             row += 1
 
@@ -399,6 +406,9 @@ class ReviewDesk(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(7)
         self.seed.setToolTip("The same seed gives the same sample on every machine.")
+        # sized for a seed of up to 7 digits rather than the 10 its range allows (a longer one
+        # scrolls in the box), so the queue row with its "Queue [Alt+Q]" still fits 1,024 pixels
+        self.seed.setMinimumWidth(self.seed.fontMetrics().horizontalAdvance("9" * 7) + 40)
         self.stratify = QComboBox(self)
         self.stratify.addItem("Not stratified", None)
         self.stratify.setToolTip("Sample each group in proportion: by format, flagged/unflagged, or a "
@@ -420,8 +430,12 @@ class ReviewDesk(QWidget):
         self.reviewer_button.setToolTip("Change the name recorded with your decisions.")
 
         top = QHBoxLayout()
-        lab = QLabel("&Queue:", self)
-        lab.setBuddy(self.kind_box)
+        # no "&Q" mnemonic: Alt+Q is the table's "Choose the queue" (bound below), which opens the
+        # list; a label mnemonic on the same key would make it ambiguous and do nothing
+        self.queue_label = QLabel("Queue:", self)
+        self.queue_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.queue_label.setBuddy(self.kind_box)
+        lab = self.queue_label
         top.addWidget(lab)
         top.addWidget(self.kind_box)
         self.sample_parts = []
@@ -509,6 +523,105 @@ class ReviewDesk(QWidget):
         self.start_button.clicked.connect(self._start_sample)
         self.reviewer_button.clicked.connect(lambda: self.ensure_reviewer(force=True))
         self._show_sample_parts(False)
+        self._watch_queue_row()
+
+    # -- the queue row by keyboard ---------------------------------------------------------
+
+    # keys that open the Queue list when it is closed (in it, they move the highlight)
+    OPEN_LIST_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home,
+                      Qt.Key.Key_End, Qt.Key.Key_Space, Qt.Key.Key_F4)
+
+    def queue_controls(self) -> tuple[QWidget, ...]:
+        """The boxes and buttons of the row above the example (queue, sample, reviewer)."""
+        return (self.kind_box, self.fraction, self.seed, self.stratify, self.start_button, self.reviewer_button)
+
+    def _watch_queue_row(self) -> None:
+        for w in self.queue_controls():
+            for target in (w, *w.findChildren(QWidget)):      # a spin box's keys reach its line edit
+                target.installEventFilter(self)
+        for combo in (self.kind_box, self.stratify):
+            combo.view().installEventFilter(self)              # the open list
+
+    def in_queue_row(self, widget: QWidget | None = None) -> bool:
+        """Whether ``widget`` (default: the focus widget) is one of the queue row's controls, a part
+        of one, or the open list of one of its boxes."""
+        w = QApplication.focusWidget() if widget is None else widget
+        controls = self.queue_controls()
+        while w is not None:
+            if w in controls:
+                return True
+            w = w.parentWidget()       # an open list is a popup window whose parent is its box
+        return False
+
+    def _in_open_list(self, obj) -> bool:
+        """Whether ``obj`` is part of a box's open list (a popup window inside the queue row)."""
+        w = obj if isinstance(obj, QWidget) else None
+        while w is not None and w not in self.queue_controls():
+            if w.isWindow():
+                return True
+            w = w.parentWidget()
+        return False
+
+    def choose_queue(self) -> bool:
+        """Alt+Q: the Queue box takes the keyboard with its list open (arrows, Enter)."""
+        if not self.kind_box.isVisible():
+            return False
+        self.kind_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.kind_box.showPopup()
+        return True
+
+    def _queue_row_key(self, obj, event) -> bool:
+        """A key pressed in the queue row. True when the desk handled it."""
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if self._in_open_list(obj):
+            return False                 # the open list: arrows, Enter and Esc are its own
+        if key == Qt.Key.Key_Escape:
+            self.setFocus(Qt.FocusReason.ShortcutFocusReason)      # back to the example
+            return True
+        if obj is self.kind_box and (key in self.OPEN_LIST_KEYS and not mods & Qt.KeyboardModifier.ControlModifier):
+            # closed, the box would switch queue at every arrow press (and the desk took the focus
+            # back after the first): open the list instead, where the arrows only move the highlight
+            self.kind_box.showPopup()
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if obj is self.reviewer_button:
+                self.reviewer_button.click()
+            elif self.queue_kind == "sample" or self.kind_box.currentData() == "sample":
+                for box in (self.fraction, self.seed):
+                    box.interpretText()   # a value typed and not yet taken
+                self._start_sample()
+            else:
+                self.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
+        return False
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+
+        kind = event.type()
+        enter = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if kind == QEvent.Type.ShortcutOverride and self._in_open_list(obj):
+            # Qt's open list picks its entry on the override and still delivers the key press, to
+            # whatever has the focus once the list is closed: that Enter must not start the sample too
+            self._picked_by_enter = event.key() in enter
+        elif kind == QEvent.Type.KeyPress and getattr(self, "_picked_by_enter", False):
+            self._picked_by_enter = False
+            if event.key() in enter:
+                return True
+        if kind == QEvent.Type.ShortcutOverride and self.in_queue_row(obj):
+            mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+            alt_arrow = mods == Qt.KeyboardModifier.AltModifier and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down)
+            if mods == Qt.KeyboardModifier.NoModifier or alt_arrow:
+                # unmodified keys belong to the box or list that has them: the arrows move its
+                # highlight, letters pick, Enter starts, Esc goes back (not the desk's J/K/arrows,
+                # A or R); Ctrl+Z and Alt+Q still reach the desk. Not filtered out: an open list
+                # picks its entry on this very event (Qt's combo popup handles Enter here)
+                event.accept()
+                return False
+        if kind == QEvent.Type.KeyPress and self.in_queue_row(obj) and self._queue_row_key(obj, event):
+            return True
+        return super().eventFilter(obj, event)
 
     def rebind_keys(self) -> None:
         """The user changed key overrides: drop the old keys, bind the new ones, and rebuild the
@@ -533,6 +646,12 @@ class ReviewDesk(QWidget):
                 q.setAutoRepeat(False)      # holding a key down must not decide a run of examples
                 q.activated.connect(lambda a=s.action: self.trigger(a))
                 self._shortcuts.append(q)
+            if s.action == sc.QUEUE:
+                first = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
+                self.queue_label.setText(f"Queue [{first}]:" if first else "Queue:")
+                self.kind_box.setToolTip("Which examples to review: all, only the flagged ones, or a random sample "
+                                         "whose result estimates the quality of the rest.\n" + s.help
+                                         + (f"\nKeys: {', '.join(keys)}" if keys else ""))
             if s.action in self.buttons:
                 first = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
                 self.buttons[s.action].setText(f"{s.label}  [{first}]" if first else s.label)
@@ -636,6 +755,8 @@ class ReviewDesk(QWidget):
         if action == sc.LEAVE:
             self.leave_requested.emit()
             return True
+        if action == sc.QUEUE:
+            return self.choose_queue()
         if action in (sc.UNDO, sc.REDO):
             return self._undo_redo(action)
         if self.state == DONE and action in (sc.NEXT, sc.PREVIOUS, sc.APPROVE, sc.REJECT, sc.FIX, sc.SKIP):
@@ -821,9 +942,13 @@ class ReviewDesk(QWidget):
         self._show_sample_parts(kind == "sample")
         if kind != "sample":
             self.start(kind)
+            self.setFocus()            # the queue is chosen: back to the example
         else:
             self.show_sample_spec()
-        self.setFocus()
+            # on to the sample's boxes (Tab: Seed, Stratify, Start sample; Enter starts it). Not the
+            # example: the sample is not started yet, and a key meant for it would decide an example
+            # of the old queue
+            self.fraction.setFocus(Qt.FocusReason.TabFocusReason)
 
     def show_sample_spec(self) -> None:
         """Set Fraction, Seed and Stratify to the project's stored sample (if one was drawn).
@@ -876,13 +1001,13 @@ class ReviewDesk(QWidget):
             return True
 
         def describe(fr: float, sd: int, st: str | None, size: int | None = None) -> str:
-            parts = [f"{fr * 100:.3g}%"] + ([f"{size:,} examples"] if size is not None else []) + [f"seed {sd}"]
+            parts = [f"{fr * 100:.3g}%"] + ([plural(size, "example")] if size is not None else []) + [f"seed {sd}"]
             if st:
                 parts.append("stratified " + {"format": "by format", "flagged": "flagged / unflagged"}.get(
                     st, f"by {st.split(':', 1)[-1]}"))
             return ", ".join(parts)
 
-        done = f"{reviewed:,} of its {len(old):,} sampled examples " + (
+        done = f"{reviewed:,} of its {len(old):,} sampled {'example' if len(old) == 1 else 'examples'} " + (
             "is" if reviewed == 1 else "are") + " already reviewed"
         if skipped:
             done += f" ({skipped:,} skipped)"
@@ -938,7 +1063,7 @@ class ReviewDesk(QWidget):
         where = f"record {line}" if self.unit == "record" else f"line {line}"
         self.where.setText(f"{prefix}Example {self.pos + 1:,} of {total:,} · {where} · {rec.format} · "
                            f"{STATUS_TEXT.get(status, status)}{why}{who}")
-        flags = list(self._flag_text.get(line, []))     # schema problems are shown in the reader
+        flags = [note_words(n) for n in self._flag_text.get(line, [])]     # schema problems: in the reader
         self.badges.setText("  •  ".join(flags))
         self.badges.setVisible(bool(flags))
         render_record(self.reader, rec, d, self.project.fixed_record(line, d), self.unit)
@@ -950,6 +1075,15 @@ class ReviewDesk(QWidget):
         self.estimate_label.setToolTip(est.sentence())
         if est.reviewed == 0:
             return "Review sampled examples to estimate the rest."
+        if est.too_early:
+            # after one approval the bound read "≤ 95.0%": a number about the sample's size, not the data
+            self.estimate_label.setToolTip(
+                f"The estimate is an exact {est.confidence:.0%} upper bound on the share of defects among "
+                f"the examples nobody has reviewed. With {plural(est.reviewed, 'sampled example')} reviewed "
+                f"it would read ≤ {est.upper_bound:.1%} whatever you found, so it is shown from "
+                f"{MIN_REVIEWED} reviewed on.")
+            return (f"reviewed {est.reviewed:,} of {est.sample_size:,} sampled — too few to estimate the rest "
+                    f"yet (from {MIN_REVIEWED})")
         return f"estimated defect rate of the rest: ≤ {est.upper_bound:.1%} at {est.confidence:.0%}"
 
     def _update_undo_buttons(self) -> None:
@@ -963,12 +1097,77 @@ class ReviewDesk(QWidget):
             b.setToolTip(f"{base}\nNext: {label}" if label else base)
 
 
+def key_list_rows(window) -> list[tuple[str, str]]:
+    """The window's key list (F1) as (words, keys) rows; ("Title", "") opens a section, ("", "")
+    is a blank line. Every row is read from what the buttons themselves read, so the list says
+    what the buttons say: the Examples tab's buttons (example_view.EXAMPLE_BUTTONS) with the letter
+    keys they show and the menu keys that do the same, the Findings buttons (shortcuts.FINDING_KEYS)
+    and the desk's buttons (shortcuts.SHORTCUTS), each with the user's key overrides. A clinician
+    found "Approve  Ctrl+Return" and "Fix left / reject all" in it beside buttons reading
+    "Approve [A]", "Fix record 1300…" and "Reject both"."""
+    from .example_view import EXAMPLE_BUTTONS
+
+    overrides = window.prefs.key_overrides() if getattr(window, "prefs", None) is not None else {}
+
+    def keys_of(act) -> str:
+        return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
+
+    rows: list[tuple[str, str]] = [("Window", "")]
+    same_as_buttons = {sc.APPROVE: getattr(window, "approve_action", None),
+                       sc.REJECT: getattr(window, "reject_action", None),
+                       sc.FIX: getattr(window, "fix_action", None)}
+    names = ("open_action", "close_action", "export_action", "quit_action", "undo_action", "redo_action",
+             "find_action", "rescan_action", "settings_action", "examples_view_action", "findings_view_action")
+    acts = [getattr(window, n, None) for n in names]
+    acts += [spec.action for spec in getattr(window, "view_specs", []) if getattr(spec, "action", None) is not None]
+    acts.append(getattr(window, "keys_action", None))
+    for act in acts:
+        if act is not None and keys_of(act):
+            rows.append((act.text().replace("&", ""), keys_of(act)))
+    rows += [("", ""), ("Examples tab (the buttons under the example)", "")]
+    for _name, action, words, _tip in EXAMPLE_BUTTONS:
+        keys = list(sc.letter_keys(action, overrides))
+        act = same_as_buttons.get(action)
+        if act is not None:
+            keys += [k for k in keys_of(act).split(", ") if k and k not in keys]
+        rows.append((words, ", ".join(keys)))
+    for action in (sc.SKIP, sc.NEXT, sc.PREVIOUS):
+        keys = sc.letter_keys(action, overrides)
+        if keys:
+            rows.append((sc.BY_ACTION[action].label, ", ".join(keys)))
+    unit = getattr(getattr(window, "table", None), "unit", "line")
+    rows += [("", ""), ("Findings (N: the member the button acts on, M: the other one)", "")]
+    rows += sc.finding_key_rows(unit)
+    rows += [("", ""), ("Review desk", "")]
+    for s in sc.SHORTCUTS:
+        keys = [QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
+                for k in sc.keys_for(s.action, overrides) if k != "Shift+?"]     # how some keyboards send "?"
+        rows.append((s.label, ", ".join(dict.fromkeys(k for k in keys if k))))
+    return rows
+
+
+def key_list_text(window) -> str:
+    """:func:`key_list_rows` as the aligned text the key list dialog shows."""
+    rows = key_list_rows(window)
+    width = max(len(r[0]) for r in rows if r[1]) + 3
+    return "\n".join(f"{a:<{width}}{b}" if b else a for a, b in rows)
+
+
 def install_review_views(window) -> None:
     """Hook the review desk, the dashboard and the export dialog into the main window
     (called from ``MainWindow._register_views``)."""
     from PySide6.QtGui import QAction
 
     from .dashboard import DashboardPage
+
+    # The key list (F1) from the tables the buttons read (see key_list_rows). The window's own
+    # shortcut_text hard-coded the Findings rows; this replaces it on this window only.
+    window.shortcut_text = lambda: key_list_text(window)
+    # The Examples tab's reader says what the scan found (a style check's message, a contradiction):
+    # the same words as the desk's notes and the Flags cell's tooltip.
+    example = getattr(getattr(window, "examples", None), "example", None)
+    if example is not None and getattr(window, "model", None) is not None:
+        example.notes_of = window.model.scan_notes
 
     def make_desk(w) -> ReviewDesk:
         # one "Who is reviewing?" for the window and the desk (tests swap in their own answer)

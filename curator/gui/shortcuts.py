@@ -25,6 +25,7 @@ UNDO = "undo"
 REDO = "redo"
 HELP = "help"
 LEAVE = "leave"
+QUEUE = "queue"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,13 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut(HELP, "Show keys", ("?", "Shift+?"), "Show this key map.", group="Help"),
     Shortcut(LEAVE, "Leave the review desk", ("Escape",), "Back to the examples table.",
              group="Help"),
+    # A clinician tried Alt+Q, then the arrows, to pick a random sample: the arrows moved the example
+    # behind the list. Alt+Q opens the list; while it (or any box of the queue row) has the keyboard,
+    # the arrows, Enter, Space and letters belong to it, not to the desk.
+    Shortcut(QUEUE, "Choose the queue", ("Alt+Q",),
+             "Opens the Queue list (all, flagged only, random sample): Up/Down move, Enter picks. For a "
+             "sample, Tab goes through Fraction, Seed and Stratify, and Enter starts it. Esc: back to the "
+             "example.", group="Queue"),
 )
 
 BY_ACTION: dict[str, Shortcut] = {s.action: s for s in SHORTCUTS}
@@ -96,6 +104,49 @@ def keymap_rows(overrides: Mapping[str, Sequence[str]] | None = None) -> list[tu
 def _display(key: str) -> str:
     # "Shift+?" is how some keyboards deliver "?": bound, but not worth showing twice
     return {"Return": "Enter", "Enter": "Enter (keypad)", "Shift+?": ""}.get(key, key)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingKey:
+    """One resolution button of the Findings panel: the attribute of the button, its key, and its
+    words. ``label`` is the button's own text with ``{unit}`` ("record"/"line"), ``{line}`` (the
+    member it acts on) and ``{other}`` (the member it rejects) to fill in; the panel labels its
+    buttons from it and the key list (F1) prints it, so the two say the same."""
+
+    button: str
+    key: str
+    label: str
+    side: str
+    help: str
+    many: str = ""      # the words for a group of more than two members, when they differ
+
+
+FINDING_KEYS: tuple[FindingKey, ...] = (
+    FindingKey("keep_left", "Alt+1", "Keep {unit} {line}", "left",
+               "Approve the left example and reject the other one(s)."),
+    FindingKey("keep_right", "Alt+2", "Keep {unit} {line}", "right",
+               "Approve the right example and reject the other one(s)."),
+    FindingKey("keep_all", "Alt+5", "Approve both", "",
+               "Approve every member: all of them are exported (a false alarm).", many="Approve all"),
+    FindingKey("reject_all", "Alt+4", "Reject both", "", "Reject every member of the finding.",
+               many="Reject all"),
+    FindingKey("fix_btn", "Alt+3", "Fix {unit} {line}… (rejects {unit} {other})", "left",
+               "Contradictions: correct the left example; the right one is rejected when the fix is saved."),
+    FindingKey("fix_right", "Alt+6", "Fix {unit} {line}… (rejects {unit} {other})", "right",
+               "Contradictions: correct the right example; the left one is rejected when the fix is saved."),
+)
+FINDING_BY_BUTTON: dict[str, FindingKey] = {f.button: f for f in FINDING_KEYS}
+
+
+def finding_key_rows(unit: str = "line") -> list[tuple[str, str]]:
+    """(words, key) for the key list: each Findings button as it reads, members shown as N and M."""
+    rows = []
+    for f in FINDING_KEYS:
+        words = f.label.format(unit=unit, line="N", other="M")
+        if f.many:
+            words += f" / {f.many}"
+        rows.append((f"{words} — {f.side} side" if f.side else words, f.key))
+    return rows
 
 
 def key_sequences(action: str, overrides: Mapping[str, Sequence[str]] | None = None) -> list:

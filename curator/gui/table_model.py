@@ -60,6 +60,11 @@ def keeper_words(line: int, keeper: int | None, unit: str = "line") -> str:
     return "; this example is the suggested keeper" if line == keeper else f"; suggested keeper: {unit} {keeper}"
 
 
+def units(unit: str, n: int) -> str:
+    """ "line" for one, "lines" for more ("exact duplicate of lines 166, 375")."""
+    return unit if n == 1 else unit + "s"
+
+
 def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
     """What the scan says about each line, in words ("contradicts line 37", "refusal: the response
     contains …"): the review desk's badges and the Flags cell's tooltip."""
@@ -69,8 +74,9 @@ def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
     add = notes.setdefault
     for g in scan.exact_duplicates:
         for ln in g.lines:
-            others = ", ".join(str(o) for o in g.lines if o != ln)
-            add(ln, []).append(f"exact duplicate of {unit} {others}" + keeper_words(ln, g.keeper, unit))
+            others = [o for o in g.lines if o != ln]
+            add(ln, []).append(f"exact duplicate of {units(unit, len(others))} {', '.join(map(str, others))}"
+                               + keeper_words(ln, g.keeper, unit))
     for c in scan.near_duplicates:
         for ln in c.lines:
             best: dict[int, float] = {}
@@ -79,7 +85,7 @@ def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
                     o = p.b if p.a == ln else p.a
                     best[o] = max(best.get(o, 0), p.score)
             txt = ", ".join(f"{o} (similarity {similarity_text(s)})" for o, s in sorted(best.items()))
-            add(ln, []).append(f"near-duplicate of {unit} {txt}" + keeper_words(ln, c.keeper, unit))
+            add(ln, []).append(f"near-duplicate of {units(unit, len(best))} {txt}" + keeper_words(ln, c.keeper, unit))
     for k in scan.contradictions:
         add(k.a, []).append(f"contradicts {unit} {k.b}")
         add(k.b, []).append(f"contradicts {unit} {k.a}")
@@ -236,7 +242,7 @@ class QtExamplesModel(QAbstractTableModel):
             return int(t.lengths[i])
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_FLAGS:
-                notes = t.problems_of(i)[:3] + self._scan_notes(int(t.lines[i]))   # a fix's, once fixed
+                notes = t.problems_of(i)[:3] + self.scan_notes(int(t.lines[i]))   # a fix's, once fixed
                 if notes:
                     return _plain_tooltip("\n".join(f"• {n}" for n in notes))
                 return " ".join(BADGE_TEXT[f] for f in t.flag_names(i)) or None
@@ -254,7 +260,7 @@ class QtExamplesModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def _scan_notes(self, line: int) -> list[str]:
+    def scan_notes(self, line: int) -> list[str]:
         """The scan's findings on ``line`` in words (worded once per scan, on the first hover)."""
         scan = getattr(self.table, "scan", None)
         if scan is not self._notes_scan:

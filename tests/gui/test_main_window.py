@@ -170,7 +170,12 @@ def test_resolve_contradiction_keep_right_and_reject_both(tmp_path, window, qtbo
     assert set(items[0].lines) <= {e.line for e in plan.entries}
     # the right-hand answer can be the one to correct (a new user's report: only "Fix left")
     right = diff._line(diff.right_pick)
-    assert diff.fix_right.isVisible() and diff.fix_right.text() == f"Fix line {right}…  [Alt+6]"
+    left = diff._line(diff.left_pick)
+    assert diff.fix_right.isVisible() and diff.fix_right.text() == f"Fix line {right}… (rejects line {left})  [Alt+6]"
+    from gui_helpers import when_modal
+    from PySide6.QtWidgets import QMessageBox
+
+    when_modal(QMessageBox, lambda box: box.defaultButton().click())   # "Fix line 2, reject line 1"
     diff.fix_right.click()
     assert window.fix_dialog is not None and window.fix_dialog.windowTitle() == f"Fix line {right}"
     window.fix_dialog.reject()

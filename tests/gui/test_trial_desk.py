@@ -127,11 +127,11 @@ def test_suggested_keeper_note_says_which_example_to_keep(qtbot, window, sample)
     exact = next(g for g in w.project.scan.exact_duplicates if 5 in g.lines)
     assert exact.keeper == 5 and exact.lines == (5, 166, 375)
     desk.start("all", line=5)
-    assert "exact duplicate of line 166, 375; this example is the suggested keeper" in desk.badges.text()
+    assert "exact duplicate of lines 166, 375; this example is the suggested keeper" in desk.badges.text()
     assert "(suggested keeper)" not in desk.badges.text()
     _save(desk, "trial_desk_keeper.png")
     desk.start("all", line=375)
-    assert "exact duplicate of line 5, 166; suggested keeper: line 5" in desk.badges.text()
+    assert "exact duplicate of lines 5, 166; suggested keeper: line 5" in desk.badges.text()
 
     near = w.project.scan.near_duplicates[0]
     other = next(ln for ln in near.lines if ln != near.keeper)
