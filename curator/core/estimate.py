@@ -17,7 +17,8 @@ import math
 from functools import lru_cache
 from dataclasses import asdict, dataclass
 
-__all__ = ["Estimate", "upper_bound", "binom_cdf", "more_needed", "estimate", "CONFIDENCE", "DEFAULT_TARGET",
+__all__ = ["Estimate", "upper_bound", "lower_bound", "binom_cdf", "more_needed", "estimate", "CONFIDENCE",
+           "DEFAULT_TARGET",
            "MIN_REVIEWED"]
 
 CONFIDENCE = 0.95
@@ -62,6 +63,30 @@ def upper_bound(d: int, n: int, confidence: float = CONFIDENCE) -> float:
         if hi - lo < 1e-10:
             break
     return hi
+
+
+@lru_cache(maxsize=4096)
+def lower_bound(d: int, n: int, confidence: float = CONFIDENCE) -> float:
+    """One-sided exact (Clopper–Pearson) lower confidence bound on a binomial proportion: the
+    ``p`` at which seeing ``d`` or more defects in ``n`` draws has probability ``1 − confidence``.
+    7 defects in 10 sampled → 0.39: with 95% confidence at least 39% of the rest is defective."""
+    if n < 0 or d < 0 or d > n:
+        raise ValueError(f"need 0 ≤ defects ≤ reviewed, got {d} of {n}")
+    alpha = 1.0 - confidence
+    if d == 0:
+        return 0.0
+    if d == n:
+        return alpha ** (1.0 / n)
+    lo, hi = 0.0, d / n               # P(X ≥ d) rises with p: below alpha at lo, above at hi
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if 1.0 - binom_cdf(d - 1, n, mid) < alpha:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-10:
+            break
+    return lo
 
 
 def more_needed(d: int, n: int, target: float, confidence: float = CONFIDENCE) -> int:

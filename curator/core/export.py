@@ -12,8 +12,8 @@ Two steps, so a dialog can preview before anything touches the disk:
 
 What goes in (``ExportOptions.include``):
 
-* ``"unrejected"``: every schema-valid record that was not rejected (approved,
-  fixed, skipped or never reviewed). The default when the review was a sample
+* ``"unrejected"``: every schema-valid record that was not rejected or skipped
+  (approved, fixed or never reviewed). The default when the review was a sample
   (the unreviewed rest is what the sample vouches for) and when nothing was
   reviewed at all (then the export is the file minus invalid records and
   duplicate copies).
@@ -28,7 +28,10 @@ the reviewer approved or fixed members of it, then exactly those. A near-duplica
 that is no copy of the keeper also goes in: its question differs in an essential
 word, or it contradicts the keeper (a reported warning; same side of the split).
 Contradictions whose two sides would both go in and were not both decided by
-the reviewer block the export unless ``allow_contradictions``.
+the reviewer block the export unless ``allow_contradictions``. A review sample
+whose defects show, with 95% confidence, that at least 10% of the unreviewed
+rest is defective blocks an export that would include that rest by default
+(choose ``"reviewed"``, or ``"unrejected"`` to include it anyway).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
 from .detect.boilerplate import find_boilerplate
 from .detect.normalize import normalize
 from .detect.text import STOPWORDS, essential_differences, is_number, token_set
-from .estimate import Estimate
+from .estimate import Estimate, lower_bound
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
 from .records import Dataset, Record, canonical_json
@@ -121,7 +124,7 @@ class ExportOptions:
 class Blocker:
     """A problem that stops the export; ``lines`` are the records involved."""
 
-    code: str                # unresolved_contradictions | leakage | fraction | empty | strata
+    code: str                # unresolved_contradictions | sample_defects | leakage | fraction | empty | strata
     message: str
     lines: tuple[int, ...] = ()
 
@@ -313,6 +316,32 @@ def flagged_lines(dataset: Dataset, scan: ScanResult) -> set[int]:
     return set(scan.flags_by_line()) | {r.line for r in dataset.records if not r.valid}
 
 
+#: A review sample blocks the default export of the unreviewed rest when its defects show, with
+#: the estimate's confidence (95%), that at least this share of the rest is defective. The
+#: acceptance target (2%) is the bar for vouching for the rest (a warning below it); this is the
+#: bar for "clearly bad": at least one in ten. A clinician's 7 defects in 10 sampled → at least
+#: 39%; the bundled support sample's 8 in 149 → at least 2.7% (a warning, not a block).
+SAMPLE_BLOCK_RATE = 0.10
+
+
+def sample_verdict(estimate: object) -> str | None:
+    """The blocker message when a review sample shows the unreviewed records are clearly not clean:
+    the exact lower bound of the rest's defect rate (:func:`curator.core.estimate.lower_bound`)
+    is at least :data:`SAMPLE_BLOCK_RATE` (and above the target). None otherwise, also when the
+    sample is merely too small to vouch for the rest (that is a warning, not a verdict)."""
+    if not isinstance(estimate, Estimate) or not estimate.defects:
+        return None
+    low = lower_bound(estimate.defects, estimate.reviewed, estimate.confidence)
+    if low < max(SAMPLE_BLOCK_RATE, estimate.target):
+        return None
+    return (f"the review sample shows the {estimate.remainder:,} unreviewed records are not clean: "
+            f"{estimate.defects} of {estimate.reviewed:,} sampled records were rejected or needed a fix, so "
+            f"at least {low:.0%} of the rest are likely defective ({estimate.confidence:.0%} confidence; "
+            f"target under {estimate.target:.0%}). Export only reviewed records (Include: reviewed only; "
+            "CLI: --include reviewed), review more, or include the rest anyway (Include: everything not "
+            "rejected; CLI: --include unrejected)")
+
+
 def _sample_evidence(estimate: object) -> str | None:
     """The warning for unreviewed records included on a sample's evidence when the sample does
     not show they are clean: nothing of it reviewed yet, or its upper bound above the target."""
@@ -326,6 +355,21 @@ def _sample_evidence(estimate: object) -> str | None:
         return (f"the review sample does not show the unreviewed records are clean: {estimate.sentence()}; "
                 "they are included anyway (include only reviewed records to leave them out)")
     return None
+
+
+def _unreviewed_lint(scan: ScanResult, sel: Selection) -> str | None:
+    """The warning for records that go in without anyone approving them although lint flagged them
+    ("the response goes on to write the patient's turn", garbled text, a refusal …)."""
+    codes: dict[int, set[str]] = {}
+    for f in scan.lint:
+        if f.line in sel.eligible and sel.decision_of.get(f.line) == UNREVIEWED:
+            codes.setdefault(f.line, set()).add(f.code)
+    if not codes:
+        return None
+    per = Counter(c for cs in codes.values() for c in cs)
+    listing = ", ".join(f"{c} {n:,}" for c, n in sorted(per.items(), key=lambda x: (-x[1], x[0])))
+    return (f"{len(codes):,} record(s) with lint findings go in unreviewed ({listing}); review them "
+            "(Findings, or the table's flag filter) or reject them to leave them out")
 
 
 def _row_bytes(rec: Record, obj: Mapping, fmt: str, target: str, fixed: bool,
@@ -615,10 +659,15 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
         if include == INCLUDE_REVIEWED and not _explicit(d):
             excluded[rec.line] = "not_reviewed"
             continue
+        if d is not None and d.status == SKIPPED:
+            # "decide later": the reviewer looked and did not vouch for it (a clinician expected a
+            # skipped record to stay out; it went to training as if nobody had seen it)
+            excluded[rec.line] = "skipped"
+            continue
         if not convertible(rec, False):
             continue
         eligible[rec.line] = rec
-        decision_of[rec.line] = d.status if d is not None and d.status in (APPROVED, SKIPPED) else UNREVIEWED
+        decision_of[rec.line] = d.status if d is not None and d.status == APPROVED else UNREVIEWED
 
     # 2. contradictions: both sides eligible and not both decided → unresolved
     unresolved: list[Contradiction] = []
@@ -736,10 +785,13 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
                          cancel=cancel, cache=cache)
     eligible, excluded, decision_of = sel.eligible, sel.excluded, sel.decision_of
     unresolved, clusters, warnings = sel.unresolved, sel.clusters, sel.warnings
-    if options.include is None and include == INCLUDE_UNREJECTED and sample_lines:
+    if options.include is None and include == INCLUDE_UNREJECTED and sample_lines and not sample_verdict(estimate):
         evidence = _sample_evidence(estimate)
         if evidence:
             warnings.insert(0, evidence)
+    linted = _unreviewed_lint(scan, sel)
+    if linted:
+        warnings.append(linted)
 
     # 4. project each record to the target format
     records = [eligible[ln] for ln in sorted(eligible)]
@@ -851,6 +903,10 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         blockers.insert(0, Blocker("unresolved_contradictions",
                                    f"{len(unresolved)} unresolved contradiction(s): {listing}{more}. Decide them "
                                    "in review, or export anyway with --allow-contradictions", lines))
+    verdict = sample_verdict(estimate) if options.include is None and include == INCLUDE_UNREJECTED \
+        and sample_lines else None
+    if verdict:
+        blockers.insert(0, Blocker("sample_defects", verdict))
     if fraction_needs_confirmation(options.eval_fraction) and not options.confirm_fraction:
         blockers.append(Blocker("fraction", f"eval fraction {options.eval_fraction:g} is outside the recommended "
                                 "5–50%; confirm it (CLI: --force) to export"))

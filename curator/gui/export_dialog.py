@@ -47,7 +47,8 @@ FORMAT_LABELS = {"same": "Same as the source", "openai": "OpenAI chat (messages)
 INCLUDE_CHOICES = ((None, "Let the review decide"),
                    (ex.INCLUDE_REVIEWED, "Reviewed only (approved or fixed)"),
                    (ex.INCLUDE_UNREJECTED, "Everything not rejected"))
-EXCLUDE_WORDS = {"rejected": "rejected", "invalid": "invalid", "fixed_invalid": "invalid fix",
+EXCLUDE_WORDS = {"rejected": "rejected", "skipped": "skipped (decide later)", "invalid": "invalid",
+                 "fixed_invalid": "invalid fix",
                  "duplicate": "duplicate copies", "not_reviewed": "not reviewed",
                  "unconvertible": "not convertible to the format"}
 PREVIEW_DELAY_MS = 250

@@ -253,13 +253,16 @@ def test_inclusion_rules(small, tmp_path):
     assert 6 in got and 7 not in got                           # exact group: keeper only
     assert 10 in got and 11 not in got                         # contradiction resolved by rejecting 11
     assert orjson.loads(got[2].output) == fixed_obj and got[2].decision == FIXED
-    assert got[8].decision == APPROVED and got[9].decision == SKIPPED and got[12].decision == "unreviewed"
+    assert got[8].decision == APPROVED and got[12].decision == "unreviewed"
+    # skipped ("decide later"): looked at and not vouched for, so it stays out (a clinician's report)
+    assert 9 not in got and plan.excluded[9] == "skipped"
     write_export(plan, tmp_path / "out")
     rows = [orjson.loads(x) for f in ("train.jsonl", "eval.jsonl") for x in (tmp_path / "out" / f).read_bytes().splitlines()]
     assert fixed_obj in rows
     assert json.loads(ds.by_line(1).raw) not in rows
     by_dec = manifest(tmp_path / "out")["counts"]["by_decision"]
-    assert by_dec == {"approved": 2, "fixed": 1, "skipped": 1, "unreviewed": len(plan.entries) - 4}
+    assert by_dec == {"approved": 2, "fixed": 1, "unreviewed": len(plan.entries) - 3}
+    assert manifest(tmp_path / "out")["counts"]["excluded"]["skipped"] == 1
 
 
 def test_reviewer_approved_several_cluster_members(small):

@@ -157,3 +157,49 @@ def test_a_sample_that_shows_nothing_or_too_many_defects_is_warned_about(tmp_pat
         chosen = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate(),
                              options=ExportOptions(include="unrejected"))
         assert not any("review sample" in w for w in chosen.warnings)
+
+
+def test_a_sample_full_of_defects_blocks_the_default_export(tmp_path, shared_datasets):
+    """A clinician reviewed 10 sampled ChatDoctor records, rejected or fixed 7, and the default
+    export still sent the 5,428 records nobody looked at to training (a warning, exit 0). Now
+    the sample's verdict blocks it: 7 of 10 defective puts the rest above the 2% target with 95%
+    confidence (exact lower bound 39%). Reviewed-only or an explicit include-anyway exports."""
+    src = shared_datasets / "chatdoctor-genmedgpt-5k" / "chatdoctor5k.json"
+    path = tmp_path / "chatdoctor5k.json"
+    shutil.copyfile(src, path)
+    with curator.open_project(path) as p:
+        p.draw_sample(0.1, seed=7)
+        sample = p.sample_lines()
+        p.approve(sample[:3])
+        p.reject(sample[3:10])
+        p.skip(sample[10:11])
+        first = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate())
+        assert "7 of 10 sampled records" in first.blockers[0].message and "at least 39%" in first.blockers[0].message
+        p.approve(sample[11:31])
+        plan = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate())
+        assert plan.include == "unrejected"
+        [b] = [b for b in plan.blockers if b.code == "sample_defects"]
+        assert "7 of 30 sampled records were rejected or needed a fix" in b.message
+        assert "at least 11% of the rest" in b.message and "--include reviewed" in b.message
+        assert not plan.ok
+        # the skipped sampled record ("decide later") is held back in every mode
+        assert plan.excluded[sample[10]] == "skipped"
+        # lint findings among the unreviewed records that would go in are named
+        [w] = [w for w in plan.warnings if "lint findings go in unreviewed" in w]
+        assert "dialogue_in_response" in w and "garbled_text" in w
+        reviewed = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate(),
+                               options=ExportOptions(include="reviewed"))
+        assert reviewed.ok, reviewed.blockers
+        assert sorted(e.line for e in reviewed.entries) == sorted(sample[:3] + sample[11:31])
+        anyway = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate(),
+                             options=ExportOptions(include="unrejected"))
+        assert not [b for b in anyway.blockers if b.code == "sample_defects"]
+        assert sample[10] not in {e.line for e in anyway.entries}
+    # the CLI: blocked with exit 1 by default, exports with --include reviewed
+    cli = [sys.executable, "-m", "curator", "export", str(path)]
+    r = subprocess.run(cli + ["--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "review sample shows" in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+    r = subprocess.run(cli + ["--out", str(tmp_path / "out"), "--include", "reviewed", "--allow-contradictions"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
