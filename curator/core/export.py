@@ -54,8 +54,8 @@ from . import formats as F
 from .dataset import build_record
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
 from .detect.boilerplate import find_boilerplate
-from .detect.normalize import normalize
-from .detect.text import STOPWORDS, essential_differences, is_number, token_set
+from .detect.normalize import has_spaces, normalize
+from .detect.text import STOPWORDS, SequenceMatcher, essential_differences, is_number, token_set
 from .estimate import Estimate, lower_bound
 from .findings import Contradiction, ScanResult
 from .progress import CancelToken, ProgressSink, Ticker, check_cancel
@@ -267,7 +267,20 @@ def distinct_reason(a: Record, b: Record, opposed: set[frozenset[int]]) -> str |
     # or a reworded request (many words each side, the same code answer) are the same example.
     if only_a and only_b and max(len(only_a), len(only_b)) <= MAX_SWAPPED_WORDS:
         return DISTINCT_WORD
+    if only_a and only_b and not (has_spaces(pa) and has_spaces(pb)) \
+            and 0 < len(swapped_runs(pa, pb)) <= MAX_SWAPPED_WORDS:
+        # Chinese/Japanese are compared character by character, so another drug's name is five
+        # "words" ("香连化滞丸的用法用量" / "八珍益母片的用法用量", how to take each): count the
+        # places the wording changes instead (a clinician found the two dosing records offered
+        # as duplicates of each other)
+        return DISTINCT_WORD
     return None
+
+
+def swapped_runs(a: str, b: str) -> list[tuple[str, str]]:
+    """The places where ``b`` replaces a run of ``a``'s characters with other characters."""
+    return [(a[i1:i2], b[j1:j2]) for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+            if op == "replace"]
 
 
 def _explicit(d: Decision | None) -> bool:

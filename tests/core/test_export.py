@@ -916,3 +916,32 @@ def test_a_rejected_keeper_is_not_called_kept_in_the_warning(sample_data, tmp_pa
     assert 1159 in got and 1191 not in got
     assert not any("kept beside their cluster's keeper" in w and "1191" in w for w in plan.warnings), plan.warnings
     assert any("line 1159 is exported, line 1191 is not" in w for w in plan.warnings), plan.warnings
+
+
+def test_chinese_questions_about_two_drugs_are_not_copies(shared_datasets, tmp_path):
+    """MedicalGPT lines 816 and 986 ask how to take two different medicines ("香连化滞丸的用法用量" /
+    "八珍益母片的用法用量") and share a long disclaimer, so the scan pairs them at 90.2. Chinese is
+    compared character by character, so the drug name counted as five differing "words", over the
+    cap of three, and the export kept only one: a clinician's separate dosing record was lost.
+    The places the wording changes are counted instead."""
+    from curator.core.export import DISTINCT_WORD, distinct_reason
+
+    ds = load_dataset(shared_datasets / "medicalgpt-medical-sft-1k" / "medical_sft_1K_format.jsonl")
+    scan = run_scan(ds)
+    assert [c.lines for c in scan.near_duplicates] == [(816, 986)]
+    assert distinct_reason(ds.by_line(816), ds.by_line(986), set()) == DISTINCT_WORD
+    exported = {e.line for e in plan_export(ds, scan, {}).entries}
+    assert {816, 986} <= exported
+
+    def conv(q, a):
+        return {"conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": a}]}
+
+    answer = "注意：同种药品可由于不同的包装规格有不同的用法或用量。本文只供参考。口服，一次2片，一日2次。"
+    rows = [conv("香连化滞丸的用法用量", answer),
+            conv("香连化滞丸的用法和用量是什么", answer),      # the same question, words added: a copy
+            conv("八珍益母片的用法用量", answer)]              # another drug: not a copy
+    path = tmp_path / "zh.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    small = load_dataset(path)
+    assert distinct_reason(small.by_line(1), small.by_line(2), set()) is None
+    assert distinct_reason(small.by_line(1), small.by_line(3), set()) == DISTINCT_WORD
