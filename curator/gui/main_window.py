@@ -1111,15 +1111,19 @@ class MainWindow(QMainWindow):
             reviewed, skipped = reviewed_and_skipped({k.split(":", 1)[1]: n for k, n in c.items()
                                                       if k.startswith("status:")})
             n_find = len(self.findings.model.items)
+            n_open = self.findings.model.open_findings()
             flagged = c.get("flag:any", 0)
             skips = f" · {skipped:,} skipped" if skipped else ""
-            self.count_label.setText(f"{reviewed:,} of {total:,} reviewed{skips} · {n_find:,} findings (groups "
-                                     f"and pairs) · {plural(flagged, 'example')} flagged")
+            # "· 0 open" as the Findings tab says it: a clinician resolved every finding and read
+            # "7 findings" here as seven still to do
+            self.count_label.setText(f"{reviewed:,} of {total:,} reviewed{skips} · {plural(n_find, 'finding')}, "
+                                     f"{n_open:,} open · {plural(flagged, 'example')} flagged")
             self.count_label.setToolTip(
                 f"{reviewed:,} of {total:,} examples reviewed (approved, rejected or fixed), as the review desk "
                 f"and the dashboard count them; {skipped:,} skipped (still waiting for a decision).\n"
                 f"{n_find:,} findings: each is one group of duplicates or one pair of contradicting examples, "
-                "listed in the Findings tab; one finding covers two or more examples.\n"
+                f"listed in the Findings tab; one finding covers two or more examples. {n_open:,} of them are "
+                "open (not every example in them decided yet).\n"
                 f"{flagged:,} examples flagged: examples with at least one flag (invalid, duplicate, "
                 "near-duplicate, contradiction or lint), counted once each; filter the table by Flags to see them.")
             # a permanent status-bar widget is squeezed by long messages unless it claims its width

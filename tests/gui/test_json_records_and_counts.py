@@ -48,13 +48,26 @@ def test_jsonl_keeps_lines(opened):
     assert opened.examples.example.text().startswith(f"Line {opened.current_line()}")
 
 
-def test_status_bar_counts_say_what_they_count(opened):
+def test_status_bar_counts_say_what_they_count(opened, qtbot):
     text = opened.count_label.text()
     n_find = len(opened.findings.model.items)
     flagged = opened.table.counts()["flag:any"]
-    assert f"{n_find:,} findings (groups and pairs)" in text and f"{flagged:,} examples flagged" in text
+    n_open = opened.findings.model.open_findings()
+    assert n_open == n_find > 1
+    assert f"{n_find:,} findings, {n_find:,} open" in text and f"{flagged:,} examples flagged" in text
     tip = opened.count_label.toolTip()
-    assert "Findings tab" in tip and "at least one flag" in tip
+    assert "Findings tab" in tip and "at least one flag" in tip and f"{n_open:,} of them are open" in tip
+    # deciding every example of one finding takes it out of the open count, as the Findings tab says
+    # (a clinician resolved all seven and still read "7 findings" as seven to do)
+    first = opened.findings.model.items[0]
+    for line in first.lines:
+        opened.select_line(line)
+        opened.approve_current()
+        qtbot.waitUntil(lambda: opened.project.status_of(line) == "approved", timeout=5000)
+    qtbot.waitUntil(lambda: opened.findings.model.open_findings() < n_find, timeout=5000)
+    still = opened.findings.model.open_findings()
+    assert still < n_find
+    qtbot.waitUntil(lambda: f"{n_find:,} findings, {still:,} open" in opened.count_label.text(), timeout=5000)
 
 
 def test_prompt_column_shows_what_varies_when_every_prompt_shares_an_opening(window, tmp_path):
