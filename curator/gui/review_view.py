@@ -605,6 +605,12 @@ class ReviewDesk(QWidget):
             # Qt's open list picks its entry on the override and still delivers the key press, to
             # whatever has the focus once the list is closed: that Enter must not start the sample too
             self._picked_by_enter = event.key() in enter
+            if self._picked_by_enter:
+                # that key press follows at once; if it goes to a widget not watched here (the
+                # desk, when a queue was picked), a later Enter in a box must not be eaten
+                from PySide6.QtCore import QTimer
+
+                QTimer.singleShot(0, lambda: setattr(self, "_picked_by_enter", False))
         elif kind == QEvent.Type.KeyPress and getattr(self, "_picked_by_enter", False):
             self._picked_by_enter = False
             if event.key() in enter:
@@ -940,6 +946,9 @@ class ReviewDesk(QWidget):
     def _kind_changed(self, _i: int) -> None:
         kind = self.kind_box.currentData()
         self._show_sample_parts(kind == "sample")
+        # the list that was just closed may still hold the window's activation (no window manager
+        # to hand it back), and with it the keyboard: take both back
+        self.window().activateWindow()
         if kind != "sample":
             self.start(kind)
             self.setFocus()            # the queue is chosen: back to the example

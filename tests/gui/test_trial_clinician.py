@@ -114,6 +114,36 @@ def test_a_random_sample_is_chosen_and_started_by_keyboard(qtbot, window, chatdo
     assert QApplication.focusWidget() is desk
 
 
+def test_enter_in_the_list_picks_once_and_a_typed_fraction_is_used(qtbot, window, chatdoctor):
+    w = window
+    w.open_path(chatdoctor)
+    desk = _desk(qtbot, w)
+    view = desk.kind_box.view()
+    _key(qtbot, Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(view.isVisible, timeout=2000)
+    _key(qtbot, Qt.Key.Key_Down)
+    _key(qtbot, Qt.Key.Key_Return)                       # "Flagged only": the queue starts
+    qtbot.waitUntil(lambda: desk.queue_kind == "flagged", timeout=2000)
+    assert QApplication.focusWidget() is desk
+    first = desk.current_line()
+    assert w.project.status_of(first) == UNDECIDED       # the Enter that picked did not approve too
+    qtbot.wait(20)
+    assert QApplication.focusWidget() is desk            # still: the closed list kept no keyboard
+    _key(qtbot, Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(view.isVisible, timeout=2000)
+    _key(qtbot, Qt.Key.Key_Down)
+    _key(qtbot, Qt.Key.Key_Return)                       # "Random sample": on to Fraction
+    qtbot.waitUntil(lambda: desk.fraction.hasFocus() or desk.fraction.isAncestorOf(QApplication.focusWidget()),
+                    timeout=2000)
+    _key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)       # select the box's text
+    for k in (Qt.Key.Key_1, Qt.Key.Key_5):
+        _key(qtbot, k)
+    _key(qtbot, Qt.Key.Key_Return)                       # starts the sample at the typed 15%
+    spec = w.project.sample_spec()
+    assert spec is not None and abs(spec.fraction - 0.15) < 1e-9 and desk.queue_kind == "sample"
+    assert len(desk.lines) == round(5452 * 0.15) and QApplication.focusWidget() is desk
+
+
 def test_the_key_maps_say_how_to_choose_the_queue(qtbot, window, chatdoctor):
     w = window
     w.open_path(chatdoctor)
