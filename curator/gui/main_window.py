@@ -21,6 +21,8 @@ method) is told about changes made elsewhere. Menu actions go in ``window.menus[
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,6 +278,26 @@ class ExamplesPage(QWidget):
         QWidget.setTabOrder(self.flag_box, self.format_box)
         QWidget.setTabOrder(self.format_box, self.table)
         QWidget.setTabOrder(self.table, self.example.tabs)
+
+
+def recent_labels(files: list[str]) -> list[str]:
+    """Menu labels of recent files: the file name, and its folder wherever two entries share a name
+    (a clinician saw "chatdoctor5k.json" twice in Open Recent, one another session's copy)."""
+    names = Counter(Path(f).name for f in files)
+    out = []
+    for f in files:
+        p = Path(f)
+        if names[p.name] < 2:
+            out.append(p.name)
+            continue
+        folder = str(p.parent)
+        home = str(Path.home())
+        if folder == home or folder.startswith(home + os.sep):
+            folder = "~" + folder[len(home):]
+        if len(folder) > 50:
+            folder = "…" + folder[-49:]
+        out.append(f"{p.name} — {folder}")
+    return out
 
 
 class MainWindow(QMainWindow):
@@ -1511,9 +1533,10 @@ class MainWindow(QMainWindow):
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
+        self.recent_menu.setToolTipsVisible(True)
         files = self.prefs.recent_files()
-        for i, f in enumerate(files, 1):
-            act = self.recent_menu.addAction(f"&{i % 10} {Path(f).name}")
+        for i, (f, label) in enumerate(zip(files, recent_labels(files)), 1):
+            act = self.recent_menu.addAction(f"&{i % 10} {label}")
             act.setToolTip(f)
             act.setStatusTip(f)
             act.triggered.connect(lambda _c=False, p=f: self.open_path(Path(p)))

@@ -84,3 +84,24 @@ def test_prompt_column_shows_what_varies_when_every_prompt_shares_an_opening(win
 def test_prompt_column_unchanged_when_prompts_differ(opened):
     assert opened.table.shared_prompt_prefix == ""
     assert not opened.model.index(0, COL_PROMPT).data().startswith("…")
+
+
+def test_open_recent_tells_two_files_of_one_name_apart(window, tmp_path):
+    """A clinician saw "chatdoctor5k.json" twice in File › Open Recent, one of them another
+    session's copy, and no way to tell which; the menu now names the folder of each, and shows
+    the whole path as a tooltip."""
+    a, b, c = tmp_path / "one" / "data.json", tmp_path / "two" / "data.json", tmp_path / "other.jsonl"
+    for p in (a, b, c):
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("[]", encoding="utf-8")
+        window.prefs.add_recent(p)
+    window._fill_recent_menu()
+    acts = [x for x in window.recent_menu.actions() if x.isEnabled()]
+    labels = [x.text() for x in acts]
+    assert labels[0].endswith(" other.jsonl"), labels                   # a unique name stays short
+    # the folder (shortened from the left when long) tells the two apart
+    assert any("data.json — " in t and t.endswith("two") for t in labels), labels
+    assert any("data.json — " in t and t.endswith("one") for t in labels), labels
+    assert window.recent_menu.toolTipsVisible()
+    assert {x.toolTip() for x in acts} >= {str(a.resolve()), str(b.resolve())} or \
+        {x.toolTip() for x in acts} >= {str(a), str(b)}
