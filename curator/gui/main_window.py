@@ -403,6 +403,13 @@ class MainWindow(QMainWindow):
                                            "Approve the selected example")
         self.reject_action = self._action("Re&ject Example…", self.reject_current, "Ctrl+Backspace",
                                           "Reject the selected example, with an optional reason")
+        # no key: a whole filtered list changes at once, so it is a menu choice with a confirmation
+        self.approve_shown_action = self._action("Approve All S&hown…", self.approve_shown, None,
+                                                 "Approve every example the Examples table shows now "
+                                                 "(its search and filters), as one undo step")
+        self.reject_shown_action = self._action("Reject All Sho&wn…", self.reject_shown, None,
+                                                "Reject every example the Examples table shows now "
+                                                "(its search and filters), with one reason, as one undo step")
         self.find_action = self._action("&Find…", self.focus_search, QKeySequence.StandardKey.Find,
                                         "Search the examples")
         self.settings_action = self._action("&Settings…", self.show_settings, QKeySequence.StandardKey.Preferences,
@@ -537,6 +544,9 @@ class MainWindow(QMainWindow):
         edit.addAction(self.approve_action)
         edit.addAction(self.reject_action)
         edit.addAction(self.fix_action)
+        edit.addSeparator()
+        edit.addAction(self.approve_shown_action)
+        edit.addAction(self.reject_shown_action)
         edit.addSeparator()
         edit.addAction(self.find_action)
         edit.addAction(self.rescan_action)
@@ -1356,6 +1366,67 @@ class MainWindow(QMainWindow):
         self.mutate(f"Rejecting {unit} {line}", lambda: self.project.reject(line, reason=reason, note=note))
         return True
 
+    def shown_lines(self) -> list[int]:
+        """The lines the Examples table shows now, in its order (after search and filters)."""
+        m = self.model
+        return [m.index(r, 0).data(LineRole) for r in range(m.rowCount())]
+
+    def _confirm_shown(self, verb: str, lines: list[int]) -> bool:
+        """Ask before deciding a whole filtered list: how many, what filter, what it replaces."""
+        unit = self._unit()
+        decided = sum(1 for ln in lines if self.project.status_of(ln) != UNDECIDED)
+        q = self.model.query
+        filt = [f"search “{q.text}”" if q.text else "", f"flag: {q.flag}" if q.flag else "",
+                f"status: {q.status}" if q.status else "", f"format: {q.format}" if q.format else ""]
+        filt = ", ".join(x for x in filt if x) or "no filter: every example"
+        text = (f"{verb} {plural(len(lines), 'record' if unit == 'record' else 'example')} the Examples table "
+                f"shows ({filt})?")
+        if decided:
+            text += f"\n\n{decided:,} of them already have a decision; this replaces it."
+        text += "\n\nOne step: Undo (Ctrl+Z) takes it all back."
+        box = QMessageBox(QMessageBox.Icon.Question, f"{verb} all shown", text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.button(QMessageBox.StandardButton.Yes).setText(f"{verb} {len(lines):,}")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.bulk_box = box
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            self.bulk_box = None
+
+    def approve_shown(self) -> bool:
+        """Approve every example the table shows (one undo step), after a confirmation."""
+        if self.project is None or self.ensure_reviewer() is None:
+            return False
+        lines = self.shown_lines()
+        if not lines or not self._confirm_shown("Approve", lines):
+            return False
+        return self.mutate(f"Approving {len(lines):,} examples", lambda: self.project.approve(lines)) is not None
+
+    def reject_shown(self) -> bool:
+        """Reject every example the table shows with one reason (one undo step): a clinician found
+        160 answers with a leaked "Patient:" turn by searching and could only reject them one by one."""
+        if self.project is None or self.ensure_reviewer() is None:
+            return False
+        lines = self.shown_lines()
+        if not lines or not self._confirm_shown("Reject", lines):
+            return False
+        from .review_view import RejectDialog
+
+        back = QApplication.focusWidget()
+        dlg = RejectDialog(f"Reject {len(lines):,} examples", self)
+        self.reject_dialog = dlg
+        try:
+            ok = dlg.exec() == QDialog.DialogCode.Accepted
+        finally:
+            self.reject_dialog = None
+        self.refocus(back)
+        if not ok:
+            return False
+        reason, note = dlg.reason, dlg.note
+        return self.mutate(f"Rejecting {len(lines):,} examples",
+                           lambda: self.project.reject(lines, reason=reason, note=note)) is not None
+
     def fix_current(self) -> FixDialog | None:
         return self.open_fix_dialog(self.focused_line())
 
@@ -1512,7 +1583,8 @@ class MainWindow(QMainWindow):
         self.close_action.setEnabled(has)
         self.rescan_action.setEnabled(has)
         self.find_action.setEnabled(has)
-        for act in (self.fix_action, self.approve_action, self.reject_action):
+        for act in (self.fix_action, self.approve_action, self.reject_action, self.approve_shown_action,
+                    self.reject_shown_action):
             act.setEnabled(has)
         self.examples_view_action.setEnabled(has)
         self.findings_view_action.setEnabled(has)
