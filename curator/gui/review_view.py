@@ -419,7 +419,7 @@ class ReviewDesk(QWidget):
         self.stratify.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.stratify.setMinimumContentsLength(12)
         self.stratify.view().setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.start_button = QPushButton("Start sample", self)
+        self.start_button = QPushButton("&Start sample", self)      # Alt+S
         self.start_button.setToolTip("Draw the sample (kept in the project) and review it.")
         self.reviewer_label = QLabel(self)
         self.reviewer_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -439,7 +439,9 @@ class ReviewDesk(QWidget):
         top.addWidget(lab)
         top.addWidget(self.kind_box)
         self.sample_parts = []
-        for text, w in (("&Fraction:", self.fraction), ("S&eed:", self.seed), ("Stra&tify:", self.stratify)):
+        # Alt+R, Alt+D, Alt+T: "&Fraction" and "S&eed" underlined Alt+F and Alt+E, which open the File
+        # and Edit menus instead
+        for text, w in (("F&raction:", self.fraction), ("See&d:", self.seed), ("Stra&tify:", self.stratify)):
             lab = QLabel(text, self)
             lab.setBuddy(w)
             top.addWidget(lab)

@@ -64,8 +64,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     # the arrows, Enter, Space and letters belong to it, not to the desk.
     Shortcut(QUEUE, "Choose the queue", ("Alt+Q",),
              "Opens the Queue list (all, flagged only, random sample): Up/Down move, Enter picks. For a "
-             "sample, Tab goes through Fraction, Seed and Stratify, and Enter starts it. Esc: back to the "
-             "example.", group="Queue"),
+             "sample, Tab goes through Fraction, Seed and Stratify (or Alt+R, Alt+D, Alt+T), and Enter "
+             "(or Alt+S) starts it. Esc: back to the example.", group="Queue"),
 )
 
 BY_ACTION: dict[str, Shortcut] = {s.action: s for s in SHORTCUTS}

@@ -398,3 +398,20 @@ def test_counts_of_one_are_singular(qtbot, window, tmp_path):
     qtbot.mouseClick(desk.start_button, Qt.MouseButton.LeftButton)
     assert asked and "1 example, seed 7" in asked[0] and "1 of its 1 sampled example is already reviewed" in asked[0]
     assert "1 examples" not in asked[0]
+
+
+def test_the_sample_boxes_underlined_keys_reach_them_not_the_menus(qtbot, window, chatdoctor):
+    """"&Fraction" and "S&eed" underlined Alt+F and Alt+E, which opened the File and Edit menus."""
+    w = window
+    w.open_path(chatdoctor)
+    desk = _desk(qtbot, w)
+    desk.kind_box.setCurrentIndex(desk.kind_box.findData("sample"))
+    for key, box in ((Qt.Key.Key_R, desk.fraction), (Qt.Key.Key_D, desk.seed), (Qt.Key.Key_T, desk.stratify)):
+        desk.setFocus()
+        _key(qtbot, key, Qt.KeyboardModifier.AltModifier)
+        focus = QApplication.focusWidget()
+        assert focus is box or box.isAncestorOf(focus), (key, focus)
+        assert QApplication.activePopupWidget() is None          # no menu opened
+    _key(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)   # Start sample
+    qtbot.waitUntil(lambda: w.project.sample_lines() is not None, timeout=3000)
+    assert desk.queue_kind == "sample"
