@@ -357,6 +357,12 @@ class MainWindow(QMainWindow):
         self._register_views()
         self._connect()
         self._restore_layout()
+        # the layout is saved a moment after the window is moved or resized, not only on a clean
+        # quit: a killed session (kill -9, a crash, a power cut) came back at the default size
+        self._layout_timer = QTimer(self)
+        self._layout_timer.setSingleShot(True)
+        self._layout_timer.setInterval(1500)
+        self._layout_timer.timeout.connect(self.save_layout)
         self._refresh_recent()
         self._update_actions()
 
@@ -1754,12 +1760,23 @@ class MainWindow(QMainWindow):
 
     # ---- shutdown ----------------------------------------------------------------------------
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.isVisible():
+            self._layout_timer.start()
+
+    def moveEvent(self, event) -> None:
+        super().moveEvent(event)
+        if self.isVisible():
+            self._layout_timer.start()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_discard_fixes():
             event.ignore()          # the reviewer went back to the editor: nothing is lost
             return
         self.runner.cancel_all()
         self.runner.wait_idle(10000)
+        self._layout_timer.stop()
         self.save_layout()
         if self.project is not None:
             self.project.close()

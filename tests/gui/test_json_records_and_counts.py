@@ -105,3 +105,18 @@ def test_open_recent_tells_two_files_of_one_name_apart(window, tmp_path):
     assert window.recent_menu.toolTipsVisible()
     assert {x.toolTip() for x in acts} >= {str(a.resolve()), str(b.resolve())} or \
         {x.toolTip() for x in acts} >= {str(a), str(b)}
+
+
+def test_window_size_is_kept_without_a_clean_quit(window, prefs, qtbot):
+    """A clinician's window came back at the default size after kill -9: the layout was saved
+    only on quit. It is saved a moment after a resize, so a new window (the next session) has it."""
+    from curator.gui.main_window import MainWindow
+    from curator.gui.settings import GEOMETRY
+
+    before = prefs.get(GEOMETRY)
+    window.resize(700, 520)
+    qtbot.waitUntil(lambda: prefs.get(GEOMETRY) != before, timeout=5000)
+    again = MainWindow(prefs)          # no closeEvent on the first: as after a kill
+    qtbot.addWidget(again)
+    assert bytes(window.saveGeometry().data()) == prefs.get(GEOMETRY)
+    assert (again.width(), again.height()) == (700, 520)
