@@ -8,11 +8,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision
 from .findings import (FLAG_CONTRADICTION, FLAG_DUPLICATE, FLAG_INVALID, FLAG_LINT,
                        FLAG_NEAR_DUPLICATE, ScanResult)
 from .records import Dataset
+
+if TYPE_CHECKING:
+    from .export import PlanCache
 
 # Fields that carry the example itself in some format; everything else at the top level of a
 # record (or inside a "metadata" object) is metadata a user may want to see distributed.
@@ -145,17 +149,20 @@ class Usable:
 
 
 def usable_breakdown(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
-                     sample_lines: Sequence[int] | None = None) -> Usable:
+                     sample_lines: Sequence[int] | None = None, cache: PlanCache | None = None) -> Usable:
     """Examples an export with the default options would keep: the export's own selection
     (include mode, decisions, validity, duplicate keepers and the near-duplicates kept for being
     different questions), so the dashboard and the export agree. Only the conversion to another
     format, which the dashboard does not choose, can still leave a record out.
+
+    ``cache``: the project's :class:`~curator.core.export.PlanCache` (shared with the export
+    dialog), so a recount after one decision compares only that record's duplicate cluster again.
     """
     from .export import DISTINCT_NUMBER, select_records
 
     as_decisions = {ln: d if isinstance(d, Decision) else Decision(ln, d) for ln, d in decisions.items()}
     sel = select_records(dataset, scan if scan is not None else ScanResult(), as_decisions,
-                         sample_lines=sample_lines)
+                         sample_lines=sample_lines, cache=cache if scan is not None else None)
     number = sum(1 for why in sel.kept_near.values() if why == DISTINCT_NUMBER)
     return Usable(len(sel.eligible), number, len(sel.kept_near) - number)
 
@@ -325,10 +332,11 @@ def format_counts(dataset: Dataset) -> dict[str, int]:
 
 
 def dashboard_stats(dataset: Dataset, scan: ScanResult | None, decisions: Mapping[int, Decision | str],
-                    sample_lines: Sequence[int] | None = None) -> DashboardStats:
-    """Everything the dashboard draws except the per-field distribution (asked on demand)."""
+                    sample_lines: Sequence[int] | None = None, cache: PlanCache | None = None) -> DashboardStats:
+    """Everything the dashboard draws except the per-field distribution (asked on demand);
+    ``cache`` as for :func:`usable_breakdown`."""
     ps, rs = lengths(dataset)
-    usable = usable_breakdown(dataset, scan, decisions, sample_lines)
+    usable = usable_breakdown(dataset, scan, decisions, sample_lines, cache)
     return DashboardStats(
         records=len(dataset.records),
         status=status_counts(dataset, decisions),

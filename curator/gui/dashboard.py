@@ -79,6 +79,9 @@ class DashboardView(QWidget):
         self._dist: list[tuple[str, int]] = []
         # counting 100,000 records takes most of a second: with a runner it happens off the GUI thread
         self._runner = runner
+        # the open project's export plan cache (DashboardPage sets it): a recount after a decision
+        # compares only that record's duplicate cluster again, and the export dialog reuses the rest
+        self.plan_cache = None
         self._generation = 0
 
         self.summary = QLabel(self)
@@ -200,9 +203,10 @@ class DashboardView(QWidget):
             return
         previous = self.field_box.currentData() if keep_field else None
         dataset, scan, decisions, sample = self._dataset, self._scan, dict(self._decisions), self._sample
+        cache = self.plan_cache
 
         def work():
-            st = stats.dashboard_stats(dataset, scan, decisions, sample)
+            st = stats.dashboard_stats(dataset, scan, decisions, sample, cache)
             name = previous if previous in st.fields else (st.fields[0] if st.fields else None)
             return st, name, (stats.field_distribution(dataset, name) if name else [])
 
@@ -362,7 +366,10 @@ class DashboardPage(QWidget):
 
     def ensure_view(self) -> DashboardView:
         if self.view is None:
+            from .export_dialog import plan_cache_for
+
             self.view = DashboardView(self, runner=self.runner)
+            self.view.plan_cache = plan_cache_for(self.project)
             self._layout.addWidget(self.view)
         if self._stale:
             self._stale = False
