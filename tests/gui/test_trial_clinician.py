@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from gui_helpers import when_modal
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QTextCursor
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QMessageBox, QPlainTextEdit
 
 from curator.core.decisions import APPROVED, REJECTED, UNDECIDED
 from curator.core.estimate import MIN_REVIEWED
 from curator.gui.review_view import ReviewDesk
 
-DATASETS = Path("/work/shared/datasets")
 SHOTS = Path("/tmp/clin_shots")
 
 
@@ -359,7 +358,7 @@ def test_the_key_list_says_what_the_buttons_say(qtbot, window, chatdoctor):
             assert f" — {side} side" in found[0]
     # the review desk: "Approve [A]" … and the queue
     desk = _desk(qtbot, w)
-    for action, button in desk.buttons.items():
+    for button in desk.buttons.values():
         words, key = re.fullmatch(r"(.*?)  \[(.*)\]", button.text()).groups()
         assert key in _row(lines, words).split(", "), (words, key)
     assert _row(lines, "Choose the queue") == "Alt+Q"
