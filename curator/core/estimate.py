@@ -143,6 +143,11 @@ class Estimate:
         if self.reviewed == 0:
             return (f"no sampled record reviewed yet; review {self.more_needed:,} defect-free to show "
                     f"under {self.target:.0%} defects")
+        if self.too_early:
+            # "at most 95.0%" after one approval read as a verdict on the dataset (a clinician's
+            # report); the desk, the export dialog and `curator status` all print this sentence
+            return (head + f" so far (of {self.sample_size:,}): too few to estimate the rest yet; an "
+                    f"estimate is given from {MIN_REVIEWED} reviewed")
         tail = (f": the other {self.remainder:,} have at most {pct} defects "
                 f"({self.confidence:.0%} confidence)")
         if self.meets_target:

@@ -235,6 +235,13 @@ DISTINCT_CONTRADICTS = "contradicts"    # the other side of a contradiction
 DISTINCT_NUMBER = "number"              # each question has a number the other lacks ("ticket 4411" / "5820")
 DISTINCT_WORD = "word"                  # the questions swap an essential word ("type 1" / "type 2", another drug)
 DISTINCT_TEXT = "text"                  # no prompt: the whole texts swap content words
+#: what each DISTINCT_* code means, for a reviewer ("the export keeps both: …")
+DISTINCT_TEXTS = {
+    DISTINCT_CONTRADICTS: "they contradict each other",
+    DISTINCT_NUMBER: "each question has a number the other lacks (another ticket, dose or amount)",
+    DISTINCT_WORD: "their questions differ in an essential word (another drug, place or product)",
+    DISTINCT_TEXT: "their texts differ in essential words",
+}
 
 
 def distinct_reason(a: Record, b: Record, opposed: set[frozenset[int]]) -> str | None:

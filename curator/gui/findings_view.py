@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from curator.core.decisions import UNDECIDED
+from curator.core.export import DISTINCT_TEXTS, distinct_reason
 from curator.core.findings import CONTRADICTION_REASONS
 from curator.core.records import Record
 from curator.core.review import plural
@@ -365,7 +366,16 @@ class DiffView(QWidget):
             score = item.pair_score(a, b)
             s = f"Similarity of these two: {format_pct(score)}" if score is not None and a != b else \
                 f"Most similar pair in the cluster: {format_pct(item.score)}"
-            self.scores.setText(f"{s}. Keep one and the others are rejected as its duplicates.")
+            opposed = {frozenset((k.a, k.b)) for k in self.table.scan.contradictions} if self.table.scan else set()
+            why = distinct_reason(ra, rb, opposed) if ra is not None and rb is not None and a != b else None
+            if why:
+                # a clinician was offered two dosing records for different medicines as duplicates
+                # ("keep one"); the export itself keeps both, and the view says so and why
+                self.scores.setText(f"{s}. These may be different examples: {DISTINCT_TEXTS[why]}, so the "
+                                    "export keeps both. Approve both if they are, or keep one if they "
+                                    "are copies.")
+            else:
+                self.scores.setText(f"{s}. Keep one and the others are rejected as its duplicates.")
         ops = word_diff(labelled_text(ra), labelled_text(rb))
         left, right = diff_sides(ops)
         _write_runs(self.left, left, CHANGED)

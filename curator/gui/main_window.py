@@ -830,13 +830,14 @@ class MainWindow(QMainWindow):
         # a first open (nothing decided yet) says where to start: a new user saw no pointer to the
         # findings or the sample review
         first = not project.decisions()
-        hint = (" — start with the findings (Ctrl+2), or review a random sample on the Review Desk (Ctrl+3)"
-                if first else "")
+        # (short enough to fit beside the counts at the default width: the scan time gives way to
+        # the hint on a first open, where a clinician saw the hint cut off)
+        hint = " — start with the findings (Ctrl+2) or a random sample (Ctrl+3)" if first else ""
         self.statusBar().showMessage(
             # the findings and flagged counts stay in the status bar's right side, explained there
             f"Opened {path.name}: {len(ds.records):,} examples, {table.counts()['flag:invalid']:,} invalid"
-            + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings else "") + hint,
-            30000 if first else 10000)
+            + (f"; scan took {sum(scan.timings.values()):.1f} s" if scan and scan.timings and not first else "")
+            + hint, 30000 if first else 10000)
         self.select_line(resume if resume is not None else (int(table.lines[0]) if len(table) else None))
         ex.table.setFocus()
         self._report_project_notes(project)
@@ -1520,7 +1521,7 @@ class MainWindow(QMainWindow):
             self.model.refresh_all()
             self.findings.set_table(table, self._current_record)
             self._update_counts()
-            self.statusBar().showMessage(f"Rescanned: {len(self.findings.model.items):,} findings "
+            self.statusBar().showMessage(f"Rescanned: {plural(len(self.findings.model.items), 'finding')} "
                                          "(duplicate groups and contradiction pairs)", 6000)
 
         self.runner.run(work, title="Rescanning", on_done=done, on_error=self._mutation_failed, writes=True,
@@ -1700,26 +1701,11 @@ class MainWindow(QMainWindow):
             apply_theme(app, theme)
 
     def shortcut_text(self) -> str:
-        from . import shortcuts as sc
+        """The key list (F1): generated from the tables the buttons and menus read
+        (``review_view.key_list_rows``), so it cannot drift from what the buttons say."""
+        from .review_view import key_list_text
 
-        rows = [("Window", "")]
-        acts = [self.open_action, self.close_action, self.quit_action, self.undo_action, self.redo_action,
-                self.approve_action, self.reject_action, self.fix_action, self.find_action, self.rescan_action,
-                self.settings_action, self.examples_view_action, self.findings_view_action,
-                *[s.action for s in self.view_specs if s.action is not None], self.keys_action]
-        for a in acts:
-            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
-            if keys:
-                rows.append((a.text().replace("&", ""), keys))
-        rows += [("", ""), ("Findings", ""), ("Keep left / keep right", "Alt+1 / Alt+2"),
-                 ("Fix left / reject all", "Alt+3 / Alt+4"), ("Approve all (not duplicates / no contradiction)", "Alt+5"),
-                 ("Fix right", "Alt+6"),
-                 ("", ""), ("Review desk", "")]
-        overrides = self.prefs.key_overrides()
-        for s in sc.SHORTCUTS:
-            rows.append((s.label, ", ".join(sc.keys_for(s.action, overrides))))
-        width = max(len(r[0]) for r in rows) + 3
-        return "\n".join(f"{a:<{width}}{b}" if b else a for a, b in rows)
+        return key_list_text(self)
 
     def show_shortcuts(self) -> QDialog:
         from PySide6.QtGui import QFontDatabase

@@ -1171,9 +1171,6 @@ def install_review_views(window) -> None:
 
     from .dashboard import DashboardPage
 
-    # The key list (F1) from the tables the buttons read (see key_list_rows). The window's own
-    # shortcut_text hard-coded the Findings rows; this replaces it on this window only.
-    window.shortcut_text = lambda: key_list_text(window)
     # The Examples tab's reader says what the scan found (a style check's message, a contradiction):
     # the same words as the desk's notes and the Flags cell's tooltip.
     example = getattr(getattr(window, "examples", None), "example", None)

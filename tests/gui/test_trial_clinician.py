@@ -414,3 +414,16 @@ def test_the_sample_boxes_underlined_keys_reach_them_not_the_menus(qtbot, window
     _key(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)   # Start sample
     qtbot.waitUntil(lambda: w.project.sample_lines() is not None, timeout=3000)
     assert desk.queue_kind == "sample"
+
+
+def test_near_duplicates_about_two_medicines_say_the_export_keeps_both(qtbot, window, medical_sft):
+    """MedicalGPT 816/986 ask how to take two different medicines; the Findings view said "Keep one
+    and the others are rejected as its duplicates". The export keeps both (the questions differ in
+    an essential word), and the view now says so; a plain near copy keeps the old wording."""
+    w = window
+    w.open_path(medical_sft)
+    fv = _findings(qtbot, w, 816, 986)
+    text = fv.diff.scores.text()
+    assert "may be different examples" in text and "export keeps both" in text, text
+    assert "essential word" in text and "Keep one and the others" not in text
+    _save(w, "findings_two_medicines.png")
