@@ -37,6 +37,8 @@ def usable_words(s: stats.DashboardStats) -> str:
     """'~N usable for export', and how many of those are near copies kept because a number differs
     (the export keeps the same answer with another ticket number as a different question)."""
     text = f"~{s.usable:,} usable for export"
+    if s.sample_verdict:
+        return text + " (reviewed only: the review sample blocks the unreviewed rest)"
     if s.usable_near_number:
         text += f" ({s.usable_near_number:,} of them near copies that differ in a number)"
     return text
@@ -45,6 +47,8 @@ def usable_words(s: stats.DashboardStats) -> str:
 def usable_tooltip(s: stats.DashboardStats) -> str:
     lines = [("What an export with the default options keeps: rejected, invalid and duplicate copies "
               "are left out.")]
+    if s.sample_verdict:
+        lines.append("Only approved and fixed records count: " + s.sample_verdict + ".")
     if s.usable_near_number:
         lines.append(f"{s.usable_near_number:,} of them are near-duplicates kept beside their cluster's keeper "
                      "because each question has a number the other lacks (e.g. another ticket or order "
@@ -75,6 +79,7 @@ class DashboardView(QWidget):
         self._scan: ScanResult | None = None
         self._decisions: Mapping[int, Decision | str] = {}
         self._sample: Sequence[int] | None = None      # the review sample, which the export's include mode reads
+        self._estimate: object = None                  # the sample's estimate (its verdict may block the rest)
         self._stats: stats.DashboardStats | None = None
         self._dist: list[tuple[str, int]] = []
         # counting 100,000 records takes most of a second: with a runner it happens off the GUI thread
@@ -145,17 +150,22 @@ class DashboardView(QWidget):
 
     def set_data(self, dataset: Dataset | None, scan: ScanResult | None,
                  decisions: Mapping[int, Decision | str] | None = None,
-                 sample_lines: Sequence[int] | None = None) -> None:
+                 sample_lines: Sequence[int] | None = None, estimate: object = None) -> None:
         self._dataset, self._scan = dataset, scan
         self._decisions = decisions or {}
         self._sample = sample_lines
+        self._estimate = estimate
         self._recompute(keep_field=False)
 
     def refresh(self, decisions: Mapping[int, Decision | str] | None = None,
-                scan: ScanResult | None = None, sample_lines: Sequence[int] | None | object = ...) -> None:
-        """Redraw after decisions (or the scan, or the review sample: ``None`` = no sample) changed."""
+                scan: ScanResult | None = None, sample_lines: Sequence[int] | None | object = ...,
+                estimate: object = ...) -> None:
+        """Redraw after decisions (or the scan, or the review sample: ``None`` = no sample) changed;
+        ``estimate``: the sample's acceptance estimate (its verdict can block the unreviewed rest)."""
         if sample_lines is not ...:
             self._sample = sample_lines  # type: ignore[assignment]
+        if estimate is not ...:
+            self._estimate = estimate
         if decisions is not None:
             self._decisions = decisions
         if scan is not None:
@@ -203,10 +213,10 @@ class DashboardView(QWidget):
             return
         previous = self.field_box.currentData() if keep_field else None
         dataset, scan, decisions, sample = self._dataset, self._scan, dict(self._decisions), self._sample
-        cache = self.plan_cache
+        cache, est = self.plan_cache, self._estimate
 
         def work():
-            st = stats.dashboard_stats(dataset, scan, decisions, sample, cache)
+            st = stats.dashboard_stats(dataset, scan, decisions, sample, cache, est)
             name = previous if previous in st.fields else (st.fields[0] if st.fields else None)
             return st, name, (stats.field_distribution(dataset, name) if name else [])
 
@@ -256,17 +266,21 @@ class DashboardView(QWidget):
         if g is None:
             self.guidance.clear()
             return
-        head = "⚠ " if g.level == "warning" else "✓ "
-        self.guidance.setText(head + "\n".join(g.messages))
+        verdict = self._stats.sample_verdict if self._stats is not None else None
+        warn = g.level == "warning" or bool(verdict)
+        head = "⚠ " if warn else "✓ "
+        # the sample's verdict first: the size check alone said ✓ on a set a sample found 70% defective
+        messages = ([f"Export blocked for the unreviewed records: {verdict}."] if verdict else []) + list(g.messages)
+        self.guidance.setText(head + "\n".join(messages))
         pal = self.guidance.palette()
-        if g.level == "warning":
+        if warn:
             pal.setColor(QPalette.ColorRole.Window, QColor("#fff3cd"))
             pal.setColor(QPalette.ColorRole.WindowText, QColor("#3e2f00"))
         else:
             pal = self.palette()
-        self.guidance.setAutoFillBackground(g.level == "warning")
+        self.guidance.setAutoFillBackground(warn)
         self.guidance.setPalette(pal)
-        self.guidance.setProperty("level", g.level)
+        self.guidance.setProperty("level", "warning" if warn else g.level)
 
     # --- drawing --------------------------------------------------------------------------
 
@@ -374,14 +388,15 @@ class DashboardPage(QWidget):
         if self._stale:
             self._stale = False
             self.view.set_data(self.project.dataset, self.project.scan, self.project.decisions(),
-                               self.project.sample_lines())
+                               self.project.sample_lines(), self.project.estimate())
         return self.view
 
     def project_changed(self, _change: object = None) -> None:
         self._stale = True
         if self.view is not None and self.isVisible():
             self._stale = False
-            self.view.refresh(self.project.decisions(), self.project.scan, self.project.sample_lines())
+            self.view.refresh(self.project.decisions(), self.project.scan, self.project.sample_lines(),
+                              self.project.estimate())
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

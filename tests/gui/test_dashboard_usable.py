@@ -118,3 +118,30 @@ def test_the_dashboard_shares_the_export_plan_cache(qtbot, project, tmp_path):
     qtbot.addWidget(dlg)
     assert dlg.plan is not None and len(dlg.plan.entries) == exported
     assert cache.computed["duplicates"] == components + 1          # nothing compared again
+
+
+def test_a_sample_full_of_defects_turns_the_size_check_into_a_warning(qtbot, tmp_path):
+    """A clinician's sample had 7 defects in 10 and the dashboard still said "~5,437 usable for
+    export" with a green "✓ … within the usual range". The export is blocked there, so the
+    dashboard counts what goes in without overriding it (approved and fixed) and says why."""
+    from curator.gui.dashboard import DashboardPage
+
+    with open_project(_file(tmp_path / "s.jsonl", templated=0, distinct=300), reviewer="Ana") as p:
+        p.draw_sample(0.1, seed=1)
+        sample = p.sample_lines()
+        page = DashboardPage(p)
+        qtbot.addWidget(page)
+        page.show()
+        view = page.ensure_view()
+        assert "~300 usable for export" in view.summary.text()
+        p.approve(sample[:3])
+        p.reject(sample[3:10])
+        page.project_changed()
+        assert "~3 usable for export (reviewed only: the review sample blocks the unreviewed rest)" \
+            in view.summary.text(), view.summary.text()
+        text = view.guidance.text()
+        assert text.startswith("⚠ Export blocked for the unreviewed records: the review sample shows")
+        assert view.guidance.property("level") == "warning"
+        # the same numbers as the export: blocked by default, the reviewed-only count otherwise
+        plan = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate())
+        assert [b.code for b in plan.blockers][:1] == ["sample_defects"]
