@@ -402,6 +402,7 @@ class FindingsView(QWidget):
 
     resolve = Signal(object, str, int)
     selected = Signal(object)
+    show_lint = Signal()        # "show the lint-flagged examples" (the window filters its table)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -425,6 +426,18 @@ class FindingsView(QWidget):
         ll.addWidget(self.count_label)
         ll.addWidget(self.list, 1)
         ll.addWidget(self.empty)
+        # Style checks (lint) are per example, not groups or pairs, so they are not listed here; a
+        # clinician read "7 findings · 0 open" as "nothing else to look at" while 3 lint-flagged
+        # answers went to training. The button opens them in the Examples table.
+        self.lint_button = QPushButton(self)
+        self.lint_button.setObjectName("showLint")
+        self.lint_button.setToolTip("Style checks (lint: cut-off or empty answers, refusals, placeholders, "
+                                    "leaked dialogue turns, garbled text …) flag single examples; they are "
+                                    "reviewed in the Examples table, filtered by Flags: Lint (Edit › Reject "
+                                    "All Shown rejects them together)")
+        self.lint_button.clicked.connect(self.show_lint)
+        self.lint_button.setVisible(False)
+        ll.addWidget(self.lint_button)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("findingsSplitter")
         self.splitter.addWidget(left)
@@ -476,6 +489,9 @@ class FindingsView(QWidget):
         n = len(self.model.items)
         self.count_label.setText(f"{plural(n, 'finding')} · {self.model.open_findings():,} open, worst first"
                                  if n else "0 findings")
+        linted = self.model.table.counts().get("flag:lint", 0)
+        self.lint_button.setText(f"Show the {plural(linted, 'example')} flagged by style checks (lint)")
+        self.lint_button.setVisible(bool(linted))
 
     def select_next_open(self) -> None:
         """Move to the next finding that still has undecided members (after resolving one)."""

@@ -614,6 +614,7 @@ class MainWindow(QMainWindow):
         ex.example.approve_requested.connect(self.approve_current)
         ex.example.reject_requested.connect(self.reject_current)
         self.findings.resolve.connect(self.resolve_finding)
+        self.findings.show_lint.connect(self.show_lint_examples)
         self.views.currentChanged.connect(self._tab_changed)
         ex.search.installEventFilter(self)
 
@@ -1372,6 +1373,16 @@ class MainWindow(QMainWindow):
             reason, note = dlg.reason, dlg.note
         self.mutate(f"Rejecting {unit} {line}", lambda: self.project.reject(line, reason=reason, note=note))
         return True
+
+    def show_lint_examples(self) -> None:
+        """The Examples table filtered to the examples a style check (lint) flagged."""
+        ex = self.examples
+        ex.flag_box.setCurrentIndex(ex.flag_box.findData("lint"))
+        ex.status_box.setCurrentIndex(0)
+        ex.search.clear()
+        self.apply_filters()
+        self.show_view("examples")
+        ex.table.setFocus()
 
     def shown_lines(self) -> list[int]:
         """The lines the Examples table shows now, in its order (after search and filters)."""

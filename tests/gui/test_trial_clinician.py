@@ -427,3 +427,18 @@ def test_near_duplicates_about_two_medicines_say_the_export_keeps_both(qtbot, wi
     assert "may be different examples" in text and "export keeps both" in text, text
     assert "essential word" in text and "Keep one and the others" not in text
     _save(w, "findings_two_medicines.png")
+
+
+def test_findings_point_to_the_lint_flagged_examples(qtbot, window, chatdoctor):
+    """"7 findings · 0 open" read as nothing else to look at, while lint-flagged answers (a leaked
+    "Patient:" turn, garbled text, a refusal) went to training: the Findings tab has a button that
+    opens them in the Examples table."""
+    w = window
+    w.open_path(chatdoctor)
+    linted = w.table.counts()["flag:lint"]
+    assert linted >= 190
+    button = w.findings.lint_button
+    assert not button.isHidden() and f"Show the {linted:,} examples flagged by style checks" in button.text()
+    button.click()
+    assert w.views.currentWidget() is w.examples and w.model.rowCount() == linted
+    assert w.examples.flag_box.currentData() == "lint"
