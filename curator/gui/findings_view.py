@@ -376,13 +376,24 @@ class DiffView(QWidget):
                                     "are copies.")
             else:
                 self.scores.setText(f"{s}. Keep one and the others are rejected as its duplicates.")
-        ops = word_diff(labelled_text(ra), labelled_text(rb))
+        ops = word_diff(_reading_text(ra), _reading_text(rb))
         left, right = diff_sides(ops)
         _write_runs(self.left, left, CHANGED)
         _write_runs(self.right, right, CHANGED)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(420, 300)
+
+
+def _reading_text(rec: Record | None) -> str:
+    """The record as the example pane reads it (Alpaca as Instruction / Input / Output, a
+    prompt/completion as Prompt / Completion), so a reviewer sees the same headings in both places
+    (a clinician saw "User:/Assistant:" here for records shown as Instruction/Output elsewhere)."""
+    if rec is None or not rec.turns:
+        return labelled_text(rec) if rec is not None else ""
+    from .example_view import record_sections
+
+    return "\n\n".join(f"{heading}: {text}" for heading, text, _colour in record_sections(rec))
 
 
 def _write_runs(edit: QTextEdit, runs: list[tuple[str, bool]], color: QColor) -> None:

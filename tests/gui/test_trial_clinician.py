@@ -442,3 +442,14 @@ def test_findings_point_to_the_lint_flagged_examples(qtbot, window, chatdoctor):
     button.click()
     assert w.views.currentWidget() is w.examples and w.model.rowCount() == linted
     assert w.examples.flag_box.currentData() == "lint"
+
+
+def test_findings_use_the_example_panes_headings(qtbot, window, chatdoctor):
+    """ChatDoctor is Alpaca: the example pane says Instruction / Input / Output, and Findings said
+    "User: … Assistant: …" for the same records."""
+    w = window
+    w.open_path(chatdoctor)
+    fv = _findings(qtbot, w, 2662, 3153)
+    left = fv.diff.left.toPlainText()
+    assert left.startswith("Instruction: If you are a doctor") and "\n\nOutput: " in left, left[:200]
+    assert "User:" not in left and "Assistant:" not in left
