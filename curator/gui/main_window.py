@@ -83,7 +83,7 @@ PAGE_WELCOME, PAGE_LOADING, PAGE_WORKSPACE = range(3)
 STATUS_FILTERS = (("All statuses", ""), ("Undecided", UNDECIDED), ("Approved", APPROVED),
                   ("Rejected", REJECTED), ("Fixed", FIXED), ("Skipped", SKIPPED))
 FLAG_FILTERS = (("Any flags", ""), ("Flagged", "any"), ("Invalid", "invalid"), ("Duplicate", "duplicate"),
-                ("Contradiction", "contradiction"), ("Lint", "lint"), ("No flags", "none"))
+                ("Contradiction", "contradiction"), ("Style check (lint)", "lint"), ("No flags", "none"))
 
 
 @dataclass
