@@ -1358,21 +1358,27 @@ class MainWindow(QMainWindow):
         if self.ensure_reviewer() is None:       # before the reason is chosen, not after
             return False
         if ask and reason is None:
-            from .review_view import RejectDialog  # the desk's reasons, words and note
-
-            back = QApplication.focusWidget()
-            dlg = RejectDialog(f"Reject {unit} {line}", self)
-            self.reject_dialog = dlg
-            try:
-                ok = dlg.exec() == QDialog.DialogCode.Accepted
-            finally:
-                self.reject_dialog = None
-            self.refocus(back)
-            if not ok:
+            asked = self._ask_reject_reason(f"Reject {unit} {line}")
+            if asked is None:
                 return False
-            reason, note = dlg.reason, dlg.note
+            reason, note = asked
         self.mutate(f"Rejecting {unit} {line}", lambda: self.project.reject(line, reason=reason, note=note))
         return True
+
+    def _ask_reject_reason(self, title: str) -> tuple[str | None, str | None] | None:
+        """(reason, note) from the desk's reject dialog (its reasons, words and note); None when
+        cancelled. The keyboard goes back where it was."""
+        from .review_view import RejectDialog
+
+        back = QApplication.focusWidget()
+        dlg = RejectDialog(title, self)
+        self.reject_dialog = dlg
+        try:
+            ok = dlg.exec() == QDialog.DialogCode.Accepted
+        finally:
+            self.reject_dialog = None
+        self.refocus(back)
+        return (dlg.reason, dlg.note) if ok else None
 
     def show_lint_examples(self) -> None:
         """The Examples table filtered to the examples a style check (lint) flagged."""
@@ -1429,19 +1435,10 @@ class MainWindow(QMainWindow):
         lines = self.shown_lines()
         if not lines or not self._confirm_shown("Reject", lines):
             return False
-        from .review_view import RejectDialog
-
-        back = QApplication.focusWidget()
-        dlg = RejectDialog(f"Reject {len(lines):,} examples", self)
-        self.reject_dialog = dlg
-        try:
-            ok = dlg.exec() == QDialog.DialogCode.Accepted
-        finally:
-            self.reject_dialog = None
-        self.refocus(back)
-        if not ok:
+        asked = self._ask_reject_reason(f"Reject {len(lines):,} examples")
+        if asked is None:
             return False
-        reason, note = dlg.reason, dlg.note
+        reason, note = asked
         return self.mutate(f"Rejecting {len(lines):,} examples",
                            lambda: self.project.reject(lines, reason=reason, note=note)) is not None
 
