@@ -384,6 +384,17 @@ class Project:
         """Pick up decisions another process (e.g. ``curator review``) wrote; True if any changed."""
         return self._stack.refresh()
 
+    def take_external_changes(self) -> dict[int, str]:
+        """line → status of each line another process (a second window, ``curator review``)
+        changed since the last call: what a window polls to show a colleague's decisions."""
+        with self._lock:
+            return self._stack.take_external()
+
+    @property
+    def undo_owner(self) -> str | None:
+        """The reviewer who made the change Undo would take back (None if unknown or nothing)."""
+        return self._stack.undo_owner()
+
     def status_of(self, line: int) -> str:
         self._stack.refresh()
         d = self._decisions.get(int(line))

@@ -372,6 +372,9 @@ class CommandStack:
         self.hash_of = hash_of
         # the data_version read *before* ``decisions`` was loaded (so nothing slips in between)
         self._version = store.data_version() if version is None else version
+        # lines whose decision another connection changed, collected by every reload until
+        # :meth:`take_external` hands them to a view (any getter may be the one that reloads)
+        self._external: set[int] = set()
 
     def refresh(self) -> bool:
         """Reload the decisions if another connection (another process: the CLI while the app is
@@ -385,12 +388,36 @@ class CommandStack:
             if version == self._version:
                 return False
             fresh = self.store.load_decisions()
+            old = self.decisions
+            self._external.update(ln for ln in old.keys() | fresh.keys() if old.get(ln) != fresh.get(ln))
             self.decisions.clear()
             self.decisions.update(fresh)
             self._version = version
             return True
         finally:
             self.store.lock.release()
+
+    def take_external(self) -> dict[int, str]:
+        """line → current status of every line another connection (another window, ``curator
+        review``) changed since the last call, after looking for new changes."""
+        self.refresh()
+        lines, self._external = self._external, set()
+        return {ln: (d.status if (d := self.decisions.get(ln)) is not None else UNDECIDED) for ln in sorted(lines)}
+
+    def undo_owner(self) -> str | None:
+        """Who made the change Undo would take back (the reviewer of its decisions), if recorded."""
+        rows = self.store.query("SELECT changes FROM commands WHERE state='done' ORDER BY id DESC LIMIT 1")
+        if not rows:
+            return None
+        try:
+            changes = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None
+        for c in changes if isinstance(changes, list) else []:
+            after = c.get("after") if isinstance(c, dict) else None
+            if isinstance(after, dict) and after.get("reviewer"):
+                return str(after["reviewer"])
+        return None
 
     # -- do / undo / redo
 

@@ -363,6 +363,12 @@ class MainWindow(QMainWindow):
         self._layout_timer.setSingleShot(True)
         self._layout_timer.setInterval(1500)
         self._layout_timer.timeout.connect(self.save_layout)
+        # decisions another window or `curator review` stores in this project show up here: a
+        # colleague's window showed none of them, and offered to decide them again
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(1500)
+        self._poll_timer.timeout.connect(self.poll_external_changes)
+        self._poll_timer.start()
         self._refresh_recent()
         self._update_actions()
 
@@ -1327,8 +1333,25 @@ class MainWindow(QMainWindow):
             errors.report(exc, tb)
         self._update_actions()
 
+    def poll_external_changes(self) -> None:
+        """Show decisions stored by another window or the command line since the last look."""
+        if self.project is None or self._opening() or self.table is None:
+            return
+        changes = self.project.take_external_changes()
+        if not changes:
+            return
+        from curator.core.review import Change
+
+        n = len(changes)
+        self.apply_change(Change("external", f"{plural(n, 'decision')} changed elsewhere (another window or "
+                                             "curator review)", "external", 0, tuple(changes), changes))
+
     def undo(self) -> None:
+        from .review_view import confirm_colleague_undo
+
         if self.project is not None and self.project.can_undo:
+            if not confirm_colleague_undo(self, self.project, self.prefs.get(REVIEWER)):
+                return
             self.mutate("Undo", self.project.undo, decides=False)
 
     def redo(self) -> None:
@@ -1610,7 +1633,11 @@ class MainWindow(QMainWindow):
         can_redo = bool(has and p.can_redo)
         self.undo_action.setEnabled(can_undo)
         self.redo_action.setEnabled(can_redo)
-        self.undo_action.setText(f"&Undo {p.undo_label}" if can_undo and p.undo_label else "&Undo")
+        from .review_view import colleague_step
+
+        owner = colleague_step(p, self.prefs.get(REVIEWER)) if can_undo else None
+        self.undo_action.setText((f"&Undo {p.undo_label}" + (f" (by {owner})" if owner else ""))
+                                 if can_undo and p.undo_label else "&Undo")
         self.redo_action.setText(f"&Redo {p.redo_label}" if can_redo and p.redo_label else "&Redo")
 
     # ---- recent files ------------------------------------------------------------------------

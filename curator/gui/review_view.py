@@ -23,8 +23,9 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar,
-                               QPushButton, QSizePolicy, QSpinBox, QTextEdit, QVBoxLayout, QWidget)
+                               QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox,
+                               QProgressBar, QPushButton, QSizePolicy, QSpinBox, QTextEdit, QVBoxLayout,
+                               QWidget)
 
 from curator.core.decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, UNDECIDED
 from curator.core.estimate import MIN_REVIEWED
@@ -331,6 +332,28 @@ class ReviewerDialog(QDialog):
 
     def reviewer(self) -> str:
         return self.name.text().strip()
+
+
+def colleague_step(project, me: str) -> str | None:
+    """The reviewer of the step Undo would take back, when that is not ``me`` (None otherwise)."""
+    owner = project.undo_owner if project is not None else None
+    return owner if owner and me and owner != me else None
+
+
+def confirm_colleague_undo(parent: QWidget | None, project, me: str) -> bool:
+    """True to go on with Undo: the step is this reviewer's own, or they confirmed taking back a
+    colleague's. A project has one undo history, shared by every window and ``curator review``
+    on it; a team lead's trial saw Ana's Undo take back Ben's approval."""
+    owner = colleague_step(project, me)
+    if owner is None:
+        return True
+    box = QMessageBox(QMessageBox.Icon.Question, "Undo a colleague's change?",
+                      f"The last change, “{project.undo_label}”, was made by {owner}, not by you ({me}). "
+                      "Undo it anyway?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                      parent)
+    box.button(QMessageBox.StandardButton.Yes).setText(f"Undo {owner}'s change")
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 def ask_reviewer_name(parent: QWidget | None, current: str = "") -> str | None:
@@ -875,6 +898,10 @@ class ReviewDesk(QWidget):
     def _undo_redo(self, action: str) -> bool:
         if not (self.project.can_undo if action == sc.UNDO else self.project.can_redo):
             return False
+        if action == sc.UNDO and not confirm_colleague_undo(
+                self, self.project, self.prefs.get(REVIEWER) if self.prefs is not None else ""):
+            self.refocus()
+            return True
         self._set_state(SAVING)
 
         def done(change) -> None:

@@ -88,6 +88,13 @@ def use_settings_dir(folder: Path) -> None:
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
 
 
+#: Preferences a running window keeps as it read or set them: another window (another reviewer on
+#: the same machine, sharing the settings file) changing them changes the default for the next
+#: start, not this window. Two reviewers' trial: Ben set his name in his window and Ana's next
+#: decision in hers was recorded as Ben's.
+PER_WINDOW = frozenset({REVIEWER.key})
+
+
 class Preferences:
     """Typed access to the declared preferences."""
 
@@ -95,8 +102,18 @@ class Preferences:
         # defaultFormat() so that use_settings_dir() (INI under a folder) applies.
         self.qs = qsettings if qsettings is not None else QSettings(
             QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+        # values this process keeps once read or set (see PER_WINDOW)
+        self._pinned: dict[str, Any] = {}
 
     def get(self, pref: Pref) -> Any:
+        if pref.key in self._pinned:
+            return _copy(self._pinned[pref.key])
+        value = self._get(pref)
+        if pref.key in PER_WINDOW and value:
+            self._pinned[pref.key] = _copy(value)
+        return value
+
+    def _get(self, pref: Pref) -> Any:
         raw = self.qs.value(pref.key)
         if raw is None:
             return _copy(pref.default)
@@ -117,6 +134,8 @@ class Preferences:
         return raw
 
     def set(self, pref: Pref, value: Any) -> None:
+        if pref.key in PER_WINDOW:
+            self._pinned[pref.key] = _copy(value)
         if pref.type in (dict, list):
             # JSON keeps nested structures intact across INI / registry / plist back ends.
             self.qs.setValue(pref.key, json.dumps(value))
@@ -126,6 +145,7 @@ class Preferences:
             self.qs.setValue(pref.key, pref.type(value))
 
     def reset(self, pref: Pref) -> None:
+        self._pinned.pop(pref.key, None)
         self.qs.remove(pref.key)
 
     def sync(self) -> None:

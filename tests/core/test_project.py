@@ -241,6 +241,27 @@ def test_decisions_written_by_another_process_are_picked_up(tmp_path: Path) -> N
         assert {ln: d.status for ln, d in p.decisions().items()} == {1: APPROVED, 3: APPROVED}
 
 
+def test_a_second_window_sees_what_the_first_decided_and_whose_step_undo_takes_back(tmp_path: Path) -> None:
+    """Two reviewers on one project (a team lead's trial): Ben's window never showed Ana's
+    decisions, and Ana's Undo took back Ben's approval. A window polls take_external_changes()
+    for the lines someone else changed, and undo_owner says whose step Undo would take back."""
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 11)])
+    with curator.open_project(data, reviewer="Ana", scan=False) as ana, \
+            curator.open_project(data, reviewer="Ben", scan=False) as ben:
+        assert ana.take_external_changes() == {} and ben.take_external_changes() == {}
+        ana.approve(1)
+        ana.reject([2, 3], reason="wrong")
+        assert ana.take_external_changes() == {}                      # her own, not someone else's
+        assert ben.status_of(1) == APPROVED                           # a getter reloads first ...
+        assert ben.take_external_changes() == {1: APPROVED, 2: REJECTED, 3: REJECTED}   # ... still reported
+        assert ben.take_external_changes() == {}
+        assert ben.undo_owner == "Ana" and ana.undo_owner == "Ana"
+        ben.approve(4)
+        assert ana.undo_owner == "Ben" and ana.take_external_changes() == {4: APPROVED}
+        ben.undo()
+        assert ana.take_external_changes() == {4: "undecided"} and ana.undo_owner == "Ana"
+
+
 def test_reverted_edit_brings_set_aside_decisions_back(tmp_path: Path) -> None:
     data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 6)])
     original = data.read_bytes()

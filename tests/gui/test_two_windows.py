@@ -1,0 +1,82 @@
+"""Two reviewers on one project, each in a window of their own, on one machine (a team lead's
+trial): names, a colleague's decisions, and whose step Undo takes back."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from curator.core.decisions import APPROVED, REJECTED, UNDECIDED
+from curator.gui.settings import REVIEWER, Preferences
+
+from gui_helpers import when_modal
+
+
+def _prefs(path) -> Preferences:
+    return Preferences(QSettings(str(path), QSettings.Format.IniFormat))
+
+
+def test_each_window_keeps_its_reviewer_name(tmp_path):
+    """Ben set his name in his window; Ana's next decision in hers was recorded as Ben's (both
+    windows read the one settings file at every decision)."""
+    ini = tmp_path / "Curator.conf"
+    ana = _prefs(ini)
+    ana.set(REVIEWER, "Ana")
+    ana.sync()
+    ben = _prefs(ini)
+    assert ben.get(REVIEWER) == "Ana"            # a new window starts from the last name used
+    ben.set(REVIEWER, "Ben")
+    ben.sync()
+    ana.qs.sync()
+    assert ana.qs.value(REVIEWER.key) == "Ben"   # the file says Ben now ...
+    assert ana.get(REVIEWER) == "Ana"            # ... Ana's window still signs as Ana
+    assert _prefs(ini).get(REVIEWER) == "Ben"    # the next start begins with the last one set
+
+
+def _rows(n):
+    return "".join(json.dumps({"messages": [{"role": "user", "content": f"Question {i} about order {i * 7}?"},
+                                            {"role": "assistant", "content": f"Answer {i}: it ships in {i} days."}]})
+                   + "\n" for i in range(n))
+
+
+def test_a_window_shows_a_colleagues_decisions_and_asks_before_undoing_them(qtbot, tmp_path):
+    from curator.gui.main_window import MainWindow
+
+    data = tmp_path / "team.jsonl"
+    data.write_text(_rows(12), encoding="utf-8")
+    wins = {}
+    for name in ("Ana", "Ben"):
+        prefs = _prefs(tmp_path / f"{name}.conf")
+        prefs.set(REVIEWER, name)
+        w = MainWindow(prefs)
+        qtbot.addWidget(w)
+        w.resize(1200, 800)
+        w.show()
+        w.open_path(data)
+        assert w.project is not None
+        wins[name] = w
+    ana, ben = wins["Ana"], wins["Ben"]
+    ana.select_line(3)
+    ana.approve_current()
+    qtbot.waitUntil(lambda: ana.project.status_of(3) == APPROVED, timeout=5000)
+    # Ben's window shows it without anything being clicked (it polls the project)
+    qtbot.waitUntil(lambda: ben.table.status_of(ben.table.index_of(3)) == APPROVED, timeout=5000)
+    assert "changed elsewhere" in ben.statusBar().currentMessage()
+    assert "0 of 12 reviewed" not in ben.count_label.text() and "1 of 12 reviewed" in ben.count_label.text()
+    # Ben's Undo would take back Ana's step: it says whose, and asks first (Cancel keeps it)
+    ben._update_actions()
+    assert "(by Ana)" in ben.undo_action.text()
+    when_modal(QMessageBox, lambda box: box.button(QMessageBox.StandardButton.Cancel).click())
+    ben.undo()
+    assert ben.project.status_of(3) == APPROVED
+    # his own step is undone without a question
+    ben.select_line(5)
+    ben.reject_current(reason="wrong", ask=False)
+    qtbot.waitUntil(lambda: ben.project.status_of(5) == REJECTED, timeout=5000)
+    assert "(by" not in ben.undo_action.text()
+    ben.undo()
+    qtbot.waitUntil(lambda: ben.project.status_of(5) == UNDECIDED, timeout=5000)
+    for w in (ana, ben):
+        w.close_project()
