@@ -52,7 +52,8 @@ def add_project_options(p: argparse.ArgumentParser) -> None:
 def empty_status(args: argparse.Namespace) -> dict:
     """The keys of ``status --json`` with nothing in them, for its error object."""
     out = {"records": 0, "decisions": {}, "queue": {}, "estimate": None, "project": args.project,
-           "source": None, "sample": None, "findings": {}, "unmatched": 0, "undo": None, "redo": None}
+           "source": None, "sample": None, "findings": {}, "unmatched": 0, "undo": None, "redo": None,
+           "reviewers": {}}
     if args.lines:
         out["lines"] = {}
     return out
@@ -158,6 +159,11 @@ def print_human(project, st: dict, out=None) -> None:
     out.write(f"{project.dataset.path}: {n:,} records, {done:,} decided "
               f"({d['approved']:,} approved, {d['rejected']:,} rejected, {d['fixed']:,} fixed, "
               f"{d['skipped']:,} skipped), {d['undecided']:,} undecided\n")
+    if st.get("reviewers"):
+        who = "; ".join(f"{name or '(no name)'} {sum(c.values()):,} ("
+                        + ", ".join(f"{v:,} {k}" for k, v in sorted(c.items())) + ")"
+                        for name, c in st["reviewers"].items())
+        out.write(f"  by reviewer: {who}\n")
     q = st["queue"]
     nxt = f", next {unit_of(project.dataset)} {q['next']}" if q["next"] is not None else ", nothing left"
     out.write(f"  queue {q['kind']}: {q['decided']:,} of {q['size']:,} reviewed{nxt}\n")

@@ -168,6 +168,8 @@ class ExportPlan:
     estimate: object = None
     sample_size: int | None = None
     project_path: str | None = None
+    # who approved or fixed the exported records: reviewer → records (a team lead asked who reviewed)
+    reviewers: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -950,7 +952,14 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         warnings=warnings, unresolved_contradictions=unresolved, losses=dict(losses),
         dropped_fields=dict(dropped_fields), leak_merges=leak_merges, thresholds=thresholds,
         estimate=estimate, sample_size=len(sample_lines) if sample_lines else None,
-        project_path=str(project_path) if project_path else None)
+        project_path=str(project_path) if project_path else None,
+        reviewers=_reviewers(entries, decisions))
+
+
+def _reviewers(entries: Sequence[PlanEntry], decisions: Mapping[int, Decision]) -> dict[str, int]:
+    """reviewer → exported records they approved or fixed, most first."""
+    by = Counter(d.reviewer for e in entries if _explicit(d := decisions.get(e.line)) and d.reviewer)
+    return dict(sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _split_and_check(records: list[Record], links: list[tuple[int, ...]], texts: Mapping[int, str],
@@ -1043,6 +1052,7 @@ def render_manifest(plan: ExportPlan, files: Mapping[str, bytes]) -> bytes:
         if o.allow_contradictions else [],
         "sample_size": plan.sample_size,
         "estimate": _estimate_json(plan.estimate),
+        "reviewers": plan.reviewers,
         "warnings": list(plan.warnings),
         "records": [{"line": e.line, "split": e.split, "decision": e.decision, "group": e.group,
                      "sha256": e.sha256()} for e in plan.entries],
@@ -1091,6 +1101,9 @@ def render_readme(plan: ExportPlan) -> str:
         "`manifest.json` lists every record's source line, split and SHA-256; "
         "re-check this folder with `curator verify .`.",
         "",
+        *([("Reviewed by " + ", ".join(f"{name} ({n:,} approved or fixed)" for name, n in plan.reviewers.items())
+            + f"; {c['by_decision'].get(UNREVIEWED, 0):,} exported records were not reviewed."), ""]
+          if plan.reviewers else []),
         "## Hugging Face datasets",
         "",
         "```python",

@@ -861,6 +861,16 @@ class Project:
             "lint": sum(1 for f in scan.lint if open_((f.line,))),
         }
 
+    def reviewer_counts(self) -> dict[str, dict[str, int]]:
+        """reviewer → {status: decisions}, for the records of the file, most decisions first."""
+        self._stack.refresh()
+        by: dict[str, dict[str, int]] = {}
+        for ln, d in self._decisions.items():
+            if ln in self._lines:
+                per = by.setdefault(d.reviewer or "", {})
+                per[d.status] = per.get(d.status, 0) + 1
+        return dict(sorted(by.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
+
     def status(self, *, lines: bool = False, target: float = DEFAULT_TARGET) -> dict:
         """What ``curator status --json`` prints (see the README for the keys)."""
         self._stack.refresh()
@@ -886,6 +896,8 @@ class Project:
             "unmatched": len(self.unmatched()),
             "undo": self.undo_label,
             "redo": self.redo_label,
+            # who decided what: reviewer → decisions per status (a team lead found no way to see it)
+            "reviewers": self.reviewer_counts(),
         }
         if lines:
             by: dict[str, list[int]] = {s: [] for s in (APPROVED, REJECTED, FIXED, SKIPPED)}

@@ -356,3 +356,32 @@ def test_the_users_own_project_wins_over_one_that_appears_beside_the_dataset(tmp
     link = tmp_path / "link"
     link.symlink_to(data.parent)
     assert project_path_for(link / "data.jsonl") == user_project_path(data)   # same file, same project
+
+
+def test_status_and_the_export_say_who_decided_what(tmp_path: Path) -> None:
+    """A team lead found no way to see who decided what: status --json has "reviewers", the text
+    form a "by reviewer" line, and the export's manifest and README name who approved or fixed."""
+    from curator.core.export import ExportOptions, plan_export, write_export
+
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 41)])
+    with curator.open_project(data, reviewer="Ana", scan=False) as ana:
+        ana.approve(list(range(1, 21)))
+        ana.reject(21, reason="wrong")
+    with curator.open_project(data, reviewer="Ben", scan=False) as ben:
+        ben.approve(list(range(22, 31)))
+        ben.fix(31, {"instruction": "Question 31?", "input": "", "output": "A better answer 31."})
+        st = ben.status()
+        assert st["reviewers"]["Ana"] == {APPROVED: 20, REJECTED: 1}
+        assert sum(st["reviewers"]["Ben"].values()) == 10 and list(st["reviewers"]) == ["Ana", "Ben"]
+        plan = plan_export(ben.dataset, ben.scan, ben.decisions(), options=ExportOptions(include="reviewed"))
+        assert plan.reviewers == {"Ana": 20, "Ben": 10}
+        write_export(plan, tmp_path / "out")
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert man["reviewers"] == {"Ana": 20, "Ben": 10}
+    assert "Reviewed by Ana (20 approved or fixed), Ben (10 approved or fixed)" in \
+        (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "curator", "status", str(data)], capture_output=True, text=True)
+    assert "by reviewer: Ana 21 (20 approved, 1 rejected); Ben 10 (9 approved, 1 fixed)" in out.stdout, out.stdout
+    ver = subprocess.run([sys.executable, "-m", "curator", "verify", str(tmp_path / "out")],
+                         capture_output=True, text=True)
+    assert ver.returncode == 0, ver.stdout + ver.stderr
