@@ -141,7 +141,8 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
                 r.error_code in ("not_object", "duplicate_key", "too_deep", "too_large", "nan",
                                  "lone_surrogate") for r in records):
             first = records[0]
-            raise FileReadError(f"{p}: not a JSON or JSONL file (line {first.line}: {first.error})")
+            raise FileReadError(f"{p}: not a JSON or JSONL file (line {first.line}: {first.error})"
+                                + _csv_hint(p, blob))
     if not records:
         raise FileReadError(f"{p}: the JSON array is empty ([]), no records" if container == "json" else
                             f"{p}: the file holds no records (only blank lines)")
@@ -217,6 +218,25 @@ def _guess_array(blob: bytes) -> str:
             return "json"
         return "jsonl"
     return "json"
+
+
+def _csv_hint(p: Path, blob: bytes) -> str:
+    """How to turn a CSV/TSV file into JSONL, when the file looks like one (a team lead tried the
+    Bitext CSV the README benchmarks and got only "not a JSON or JSONL file")."""
+    first = blob.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    sep = "\t" if p.suffix.lower() == ".tsv" or first.count("\t") >= 1 else ","
+    if p.suffix.lower() not in (".csv", ".tsv") and first.count(sep) < 1:
+        return ""
+    columns = [c.strip().strip('"') for c in first.split(sep)][:8]
+    read = "pd.read_csv(src" + (", sep='\\t'" if sep == "\t" else "") + ", dtype=str, keep_default_na=False)"
+    hint = (f". It looks like a {'TSV' if sep == chr(9) else 'CSV'} file (columns: {', '.join(columns)}); Curator "
+            "reads JSON Lines. Convert it first, one record per row: python -c \"import pandas as pd, sys; "
+            f"src = sys.argv[1]; {read}.to_json(src.rsplit('.', 1)[0] + '.jsonl', orient='records', lines=True, "
+            f"force_ascii=False)\" {p.name}")
+    if "output" not in columns and any(c in columns for c in ("response", "answer", "completion_text")):
+        col = next(c for c in ("response", "answer", "completion_text") if c in columns)
+        hint += f", then open it with --field output={col}"
+    return hint
 
 
 def split_lines(blob: bytes, chunk: int = 1 << 22) -> list[bytes]:

@@ -403,3 +403,29 @@ def test_json_array_big_integers_exact(tmp_path):
     ds = load_dataset(path)
     assert [r.data["id"] for r in ds.records] == [2**70 + 3, -(2**63) - 1]
     assert ds.by_line(2).data["f"] == 0.5 and ds.invalid_count == 0
+
+
+def test_a_csv_file_gets_a_conversion_command_that_works(tmp_path):
+    """A team lead tried a CSV (the README benchmarks one) and got only "not a JSON or JSONL file".
+    The error now says it looks like CSV and gives a command that converts it; the command's
+    output loads with the --field it names."""
+    import shlex
+    import subprocess
+    import sys
+
+    src = tmp_path / "support.csv"
+    src.write_text('instruction,response\n"Where is my order, please?","It ships in 3 days."\n'
+                   'Cancel my plan,"Done, it is cancelled."\n', encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "curator", "validate", str(src)], capture_output=True, text=True)
+    assert r.returncode == 2 and "It looks like a CSV file (columns: instruction, response)" in r.stderr, r.stderr
+    assert "then open it with --field output=response" in r.stderr
+    cmd = r.stderr.split("Convert it first, one record per row: ", 1)[1].split(", then open it", 1)[0].strip()
+    argv = shlex.split(cmd)
+    assert argv[0] == "python"
+    subprocess.run([sys.executable, *argv[1:]], cwd=tmp_path, check=True, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "curator", "validate", str(tmp_path / "support.jsonl"),
+                          "--field", "output=response", "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    import json
+
+    assert json.loads(out.stdout)["valid"] == 2
