@@ -15,7 +15,10 @@ The export is swapped into DIR whole: killed at any point (Ctrl-C, SIGTERM, even
 holds the old export or the new one, never a mix; the next export cleans up what a killed run left.
 
 Exit 0 on success, 130 on Ctrl-C and 143 on SIGTERM (DIR left as it was), 1 when blocked by
-findings (unresolved contradictions, leakage that cannot be grouped away, nothing to export), 2 on
+findings (unresolved contradictions, a review sample whose defects show the unreviewed rest is
+clearly not clean — 10+ sampled records decided and at least 10% of the rest defective at 95%
+confidence; pass --include reviewed or unrejected —, leakage that cannot be grouped away, nothing to
+export), 2 on
 a usage or I/O error (bad option, unreadable dataset or project, destination missing, unwritable or
 holding an export without ``--force``); then ``--json`` prints ``validate --json``'s error object
 (``"file_error"`` says what is wrong) with the summary's keys, empty, or filled in when the plan was

@@ -146,8 +146,8 @@ class Estimate:
         if self.too_early:
             # "at most 95.0%" after one approval read as a verdict on the dataset (a clinician's
             # report); the desk, the export dialog and `curator status` all print this sentence
-            return (head + f" so far (of {self.sample_size:,}): too few to estimate the rest yet; an "
-                    f"estimate is given from {MIN_REVIEWED} reviewed")
+            return (head + f" so far (of {self.sample_size:,}): too few to show the rest is clean yet; an "
+                    f"upper bound is given from {MIN_REVIEWED} reviewed")
         tail = (f": the other {self.remainder:,} have at most {pct} defects "
                 f"({self.confidence:.0%} confidence)")
         if self.meets_target:

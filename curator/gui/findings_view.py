@@ -371,9 +371,10 @@ class DiffView(QWidget):
             if why:
                 # a clinician was offered two dosing records for different medicines as duplicates
                 # ("keep one"); the export itself keeps both, and the view says so and why
-                self.scores.setText(f"{s}. These may be different examples: {DISTINCT_TEXTS[why]}, so the "
-                                    "export keeps both. Approve both if they are, or keep one if they "
-                                    "are copies.")
+                # (what the export keeps depends on the cluster's keeper and the decisions: not
+                # claimed here, the dashboard and the export preview count it)
+                self.scores.setText(f"{s}. These may be different examples: {DISTINCT_TEXTS[why]}. "
+                                    "Approve both if they are, or keep one if they are copies.")
             else:
                 self.scores.setText(f"{s}. Keep one and the others are rejected as its duplicates.")
         ops = word_diff(_reading_text(ra), _reading_text(rb))

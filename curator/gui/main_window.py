@@ -1429,7 +1429,8 @@ class MainWindow(QMainWindow):
         text = (f"{verb} {plural(len(lines), 'record' if unit == 'record' else 'example')} the Examples table "
                 f"shows ({filt})?")
         if decided:
-            text += f"\n\n{decided:,} of them already have a decision; this replaces it."
+            text += (f"\n\n{decided:,} of them already have a decision; this replaces it (a fixed example "
+                     "keeps its fix).")
         text += "\n\nOne step: Undo (Ctrl+Z) takes it all back."
         box = QMessageBox(QMessageBox.Icon.Question, f"{verb} all shown", text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)

@@ -451,6 +451,9 @@ def test_lint_dialogue_and_garbled_text_on_chatdoctor(tmp_path, shared_datasets)
         chat("Really??", "Yes, really. The dose is 5 mg?? no: 5 mg."),                             # 6 not garbled
         chat("What does a ?? b do in C#?", "It returns a unless a is null, else b: x = a ?? b;"), # 7 code
         chat("Caf\ufffd hours?", "We open at 8."),                                                # 8 garbled
+        chat("Is it serious??Please help", "It is not serious."),                                  # 9 typed
+        chat("How do I prompt it?", "Use this format:\nHuman: <your question>\nAssistant: <answer>"),  # 10
+        chat("How do I log in?", "Open the file.\nUser: admin\nPassword: the one you chose"),     # 11 a form
     ]
     codes = _lint_codes(tmp_path, rows)
     assert {ln for ln, c in codes.items() if "dialogue_in_response" in c} == {1, 2}, codes

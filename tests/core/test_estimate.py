@@ -62,8 +62,8 @@ def test_too_few_reviewed_says_so_instead_of_a_bound() -> None:
     """After one approval the bound is 95%: a clinician read it as a verdict on the dataset."""
     early = estimate(population=5452, sample_size=545, reviewed=1, defects=0, remainder=5451)
     assert early.too_early and early.upper_bound > 0.9
-    assert early.sentence() == ("0 defects in 1 sampled so far (of 545): too few to estimate the rest yet; "
-                                "an estimate is given from 20 reviewed")
+    assert early.sentence() == ("0 defects in 1 sampled so far (of 545): too few to show the rest is clean yet; "
+                                "an upper bound is given from 20 reviewed")
     assert "%" not in early.sentence()
     enough = estimate(population=5452, sample_size=545, reviewed=20, defects=0, remainder=5432)
     assert not enough.too_early and "at most 13.9% defects" in enough.sentence()

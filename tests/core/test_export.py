@@ -945,3 +945,9 @@ def test_chinese_questions_about_two_drugs_are_not_copies(shared_datasets, tmp_p
     small = load_dataset(path)
     assert distinct_reason(small.by_line(1), small.by_line(2), set()) is None
     assert distinct_reason(small.by_line(1), small.by_line(3), set()) == DISTINCT_WORD
+    # rewordings stay copies (a reviewer's finding: replaced runs of unequal length, or text added)
+    from curator.core.export import _swaps_names
+
+    assert not _swaps_names("请问这个病怎么治疗比较好呢", "医生您好，我想咨询一下这个病怎么治疗比较好呢")
+    assert not _swaps_names("晚上睡不好觉是怎么回事呀医生", "夜里失眠是怎么回事呀医生")
+    assert not _swaps_names("头痛是怎么回事", "头痛是什么原因引起的呢")

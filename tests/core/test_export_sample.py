@@ -203,3 +203,25 @@ def test_a_sample_full_of_defects_blocks_the_default_export(tmp_path, shared_dat
     r = subprocess.run(cli + ["--out", str(tmp_path / "out"), "--include", "reviewed", "--allow-contradictions"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
+
+
+def test_two_rejections_at_the_start_of_a_sample_are_no_verdict(tmp_path):
+    """A reviewer's report: rejecting the first 2 sampled records blocked the export ("at least
+    22% defective") while status said "too few ... yet". The verdict waits for 10 decided."""
+    from curator.core.export import SAMPLE_BLOCK_MIN_REVIEWED
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text("".join(json.dumps({"instruction": f"Question {i} about item {i * 17}?", "input": "",
+                                        "output": f"Answer {i} is {i * 31}."}) + "\n" for i in range(300)),
+                    encoding="utf-8")
+    with curator.open_project(path) as p:
+        p.draw_sample(0.1, seed=3)
+        sample = p.sample_lines()
+        p.reject(sample[:2])
+        plan = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate())
+        assert not [b for b in plan.blockers if b.code == "sample_defects"]
+        assert any("too few to show the rest is clean yet" in w for w in plan.warnings), plan.warnings
+        p.reject(sample[2:4])
+        p.approve(sample[4:SAMPLE_BLOCK_MIN_REVIEWED])          # 4 of 10: at least 15%
+        plan = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate())
+        assert [b.code for b in plan.blockers if b.code == "sample_defects"] == ["sample_defects"]

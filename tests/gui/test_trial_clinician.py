@@ -424,7 +424,7 @@ def test_near_duplicates_about_two_medicines_say_the_export_keeps_both(qtbot, wi
     w.open_path(medical_sft)
     fv = _findings(qtbot, w, 816, 986)
     text = fv.diff.scores.text()
-    assert "may be different examples" in text and "export keeps both" in text, text
+    assert "may be different examples" in text and "Approve both if they are" in text, text
     assert "essential word" in text and "Keep one and the others" not in text
     _save(w, "findings_two_medicines.png")
 

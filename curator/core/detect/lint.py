@@ -182,7 +182,8 @@ def _special_token(rec: Record) -> str | None:
 # (a YAML "user:" key is not one)
 _SPEAKER = re.compile(r'(?:\n|(?<=[.!?"”)]))[ \t]*(?:\*\*)?(Patient|PATIENT|User|USER|Human|HUMAN|Customer|CUSTOMER'
                       r"|Client|CLIENT|### ?(?:Instruction|Human|User|Input))(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*\S")
-# an answer that is a form ("Patient: 45 F\nDiagnosis: …") has several "Label: value" lines
+# an answer that is a form ("Patient: 45 F\nDiagnosis: …", "User: admin\nPassword: …") has two or
+# more "Label: value" lines
 _FIELD_LINE = re.compile(r"^[ \t]*[A-Z][\w ]{0,30}:[ \t]*\S", re.MULTILINE)
 # the prompt asks for a dialogue, so speaker labels are the answer
 _WANTS_DIALOGUE = re.compile(r"\b(?:dialog(?:ue)?s?|conversations?|scripts?|role-?play\w*|transcripts?|interviews?"
@@ -194,14 +195,17 @@ def _dialogue_label(resp: str, question: str) -> str | None:
     if ":" not in resp:
         return None
     m = _SPEAKER.search(resp)
-    if m is None or len(_FIELD_LINE.findall(resp)) >= 3 or _WANTS_DIALOGUE.search(question):
+    if m is None or len(_FIELD_LINE.findall(resp)) >= 2 or _WANTS_DIALOGUE.search(question):
         return None
+    if resp[m.end() - 1:m.end() + 5].lower().startswith(("<", "{", "[", "your ")):
+        return None          # a format being explained ("Human: <your question>"), not a turn
     return m.group(1) + ":"
 
 
 # "I??ve" / "??ased" (characters an encoding conversion replaced by "?"), UTF-8 read as Latin-1
 # or cp1252 ("itâ€™s", "Ã©"), and the Unicode replacement character
-_GARBLED = re.compile(r"(?:\A|(?<=[^\W_]))\?{2,}(?=[^\W_])|\ufffd|â€|Ã[\u0080-\u00bf]")
+# ("??" followed by a lower-case letter: inside a word; "Is it serious??Please" is typed, not lost)
+_GARBLED = re.compile(r"(?:\A|(?<=[^\W_]))\?{2,}(?=[a-z0-9])|\ufffd|â€|Ã[\u0080-\u00bf]")
 
 
 def _garbled(rec: Record) -> str | None:
