@@ -1228,6 +1228,13 @@ class MainWindow(QMainWindow):
         asked now (once; kept in the settings). None when the reviewer cancelled: store nothing.
         Without it a first decision from the Examples table was recorded under the login name."""
         name = self.prefs.get(REVIEWER)
+        if name and not getattr(self, "_reviewer_said", False):
+            # a name kept from an earlier session (perhaps another person's on a shared account) is
+            # used without asking: say whose name signs, once per window (a clinician found
+            # "Reviewer: Dana" on the desk, never asked)
+            self._reviewer_said = True
+            self._reviewer_note = (f"your decisions are signed “{name}” (change it in Settings, Ctrl+, "
+                                   "or on the Review Desk)")
         if not name:
             back = QApplication.focusWidget()
             asked = self.ask_reviewer(self, "")
@@ -1237,6 +1244,7 @@ class MainWindow(QMainWindow):
             name = asked.strip()
             self.prefs.set(REVIEWER, name)
             self.prefs.sync()
+            self._reviewer_said = True
         if self.project is not None:
             self.project.reviewer = name
         for spec in self.view_specs:
@@ -1293,7 +1301,9 @@ class MainWindow(QMainWindow):
         action = getattr(change, "action", "do")
         if label:
             prefix = {"undo": "Undone: ", "redo": "Redone: "}.get(action, "")
-            self.statusBar().showMessage(prefix + label, 6000)
+            note = getattr(self, "_reviewer_note", None) if action == "do" else None
+            self._reviewer_note = None
+            self.statusBar().showMessage(prefix + label + (f" · {note}" if note else ""), 15000 if note else 6000)
         for spec in self.view_specs:
             w = spec.widget
             if w is not None and w is not source and callable(getattr(w, "project_changed", None)):

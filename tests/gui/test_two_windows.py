@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from curator.core.decisions import APPROVED, REJECTED, UNDECIDED
@@ -80,3 +80,15 @@ def test_a_window_shows_a_colleagues_decisions_and_asks_before_undoing_them(qtbo
     qtbot.waitUntil(lambda: ben.project.status_of(5) == UNDECIDED, timeout=5000)
     for w in (ana, ben):
         w.close_project()
+
+
+def test_a_saved_reviewer_name_is_said_at_the_first_decision(opened, qtbot):
+    """A clinician's desk said "Reviewer: Dana", an earlier user's name, and nobody asked: the first
+    decision in a window says whose name signs it (once)."""
+    w = opened
+    w.select_line(w.model.index(0, 0).data(Qt.ItemDataRole.UserRole + 1))
+    w.approve_current()
+    qtbot.waitUntil(lambda: "your decisions are signed “Tess Tester”" in w.statusBar().currentMessage(), timeout=5000)
+    w.statusBar().clearMessage()
+    w.approve_current()
+    assert "signed" not in w.statusBar().currentMessage()
