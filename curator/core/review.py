@@ -48,9 +48,13 @@ class Change:
     command_id: int
     lines: tuple[int, ...]
     statuses: Mapping[int, str] = field(default_factory=dict)   # line → new status (UNDECIDED if none)
+    # line → (reviewer, status) of a decision by someone else that this change replaced (two
+    # reviewers on one project overwrote each other's decisions without a word)
+    replaced: Mapping[int, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "statuses", MappingProxyType(dict(self.statuses)))
+        object.__setattr__(self, "replaced", MappingProxyType(dict(self.replaced)))
 
 
 # ---- commands: what to change ------------------------------------------------------------------
@@ -338,8 +342,11 @@ class RecordedCommand:
             [(at, reviewer, action, self.id, ln, d.status if d else None,
               json.dumps({"label": self.label, "decision": decision_to_json(d)}, ensure_ascii=False))
              for ln, d in states])
+        replaced = {c.line: (c.before.reviewer, c.before.status) for c in self.changes
+                    if after and action == "do" and c.before is not None and c.before.reviewer
+                    and c.before.reviewer != reviewer and (c.after is None or c.after.status != c.before.status)}
         return Change(action, self.label, self.kind, self.id, tuple(ln for ln, _ in states),
-                      {ln: (d.status if d else UNDECIDED) for ln, d in states})
+                      {ln: (d.status if d else UNDECIDED) for ln, d in states}, replaced)
 
     def changes_json(self) -> str:
         return json.dumps([{"line": c.line, "hash": self.hashes.get(c.line, ""),

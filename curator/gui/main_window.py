@@ -1303,6 +1303,15 @@ class MainWindow(QMainWindow):
             prefix = {"undo": "Undone: ", "redo": "Redone: "}.get(action, "")
             note = getattr(self, "_reviewer_note", None) if action == "do" else None
             self._reviewer_note = None
+            replaced = dict(getattr(change, "replaced", {}) or {})
+            if replaced:
+                who = sorted({r for r, _ in replaced.values()})
+                if len(replaced) == 1:
+                    (ln, (r, st)), = replaced.items()
+                    said = f"this replaced {r}'s “{st}” on {self._unit()} {ln}"
+                else:
+                    said = f"this replaced {len(replaced):,} decisions by {', '.join(who)}"
+                note = f"{said} (Ctrl+Z brings it back)" + (f" · {note}" if note else "")
             self.statusBar().showMessage(prefix + label + (f" · {note}" if note else ""), 15000 if note else 6000)
         for spec in self.view_specs:
             w = spec.widget

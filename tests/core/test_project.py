@@ -256,6 +256,11 @@ def test_a_second_window_sees_what_the_first_decided_and_whose_step_undo_takes_b
         assert ben.take_external_changes() == {1: APPROVED, 2: REJECTED, 3: REJECTED}   # ... still reported
         assert ben.take_external_changes() == {}
         assert ben.undo_owner == "Ana" and ana.undo_owner == "Ana"
+        assert dict(ben.approve(2).replaced) == {2: ("Ana", REJECTED)}     # said, not silent
+        assert dict(ben.approve(2).replaced) == {}                         # his own, unchanged
+        ben.undo()
+        ben.undo()
+        ana.take_external_changes()
         ben.approve(4)
         assert ana.undo_owner == "Ben" and ana.take_external_changes() == {4: APPROVED}
         ben.undo()

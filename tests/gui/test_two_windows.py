@@ -92,3 +92,25 @@ def test_a_saved_reviewer_name_is_said_at_the_first_decision(opened, qtbot):
     w.statusBar().clearMessage()
     w.approve_current()
     assert "signed" not in w.statusBar().currentMessage()
+
+
+def test_replacing_a_colleagues_decision_is_said(qtbot, tmp_path):
+    """Ben approved a line Ana had rejected as a duplicate, and nothing said so."""
+    import curator
+    from curator.gui.main_window import MainWindow
+
+    data = tmp_path / "team.jsonl"
+    data.write_text(_rows(8), encoding="utf-8")
+    with curator.open_project(data, reviewer="Ana", scan=False) as p:
+        p.reject(6, reason="duplicate")
+    prefs = _prefs(tmp_path / "ben.conf")
+    prefs.set(REVIEWER, "Ben")
+    w = MainWindow(prefs)
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(data)
+    w.select_line(6)
+    w.approve_current()
+    qtbot.waitUntil(lambda: w.project.status_of(6) == APPROVED, timeout=5000)
+    assert "this replaced Ana's “rejected” on line 6 (Ctrl+Z brings it back)" in w.statusBar().currentMessage()
+    w.close_project()
