@@ -323,6 +323,8 @@ class DashboardStats:
     # the export's sample_defects blocker when the review sample shows the unreviewed rest is clearly
     # not clean; ``usable`` is then what goes in without overriding it (approved and fixed records)
     sample_verdict: str | None = None
+    # reviewer → decisions they made (a team lead asked who decided what), most first
+    reviewers: dict[str, int] = field(default_factory=dict)
 
 
 def format_counts(dataset: Dataset) -> dict[str, int]:
@@ -361,4 +363,11 @@ def dashboard_stats(dataset: Dataset, scan: ScanResult | None, decisions: Mappin
         usable_near_number=usable.near_number,
         usable_near_other=usable.near_other,
         sample_verdict=verdict,
+        reviewers=reviewer_counts(decisions),
     )
+
+
+def reviewer_counts(decisions: Mapping[int, Decision | str]) -> dict[str, int]:
+    """reviewer → decisions, most first (decisions given as bare statuses have no reviewer)."""
+    by = Counter(d.reviewer for d in decisions.values() if isinstance(d, Decision) and d.reviewer)
+    return dict(sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))

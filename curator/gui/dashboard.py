@@ -229,8 +229,13 @@ class DashboardView(QWidget):
         self._stats, self._dist = s, dist
         from .review_view import reviewed_and_skipped, reviewed_words
 
+        # with two or more reviewers, who decided how many (a team lead found no way to see it)
+        by = ""
+        if len(s.reviewers) > 1:
+            shown = ", ".join(f"{who} {n:,}" for who, n in list(s.reviewers.items())[:4])
+            by = f" (by {shown}{', …' if len(s.reviewers) > 4 else ''})"
         self.summary.setText(
-            f"{s.records:,} records · {reviewed_words(*reviewed_and_skipped(s.status))} · "
+            f"{s.records:,} records · {reviewed_words(*reviewed_and_skipped(s.status))}{by} · "
             f"{usable_words(s)} · format {self._dataset.format}")
         self.summary.setToolTip(usable_tooltip(s))
         self.field_box.blockSignals(True)

@@ -145,3 +145,18 @@ def test_a_sample_full_of_defects_turns_the_size_check_into_a_warning(qtbot, tmp
         # the same numbers as the export: blocked by default, the reviewed-only count otherwise
         plan = plan_export(p.dataset, p.scan, p.decisions(), sample_lines=sample, estimate=p.estimate())
         assert [b.code for b in plan.blockers][:1] == ["sample_defects"]
+
+
+def test_the_dashboard_says_who_decided_how_many(qtbot, tmp_path):
+    """Two reviewers on one project: the summary names each with their decisions."""
+    from curator.gui.dashboard import DashboardView
+
+    path = _file(tmp_path / "team.jsonl", templated=0, distinct=40)
+    with open_project(path, reviewer="Ana") as p:
+        p.approve([1, 2, 3])
+    with open_project(path, reviewer="Ben") as p:
+        p.reject(4, reason="wrong")
+        view = DashboardView()
+        qtbot.addWidget(view)
+        view.set_data(p.dataset, p.scan, p.decisions(), p.sample_lines())
+        assert "(by Ana 3, Ben 1)" in view.summary.text(), view.summary.text()
