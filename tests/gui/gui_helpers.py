@@ -26,3 +26,31 @@ def when_modal(kind: type, fn, *, ready=None, tries: int = 250) -> None:
             QTimer.singleShot(20, lambda: go(0))   # not up yet: keep waiting rather than hang
 
     QTimer.singleShot(0, go)
+
+
+SUPPORT_QUESTIONS = ["my parcel has not arrived", "I was charged twice for one order"]
+SUPPORT_ANSWERS = [("I am sorry to hear that. Please share the order number and we will track the parcel for "
+                    "you within one business day, then write back with the courier's status and a new delivery "
+                    "date."),
+                   ("Thank you for telling us. We will review both charges on the card and refund the duplicate "
+                    "one within five business days; you will receive an email once the refund has been issued.")]
+_WORDS = ("parcel refund invoice courier warranty battery screen hinge charger voucher address password "
+          "account locker customs deposit receipt schedule engineer kettle blender mattress sofa lamp drawer "
+          "colour size delay damaged missing broken swap upgrade cancel renew postpone weekend evening").split()
+
+
+def support_chat_rows(templated: int, distinct: int, seed: int = 4) -> list[dict]:
+    """Chat records: ``templated`` support answers that differ only in a ticket number (near copies
+    the export keeps for their number), then ``distinct`` chats of random support words."""
+    import random
+
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(templated):
+        t = rnd.randrange(10000, 99999)
+        rows.append({"messages": [{"role": "user", "content": f"{SUPPORT_QUESTIONS[i % 2]} (ticket {t})"},
+                                  {"role": "assistant", "content": f"{SUPPORT_ANSWERS[i % 2]} Ref {t}."}]})
+    for _ in range(distinct):
+        q, a = (" ".join(rnd.choice(_WORDS) for _ in range(k)) for k in (12, 20))
+        rows.append({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
+    return rows

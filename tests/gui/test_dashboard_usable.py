@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
@@ -12,26 +11,11 @@ import pytest
 from curator import open_project
 from curator.core.export import ExportOptions, plan_export
 
-QUESTIONS = ["my parcel has not arrived", "I was charged twice for one order"]
-ANSWERS = [("I am sorry to hear that. Please share the order number and we will track the parcel for you "
-            "within one business day, then write back with the courier's status and a new delivery date."),
-           ("Thank you for telling us. We will review both charges on the card and refund the duplicate one "
-            "within five business days; you will receive an email once the refund has been issued.")]
-WORDS = ("parcel refund invoice courier warranty battery screen hinge charger voucher address password "
-         "account locker customs deposit receipt schedule engineer kettle blender mattress sofa lamp drawer "
-         "colour size delay damaged missing broken swap upgrade cancel renew postpone weekend evening").split()
+from gui_helpers import support_chat_rows
 
 
 def _file(path: Path, templated: int = 16, distinct: int = 60) -> Path:
-    rnd = random.Random(4)
-    rows = []
-    for i in range(templated):
-        t = rnd.randrange(10000, 99999)
-        rows.append({"messages": [{"role": "user", "content": f"{QUESTIONS[i % 2]} (ticket {t})"},
-                                  {"role": "assistant", "content": f"{ANSWERS[i % 2]} Ref {t}."}]})
-    for _ in range(distinct):
-        q, a = (" ".join(rnd.choice(WORDS) for _ in range(k)) for k in (12, 20))
-        rows.append({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
+    rows = support_chat_rows(templated, distinct)
     if distinct:
         rows.append(rows[-1])                         # an exact copy: left out
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")

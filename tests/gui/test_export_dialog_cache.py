@@ -5,7 +5,6 @@ the cache, and a superseded plan is still cancelled."""
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
@@ -15,28 +14,13 @@ from curator.core.export import ExportOptions, plan_export, render_files
 from curator.gui import run_op
 from curator.gui.export_dialog import ExportDialog, plan_cache_for
 
-QUESTIONS = ["my parcel has not arrived", "I was charged twice for one order"]
-ANSWERS = [("I am sorry to hear that. Please share the order number and we will track the parcel for you "
-            "within one business day, then write back with the courier's status and a new delivery date."),
-           ("Thank you for telling us. We will review both charges on the card and refund the duplicate one "
-            "within five business days; you will receive an email once the refund has been issued.")]
-WORDS = ("parcel refund invoice courier warranty battery screen hinge charger voucher address password "
-         "account locker customs deposit receipt schedule engineer kettle blender mattress sofa lamp drawer "
-         "colour size delay damaged missing broken swap upgrade cancel renew postpone weekend evening").split()
+from gui_helpers import support_chat_rows
 
 
 def _file(path: Path, n: int = 16, distinct: int = 80) -> Path:
     """Templated support chats (the same question and answer with another ticket number: near copies
     kept for their number), distinct random-word chats, and two exact copies."""
-    rnd = random.Random(4)
-    rows = []
-    for i in range(n):
-        t = rnd.randrange(10000, 99999)
-        rows.append({"messages": [{"role": "user", "content": f"{QUESTIONS[i % 2]} (ticket {t})"},
-                                  {"role": "assistant", "content": f"{ANSWERS[i % 2]} Ref {t}."}]})
-    for _ in range(distinct):
-        q, a = (" ".join(rnd.choice(WORDS) for _ in range(k)) for k in (12, 20))
-        rows.append({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
+    rows = support_chat_rows(n, distinct)
     rows += [rows[20], rows[30]]                    # two exact copies
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
