@@ -387,8 +387,14 @@ class Project:
     def take_external_changes(self) -> dict[int, str]:
         """line → status of each line another process (a second window, ``curator review``)
         changed since the last call: what a window polls to show a colleague's decisions."""
-        with self._lock:
+        # never waits: a window polls this on its GUI thread while a worker may hold the store for a
+        # bulk write; then there is nothing new to show yet (the next poll shows it)
+        if not self._lock.acquire(blocking=False):
+            return {}
+        try:
             return self._stack.take_external()
+        finally:
+            self._lock.release()
 
     @property
     def undo_owner(self) -> str | None:

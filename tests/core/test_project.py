@@ -390,3 +390,28 @@ def test_status_and_the_export_say_who_decided_what(tmp_path: Path) -> None:
     ver = subprocess.run([sys.executable, "-m", "curator", "verify", str(tmp_path / "out")],
                          capture_output=True, text=True)
     assert ver.returncode == 0, ver.stdout + ver.stderr
+
+
+def test_polling_for_external_changes_never_waits_for_a_write(tmp_path: Path) -> None:
+    """A window polls take_external_changes() on its GUI thread; a bulk write on a worker holds the
+    store lock, and the poll must not freeze the window behind it."""
+    import threading
+    import time
+
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 6)])
+    with curator.open_project(data, reviewer="Ana", scan=False) as p:
+        held, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with p._lock:
+                held.set()
+                release.wait(10)
+
+        t = threading.Thread(target=hold)
+        t.start()
+        held.wait(5)
+        t0 = time.perf_counter()
+        assert p.take_external_changes() == {}
+        assert time.perf_counter() - t0 < 0.5
+        release.set()
+        t.join()
