@@ -822,6 +822,7 @@ class MainWindow(QMainWindow):
         header = ex.table.horizontalHeader()
         ex.example.unit = table.unit
         self.model.set_table(table, TableQuery(sort="line"))
+        self.model.decision_of = project.decision
         header.setSortIndicator(COL_LINE, Qt.SortOrder.AscendingOrder)
         self.findings.set_table(table, self._current_record)
         self._create_views()
@@ -983,6 +984,7 @@ class MainWindow(QMainWindow):
         self.table = None
         self.path = None
         self.model.set_table(None)
+        self.model.decision_of = None
         self.findings.set_table(None)
         self.examples.example.set_record(None)
         self.stack.setCurrentIndex(PAGE_WELCOME)

@@ -8,6 +8,9 @@ reads precomputed columns (no I/O, no parsing), so 100,000 rows scroll like 100.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
@@ -105,6 +108,9 @@ class QtExamplesModel(QAbstractTableModel):
         self.query = TableQuery()
         self._notes_scan: object = None          # the scan _notes were worded from
         self._notes: dict[int, list[str]] = {}
+        # line → the project's current Decision (the window sets it): who decided, when, why — a
+        # team lead found no way to see who decided a row
+        self.decision_of: Callable[[int], Any] | None = None
 
     # -- core side ---------------------------------------------------------------------------
 
@@ -246,6 +252,17 @@ class QtExamplesModel(QAbstractTableModel):
                 if notes:
                     return _plain_tooltip("\n".join(f"• {n}" for n in notes))
                 return " ".join(BADGE_TEXT[f] for f in t.flag_names(i)) or None
+            if col == COL_STATUS and self.decision_of is not None:
+                d = self.decision_of(int(t.lines[i]))
+                if d is None:
+                    return None
+                said = d.status + (f" by {d.reviewer}" if d.reviewer else "") + \
+                    (f" on {d.at[:16].replace('T', ' ')} UTC" if d.at else "")
+                if d.reason:
+                    said += f"\nreason: {d.reason}"
+                if d.note:
+                    said += f"\nnote: {d.note}"
+                return _plain_tooltip(said)
             if col in (COL_PROMPT, COL_RESPONSE):
                 # Tooltips are rich text when they look like HTML: escape so record text stays text.
                 text = t.prompts[i] if col == COL_PROMPT else t.responses[i]

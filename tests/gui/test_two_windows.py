@@ -114,3 +114,20 @@ def test_replacing_a_colleagues_decision_is_said(qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.project.status_of(6) == APPROVED, timeout=5000)
     assert "this replaced Ana's “rejected” on line 6 (Ctrl+Z brings it back)" in w.statusBar().currentMessage()
     w.close_project()
+
+
+def test_the_status_cell_says_who_decided(opened, qtbot):
+    """A team lead could see who decided a row only one example at a time: the Status cell's
+    tooltip names the reviewer, the time and the reason."""
+    from curator.gui.table_model import COL_STATUS
+
+    w = opened
+    line = w.model.index(0, 0).data(Qt.ItemDataRole.UserRole + 1)
+    w.select_line(line)
+    w.reject_current(reason="wrong", ask=False)
+    qtbot.waitUntil(lambda: w.project.status_of(line) == REJECTED, timeout=5000)
+    tip = w.model.index(w.model.row_of_line(line), COL_STATUS).data(Qt.ItemDataRole.ToolTipRole)
+    assert "rejected by Tess Tester on " in tip and " UTC" in tip and "reason: wrong" in tip, tip
+    undecided = next(r for r in range(w.model.rowCount())
+                     if w.model.index(r, COL_STATUS).data() in ("", "—", None, "undecided"))
+    assert w.model.index(undecided, COL_STATUS).data(Qt.ItemDataRole.ToolTipRole) is None
