@@ -173,14 +173,6 @@ def _both_words(w: str, v: str) -> bool:
     return max(fw, fv) < TYPO_RARITY * min(fw, fv)
 
 
-@lru_cache(maxsize=4096)
-def token_set(text: str) -> frozenset[str]:
-    """``tokens(text, number_words=False)`` as a set, for :func:`essential_differences`: a record is
-    compared with every kept member of its cluster (export) or every near prompt (scan), so the
-    same text comes back many times (an 80k-record templated file: 702k comparisons of 80k texts)."""
-    return word_profile(text)[0]
-
-
 def word_profile(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """(word set, stem set) of a text: what :func:`essential_differences` reads from each side.
     Callers that compare one text many times compute it once (see :func:`differences_of`)."""
@@ -188,7 +180,15 @@ def word_profile(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return words, frozenset(map(_stem, words))
 
 
+# a record is compared with every kept member of its cluster (export) or every near prompt (scan),
+# so the same text comes back many times (an 80k-record templated file: 702k comparisons of 80k texts)
 _cached_profile = lru_cache(maxsize=4096)(word_profile)
+
+
+def token_set(text: str) -> frozenset[str]:
+    """``tokens(text, number_words=False)`` as a set (the word half of the cached
+    :func:`word_profile` that :func:`essential_differences` reads too)."""
+    return _cached_profile(text)[0]
 
 
 def essential_differences(a: str, b: str, *, typo_ratio: float = 75.0,
