@@ -14,12 +14,12 @@ summed in log space and the equation solved by bisection, so no SciPy is needed.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from dataclasses import asdict, dataclass
 
 __all__ = ["Estimate", "upper_bound", "lower_bound", "binom_cdf", "more_needed", "estimate", "CONFIDENCE",
-           "DEFAULT_TARGET",
-           "MIN_REVIEWED"]
+           "DEFAULT_TARGET", "MIN_REVIEWED"]
 
 CONFIDENCE = 0.95
 DEFAULT_TARGET = 0.02
@@ -53,16 +53,21 @@ def upper_bound(d: int, n: int, confidence: float = CONFIDENCE) -> float:
         return 1.0
     if d == 0:
         return 1.0 - alpha ** (1.0 / n)
-    lo, hi = d / n, 1.0               # cdf(lo) > alpha ≥ cdf(hi); cdf falls as p rises
+    # cdf(lo) > alpha ≥ cdf(hi); cdf falls as p rises
+    return _bisect(lambda p: binom_cdf(d, n, p) > alpha, d / n, 1.0)[1]
+
+
+def _bisect(below: Callable[[float], bool], lo: float, hi: float) -> tuple[float, float]:
+    """(lo, hi) closing in on where ``below(p)`` turns from true (at ``lo``) to false (at ``hi``)."""
     for _ in range(200):
         mid = (lo + hi) / 2
-        if binom_cdf(d, n, mid) > alpha:
+        if below(mid):
             lo = mid
         else:
             hi = mid
         if hi - lo < 1e-10:
             break
-    return hi
+    return lo, hi
 
 
 @lru_cache(maxsize=4096)
@@ -77,16 +82,8 @@ def lower_bound(d: int, n: int, confidence: float = CONFIDENCE) -> float:
         return 0.0
     if d == n:
         return alpha ** (1.0 / n)
-    lo, hi = 0.0, d / n               # P(X ≥ d) rises with p: below alpha at lo, above at hi
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if 1.0 - binom_cdf(d - 1, n, mid) < alpha:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-10:
-            break
-    return lo
+    # P(X ≥ d) rises with p: below alpha at lo, above at hi
+    return _bisect(lambda p: 1.0 - binom_cdf(d - 1, n, p) < alpha, 0.0, d / n)[0]
 
 
 def more_needed(d: int, n: int, target: float, confidence: float = CONFIDENCE) -> int:
