@@ -52,7 +52,7 @@ from curator import __version__
 from . import convert
 from . import formats as F
 from .dataset import build_record
-from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision
+from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, Decision, reviewer_totals
 from .detect.boilerplate import find_boilerplate
 from .detect.normalize import has_spaces, normalize
 from .detect.text import STOPWORDS, SequenceMatcher, essential_differences, is_number, token_set
@@ -966,8 +966,7 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
 
 def _reviewers(entries: Sequence[PlanEntry], decisions: Mapping[int, Decision]) -> dict[str, int]:
     """reviewer → exported records they approved or fixed, most first."""
-    by = Counter(d.reviewer for e in entries if _explicit(d := decisions.get(e.line)) and d.reviewer)
-    return dict(sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
+    return reviewer_totals(d for e in entries if _explicit(d := decisions.get(e.line)) and d.reviewer)
 
 
 def _split_and_check(records: list[Record], links: list[tuple[int, ...]], texts: Mapping[int, str],

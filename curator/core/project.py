@@ -28,7 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .dataset import build_record, load_dataset
-from .decisions import APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, STATUSES, UNDECIDED, Decision
+from .decisions import (APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, STATUSES, UNDECIDED, Decision,
+                        by_reviewer)
 from .estimate import DEFAULT_TARGET, Estimate, estimate
 from .findings import FLAG_INVALID, ScanResult
 from .progress import CancelToken, ProgressSink
@@ -870,12 +871,7 @@ class Project:
     def reviewer_counts(self) -> dict[str, dict[str, int]]:
         """reviewer → {status: decisions}, for the records of the file, most decisions first."""
         self._stack.refresh()
-        by: dict[str, dict[str, int]] = {}
-        for ln, d in self._decisions.items():
-            if ln in self._lines:
-                per = by.setdefault(d.reviewer or "", {})
-                per[d.status] = per.get(d.status, 0) + 1
-        return dict(sorted(by.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
+        return by_reviewer(d for ln, d in self._decisions.items() if ln in self._lines)
 
     def status(self, *, lines: bool = False, target: float = DEFAULT_TARGET) -> dict:
         """What ``curator status --json`` prints (see the README for the keys)."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision
+from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision, reviewer_totals
 from .findings import (FLAG_CONTRADICTION, FLAG_DUPLICATE, FLAG_INVALID, FLAG_LINT,
                        FLAG_NEAR_DUPLICATE, ScanResult)
 from .records import Dataset
@@ -368,6 +368,6 @@ def dashboard_stats(dataset: Dataset, scan: ScanResult | None, decisions: Mappin
 
 
 def reviewer_counts(decisions: Mapping[int, Decision | str]) -> dict[str, int]:
-    """reviewer → decisions, most first (decisions given as bare statuses have no reviewer)."""
-    by = Counter(d.reviewer for d in decisions.values() if isinstance(d, Decision) and d.reviewer)
-    return dict(sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
+    """reviewer → decisions, most first (decisions given as bare statuses, or recorded without a
+    name, have no reviewer)."""
+    return reviewer_totals(d for d in decisions.values() if isinstance(d, Decision) and d.reviewer)
