@@ -815,7 +815,11 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
                          cancel=cancel, cache=cache)
     eligible, excluded, decision_of = sel.eligible, sel.excluded, sel.decision_of
     unresolved, clusters, warnings = sel.unresolved, sel.clusters, sel.warnings
-    if options.include is None and include == INCLUDE_UNREJECTED and sample_lines and not sample_verdict(estimate):
+    # unreviewed records go in on a sample's evidence (the include mode was left to the review):
+    # a sample that shows they are not clean blocks (below), one that does not show they are clean warns
+    on_sample = options.include is None and include == INCLUDE_UNREJECTED and bool(sample_lines)
+    verdict = sample_verdict(estimate) if on_sample else None
+    if on_sample and not verdict:
         evidence = _sample_evidence(estimate)
         if evidence:
             warnings.insert(0, evidence)
@@ -933,8 +937,6 @@ def plan_export(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, Deci
         blockers.insert(0, Blocker("unresolved_contradictions",
                                    f"{len(unresolved)} unresolved contradiction(s): {listing}{more}. Decide them "
                                    "in review, or export anyway with --allow-contradictions", lines))
-    verdict = sample_verdict(estimate) if options.include is None and include == INCLUDE_UNREJECTED \
-        and sample_lines else None
     if verdict:
         blockers.insert(0, Blocker("sample_defects", verdict))
     if fraction_needs_confirmation(options.eval_fraction) and not options.confirm_fraction:

@@ -233,8 +233,8 @@ def _csv_hint(p: Path, blob: bytes) -> str:
             "reads JSON Lines. Convert it first, one record per row: python -c \"import pandas as pd, sys; "
             f"src = sys.argv[1]; {read}.to_json(src.rsplit('.', 1)[0] + '.jsonl', orient='records', lines=True, "
             f"force_ascii=False)\" {p.name}")
-    if "output" not in columns and any(c in columns for c in ("response", "answer", "completion_text")):
-        col = next(c for c in ("response", "answer", "completion_text") if c in columns)
+    col = next((c for c in ("response", "answer", "completion_text") if c in columns), None)
+    if "output" not in columns and col is not None:
         hint += f", then open it with --field output={col}"
     return hint
 
