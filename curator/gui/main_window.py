@@ -1453,15 +1453,9 @@ class MainWindow(QMainWindow):
             text += (f"\n\n{decided:,} of them already have a decision; this replaces it (a fixed example "
                      "keeps its fix).")
         text += "\n\nOne step: Undo (Ctrl+Z) takes it all back."
-        box = QMessageBox(QMessageBox.Icon.Question, f"{verb} all shown", text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.button(QMessageBox.StandardButton.Yes).setText(f"{verb} {len(lines):,}")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.bulk_box = box
-        try:
-            return box.exec() == QMessageBox.StandardButton.Yes
-        finally:
-            self.bulk_box = None
+        from .review_view import ask_to_go_on
+
+        return ask_to_go_on(self, f"{verb} all shown", text, f"{verb} {len(lines):,}")
 
     def approve_shown(self) -> bool:
         """Approve every example the table shows (one undo step), after a confirmation."""

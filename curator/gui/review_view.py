@@ -347,11 +347,18 @@ def confirm_colleague_undo(parent: QWidget | None, project, me: str) -> bool:
     owner = colleague_step(project, me)
     if owner is None:
         return True
-    box = QMessageBox(QMessageBox.Icon.Question, "Undo a colleague's change?",
-                      f"The last change, “{project.undo_label}”, was made by {owner}, not by you ({me}). "
-                      "Undo it anyway?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                      parent)
-    box.button(QMessageBox.StandardButton.Yes).setText(f"Undo {owner}'s change")
+    return ask_to_go_on(parent, "Undo a colleague's change?",
+                        f"The last change, “{project.undo_label}”, was made by {owner}, not by you ({me}). "
+                        "Undo it anyway?", f"Undo {owner}'s change")
+
+
+def ask_to_go_on(parent: QWidget | None, title: str, text: str, go: str) -> bool:
+    """A question with a ``go`` button and Cancel, Cancel the default (Enter does not go on); the
+    text is plain, so a search term or a label quoted in it is shown as typed. True to go on."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.button(QMessageBox.StandardButton.Yes).setText(go)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Yes
 
