@@ -369,6 +369,9 @@ class MainWindow(QMainWindow):
         self._poll_timer.setInterval(1500)
         self._poll_timer.timeout.connect(self.poll_external_changes)
         self._poll_timer.start()
+        # whose name signs this window's decisions is said once, with its first decision
+        self._reviewer_said = False
+        self._reviewer_note: str | None = None
         self._refresh_recent()
         self._update_actions()
 
@@ -1230,7 +1233,7 @@ class MainWindow(QMainWindow):
         asked now (once; kept in the settings). None when the reviewer cancelled: store nothing.
         Without it a first decision from the Examples table was recorded under the login name."""
         name = self.prefs.get(REVIEWER)
-        if name and not getattr(self, "_reviewer_said", False):
+        if name and not self._reviewer_said:
             # a name kept from an earlier session (perhaps another person's on a shared account) is
             # used without asking: say whose name signs, once per window (a clinician found
             # "Reviewer: Dana" on the desk, never asked)
@@ -1303,7 +1306,7 @@ class MainWindow(QMainWindow):
         action = getattr(change, "action", "do")
         if label:
             prefix = {"undo": "Undone: ", "redo": "Redone: "}.get(action, "")
-            note = getattr(self, "_reviewer_note", None) if action == "do" else None
+            note = self._reviewer_note if action == "do" else None
             self._reviewer_note = None
             replaced = dict(getattr(change, "replaced", {}) or {})
             if replaced:
