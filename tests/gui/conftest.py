@@ -139,3 +139,15 @@ def write_chat_file(path: Path, n: int, *, seed: int = 1) -> Path:
             if i % 250 == 3:
                 f.write(json.dumps(rec) + "\n")
     return path
+
+
+@pytest.fixture
+def dialog(qtbot, project, tmp_path):
+    """The export dialog over the test module's ``project`` fixture, writing to tmp_path/out."""
+    from curator.gui import run_op
+    from curator.gui.export_dialog import ExportDialog
+
+    dlg = ExportDialog(project, run_op.OpRunner(), folder=tmp_path / "out")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg

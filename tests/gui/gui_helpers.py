@@ -54,3 +54,17 @@ def support_chat_rows(templated: int, distinct: int, seed: int = 4) -> list[dict
         q, a = (" ".join(rnd.choice(_WORDS) for _ in range(k)) for k in (12, 20))
         rows.append({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
     return rows
+
+
+def open_window(qtbot, prefs, path, size: tuple[int, int] = (1280, 800)):
+    """A new main window on ``prefs``, shown, with ``path`` open (as a second start, or a second
+    reviewer's window)."""
+    from curator.gui.main_window import MainWindow
+
+    w = MainWindow(prefs)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    w.open_path(path)
+    assert w.project is not None, f"{path} did not open"
+    return w

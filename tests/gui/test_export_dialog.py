@@ -45,14 +45,6 @@ def project(tmp_path):
     p.close()
 
 
-@pytest.fixture
-def dialog(qtbot, project, tmp_path):
-    dlg = ExportDialog(project, run_op.OpRunner(), folder=tmp_path / "out")
-    qtbot.addWidget(dlg)
-    dlg.show()
-    return dlg
-
-
 def test_preview_is_the_core_plan_and_follows_the_options(qtbot, dialog, project):
     plan = plan_export(project.dataset, project.scan, project.decisions(),
                        options=ExportOptions(eval_fraction=0.1, seed=0))

@@ -34,14 +34,6 @@ def project(tmp_path):
     p.close()
 
 
-@pytest.fixture
-def dialog(qtbot, project, tmp_path):
-    dlg = ExportDialog(project, run_op.OpRunner(), folder=tmp_path / "out")
-    qtbot.addWidget(dlg)
-    dlg.show()
-    return dlg
-
-
 def fresh(project, options: ExportOptions):
     return plan_export(project.dataset, project.scan, project.decisions(), options=options,
                        sample_lines=project.sample_lines(), estimate=project.estimate(),

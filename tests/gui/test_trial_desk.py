@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import when_modal
+from gui_helpers import open_window, when_modal
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -19,17 +19,9 @@ from curator.gui.settings import REVIEWER
 
 def _restart(qtbot, window, prefs, path: Path):
     """Quit the window (as Ctrl+Q) and start a new one on the same settings and file."""
-    from curator.gui.main_window import MainWindow
-
     window.close()
     assert window.project is None
-    w = MainWindow(prefs)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    w.open_path(path)
-    assert w.project is not None
-    return w
+    return open_window(qtbot, prefs, path)
 
 
 def _desk(qtbot, w) -> ReviewDesk:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from curator.core.decisions import APPROVED, REJECTED, UNDECIDED
 from curator.gui.settings import REVIEWER, Preferences
 
-from gui_helpers import when_modal
+from gui_helpers import open_window, when_modal
 
 
 def _prefs(path) -> Preferences:
@@ -42,21 +42,13 @@ def _rows(n):
 
 
 def test_a_window_shows_a_colleagues_decisions_and_asks_before_undoing_them(qtbot, tmp_path):
-    from curator.gui.main_window import MainWindow
-
     data = tmp_path / "team.jsonl"
     data.write_text(_rows(12), encoding="utf-8")
     wins = {}
     for name in ("Ana", "Ben"):
         prefs = _prefs(tmp_path / f"{name}.conf")
         prefs.set(REVIEWER, name)
-        w = MainWindow(prefs)
-        qtbot.addWidget(w)
-        w.resize(1200, 800)
-        w.show()
-        w.open_path(data)
-        assert w.project is not None
-        wins[name] = w
+        wins[name] = open_window(qtbot, prefs, data, (1200, 800))
     ana, ben = wins["Ana"], wins["Ben"]
     ana.select_line(3)
     ana.approve_current()
@@ -97,7 +89,6 @@ def test_a_saved_reviewer_name_is_said_at_the_first_decision(opened, qtbot):
 def test_replacing_a_colleagues_decision_is_said(qtbot, tmp_path):
     """Ben approved a line Ana had rejected as a duplicate, and nothing said so."""
     import curator
-    from curator.gui.main_window import MainWindow
 
     data = tmp_path / "team.jsonl"
     data.write_text(_rows(8), encoding="utf-8")
@@ -105,10 +96,7 @@ def test_replacing_a_colleagues_decision_is_said(qtbot, tmp_path):
         p.reject(6, reason="duplicate")
     prefs = _prefs(tmp_path / "ben.conf")
     prefs.set(REVIEWER, "Ben")
-    w = MainWindow(prefs)
-    qtbot.addWidget(w)
-    w.show()
-    w.open_path(data)
+    w = open_window(qtbot, prefs, data)
     w.select_line(6)
     w.approve_current()
     qtbot.waitUntil(lambda: w.project.status_of(6) == APPROVED, timeout=5000)
