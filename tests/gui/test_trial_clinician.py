@@ -23,20 +23,21 @@ from curator.gui.review_view import ReviewDesk
 SHOTS = Path("/tmp/clin_shots")
 
 
-@pytest.fixture
-def chatdoctor(tmp_path, shared_datasets) -> Path:
-    src = shared_datasets / "chatdoctor-genmedgpt-5k" / "chatdoctor5k.json"
-    dst = tmp_path / src.name
+def _copy(src: Path, folder: Path) -> Path:
+    """A copy to review (the project file goes beside it, never beside the shared original)."""
+    dst = folder / src.name
     shutil.copy(src, dst)
     return dst
+
+
+@pytest.fixture
+def chatdoctor(tmp_path, shared_datasets) -> Path:
+    return _copy(shared_datasets / "chatdoctor-genmedgpt-5k" / "chatdoctor5k.json", tmp_path)
 
 
 @pytest.fixture
 def medical_sft(tmp_path, shared_datasets) -> Path:
-    src = shared_datasets / "medicalgpt-medical-sft-1k" / "medical_sft_1K_format.jsonl"
-    dst = tmp_path / src.name
-    shutil.copy(src, dst)
-    return dst
+    return _copy(shared_datasets / "medicalgpt-medical-sft-1k" / "medical_sft_1K_format.jsonl", tmp_path)
 
 
 def _save(widget, name: str) -> None:
