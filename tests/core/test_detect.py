@@ -142,6 +142,27 @@ def test_chinese_text_is_shingled_by_characters(shared_datasets):
     assert (7, len(texts)) in {(i, j) for i, j, _ in found}
 
 
+def test_minhash_signatures_do_not_depend_on_how_texts_are_chunked(shared_datasets):
+    """Shingles are hashed, thinned and signed a chunk of texts at a time: the signatures must be
+    those of the whole set at once (common shingles counted across chunks, every text's bins
+    filled from its own shingles), for spaced and unspaced text mixed."""
+    from curator.core.detect import near
+
+    zh = load_dataset(shared_datasets / "medicalgpt-medical-sft-1k" / "medical_sft_1K_format.jsonl")
+    recs, _ = make_records(700, seed=5)
+    texts = [normalize(r["messages"][1]["content"]) for r in recs]
+    texts += [normalize(r.response) for r in zh.records if r.valid][:300]
+    texts += ["the same opening sentence of every reply " + t for t in texts[:250]]   # > 200: common
+    texts += ["", "a", "短"]
+    whole = near.drop_common(near.shingle_hashes(texts, chunk=len(texts)))
+    assert sum(len(h) for h, _, _ in whole.parts) < sum(
+        len(h) for h, _, _ in near.shingle_hashes(texts, chunk=len(texts)).parts)   # something dropped
+    expected = near.signatures(whole)
+    for chunk in (1, 7, 333):
+        got = near.signatures(near.drop_common(near.shingle_hashes(texts, chunk=chunk)))
+        assert np.array_equal(got, expected), chunk
+
+
 def test_near_duplicates_report_progress_and_cancel():
     recs, _ = make_records(600, seed=3)
     texts = [normalize(r["messages"][1]["content"]) for r in recs]

@@ -56,8 +56,11 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Shingles:
-    hashes: np.ndarray      # uint64, one per shingle
-    docs: np.ndarray        # int64, the text each shingle belongs to
+    """The hash of every anchored shingle, a chunk of texts at a time: ``parts`` holds one
+    (hashes uint64, texts int32) pair per chunk, ``texts`` indexing ``ids`` (the chunk's text
+    numbers). Kept in chunks, never joined: every step works chunk by chunk, so its temporary
+    arrays stay a few MB instead of a few hundred (at 100k records, 10M shingles)."""
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]   # (hashes, local text, ids)
     n: int                  # number of texts
 
 
@@ -89,7 +92,7 @@ def _anchored_windows(texts: Sequence[str], spaced: bool) -> tuple[np.ndarray, n
     win = words[pos]
     # anchors are never in the padding, so text k owns the anchors from its start to the next one's
     counts = np.diff(np.searchsorted(pos, starts), append=len(pos))
-    docs = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+    docs = np.repeat(np.arange(len(texts), dtype=np.int32), counts)
     return _mix(win), docs
 
 
@@ -97,19 +100,18 @@ def shingle_hashes(texts: Sequence[str], *, cancel=None, chunk: int = 20000) -> 
     """64-bit hashes of every anchored 8-byte shingle of every text (see module doc)."""
     n = len(texts)
     spaced = np.fromiter((has_spaces(t) for t in texts), dtype=bool, count=n)
-    hashes: list[np.ndarray] = []
-    docs: list[np.ndarray] = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for mode in (True, False):
         idx = np.flatnonzero(spaced == mode)
         for c0 in range(0, len(idx), chunk):
             check_cancel(cancel)
-            part = idx[c0:c0 + chunk]
-            h, d = _anchored_windows([texts[i] for i in part.tolist()], mode)
-            hashes.append(h)
-            docs.append(part[d])
-    if not hashes:
-        return Shingles(np.zeros(0, np.uint64), np.zeros(0, np.int64), n)
-    return Shingles(np.concatenate(hashes), np.concatenate(docs), n)
+            ids = idx[c0:c0 + chunk]
+            h, d = _anchored_windows([texts[i] for i in ids.tolist()], mode)
+            parts.append((h, d, ids))
+    return Shingles(parts, n)
+
+
+_COUNT_BITS = 20    # drop_common counts shingles in 2^20 buckets (their hashes' top bits)
 
 
 def drop_common(sh: Shingles, *, max_share: float = 0.01, min_count: int = 200) -> Shingles:
@@ -123,19 +125,24 @@ def drop_common(sh: Shingles, *, max_share: float = 0.01, min_count: int = 200) 
     dropped by a collision only when it shares a bucket with a very common one. A text that would
     lose almost all its shingles keeps them all, so it can still find its copies.
     """
-    n = sh.n
-    if n == 0 or len(sh.hashes) == 0:
+    if sh.n == 0 or not sh.parts:
         return sh
-    bucket = (sh.hashes >> np.uint64(44)).astype(np.int64)
-    counts = np.bincount(bucket, minlength=1 << 20)
-    limit = max(min_count, int(max_share * n))
-    keep = counts[bucket] <= limit
-    kept_per_doc = np.bincount(sh.docs[keep], minlength=n)
-    total_per_doc = np.bincount(sh.docs, minlength=n)
-    thin = kept_per_doc < np.minimum(3, total_per_doc)
-    if thin.any():
-        keep |= thin[sh.docs]
-    return Shingles(sh.hashes[keep], sh.docs[keep], n)
+    shift = np.uint64(64 - _COUNT_BITS)
+    counts = np.zeros(1 << _COUNT_BITS, dtype=np.int64)
+    for h, _, _ in sh.parts:
+        counts += np.bincount((h >> shift).astype(np.intp), minlength=1 << _COUNT_BITS)
+    # (one byte per bucket: the lookups below stay in cache)
+    rare = counts <= max(min_count, int(max_share * sh.n))
+    parts = []
+    for h, d, ids in sh.parts:
+        keep = rare[(h >> shift).astype(np.intp)]
+        kept_per_doc = np.bincount(d[keep], minlength=len(ids))
+        total_per_doc = np.bincount(d, minlength=len(ids))
+        thin = kept_per_doc < np.minimum(3, total_per_doc)
+        if thin.any():
+            keep |= thin[d]
+        parts.append((h[keep], d[keep], ids))
+    return Shingles(parts, sh.n)
 
 
 def signatures(sh: Shingles, *, bins: int = 64) -> np.ndarray:
@@ -144,12 +151,11 @@ def signatures(sh: Shingles, *, bins: int = 64) -> np.ndarray:
     bits = int(bins).bit_length() - 1
     assert 1 << bits == bins, "bins must be a power of two"
     sig = np.full(n * bins, _EMPTY, dtype=np.uint32)
-    if len(sh.hashes):
-        doc = sh.docs
-        h = sh.hashes
-        b = (h >> np.uint64(64 - bits)).astype(np.int64)
-        val = (h & _MASK32).astype(np.uint32)
-        np.minimum.at(sig, doc * bins + b, val)
+    for h, d, ids in sh.parts:
+        if len(h):
+            b = (h >> np.uint64(64 - bits)).astype(np.int64)
+            b += ids[d] * bins
+            np.minimum.at(sig, b, (h & _MASK32).astype(np.uint32))
     sig = sig.reshape(n, bins)
     empty = sig == _EMPTY
     if empty.any():
@@ -180,10 +186,10 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
     less than ``max_bucket`` apart in index order are paired, which keeps candidate counts
     linear; union-find still connects the members through the overlapping windows.
 
-    Bands are keyed and sorted a group at a time (about 2M keys per group: a few large numpy
-    calls rather than a few per band). Each call releases the GIL, so this keeps its speed
-    alongside Python work on another thread, where hundreds of small calls would each wait for
-    the GIL; the group size bounds memory.
+    Bands are keyed a group at a time (about 2M keys per group; the group size bounds memory),
+    then each band's texts that may share a bucket are sorted (see ``_sorted_band_keys``): a
+    few numpy calls per band, each releasing the GIL, so this keeps its speed alongside Python
+    work on another thread.
     """
     n = sig.shape[0]
     if n < 2:
@@ -203,14 +209,17 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
     for g0 in range(0, bands, group):
         check_cancel(cancel)
         g1 = min(bands, g0 + group)
-        order, ks = _sorted_band_keys(sig, g0, g1, bands, rows, mult)
+        order, ks, first_of_band = _sorted_band_keys(sig, g0, g1, bands, rows, mult)
         # runs of equal keys within a band = buckets; each member is paired with the next members
         # of its run, at most max_bucket-1 of them, with a handful of array operations per chunk of
         # members (not one round per distance)
-        new_run = np.ones(ks.shape, dtype=bool)
-        new_run[:, 1:] = ks[:, 1:] != ks[:, :-1]      # column 0: a band's first text starts a run
-        brk = np.flatnonzero(new_run.ravel()[1:]) + 1
-        total = ks.size
+        total = len(ks)
+        if total == 0:
+            continue
+        new_run = np.ones(total, dtype=bool)
+        new_run[1:] = ks[1:] != ks[:-1]
+        new_run[first_of_band] = True          # a band's first text starts a run
+        brk = np.flatnonzero(new_run[1:]) + 1
         run_end = np.repeat(np.append(brk, total), np.diff(np.concatenate(([0], brk, [total]))))
         ahead = np.minimum(run_end - np.arange(total) - 1, max_bucket - 1)   # partners of each member
         members = np.flatnonzero(ahead)
@@ -244,9 +253,10 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
 
 
 def _sorted_band_keys(sig: np.ndarray, g0: int, g1: int, bands: int, rows: int,
-                      mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(text numbers, bucket keys) of bands g0 … g1-1, each band sorted by key and then by text
-    number: the text numbers flat (band after band), the keys as a (bands, n) array."""
+                      mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(text numbers, bucket keys, where each band starts) of bands g0 … g1-1, each band sorted by
+    key and then by text number, band after band. A band lists only the texts whose key may be
+    shared: a text alone in its bucket pairs with nobody, and most texts are alone in every band."""
     n = sig.shape[0]
     k = g1 - g0
     # interleaved columns (band, band+bands, …): densified neighbours copy the same value, so
@@ -257,22 +267,38 @@ def _sorted_band_keys(sig: np.ndarray, g0: int, g1: int, bands: int, rows: int,
         key += np.ascontiguousarray(sig[:, r * bands + g0:r * bands + g1].T).astype(np.uint64) * mult[r]
     key += np.arange(g0, g1, dtype=np.uint64)[:, None]
     key = _mix(key)
-    # The text number rides in the low bits of the key, so a plain sort (SIMD, 1.5x faster than a
-    # stable argsort) orders each band by key and then by text number.
     bits = max(1, (n - 1).bit_length())
-    packed = (key >> np.uint64(bits) << np.uint64(bits)) | np.arange(n, dtype=np.uint64)
-    packed.sort(axis=1)
-    order = (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
-    del packed
-    ks = np.take_along_axis(key, order, axis=1)
-    # Two different keys that agree in their top 64 - bits bits would interleave by text number;
-    # then sort those bands by the whole key instead (at 100k texts, about once in 10^4 bands)
-    clash = ((ks[:, 1:] >> np.uint64(bits)) == (ks[:, :-1] >> np.uint64(bits))) & (ks[:, 1:] != ks[:, :-1])
-    bad = np.flatnonzero(clash.any(axis=1))
-    if len(bad):
-        order[bad] = np.argsort(key[bad], axis=1, kind="stable")
-        ks[bad] = np.take_along_axis(key[bad], order[bad], axis=1)
-    return order.ravel(), ks
+    # Counting the keys' top bits in about 8n slots finds the texts that are certainly alone in
+    # their bucket (their slot holds one key): at 100k texts about 9 in 10 per band. Only the
+    # others are sorted (sorting every key was half the time of the near-duplicate pass).
+    cbits = min(24, max(8, bits + 3))
+    shift = np.uint64(64 - cbits)
+    orders: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    starts = np.zeros(k, dtype=np.int64)
+    at = 0
+    for b in range(k):
+        kb = key[b]
+        slot = (kb >> shift).astype(np.intp)
+        maybe = np.flatnonzero(np.bincount(slot, minlength=1 << cbits)[slot] > 1)
+        kb = kb[maybe]
+        # The text number rides in the low bits of the key, so a plain sort (SIMD, 1.5x faster
+        # than a stable argsort) orders the band by key and then by text number.
+        packed = (kb >> np.uint64(bits) << np.uint64(bits)) | maybe.astype(np.uint64)
+        packed.sort()
+        order = (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
+        ks = key[b][order]
+        # Two different keys that agree in their top 64 - bits bits would interleave by text
+        # number; then sort this band by the whole key instead (at 100k texts, about once in 10^4 bands)
+        if (((ks[1:] >> np.uint64(bits)) == (ks[:-1] >> np.uint64(bits))) & (ks[1:] != ks[:-1])).any():
+            order = maybe[np.argsort(kb, kind="stable")]
+            ks = key[b][order]
+        starts[b] = at
+        at += len(order)
+        orders.append(order)
+        keys.append(ks)
+    first = starts[starts < at]
+    return np.concatenate(orders), np.concatenate(keys), first
 
 
 def length_feasible(pairs: np.ndarray, lengths: np.ndarray, threshold: float) -> np.ndarray:
