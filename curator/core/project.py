@@ -40,7 +40,7 @@ from .sampling import SampleSpec, draw_sample, new_seed, parse_stratify
 from .store import (ProjectFileError, ProjectNotWritableError, ProjectTooNewError, Store, decision_from_json, decision_to_json,
                     set_aside, utc_now)
 
-__all__ = ["open_project", "Project", "ProjectFileError", "ProjectNotWritableError", "ProjectTooNewError", "InvalidFixError",
+__all__ = ["open_project", "Project", "FixDraft", "ProjectFileError", "ProjectNotWritableError", "ProjectTooNewError", "InvalidFixError",
            "UnknownLineError", "SourceChange", "UnmatchedDecision", "default_project_path", "project_path_for",
            "project_read_options",
            "user_project_dir", "user_project_path", "QUEUE_KINDS"]
@@ -158,7 +158,15 @@ def project_path_for(dataset_path: str | os.PathLike) -> Path:
     return mine if mine.exists() else default_project_path(dataset_path)
 
 
+REVIEWER_ENV = "CURATOR_REVIEWER"
+
+
 def _default_reviewer() -> str:
+    """The name decisions are signed with when none is given: ``$CURATOR_REVIEWER`` (set once in
+    a shell profile, so the CLI signs as the app does), else the login name."""
+    named = os.environ.get(REVIEWER_ENV, "").strip()
+    if named:
+        return named
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers; a blank reviewer is still recorded
@@ -294,6 +302,23 @@ def _stored_load_options(ppath: Path) -> dict:
     except (sqlite3.Error, ValueError):
         return {}            # a damaged or foreign file: Store says so properly below
     return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class FixDraft:
+    """A fix typed in the Fix editor and not saved (see :meth:`Project.save_fix_draft`)."""
+
+    line: int
+    text: str          # the editor's JSON text, valid or not
+    reviewer: str
+    at: str            # ISO-8601 UTC of the last keep
+
+
+def _same_json(obj: object, text: str) -> bool:
+    try:
+        return json.loads(text) == obj
+    except ValueError:
+        return False
 
 
 class Project:
@@ -484,7 +509,9 @@ class Project:
         problems = self.validate_fix(line, record)
         if problems:
             raise InvalidFixError(line, problems)
-        return self._run(Fix(line, record, note))
+        change = self._run(Fix(line, record, note))
+        self._forget_draft(line)
+        return change
 
     def skip(self, lines: int | Iterable[int]) -> Change:
         """Mark one line (or several, as one undo step) as skipped: seen, to come back to."""
@@ -508,7 +535,10 @@ class Project:
             problems = self.validate_fix(a, record)
             if problems:
                 raise InvalidFixError(a, problems)
-        return self._run(ResolveContradiction(a, b, action, record))
+        change = self._run(ResolveContradiction(a, b, action, record))
+        if action == "fix":
+            self._forget_draft(a)
+        return change
 
     # ---- undo / redo -----------------------------------------------------------------------------
 
@@ -705,6 +735,57 @@ class Project:
             if ln not in self._decisions:
                 return ln
         return None
+
+    # ---- drafts of fixes being typed ------------------------------------------------------------
+    # A fix is a decision only once saved; until then the Fix editor keeps what is typed here (a
+    # row of the project's meta table, no schema change), so a crash or a killed window does not
+    # lose a long correction. Saving or discarding the fix removes it.
+
+    _DRAFT = "fix_draft:"
+
+    def save_fix_draft(self, line: int, text: str) -> bool:
+        """Keep ``text`` (the Fix editor's JSON) as the unsaved fix of ``line``. Best effort and
+        never a long wait (it runs on the GUI thread while typing): False when another writer
+        holds the project, and the editor's next save tries again."""
+        rec = self.dataset.by_line(self.check_line(line))
+        doc = {"text": text, "reviewer": self.reviewer, "at": utc_now(), "hash": rec.content_hash()}
+        return self.store.try_set_meta(f"{self._DRAFT}{line}", doc)
+
+    def drop_fix_draft(self, line: int) -> bool:
+        """Forget the unsaved fix of ``line`` (saved or discarded)."""
+        return self.store.try_set_meta(f"{self._DRAFT}{int(line)}", None)
+
+    def _forget_draft(self, line: int) -> None:
+        """After a fix is stored: its draft, if any, is done with (a draft left by a crash between
+        the two is not offered back anyway, see :meth:`fix_drafts`)."""
+        if self.store.query("SELECT 1 FROM meta WHERE key=?", (f"{self._DRAFT}{line}",)):
+            self.drop_fix_draft(line)
+
+    def fix_drafts(self, reviewer: str | None = None) -> list[FixDraft]:
+        """Unsaved fixes worth offering back, by line: of ``reviewer`` (None: anyone's; a draft
+        typed before any name was given counts as everyone's), of records the source still has
+        unchanged, and not already stored as that line's fix."""
+        out = []
+        for key, doc in self.store.meta_with_prefix(self._DRAFT).items():
+            try:
+                line = int(key[len(self._DRAFT):])
+                draft = FixDraft(line, str(doc["text"]), str(doc.get("reviewer", "")), str(doc.get("at", "")))
+            except (ValueError, TypeError, KeyError):
+                continue
+            rec = self.dataset.by_line(line) if line in self._lines else None
+            if rec is None or doc.get("hash") != rec.content_hash():
+                continue
+            if reviewer is not None and draft.reviewer not in ("", reviewer):
+                continue
+            d = self.decision(line)
+            if d is not None and d.status == FIXED and _same_json(d.fixed, draft.text):
+                continue   # saved after all (the window closed between storing the fix and this)
+            out.append(draft)
+        return sorted(out, key=lambda x: x.line)
+
+    def fix_draft(self, line: int, reviewer: str | None = None) -> FixDraft | None:
+        """The unsaved fix of ``line`` worth offering back (see :meth:`fix_drafts`), or None."""
+        return next((d for d in self.fix_drafts(reviewer) if d.line == int(line)), None)
 
     def set_position(self, line: int) -> None:
         """Remember the line the reviewer is looking at (resume starts here)."""

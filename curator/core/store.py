@@ -358,6 +358,36 @@ class Store:
         with self.transaction() as tx:
             tx.set_meta(key, value)
 
+    def try_set_meta(self, key: str, value: object | None, *, wait_ms: int = 250) -> bool:
+        """``set_meta`` (or delete the key, for None) that waits at most ``wait_ms`` for another
+        writer (another window's bulk decision, ``curator review``): False when it could not write
+        now. For best-effort writes made on a GUI thread, which must not freeze."""
+        if not self.lock.acquire(timeout=wait_ms / 1000):
+            return False
+        try:
+            conn = self._db
+            conn.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                with self.transaction() as tx:
+                    if value is None:
+                        tx.execute("DELETE FROM meta WHERE key=?", (key,))
+                    else:
+                        tx.set_meta(key, value)
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    return False
+                raise
+            finally:
+                conn.execute("PRAGMA busy_timeout=10000")
+            return True
+        finally:
+            self.lock.release()
+
+    def meta_with_prefix(self, prefix: str) -> dict[str, object]:
+        """Every meta key starting with ``prefix`` and its value."""
+        rows = self.query("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        return {k: json.loads(v) for k, v in rows}
+
     # ---- decisions -----------------------------------------------------------------------------
 
     def load_decisions(self) -> dict[int, Decision]:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from curator.core.decisions import FIXED, REJECT_REASONS, Decision
 from curator.core.records import Record
+from curator.core.project import FixDraft
 
 ROLE_COLORS = {"system": "#7f8c8d", "user": "#2f7fd1", "assistant": "#2e9d4f", "tool": "#a77d1c"}
 ROLE_TITLES = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}
@@ -327,7 +328,9 @@ class FixDialog(QDialog):
 
     def __init__(self, line: int, obj: object, validate: Callable[[object], list[str]],
                  parent: QWidget | None = None, unit: str = "line", fmt: str | None = None,
-                 mapping: dict | None = None, raw_text: str | None = None) -> None:
+                 mapping: dict | None = None, raw_text: str | None = None,
+                 keep_draft: Callable[[str | None], object] | None = None,
+                 draft: FixDraft | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Fix {unit} {line}")
         self.validate = validate
@@ -338,7 +341,27 @@ class FixDialog(QDialog):
         self.editor.setObjectName("fixEditor")
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlainText(raw_text if raw_text is not None else json.dumps(obj, ensure_ascii=False, indent=2))
-        self._original = self.editor.toPlainText()
+        self._original = self.editor.toPlainText()      # what the record is: "edited" compares with it
+        # the unsaved fix restored from the project (typed before the app closed): the editor starts
+        # from it, the form too when it is a record
+        self._restored = draft
+        if draft is not None:
+            self.editor.setPlainText(draft.text)
+            try:
+                parsed = json.loads(draft.text)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                obj, raw_text = parsed, None
+            else:
+                raw_text = draft.text
+        # what is typed is kept in the project a second after each pause (``keep_draft(text)``;
+        # None when the text is back to the record), so a crash loses at most that second
+        self._keep_draft = keep_draft
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(1000)
+        self._draft_timer.timeout.connect(self.keep_draft_now)
         self.discard_box: QMessageBox | None = None     # the "Discard your changes?" question, while asked
         self.status = QLabel(self)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -463,11 +486,25 @@ class FixDialog(QDialog):
         if not self._syncing:
             self._form_dirty = True
             self._timer.start()
+            self._draft_timer.start()
 
     def _json_edited(self) -> None:
         if not self._syncing:
             self._json_dirty = True
+            self._draft_timer.start()
         self._timer.start()
+
+    def done(self, result: int) -> None:
+        """However the editor closes, nothing is kept after it (a pending keep fired later, on a
+        project the window had closed meanwhile)."""
+        self._draft_timer.stop()
+        super().done(result)
+
+    def keep_draft_now(self) -> None:
+        """Hand what is typed to ``keep_draft`` (None once it is the record again)."""
+        self._draft_timer.stop()
+        if self._keep_draft is not None:
+            self._keep_draft(self.editor.toPlainText() if self.edited() else None)
 
     def _sync_form_to_json(self) -> None:
         """Write the boxes' texts into the record and show it in the JSON tab."""
@@ -501,6 +538,12 @@ class FixDialog(QDialog):
         self._show_hint()
 
     def _show_hint(self) -> None:
+        self._show_tab_hint()
+        if self._restored is not None:
+            when = self._restored.at.replace("T", " ")[:16]
+            self.hint.setText(f"Restored the fix you had not saved ({when} UTC). " + self.hint.text())
+
+    def _show_tab_hint(self) -> None:
         if self.tabs.currentIndex() == 0 and not self._form_usable:
             self.hint.setText("The JSON has an error, so the form cannot show the record: correct it in the "
                               "JSON tab (Alt+J) first.")
@@ -536,6 +579,9 @@ class FixDialog(QDialog):
             if answer != QMessageBox.StandardButton.Discard:
                 (back if back is not None else self.editor).setFocus()
                 return
+        self._draft_timer.stop()
+        if self._keep_draft is not None:
+            self._keep_draft(None)          # discarded on purpose: nothing to offer back
         super().reject()
 
     def revalidate(self) -> bool:
@@ -573,6 +619,7 @@ class FixDialog(QDialog):
 
     def _save(self) -> None:
         if self.revalidate():
+            self._draft_timer.stop()        # storing the fix removes the draft (Project.fix)
             self.accept()
 
 
@@ -592,18 +639,61 @@ def fix_start(record: Record, current_fix: dict | None) -> tuple[object, str | N
     return {}, record.raw.decode("utf-8", "replace").rstrip("\r\n")
 
 
-def edit_record(parent: QWidget, record: Record, current_fix: dict | None, project) -> dict | None:
-    """Blocking Fix editor: the corrected record (valid for ``project``), or None if cancelled."""
+def ask_restore_draft(parent: QWidget | None, draft: FixDraft, unit: str) -> bool | None:
+    """Offer back an unsaved fix: True (restore it), False (discard it, start from the record) or
+    None (do not open the editor now; the draft stays)."""
+    when = draft.at.replace("T", " ")[:16]
+    box = QMessageBox(QMessageBox.Icon.Question, "Restore your unsaved fix?",
+                      f"You were fixing {unit} {draft.line} ({when} UTC) and it was not saved: Curator closed "
+                      "before you pressed Save.", QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText("Restore goes on from what you had typed; Discard starts again from the record.")
+    restore = box.addButton("&Restore", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(restore)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return True if clicked is restore else False if clicked is discard else None
+
+
+def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dict | None,
+               restore: bool | None = None) -> FixDialog | None:
+    """The Fix editor for ``record``, keeping what is typed in the project as it goes. An unsaved
+    fix of the record left by a crash is offered back first (``restore``: True restores it without
+    asking); None when the reviewer chose not to open the editor now."""
     from curator.core.table import unit_of
 
-    line = record.line
+    line, unit = record.line, unit_of(project.dataset)
     obj, raw_text = fix_start(record, current_fix)
+    draft = project.fix_draft(line, project.reviewer)
+    if draft is not None and restore is None:
+        restore = ask_restore_draft(parent, draft, unit)
+        if restore is None:
+            return None
+        if not restore:
+            project.drop_fix_draft(line)
+    if not restore:
+        draft = None
 
     def validate(o: object) -> list[str]:
         return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
 
-    dlg = FixDialog(line, obj, validate, parent, unit_of(project.dataset), *fix_form_options(project, record),
-                    raw_text=raw_text)
-    if dlg.exec() == QDialog.DialogCode.Accepted:
+    def keep(text: str | None) -> None:
+        if project.store.closed:
+            return
+        if text is None:
+            project.drop_fix_draft(line)
+        else:
+            project.save_fix_draft(line, text)
+
+    return FixDialog(line, obj, validate, parent, unit, *fix_form_options(project, record), raw_text=raw_text,
+                     keep_draft=keep, draft=draft)
+
+
+def edit_record(parent: QWidget, record: Record, current_fix: dict | None, project) -> dict | None:
+    """Blocking Fix editor: the corrected record (valid for ``project``), or None if cancelled."""
+    dlg = fix_dialog(parent, project, record, current_fix)
+    if dlg is not None and dlg.exec() == QDialog.DialogCode.Accepted:
         return dlg.result_obj
     return None

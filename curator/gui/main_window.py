@@ -59,7 +59,7 @@ from curator.core.review import plural
 from curator.core.table import ExamplesTable, FindingItem, TableQuery
 
 from . import errors, run_op
-from .example_view import ExampleView, FixDialog, edit_record, fix_form_options, fix_start
+from .example_view import ExampleView, FixDialog, edit_record, fix_dialog
 from .findings_view import FindingsView
 from .run_op import Op, OpRunner, Step, StepProgress, describe_progress, describe_steps
 from .settings import GEOMETRY, LAST_DIR, LAST_VIEWS, REVIEWER, SPLITTERS, STATE, THEME, Preferences
@@ -324,6 +324,8 @@ class MainWindow(QMainWindow):
         # Scan in a child process when ops run on threads (never in inline test mode).
         self.scan_in_process = True
         self.fix_dialog: FixDialog | None = None
+        self.unsaved_fix_box: QMessageBox | None = None     # "You were fixing line … Open it?", while asked
+        self._last_box: QMessageBox | None = None           # the latest information box shown
         self.reject_dialog: QDialog | None = None    # the reason question while it is open
         # ask_reviewer(parent, current) -> name or None: "Who is reviewing?" before a first decision
         from .review_view import ask_reviewer_name
@@ -853,8 +855,46 @@ class MainWindow(QMainWindow):
         ex.table.setFocus()
         self._report_project_notes(project)
         self.project_opened.emit(project)
+        QTimer.singleShot(0, self._offer_unsaved_fixes)
         if last_view is not None and last_view != "examples":
             self.show_view(last_view)          # the view the reviewer was using
+
+    def _offer_unsaved_fixes(self) -> None:
+        """A fix typed but never saved (the app was killed, the machine went down): say so on
+        opening and offer to go on with it, instead of leaving it to be found by chance."""
+        project = self.project
+        if project is None:
+            return
+        notes = self._last_box
+        if notes is not None and notes.isVisible():       # one question at a time: after the notes
+            notes.finished.connect(lambda _r: self._offer_unsaved_fixes())
+            return
+        project.reviewer = self.prefs.get(REVIEWER) or project.reviewer
+        drafts = project.fix_drafts(project.reviewer)
+        if not drafts:
+            return
+        unit = self._unit()
+        first = drafts[0]
+        more = f" (and {len(drafts) - 1} more: Fix on each of those lines offers it back)" if len(drafts) > 1 else ""
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved fix",
+                          f"You were fixing {unit} {first.line} when Curator closed, and it was not "
+                          f"saved{more}.", QMessageBox.StandardButton.NoButton, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText("Open it to go on where you stopped? Later keeps it: Fix on that "
+                               f"{unit} offers it back.")
+        go = box.addButton("&Open the fix", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("&Later", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(go)
+        self.unsaved_fix_box = box
+
+        def answered() -> None:
+            self.unsaved_fix_box = None
+            if box.clickedButton() is go and self.project is project:
+                self.select_line(first.line)
+                self.open_fix_dialog(first.line, restore=True)
+
+        box.finished.connect(lambda _r: answered())
+        box.open()
 
     def _report_project_notes(self, project: Any) -> None:
         from curator.core.project import default_project_path
@@ -1487,8 +1527,10 @@ class MainWindow(QMainWindow):
     def fix_current(self) -> FixDialog | None:
         return self.open_fix_dialog(self.focused_line())
 
-    def open_fix_dialog(self, line: int | None, on_saved: Callable[[dict], None] | None = None) -> FixDialog | None:
-        """Open the Fix editor for ``line`` (window-modal, non-blocking); saving stores a fix."""
+    def open_fix_dialog(self, line: int | None, on_saved: Callable[[dict], None] | None = None,
+                        restore: bool | None = None) -> FixDialog | None:
+        """Open the Fix editor for ``line`` (window-modal, non-blocking); saving stores a fix.
+        ``restore``: see :func:`example_view.fix_dialog`."""
         if self.project is None or line is None:
             return None
         if self.ensure_reviewer() is None:       # before the edit, so saving it never asks
@@ -1496,12 +1538,9 @@ class MainWindow(QMainWindow):
         project = self.project
         rec = project.dataset.by_line(line)
         d = project.decision(line)
-        obj, raw_text = fix_start(rec, d.fixed if d is not None and d.status == FIXED else None)
-
-        def validate(o: object) -> list[str]:
-            return [p.describe() if p.path else p.message for p in project.validate_fix(line, o)]
-
-        dlg = FixDialog(line, obj, validate, self, self._unit(), *fix_form_options(project, rec), raw_text=raw_text)
+        dlg = fix_dialog(self, project, rec, d.fixed if d is not None and d.status == FIXED else None, restore)
+        if dlg is None:
+            return None
         self.fix_dialog = dlg
         back = QApplication.focusWidget()
         dlg.finished.connect(lambda _r: self.refocus(back if back is not None and back.isVisible() else None))

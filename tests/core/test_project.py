@@ -415,3 +415,64 @@ def test_polling_for_external_changes_never_waits_for_a_write(tmp_path: Path) ->
         assert time.perf_counter() - t0 < 0.5
         release.set()
         t.join()
+
+
+def test_an_unsaved_fix_survives_the_window_and_is_offered_back_to_whoever_typed_it(tmp_path: Path) -> None:
+    """A reviewer types a long correction and the app dies before Save: the Fix editor's draft is
+    in the project, offered back to that reviewer only, and gone once saved or discarded."""
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 6)])
+    typed = json.dumps(rec(2, "A careful, corrected answer."), indent=2)
+    with curator.open_project(data, reviewer="Ana", scan=False) as p:
+        assert p.fix_drafts() == []
+        assert p.save_fix_draft(2, typed) and p.save_fix_draft(4, "{\"instruction\": \"half-typ")
+    # a new process (the app restarted after a crash)
+    with curator.open_project(data, reviewer="Ana", scan=False) as p:
+        drafts = p.fix_drafts("Ana")
+        assert [(d.line, d.reviewer) for d in drafts] == [(2, "Ana"), (4, "Ana")]
+        assert drafts[0].text == typed and drafts[0].at and p.fix_draft(4).text.endswith("half-typ")
+        assert p.fix_drafts("Ben") == []                                  # not offered to a colleague
+        p.fix(2, json.loads(typed))
+        assert p.fix_draft(2) is None                                     # saved: nothing to offer
+        assert p.drop_fix_draft(4) and p.fix_drafts() == []               # discarded
+        p.save_fix_draft(3, typed.replace("Question 2", "Question 3"))
+    # the source record changed since: its draft no longer applies
+    write(data, [rec(1), rec(2), rec(3, "Edited in the file."), rec(4), rec(5)])
+    with curator.open_project(data, reviewer="Ana", scan=False) as p:
+        assert p.fix_drafts() == []
+        assert p.decision(2).status == FIXED
+
+
+def test_a_draft_is_not_kept_while_another_writer_holds_the_project(tmp_path: Path) -> None:
+    """Keeping a draft runs on the GUI thread while typing: with the project held by another
+    writer it gives up quickly (and says so) instead of freezing the window."""
+    import sqlite3
+    import time
+
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 4)])
+    with curator.open_project(data, reviewer="Ana", scan=False) as p:
+        other = sqlite3.connect(p.path, isolation_level=None, timeout=1)
+        other.execute("BEGIN IMMEDIATE")                  # e.g. `curator review` writing a bulk step
+        try:
+            t0 = time.perf_counter()
+            assert p.save_fix_draft(1, "{}") is False
+            assert time.perf_counter() - t0 < 2
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert p.save_fix_draft(1, "{}") is True and p.fix_draft(1).text == "{}"
+        p.approve(2)                                      # the normal wait is back for decisions
+        assert p.decision(2).status == APPROVED
+
+
+def test_the_cli_signs_with_curator_reviewer_when_no_name_is_given(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A reviewer who uses the app as "Ana" and `curator review` in scripts: without --reviewer the
+    CLI signed with the login name, so her decisions were split between two names."""
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 6)])
+    monkeypatch.setenv("CURATOR_REVIEWER", "  Ana  ")
+    assert run_cli(["review", str(data), "--approve", "1"], capsys)[0] == 0
+    assert run_cli(["review", str(data), "--approve", "2", "--reviewer", "Ben"], capsys)[0] == 0   # the flag wins
+    monkeypatch.setenv("CURATOR_REVIEWER", "")
+    with curator.open_project(data, scan=False) as p:
+        assert p.decision(1).reviewer == "Ana" and p.decision(2).reviewer == "Ben"
+        code, out, _ = run_cli(["status", str(data), "--json"], capsys)
+        assert json.loads(out)["reviewers"] == {"Ana": {"approved": 1}, "Ben": {"approved": 1}}
