@@ -43,7 +43,7 @@ def register(sub) -> None:
     p.add_argument("--reason", choices=REJECT_REASONS, help="reason code for --reject")
     p.add_argument("--note", help="free-text note for --reject or --fix")
     p.add_argument("--reviewer", metavar="NAME",
-                   help="name recorded with the decisions (default: login name)")
+                   help="name recorded with the decisions (default: $CURATOR_REVIEWER, else the login name)")
     p.add_argument("--sample", type=float, metavar="FRACTION",
                    help="draw and store a seeded review sample of this fraction (e.g. 0.1)")
     p.add_argument("--seed", type=int, help="seed for --sample (default: a new random seed, stored)")

@@ -254,10 +254,16 @@ SYSTEM_ACCOUNTS = frozenset({"root", "admin", "administrator"})
 
 
 def default_reviewer_name() -> str:
-    """The name offered when nobody has given one: the login name, unless it names no person
-    ("root", which a trial user found recorded on every decision); may be empty."""
+    """The name offered when nobody has given one: ``$CURATOR_REVIEWER`` (what the CLI signs
+    with too), else the login name unless it names no person ("root", which a trial user found
+    recorded on every decision); may be empty."""
     import getpass
+    import os
 
+    from curator.core.project import REVIEWER_ENV
+
+    if os.environ.get(REVIEWER_ENV, "").strip():
+        return os.environ[REVIEWER_ENV].strip()
     try:
         name = getpass.getuser()
     except Exception:  # no login name in some containers
