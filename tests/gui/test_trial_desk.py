@@ -206,6 +206,9 @@ def test_approving_from_the_table_asks_for_the_name_and_drops_a_stray_key(qtbot,
 def test_cancelling_the_name_stores_nothing(qtbot, nameless, monkeypatch):
     w = nameless
     monkeypatch.setattr("getpass.getuser", lambda: "root")
+    monkeypatch.setenv("CURATOR_REVIEWER", "Dana Ruiz")
+    assert default_reviewer_name() == "Dana Ruiz"  # the name the CLI signs with is offered first
+    monkeypatch.delenv("CURATOR_REVIEWER")
     assert default_reviewer_name() == ""           # a system account is no person's name
     with qtbot.waitActive(w):
         w.activateWindow()
