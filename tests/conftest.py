@@ -14,6 +14,13 @@ SAMPLE_DATA = REPO / "sample_data"
 SHARED_DATASETS = REPO.parent / "shared" / "datasets"
 
 
+@pytest.fixture(autouse=True)
+def _no_reviewer_from_the_shell(monkeypatch):
+    """A developer who set $CURATOR_REVIEWER (as the README suggests) gets the same results as CI:
+    tests that want it set it themselves."""
+    monkeypatch.delenv("CURATOR_REVIEWER", raising=False)
+
+
 @pytest.fixture(scope="session")
 def shared_datasets() -> Path:
     """The real third-party datasets beside the checkout (../shared/datasets)."""

@@ -314,11 +314,27 @@ class FixDraft:
     at: str            # ISO-8601 UTC of the last keep
 
 
-def _same_json(obj: object, text: str) -> bool:
-    try:
-        return json.loads(text) == obj
-    except ValueError:
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _running_elsewhere(doc: dict) -> bool:
+    """Whether the Curator that kept this draft is another process still running on this
+    machine (its editor may be open: not a crash leftover)."""
+    pid = doc.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid() or doc.get("host") != _host():
         return False
+    if os.name == "nt":           # os.kill(pid, 0) would terminate it there
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:               # PermissionError: someone else's process, alive
+        return True
+    return True
 
 
 class Project:
@@ -510,7 +526,7 @@ class Project:
         if problems:
             raise InvalidFixError(line, problems)
         change = self._run(Fix(line, record, note))
-        self._forget_draft(line)
+        self.drop_fix_draft(line)    # best effort: a draft older than the decision is not offered anyway
         return change
 
     def skip(self, lines: int | Iterable[int]) -> Change:
@@ -537,7 +553,7 @@ class Project:
                 raise InvalidFixError(a, problems)
         change = self._run(ResolveContradiction(a, b, action, record))
         if action == "fix":
-            self._forget_draft(a)
+            self.drop_fix_draft(a)
         return change
 
     # ---- undo / redo -----------------------------------------------------------------------------
@@ -738,50 +754,66 @@ class Project:
 
     # ---- drafts of fixes being typed ------------------------------------------------------------
     # A fix is a decision only once saved; until then the Fix editor keeps what is typed here (a
-    # row of the project's meta table, no schema change), so a crash or a killed window does not
-    # lose a long correction. Saving or discarding the fix removes it.
+    # row of the project's meta table per line and reviewer, no schema change), so a crash or a
+    # killed window does not lose a long correction. Saving or discarding the fix removes it.
 
     _DRAFT = "fix_draft:"
 
+    def _draft_key(self, line: int, reviewer: str | None = None) -> str:
+        return f"{self._DRAFT}{int(line)}:{self.reviewer if reviewer is None else reviewer}"
+
     def save_fix_draft(self, line: int, text: str) -> bool:
-        """Keep ``text`` (the Fix editor's JSON) as the unsaved fix of ``line``. Best effort and
-        never a long wait (it runs on the GUI thread while typing): False when another writer
-        holds the project, and the editor's next save tries again."""
+        """Keep ``text`` (the Fix editor's JSON) as this reviewer's unsaved fix of ``line``. Best
+        effort and never a long wait (it runs on the GUI thread while typing): False when another
+        writer holds the project, and the editor's next keep tries again."""
         rec = self.dataset.by_line(self.check_line(line))
-        doc = {"text": text, "reviewer": self.reviewer, "at": utc_now(), "hash": rec.content_hash()}
-        return self.store.try_set_meta(f"{self._DRAFT}{line}", doc)
+        doc = {"text": text, "reviewer": self.reviewer, "at": utc_now(), "hash": rec.content_hash(),
+               "pid": os.getpid(), "host": _host()}
+        return self.store.try_set_meta(self._draft_key(line), doc)
 
-    def drop_fix_draft(self, line: int) -> bool:
-        """Forget the unsaved fix of ``line`` (saved or discarded)."""
-        return self.store.try_set_meta(f"{self._DRAFT}{int(line)}", None)
-
-    def _forget_draft(self, line: int) -> None:
-        """After a fix is stored: its draft, if any, is done with (a draft left by a crash between
-        the two is not offered back anyway, see :meth:`fix_drafts`)."""
-        if self.store.query("SELECT 1 FROM meta WHERE key=?", (f"{self._DRAFT}{line}",)):
-            self.drop_fix_draft(line)
+    def drop_fix_draft(self, line: int, reviewer: str | None = None) -> bool:
+        """Forget the unsaved fix of ``line`` (this reviewer's, or ``reviewer``'s)."""
+        return self.store.try_set_meta(self._draft_key(line, reviewer), None)
 
     def fix_drafts(self, reviewer: str | None = None) -> list[FixDraft]:
-        """Unsaved fixes worth offering back, by line: of ``reviewer`` (None: anyone's; a draft
-        typed before any name was given counts as everyone's), of records the source still has
-        unchanged, and not already stored as that line's fix."""
-        out = []
+        """Unsaved fixes worth offering back, by line: ``reviewer``'s (None: anyone's), left by
+        a Curator that is no longer running (one still running on this machine is someone still
+        typing), of records the source still has (followed to their new line when lines moved),
+        and not overtaken by a decision on that record made after the draft was last kept."""
+        out: list[FixDraft] = []
+        moved: list[tuple[str, int, dict]] = []
+        by_hash: dict[str, int] | None = None
         for key, doc in self.store.meta_with_prefix(self._DRAFT).items():
             try:
-                line = int(key[len(self._DRAFT):])
+                line = int(key[len(self._DRAFT):].partition(":")[0])
                 draft = FixDraft(line, str(doc["text"]), str(doc.get("reviewer", "")), str(doc.get("at", "")))
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, AttributeError):
+                continue
+            if reviewer is not None and draft.reviewer != reviewer:
+                continue
+            if _running_elsewhere(doc):
                 continue
             rec = self.dataset.by_line(line) if line in self._lines else None
             if rec is None or doc.get("hash") != rec.content_hash():
-                continue
-            if reviewer is not None and draft.reviewer not in ("", reviewer):
-                continue
-            d = self.decision(line)
-            if d is not None and d.status == FIXED and _same_json(d.fixed, draft.text):
-                continue   # saved after all (the window closed between storing the fix and this)
+                # the source changed: the record may sit on another line now, or be gone
+                if by_hash is None:
+                    by_hash = {}
+                    for r in self.dataset.records:
+                        by_hash.setdefault(r.content_hash(), r.line)
+                new_line = by_hash.get(str(doc.get("hash")))
+                if new_line is None:
+                    self.store.try_set_meta(key, None)       # its record is gone: nothing to fix
+                    continue
+                moved.append((key, new_line, doc))
+                draft = FixDraft(new_line, draft.text, draft.reviewer, draft.at)
+            d = self.decision(draft.line)
+            if d is not None and d.at >= draft.at:
+                continue   # decided since (the fix saved, or a later decision): not unsaved work
             out.append(draft)
-        return sorted(out, key=lambda x: x.line)
+        for key, new_line, doc in moved:
+            if self.store.try_set_meta(f"{self._DRAFT}{new_line}:{doc.get('reviewer', '')}", doc):
+                self.store.try_set_meta(key, None)
+        return sorted(out, key=lambda x: (x.line, x.reviewer))
 
     def fix_draft(self, line: int, reviewer: str | None = None) -> FixDraft | None:
         """The unsaved fix of ``line`` worth offering back (see :meth:`fix_drafts`), or None."""

@@ -353,11 +353,13 @@ class FixDialog(QDialog):
                 parsed = None
             if isinstance(parsed, dict):
                 obj, raw_text = parsed, None
+                self._from_raw = False          # a broken line the draft had already repaired
             else:
                 raw_text = draft.text
         # what is typed is kept in the project a second after each pause (``keep_draft(text)``;
         # None when the text is back to the record), so a crash loses at most that second
         self._keep_draft = keep_draft
+        self._editing: tuple[str, int] | None = None     # (project file, line) while open: see fix_dialog
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(1000)
@@ -496,8 +498,12 @@ class FixDialog(QDialog):
 
     def done(self, result: int) -> None:
         """However the editor closes, nothing is kept after it (a pending keep fired later, on a
-        project the window had closed meanwhile)."""
+        project the window had closed meanwhile). Closed by the window (another dataset opened),
+        the last second of typing is kept first; Save and Discard have stopped the timer."""
+        if self._draft_timer.isActive() and result == QDialog.DialogCode.Rejected:
+            self.keep_draft_now()
         self._draft_timer.stop()
+        _OPEN_EDITORS.discard(self._editing)
         super().done(result)
 
     def keep_draft_now(self) -> None:
@@ -639,6 +645,16 @@ def fix_start(record: Record, current_fix: dict | None) -> tuple[object, str | N
     return {}, record.raw.decode("utf-8", "replace").rstrip("\r\n")
 
 
+# (project file, line) of every Fix editor open in this process: its draft is being typed, not left
+# by a crash (a second window on the same project must not offer it back)
+_OPEN_EDITORS: set[tuple[str, int] | None] = set()
+
+
+def editing_elsewhere(project, line: int) -> bool:
+    """Whether a Fix editor of this process is open on ``line`` of ``project``."""
+    return (str(project.path), int(line)) in _OPEN_EDITORS
+
+
 def ask_restore_draft(parent: QWidget | None, draft: FixDraft, unit: str) -> bool | None:
     """Offer back an unsaved fix: True (restore it), False (discard it, start from the record) or
     None (do not open the editor now; the draft stays)."""
@@ -666,7 +682,7 @@ def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dic
 
     line, unit = record.line, unit_of(project.dataset)
     obj, raw_text = fix_start(record, current_fix)
-    draft = project.fix_draft(line, project.reviewer)
+    draft = None if editing_elsewhere(project, line) else project.fix_draft(line, project.reviewer)
     if draft is not None and restore is None:
         restore = ask_restore_draft(parent, draft, unit)
         if restore is None:
@@ -687,8 +703,11 @@ def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dic
         else:
             project.save_fix_draft(line, text)
 
-    return FixDialog(line, obj, validate, parent, unit, *fix_form_options(project, record), raw_text=raw_text,
-                     keep_draft=keep, draft=draft)
+    dlg = FixDialog(line, obj, validate, parent, unit, *fix_form_options(project, record), raw_text=raw_text,
+                    keep_draft=keep, draft=draft)
+    dlg._editing = (str(project.path), line)
+    _OPEN_EDITORS.add(dlg._editing)
+    return dlg
 
 
 def edit_record(parent: QWidget, record: Record, current_fix: dict | None, project) -> dict | None:

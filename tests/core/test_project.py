@@ -476,3 +476,57 @@ def test_the_cli_signs_with_curator_reviewer_when_no_name_is_given(tmp_path: Pat
         assert p.decision(1).reviewer == "Ana" and p.decision(2).reviewer == "Ben"
         code, out, _ = run_cli(["status", str(data), "--json"], capsys)
         assert json.loads(out)["reviewers"] == {"Ana": {"approved": 1}, "Ben": {"approved": 1}}
+
+
+def test_drafts_are_per_reviewer_follow_moved_records_and_yield_to_later_decisions(tmp_path: Path) -> None:
+    """A diff review's findings: Ben's keep overwrote Ana's draft of the same line; a saved fix
+    whose draft could not be removed was offered back with older text; a draft was lost when a
+    record was inserted above its line; a draft of a Curator still running was offered as a crash
+    leftover."""
+    import os
+
+    from curator.core.project import _host
+
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 6)])
+    with curator.open_project(data, reviewer="Ana", scan=False) as ana, \
+            curator.open_project(data, reviewer="Ben", scan=False) as ben:
+        assert ana.save_fix_draft(2, "ana's text") and ben.save_fix_draft(2, "ben's text")
+        assert ana.fix_draft(2, "Ana").text == "ana's text" and ben.fix_draft(2, "Ben").text == "ben's text"
+        ben.fix(2, rec(2, "Ben's fix."))             # his draft goes; hers is older than his decision
+        assert ana.fix_drafts() == []
+        ana.save_fix_draft(3, "typed before a later decision")
+        ben.reject(3)                                 # e.g. `curator review --reject 3` after the crash
+        assert ana.fix_drafts() == []
+        ana.save_fix_draft(4, "typed for question 4")
+        assert ana.store.get_meta("fix_draft:4:Ana")["pid"] == os.getpid()
+        # a draft kept by another Curator still running on this machine: someone is typing it
+        doc = dict(ana.store.get_meta("fix_draft:4:Ana"), pid=os.getppid(), host=_host())
+        ana.store.set_meta("fix_draft:4:Ana", doc)
+        assert ana.fix_drafts() == []
+        ana.store.set_meta("fix_draft:4:Ana", dict(doc, pid=os.getpid()))
+        assert [d.line for d in ana.fix_drafts()] == [4]
+    # a record inserted above: question 4 is on line 5 now, and its draft follows it
+    write(data, [rec(0), *[rec(i) for i in range(1, 6)]])
+    with curator.open_project(data, reviewer="Ana", scan=False) as p:
+        assert [(d.line, d.text) for d in p.fix_drafts("Ana")] == [(5, "typed for question 4")]
+        assert p.fix_draft(5, "Ana") is not None and p.store.get_meta("fix_draft:4:Ana") is None
+
+
+def test_a_draft_kept_by_another_window_does_not_reload_every_decision(tmp_path: Path) -> None:
+    """Each keep is a commit: a second window's poll reloaded all decisions for it (0.1 s on the
+    GUI thread at 50k decisions, every second while a colleague typed). A commit that logs no
+    decision event is now seen as nothing new."""
+    data = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 6)])
+    with curator.open_project(data, reviewer="Ana", scan=False) as ana, \
+            curator.open_project(data, reviewer="Ben", scan=False) as ben:
+        loads = []
+        real = ben.store.load_decisions
+        ben.store.load_decisions = lambda: (loads.append(1), real())[1]
+        ana.approve(1)
+        assert ben.take_external_changes() == {1: APPROVED} and len(loads) == 1
+        for k in range(5):
+            ana.save_fix_draft(2, f"typing {k}")
+            assert ben.take_external_changes() == {}
+        assert len(loads) == 1
+        ana.reject(3)
+        assert ben.take_external_changes() == {3: REJECTED} and len(loads) == 2

@@ -107,3 +107,28 @@ def test_closing_the_dataset_right_after_typing_keeps_nothing_on_a_closed_projec
     assert project.store.closed
     dlg.keep_draft_now()              # what the pending keep would do: nothing, no error
     qtbot.wait(1300)                  # and the timer itself never fires into the closed project
+
+
+def test_a_second_window_does_not_offer_an_edit_still_open_in_the_first(opened, qtbot, prefs, sample):
+    """Ana's editor is open and typing in one window; a second window on the project must not say
+    "Curator closed" and open a second editor on her draft (review finding)."""
+    w = opened
+    line = w.current_line()
+    dlg = _type_fix(qtbot, w, line)
+    w2 = open_window(qtbot, prefs, sample)
+    qtbot.wait(300)                                   # the offer would come right after opening
+    assert w2.unsaved_fix_box is None and w2.fix_dialog is None
+    assert w2.project.fix_draft(line, "Tess Tester") is not None           # the draft is there
+    dlg.done(0)                                       # the first window's editor goes away unsaved
+    w2.close_project(ask=False)
+    offered: list[str] = []
+
+    def later(box):
+        offered.append(box.text())
+        next(b for b in box.buttons() if b.text() == "&Later").click()
+
+    when_modal(QMessageBox, later, ready=lambda b: b.windowTitle() == "Unsaved fix")
+    w3 = open_window(qtbot, prefs, sample)           # now it is a leftover: offered
+    qtbot.waitUntil(lambda: bool(offered), timeout=5000)
+    assert f"fixing line {line}" in offered[0] and w3.project.fix_draft(line, "Tess Tester") is not None
+    w3.close_project(ask=False)
