@@ -83,8 +83,11 @@ def test_scan_leaves_the_garbage_collector_as_it_found_it(sample_data):
 
 
 def test_alongside_hands_back_the_value_or_the_error():
+    before = sys.getswitchinterval()
     with Alongside(lambda cancel: 6 * 7) as job:
+        assert sys.getswitchinterval() == min(before, Alongside.SWITCH_INTERVAL)   # the helper gets the GIL back soon
         assert job.result() == 42
+    assert sys.getswitchinterval() == before
     with pytest.raises(RuntimeError, match="after its with-block"):
         job.result()
 
@@ -93,7 +96,7 @@ def test_alongside_hands_back_the_value_or_the_error():
 
     with Alongside(broken) as job, pytest.raises(ValueError, match="in the helper"):
         job.result()
-    assert not _helpers()
+    assert not _helpers() and sys.getswitchinterval() == before
 
 
 def test_an_error_in_the_caller_aborts_and_joins_the_helper():
