@@ -176,8 +176,8 @@ class Alongside:
 
     def __enter__(self) -> Self:
         self._switch = sys.getswitchinterval()
+        self._thread.start()        # (first: if it cannot start, the interval is left as it was)
         sys.setswitchinterval(min(self._switch, self.SWITCH_INTERVAL))
-        self._thread.start()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
