@@ -134,14 +134,20 @@ def test_sample_data_export_end_to_end(samples, name, tmp_path):
         assert (out / f).read_bytes() == (tmp_path / "again" / f).read_bytes(), f
 
 
+def _qa_file(tmp_path: Path, n: int) -> Path:
+    """``n`` distinct Alpaca question/answer records in tmp_path/qa.jsonl."""
+    path = tmp_path / "qa.jsonl"
+    path.write_text("".join(json.dumps({"instruction": f"Question {i} about item {i * 17}?", "input": "",
+                                        "output": f"Answer {i} is {i * 31}."}) + "\n" for i in range(n)),
+                    encoding="utf-8")
+    return path
+
+
 def test_a_sample_that_shows_nothing_or_too_many_defects_is_warned_about(tmp_path):
     """A new user's report: `review --sample 0.1` then `export` said "a sample was reviewed:
     unreviewed records are included on its evidence" with 0 of 20 sampled records reviewed, and
     included all 180 unreviewed records without a word when the sample had 2 defects in 20."""
-    path = tmp_path / "qa.jsonl"
-    path.write_text("".join(json.dumps({"instruction": f"Question {i} about item {i * 17}?", "input": "",
-                                        "output": f"Answer {i} is {i * 31}."}) + "\n" for i in range(200)),
-                    encoding="utf-8")
+    path = _qa_file(tmp_path, 200)
     with curator.open_project(path) as p:
         p.draw_sample(0.1, seed=3)
         sample = p.sample_lines()
@@ -210,10 +216,7 @@ def test_two_rejections_at_the_start_of_a_sample_are_no_verdict(tmp_path):
     22% defective") while status said "too few ... yet". The verdict waits for 10 decided."""
     from curator.core.export import SAMPLE_BLOCK_MIN_REVIEWED
 
-    path = tmp_path / "qa.jsonl"
-    path.write_text("".join(json.dumps({"instruction": f"Question {i} about item {i * 17}?", "input": "",
-                                        "output": f"Answer {i} is {i * 31}."}) + "\n" for i in range(300)),
-                    encoding="utf-8")
+    path = _qa_file(tmp_path, 300)
     with curator.open_project(path) as p:
         p.draw_sample(0.1, seed=3)
         sample = p.sample_lines()
