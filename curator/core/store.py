@@ -102,6 +102,9 @@ MIGRATIONS: list[tuple[str, ...]] = [(
 )]
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# how long a write waits for another connection's transaction (another window, `curator review`)
+BUSY_TIMEOUT_MS = 10000
+
 
 class ProjectFileError(Exception):
     """The project file cannot be used: damaged, not a Curator project, or unreadable.
@@ -204,14 +207,15 @@ class Store:
             self._check_header()
         self._check_writable(exists=self.path.exists())
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
             raise ProjectNotWritableError(self.path, f"cannot open the project file ({exc}): the folder "
                                                      f"{self.path.parent} is not writable, or the file "
                                                      "cannot be created there") from exc
         self._conn = conn
         try:
-            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if existed and not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 existed = False  # an empty database: a creation that never committed (crash)
             if existed:  # before any PRAGMA that would change a foreign file
@@ -378,7 +382,7 @@ class Store:
                     return False
                 raise
             finally:
-                conn.execute("PRAGMA busy_timeout=10000")
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             return True
         finally:
             self.lock.release()
