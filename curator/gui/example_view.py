@@ -330,7 +330,7 @@ class FixDialog(QDialog):
                  parent: QWidget | None = None, unit: str = "line", fmt: str | None = None,
                  mapping: dict | None = None, raw_text: str | None = None,
                  keep_draft: Callable[[str | None], object] | None = None,
-                 draft: FixDraft | None = None) -> None:
+                 draft: FixDraft | None = None, editing: tuple[str, int] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Fix {unit} {line}")
         self.validate = validate
@@ -359,7 +359,11 @@ class FixDialog(QDialog):
         # what is typed is kept in the project a second after each pause (``keep_draft(text)``;
         # None when the text is back to the record), so a crash loses at most that second
         self._keep_draft = keep_draft
-        self._editing: tuple[str, int] | None = None     # (project file, line) while open: see fix_dialog
+        # (project file, line) while open, so another window of this process does not offer its
+        # draft as a crash leftover (see drafts_to_offer)
+        self._editing = editing
+        if editing is not None:
+            _OPEN_EDITORS.add(editing)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(1000)
@@ -647,12 +651,14 @@ def fix_start(record: Record, current_fix: dict | None) -> tuple[object, str | N
 
 # (project file, line) of every Fix editor open in this process: its draft is being typed, not left
 # by a crash (a second window on the same project must not offer it back)
-_OPEN_EDITORS: set[tuple[str, int] | None] = set()
+_OPEN_EDITORS: set[tuple[str, int]] = set()
 
 
-def editing_elsewhere(project, line: int) -> bool:
-    """Whether a Fix editor of this process is open on ``line`` of ``project``."""
-    return (str(project.path), int(line)) in _OPEN_EDITORS
+def drafts_to_offer(project) -> list[FixDraft]:
+    """The project reviewer's unsaved fixes to offer back: :meth:`Project.fix_drafts` less those
+    whose editor is open in this process (still being typed, not left by a crash)."""
+    return [d for d in project.fix_drafts(project.reviewer)
+            if (str(project.path), d.line) not in _OPEN_EDITORS]
 
 
 def ask_restore_draft(parent: QWidget | None, draft: FixDraft, unit: str) -> bool | None:
@@ -682,7 +688,7 @@ def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dic
 
     line, unit = record.line, unit_of(project.dataset)
     obj, raw_text = fix_start(record, current_fix)
-    draft = None if editing_elsewhere(project, line) else project.fix_draft(line, project.reviewer)
+    draft = next((d for d in drafts_to_offer(project) if d.line == line), None)
     if draft is not None and restore is None:
         restore = ask_restore_draft(parent, draft, unit)
         if restore is None:
@@ -703,11 +709,8 @@ def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dic
         else:
             project.save_fix_draft(line, text)
 
-    dlg = FixDialog(line, obj, validate, parent, unit, *fix_form_options(project, record), raw_text=raw_text,
-                    keep_draft=keep, draft=draft)
-    dlg._editing = (str(project.path), line)
-    _OPEN_EDITORS.add(dlg._editing)
-    return dlg
+    return FixDialog(line, obj, validate, parent, unit, *fix_form_options(project, record), raw_text=raw_text,
+                     keep_draft=keep, draft=draft, editing=(str(project.path), line))
 
 
 def edit_record(parent: QWidget, record: Record, current_fix: dict | None, project) -> dict | None:

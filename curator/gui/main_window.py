@@ -59,7 +59,7 @@ from curator.core.review import plural
 from curator.core.table import ExamplesTable, FindingItem, TableQuery
 
 from . import errors, run_op
-from .example_view import ExampleView, FixDialog, edit_record, editing_elsewhere, fix_dialog
+from .example_view import ExampleView, FixDialog, drafts_to_offer, edit_record, fix_dialog
 from .findings_view import FindingsView
 from .run_op import Op, OpRunner, Step, StepProgress, describe_progress, describe_steps
 from .settings import GEOMETRY, LAST_DIR, LAST_VIEWS, REVIEWER, SPLITTERS, STATE, THEME, Preferences
@@ -870,7 +870,7 @@ class MainWindow(QMainWindow):
             notes.finished.connect(lambda _r: self._offer_unsaved_fixes())
             return
         project.reviewer = self.prefs.get(REVIEWER) or project.reviewer
-        drafts = [d for d in project.fix_drafts(project.reviewer) if not editing_elsewhere(project, d.line)]
+        drafts = drafts_to_offer(project)
         if not drafts:
             return
         unit = self._unit()
