@@ -57,9 +57,9 @@ def _mix(x: np.ndarray) -> np.ndarray:
 @dataclass
 class Shingles:
     """The hash of every anchored shingle, a chunk of texts at a time: ``parts`` holds one
-    (hashes uint64, texts int32) pair per chunk, ``texts`` indexing ``ids`` (the chunk's text
-    numbers). Kept in chunks, never joined: every step works chunk by chunk, so its temporary
-    arrays stay a few MB instead of a few hundred (at 100k records, 10M shingles)."""
+    (hashes uint64, local text int32, ids) triple per chunk; a local text number indexes ``ids``,
+    the chunk's text numbers. Kept in chunks, never joined: every step works chunk by chunk, so
+    its temporary arrays stay a few MB instead of a few hundred (at 100k records, 10M shingles)."""
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]   # (hashes, local text, ids)
     n: int                  # number of texts
 
