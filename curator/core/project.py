@@ -815,6 +815,23 @@ class Project:
                 self.store.try_set_meta(key, None)
         return sorted(out, key=lambda x: (x.line, x.reviewer))
 
+    def fixes_elsewhere(self, line: int, this_process: bool = False) -> list[FixDraft]:
+        """Unsaved fixes of ``line`` being typed in another Curator still running on this machine
+        (anyone's), oldest first: opening a second editor on the record would race them (a
+        trial: the second window's keeps overwrote the first's draft, and whichever was saved last
+        silently replaced the other). ``this_process``: also those kept by this process (the
+        caller knows another of its windows has the editor open)."""
+        rec = self.dataset.by_line(self.check_line(line))
+        d = self.decision(line)
+        out = []
+        for doc in self.store.meta_with_prefix(f"{self._DRAFT}{int(line)}:").values():
+            if (isinstance(doc, dict) and doc.get("hash") == rec.content_hash()
+                    and (_running_elsewhere(doc) or (this_process and doc.get("pid") == os.getpid()))
+                    and (d is None or d.at < str(doc.get("at", "")))):
+                out.append(FixDraft(int(line), str(doc.get("text", "")), str(doc.get("reviewer", "")),
+                                    str(doc.get("at", ""))))
+        return sorted(out, key=lambda x: x.at)
+
     def fix_draft(self, line: int, reviewer: str | None = None) -> FixDraft | None:
         """The unsaved fix of ``line`` worth offering back (see :meth:`fix_drafts`), or None."""
         return next((d for d in self.fix_drafts(reviewer) if d.line == int(line)), None)

@@ -342,9 +342,13 @@ class RecordedCommand:
             [(at, reviewer, action, self.id, ln, d.status if d else None,
               json.dumps({"label": self.label, "decision": decision_to_json(d)}, ensure_ascii=False))
              for ln, d in states])
+        # someone else's decision this step changed: another status, or another fix over theirs (a
+        # fix saved over a colleague's fix made while the editor was open replaced it silently)
         replaced = {c.line: (c.before.reviewer, c.before.status) for c in self.changes
                     if after and action == "do" and c.before is not None and c.before.reviewer
-                    and c.before.reviewer != reviewer and (c.after is None or c.after.status != c.before.status)}
+                    and c.before.reviewer != reviewer
+                    and (c.after is None or c.after.status != c.before.status
+                         or (c.after.status == FIXED and c.after.fixed != c.before.fixed))}
         return Change(action, self.label, self.kind, self.id, tuple(ln for ln, _ in states),
                       {ln: (d.status if d else UNDECIDED) for ln, d in states}, replaced)
 

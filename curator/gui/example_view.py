@@ -422,18 +422,25 @@ class FixDialog(QDialog):
         self.editor.textChanged.connect(self._json_edited)
         self._show_hint()
         self.revalidate()
-        if self._from_raw:
+        if self._restored is not None:
+            self._focus_where_typing_stopped()
+        elif self._from_raw:
             self.editor.moveCursor(QTextCursor.MoveOperation.End)    # a cut-off line is repaired at its end
             self.editor.setFocus()
-        if has_form:
+        elif has_form:
             self._focus_answer()
 
-    def _focus_answer(self) -> None:
-        """Put the cursor in the answer (what a reviewer corrects most), or the first box."""
+    def _focus_answer(self, box: QPlainTextEdit | None = None, at: int | None = None) -> None:
+        """Put the cursor in ``box`` at ``at`` (default: the answer, what a reviewer corrects
+        most, or the first box; at its start)."""
         if not self.form_boxes:
             return
         answers = [b for b, f in zip(self.form_boxes, self._fields) if f.role == "assistant"]
-        first = answers[-1] if answers else self.form_boxes[0]
+        first = box or (answers[-1] if answers else self.form_boxes[0])
+        if at is not None:
+            cursor = first.textCursor()
+            cursor.setPosition(at)
+            first.setTextCursor(cursor)
         first.setFocus()
 
         def show() -> None:
@@ -441,8 +448,34 @@ class FixDialog(QDialog):
             if first in self.form_boxes:
                 first.setFocus()
                 self.form_scroll.ensureWidgetVisible(first)
+                first.ensureCursorVisible()
 
         QTimer.singleShot(0, show)
+
+    def _focus_where_typing_stopped(self) -> None:
+        """A restored fix goes on where the reviewer stopped: the cursor at the end of the first
+        change from the record (a trial: it sat at the start of the answer, away from the text
+        just typed), in the box holding it, else in the JSON."""
+        from curator.core.fields import text_fields
+
+        try:
+            before = json.loads(self._original)
+        except ValueError:
+            before = None
+        if self.tabs.isTabEnabled(0) and self.form_boxes:
+            old = ({f.path: f.text for f in text_fields(before, self._fmt, self._mapping)}
+                   if isinstance(before, dict) and self._fmt else {})
+            for box, f in zip(self.form_boxes, self._fields):
+                if old.get(f.path) != f.text:
+                    self._focus_answer(box, qt_position(f.text, change_end(old.get(f.path, ""), f.text)))
+                    return
+            self._focus_answer()
+            return
+        cursor = self.editor.textCursor()
+        text = self.editor.toPlainText()
+        cursor.setPosition(qt_position(text, change_end(self._original, text)))
+        self.editor.setTextCursor(cursor)
+        self.editor.setFocus()
 
     # ---- the form ----------------------------------------------------------------------------
 
@@ -579,6 +612,7 @@ class FixDialog(QDialog):
                               QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, self)
             box.setTextFormat(Qt.TextFormat.PlainText)
             box.setInformativeText("Cancel goes back to the editor; Discard closes it without saving.")
+            box.button(QMessageBox.StandardButton.Discard).setText("&Discard")    # Alt+D, as elsewhere
             box.setDefaultButton(QMessageBox.StandardButton.Cancel)
             box.setEscapeButton(QMessageBox.StandardButton.Cancel)
             self.discard_box = box
@@ -633,6 +667,24 @@ class FixDialog(QDialog):
             self.accept()
 
 
+def change_end(before: str, after: str) -> int:
+    """Where the last change from ``before`` to ``after`` ends in ``after`` (what is typed at the
+    end ends there; an insertion in the middle ends before the unchanged rest)."""
+    n = min(len(before), len(after))
+    prefix = 0
+    while prefix < n and before[prefix] == after[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < n - prefix and before[-1 - suffix] == after[-1 - suffix]:
+        suffix += 1
+    return len(after) - suffix
+
+
+def qt_position(text: str, index: int) -> int:
+    """A cursor position (UTF-16 units, as Qt counts them) for a Python index into ``text``."""
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
 def fix_form_options(project, record: Record) -> tuple[str | None, dict | None]:
     """(format, field mapping) the Fix form reads ``record`` with: the dataset's own."""
     fmt = record.format if record.format != "unknown" else project.dataset.format
@@ -679,14 +731,41 @@ def ask_restore_draft(parent: QWidget | None, draft: FixDraft, unit: str) -> boo
     return True if clicked is restore else False if clicked is discard else None
 
 
+def ask_fix_anyway(parent: QWidget | None, project, line: int, unit: str) -> bool:
+    """When ``line`` is being fixed in another window (of this Curator, or another one running on
+    this machine, with typing not saved yet), say so and ask before opening a second editor on it:
+    True to open it anyway. True at once when nobody else is fixing it."""
+    here = (str(project.path), line) in _OPEN_EDITORS
+    others = project.fixes_elsewhere(line, this_process=here)
+    if not others and not here:
+        return True
+    who = sorted({"you" if d.reviewer == project.reviewer else d.reviewer or "someone" for d in others})
+    by = f" by {' and '.join(who)}" if who else ""
+    since = f", last typed {others[-1].at.replace('T', ' ')[:16]} UTC," if others else ""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Being fixed in another window",
+                      f"{unit.capitalize()} {line} is being fixed in another Curator window{by}{since} "
+                      "and that fix is not saved yet.", QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText("If you fix it here too, whichever fix is saved last replaces the other "
+                           "(the status bar says so, and Ctrl+Z brings the other back). Fix it here anyway?")
+    anyway = box.addButton("Fix &anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is anyway
+
+
 def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dict | None,
                restore: bool | None = None) -> FixDialog | None:
     """The Fix editor for ``record``, keeping what is typed in the project as it goes. An unsaved
     fix of the record left by a crash is offered back first (``restore``: True restores it without
-    asking); None when the reviewer chose not to open the editor now."""
+    asking), and a fix of it being typed in another window is said first; None when the reviewer
+    chose not to open the editor now."""
     from curator.core.table import unit_of
 
     line, unit = record.line, unit_of(project.dataset)
+    if not ask_fix_anyway(parent, project, line, unit):
+        return None
     obj, raw_text = fix_start(record, current_fix)
     draft = next((d for d in drafts_to_offer(project) if d.line == line), None)
     if draft is not None and restore is None:

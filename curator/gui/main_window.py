@@ -874,11 +874,18 @@ class MainWindow(QMainWindow):
         if not drafts:
             return
         unit = self._unit()
-        first = drafts[0]
-        more = f" (and {len(drafts) - 1} more: Fix on each of those lines offers it back)" if len(drafts) > 1 else ""
+        # the one typed last is the one to go on with (a trial: the lowest line was offered)
+        first = max(drafts, key=lambda d: d.at)
+        others = sorted(d.line for d in drafts if d is not first)
+        when = first.at.replace("T", " ")[:16]
+        more = ""
+        if others:
+            shown = ", ".join(map(str, others[:10])) + (f" and {len(others) - 10:,} more" if len(others) > 10 else "")
+            more = (f"\n\nAlso not saved: your fix of {unit}{'s' if len(others) > 1 else ''} {shown}. "
+                    f"Fix on {'each of those' if len(others) > 1 else 'that'} offers it back.")
         box = QMessageBox(QMessageBox.Icon.Question, "Unsaved fix",
-                          f"You were fixing {unit} {first.line} when Curator closed, and it was not "
-                          f"saved{more}.", QMessageBox.StandardButton.NoButton, self)
+                          f"You were fixing {unit} {first.line} ({when} UTC) when Curator closed, and it "
+                          f"was not saved.{more}", QMessageBox.StandardButton.NoButton, self)
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText("Open it to go on where you stopped? Later keeps it: Fix on that "
                                f"{unit} offers it back.")
@@ -889,9 +896,15 @@ class MainWindow(QMainWindow):
 
         def answered() -> None:
             self.unsaved_fix_box = None
-            if box.clickedButton() is go and self.project is project:
+            if self.project is not project:
+                return
+            if box.clickedButton() is go:
                 self.select_line(first.line)
                 self.open_fix_dialog(first.line, restore=True)
+            else:       # Later: say where the kept fixes are, as the question is gone
+                lines = ", ".join(map(str, sorted(d.line for d in drafts)[:10]))
+                self.statusBar().showMessage(
+                    f"Unsaved fix kept: Fix on {unit}{'s' if len(drafts) > 1 else ''} {lines} offers it back", 15000)
 
         box.finished.connect(lambda _r: answered())
         box.open()

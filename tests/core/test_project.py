@@ -265,6 +265,10 @@ def test_a_second_window_sees_what_the_first_decided_and_whose_step_undo_takes_b
         assert ana.undo_owner == "Ben" and ana.take_external_changes() == {4: APPROVED}
         ben.undo()
         assert ana.take_external_changes() == {4: "undecided"} and ana.undo_owner == "Ana"
+        # a fix saved over a colleague's fix (made while the editor was open) is said too
+        ana.fix(5, {"instruction": "q5", "output": "Ana's answer"})
+        assert dict(ben.fix(5, {"instruction": "q5", "output": "Ben's answer"}).replaced) == {5: ("Ana", FIXED)}
+        assert dict(ben.fix(5, {"instruction": "q5", "output": "Ben's answer"}).replaced) == {}   # his own
 
 
 def test_reverted_edit_brings_set_aside_decisions_back(tmp_path: Path) -> None:
@@ -503,8 +507,10 @@ def test_drafts_are_per_reviewer_follow_moved_records_and_yield_to_later_decisio
         doc = dict(ana.store.get_meta("fix_draft:4:Ana"), pid=os.getppid(), host=_host())
         ana.store.set_meta("fix_draft:4:Ana", doc)
         assert ana.fix_drafts() == []
+        assert [(d.reviewer, d.text) for d in ben.fixes_elsewhere(4)] == [("Ana", "typed for question 4")]
         ana.store.set_meta("fix_draft:4:Ana", dict(doc, pid=os.getpid()))
         assert [d.line for d in ana.fix_drafts()] == [4]
+        assert ben.fixes_elsewhere(4) == [] and len(ben.fixes_elsewhere(4, this_process=True)) == 1
     # a record inserted above: question 4 is on line 5 now, and its draft follows it
     write(data, [rec(0), *[rec(i) for i in range(1, 6)]])
     with curator.open_project(data, reviewer="Ana", scan=False) as p:
