@@ -825,9 +825,12 @@ class Project:
         d = self.decision(line)
         out = []
         for doc in self.store.meta_with_prefix(f"{self._DRAFT}{int(line)}:").values():
-            if (isinstance(doc, dict) and doc.get("hash") == rec.content_hash()
-                    and (_running_elsewhere(doc) or (this_process and doc.get("pid") == os.getpid()))
-                    and (d is None or d.at < str(doc.get("at", "")))):
+            if not isinstance(doc, dict) or doc.get("hash") != rec.content_hash():
+                continue
+            # a live process's editor is open whatever was decided since (the other window's "Fix
+            # anyway" saved); one of ours may be a draft whose drop failed after its fix was saved
+            if _running_elsewhere(doc) or (this_process and doc.get("pid") == os.getpid()
+                                           and (d is None or d.at < str(doc.get("at", "")))):
                 out.append(FixDraft(int(line), str(doc.get("text", "")), str(doc.get("reviewer", "")),
                                     str(doc.get("at", ""))))
         return sorted(out, key=lambda x: x.at)

@@ -9,6 +9,7 @@ HTML (STYLE.md §7).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -363,7 +364,7 @@ class FixDialog(QDialog):
         # draft as a crash leftover (see drafts_to_offer)
         self._editing = editing
         if editing is not None:
-            _OPEN_EDITORS.add(editing)
+            _OPEN_EDITORS[editing] += 1
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(1000)
@@ -463,14 +464,17 @@ class FixDialog(QDialog):
         except ValueError:
             before = None
         if self.tabs.isTabEnabled(0) and self.form_boxes:
-            old = ({f.path: f.text for f in text_fields(before, self._fmt, self._mapping)}
+            old = ({f.path: _lf(f.text) for f in text_fields(before, self._fmt, self._mapping)}
                    if isinstance(before, dict) and self._fmt else {})
             for box, f in zip(self.form_boxes, self._fields):
-                if old.get(f.path) != f.text:
-                    self._focus_answer(box, qt_position(f.text, change_end(old.get(f.path, ""), f.text)))
+                now = box.toPlainText()      # (the box's line ends: a "\r\n" is one "\n" there)
+                if old.get(f.path) != now:
+                    self._focus_answer(box, qt_position(now, change_end(old.get(f.path, ""), now)))
                     return
-            self._focus_answer()
-            return
+            if self.editor.toPlainText() == self._original:
+                self._focus_answer()
+                return
+            self.tabs.setCurrentIndex(1)     # the change is outside the texts: show it in the JSON
         cursor = self.editor.textCursor()
         text = self.editor.toPlainText()
         cursor.setPosition(qt_position(text, change_end(self._original, text)))
@@ -540,7 +544,10 @@ class FixDialog(QDialog):
         if self._draft_timer.isActive() and result == QDialog.DialogCode.Rejected:
             self.keep_draft_now()
         self._draft_timer.stop()
-        _OPEN_EDITORS.discard(self._editing)
+        if self._editing is not None and _OPEN_EDITORS[self._editing] > 0:
+            _OPEN_EDITORS[self._editing] -= 1
+            if not _OPEN_EDITORS[self._editing]:
+                del _OPEN_EDITORS[self._editing]
         super().done(result)
 
     def keep_draft_now(self) -> None:
@@ -680,6 +687,11 @@ def change_end(before: str, after: str) -> int:
     return len(after) - suffix
 
 
+def _lf(text: str) -> str:
+    """``text`` with its line ends as a text box holds them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def qt_position(text: str, index: int) -> int:
     """A cursor position (UTF-16 units, as Qt counts them) for a Python index into ``text``."""
     return len(text[:index].encode("utf-16-le")) // 2
@@ -703,7 +715,8 @@ def fix_start(record: Record, current_fix: dict | None) -> tuple[object, str | N
 
 # (project file, line) of every Fix editor open in this process: its draft is being typed, not left
 # by a crash (a second window on the same project must not offer it back)
-_OPEN_EDITORS: set[tuple[str, int]] = set()
+# (counted: "Fix anyway" opens a second one, and closing it must not forget the first)
+_OPEN_EDITORS: Counter[tuple[str, int]] = Counter()
 
 
 def drafts_to_offer(project) -> list[FixDraft]:
@@ -731,28 +744,37 @@ def ask_restore_draft(parent: QWidget | None, draft: FixDraft, unit: str) -> boo
     return True if clicked is restore else False if clicked is discard else None
 
 
-def ask_fix_anyway(parent: QWidget | None, project, line: int, unit: str) -> bool:
+def ask_fix_anyway(parent: QWidget | None, project, line: int, unit: str) -> tuple[bool, bool]:
     """When ``line`` is being fixed in another window (of this Curator, or another one running on
-    this machine, with typing not saved yet), say so and ask before opening a second editor on it:
-    True to open it anyway. True at once when nobody else is fixing it."""
+    this machine), say so and ask before opening a second editor on it. Returns (open it?, may it
+    keep its draft?): a second editor of the same reviewer must not keep or drop the draft, which
+    is the other editor's (one key per line and reviewer: its keeps overwrote the other's typing,
+    and its Cancel deleted it). (True, True) at once when nobody else is fixing it."""
     here = (str(project.path), line) in _OPEN_EDITORS
     others = project.fixes_elsewhere(line, this_process=here)
     if not others and not here:
-        return True
-    who = sorted({"you" if d.reviewer == project.reviewer else d.reviewer or "someone" for d in others})
-    by = f" by {' and '.join(who)}" if who else ""
-    since = f", last typed {others[-1].at.replace('T', ' ')[:16]} UTC," if others else ""
+        return True, True
+    names = sorted({d.reviewer or "someone" for d in others if d.reviewer != project.reviewer})
+    if here or any(d.reviewer == project.reviewer for d in others):
+        names.append("you")
+    by = f" by {names[0]}" if len(names) == 1 else f" by {', '.join(names[:-1])} and {names[-1]}" if names else ""
+    typed = (f" Typing there was last kept {others[-1].at.replace('T', ' ')[:16]} UTC and is not saved yet."
+             if others else " Nothing is saved there yet.")
     box = QMessageBox(QMessageBox.Icon.Warning, "Being fixed in another window",
-                      f"{unit.capitalize()} {line} is being fixed in another Curator window{by}{since} "
-                      "and that fix is not saved yet.", QMessageBox.StandardButton.Cancel, parent)
+                      f"{unit.capitalize()} {line} is open in the Fix editor of another Curator window{by}.{typed}",
+                      QMessageBox.StandardButton.Cancel, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setInformativeText("If you fix it here too, whichever fix is saved last replaces the other "
-                           "(the status bar says so, and Ctrl+Z brings the other back). Fix it here anyway?")
+    shares = "you" in names
+    box.setInformativeText(
+        "If you fix it here too, whichever fix is saved last replaces the other (the status bar says so, "
+        "and Ctrl+Z brings the other back)." + (" What you type here is not kept if Curator closes before "
+                                               "you save, as the other window keeps its own." if shares else "")
+        + " Fix it here anyway?")
     anyway = box.addButton("Fix &anyway", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.setEscapeButton(QMessageBox.StandardButton.Cancel)
     box.exec()
-    return box.clickedButton() is anyway
+    return box.clickedButton() is anyway, not shares
 
 
 def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dict | None,
@@ -764,7 +786,8 @@ def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dic
     from curator.core.table import unit_of
 
     line, unit = record.line, unit_of(project.dataset)
-    if not ask_fix_anyway(parent, project, line, unit):
+    go, may_keep = ask_fix_anyway(parent, project, line, unit)
+    if not go:
         return None
     obj, raw_text = fix_start(record, current_fix)
     draft = next((d for d in drafts_to_offer(project) if d.line == line), None)
@@ -789,7 +812,7 @@ def fix_dialog(parent: QWidget | None, project, record: Record, current_fix: dic
             project.save_fix_draft(line, text)
 
     return FixDialog(line, obj, validate, parent, unit, *fix_form_options(project, record), raw_text=raw_text,
-                     keep_draft=keep, draft=draft, editing=(str(project.path), line))
+                     keep_draft=keep if may_keep else None, draft=draft, editing=(str(project.path), line))
 
 
 def edit_record(parent: QWidget, record: Record, current_fix: dict | None, project) -> dict | None:

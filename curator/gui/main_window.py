@@ -878,11 +878,15 @@ class MainWindow(QMainWindow):
         first = max(drafts, key=lambda d: d.at)
         others = sorted(d.line for d in drafts if d is not first)
         when = first.at.replace("T", " ")[:16]
+        def listed(lines: list[int]) -> str:
+            return (f"{unit}{'s' if len(lines) > 1 else ''} " + ", ".join(map(str, lines[:10]))
+                    + (f" and {len(lines) - 10:,} more" if len(lines) > 10 else ""))
+
         more = ""
-        if others:
-            shown = ", ".join(map(str, others[:10])) + (f" and {len(others) - 10:,} more" if len(others) > 10 else "")
-            more = (f"\n\nAlso not saved: your fix of {unit}{'s' if len(others) > 1 else ''} {shown}. "
-                    f"Fix on {'each of those' if len(others) > 1 else 'that'} offers it back.")
+        if len(others) == 1:
+            more = f"\n\nAlso not saved: your fix of {listed(others)}. Fix on that {unit} offers it back."
+        elif others:
+            more = f"\n\nAlso not saved: your fixes of {listed(others)}. Fix on each of those offers it back."
         box = QMessageBox(QMessageBox.Icon.Question, "Unsaved fix",
                           f"You were fixing {unit} {first.line} ({when} UTC) when Curator closed, and it "
                           f"was not saved.{more}", QMessageBox.StandardButton.NoButton, self)
@@ -890,7 +894,7 @@ class MainWindow(QMainWindow):
         box.setInformativeText("Open it to go on where you stopped? Later keeps it: Fix on that "
                                f"{unit} offers it back.")
         go = box.addButton("&Open the fix", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("&Later", QMessageBox.ButtonRole.RejectRole)
+        later = box.addButton("&Later", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(go)
         self.unsaved_fix_box = box
 
@@ -901,10 +905,9 @@ class MainWindow(QMainWindow):
             if box.clickedButton() is go:
                 self.select_line(first.line)
                 self.open_fix_dialog(first.line, restore=True)
-            else:       # Later: say where the kept fixes are, as the question is gone
-                lines = ", ".join(map(str, sorted(d.line for d in drafts)[:10]))
+            elif box.clickedButton() is later:    # say where the kept fixes are, as the question is gone
                 self.statusBar().showMessage(
-                    f"Unsaved fix kept: Fix on {unit}{'s' if len(drafts) > 1 else ''} {lines} offers it back", 15000)
+                    f"Unsaved fix kept: Fix on {listed(sorted(d.line for d in drafts))} offers it back", 15000)
 
         box.finished.connect(lambda _r: answered())
         box.open()
