@@ -223,6 +223,8 @@ class ExamplesTable:
         self._search = texts               # lower-cased once; a search is `word in text` per row
         self._invalid = invalid
         self._shown_problems: dict[int, list[str]] = {}    # row → errors of the fix it shows
+        self._shown_lint: dict[int, list] = {}             # row → style checks (LintFinding) of the fix it shows
+        self._scan_lint: set[int] = set()                  # rows the scan's style checks flag (source text)
         self.flags = np.zeros(n, dtype=np.uint8)
         self.status_codes = np.zeros(n, dtype=np.int8)     # index into STATUS_VALUES
         # Sort ranks of the text columns, computed here (off the GUI thread) so a header click
@@ -265,6 +267,7 @@ class ExamplesTable:
         """Recompute the flag column from a scan (None: only invalid records are flagged)."""
         self.scan = scan
         flags = np.where(self._invalid, FLAG_BITS[FLAG_INVALID], 0).astype(np.uint8)
+        self._scan_lint = set()
         if scan is not None:
             for line, names in scan.flags_by_line().items():
                 i = self._line_to_index.get(line)
@@ -272,7 +275,22 @@ class ExamplesTable:
                     continue
                 for name in names:
                     flags[i] |= FLAG_BITS.get(name, 0)
+            self._scan_lint = {i for f in scan.lint if (i := self._line_to_index.get(f.line)) is not None}
         self.flags = flags
+        for i in self._shown_lint:      # a fix is checked in its fixed form (rescans check the source)
+            self._set_lint_bit(i)
+
+    def _set_lint_bit(self, i: int) -> None:
+        shown = self._shown_lint.get(i)
+        on = bool(shown) if shown is not None else i in self._scan_lint
+        bit = FLAG_BITS[FLAG_LINT]
+        self.flags[i] = (int(self.flags[i]) | bit) if on else (int(self.flags[i]) & ~bit)
+
+    def lint_of(self, line: int) -> list | None:
+        """The style checks (``LintFinding``) of the fix row ``line`` shows, or None when it shows
+        the source record (the scan's findings apply)."""
+        i = self._line_to_index.get(line)
+        return None if i is None else self._shown_lint.get(i)
 
     def set_statuses(self, statuses: Mapping[int, str]) -> list[int]:
         """Set the status of lines (line → status); returns the indices that changed."""
@@ -290,7 +308,9 @@ class ExamplesTable:
         and validity (a repaired line loses its "invalid" badge and reads as its format; showing
         the source record again brings them back).
 
-        The scan's flags stay those of the source record, and the row keeps its place in text sorts.
+        The scan's duplicate and contradiction flags stay those of the source record, and the row
+        keeps its place in text sorts; style checks (lint) run on the fix: a fixed empty answer no
+        longer reads "the response is empty" above its new text (a trial).
         """
         self.prompts[i] = self.prompt_preview(prompt_preview_text(rec))
         self.responses[i] = preview(rec.response)
@@ -303,8 +323,15 @@ class ExamplesTable:
         self.flags[i] = (int(self.flags[i]) | bit) if invalid else (int(self.flags[i]) & ~bit)
         if rec is self.dataset.records[i]:
             self._shown_problems.pop(i, None)
+            self._shown_lint.pop(i, None)
         else:
+            from .detect.lint import lint_record
+            from .scan import ScanSettings
+
             self._shown_problems[i] = [p.message for p in rec.errors]
+            budget = ScanSettings.from_dict(getattr(self.scan, "settings", None)).token_budget
+            self._shown_lint[i] = lint_record(rec, token_budget=budget) if rec.parsed and rec.turns else []
+        self._set_lint_bit(i)
         self._set_format(i, rec.format)
 
     def _set_format(self, i: int, name: str) -> None:

@@ -414,6 +414,9 @@ class ReviewDesk(QWidget):
         self.lines: list[int] = []
         self.pos = 0
         self._flag_text: dict[int, list[str]] = {}
+        # the window's notes of a line when it has an Examples table (a fixed record's style checks
+        # are its fix's there); else the scan's, worded here
+        self.notes_of: Callable[[int], list[str]] | None = None
         self._keymap: KeyMapOverlay | None = None
         self.redraw_box = None          # "Draw a new sample?" while it is asked
         from curator.core.table import unit_of
@@ -1114,7 +1117,8 @@ class ReviewDesk(QWidget):
         where = f"record {line}" if self.unit == "record" else f"line {line}"
         self.where.setText(f"{prefix}Example {self.pos + 1:,} of {total:,} · {where} · {rec.format} · "
                            f"{STATUS_TEXT.get(status, status)}{why}{who}")
-        flags = [note_words(n) for n in self._flag_text.get(line, [])]     # schema problems: in the reader
+        notes = self.notes_of(line) if self.notes_of is not None else self._flag_text.get(line, [])
+        flags = [note_words(n) for n in notes]     # schema problems: in the reader
         self.badges.setText("  •  ".join(flags))
         self.badges.setVisible(bool(flags))
         render_record(self.reader, rec, d, self.project.fixed_record(line, d), self.unit)
@@ -1222,6 +1226,8 @@ def install_review_views(window) -> None:
         desk = ReviewDesk(w.project, w.runner, w.prefs, edit_record=w.edit_record,
                           ask_reviewer=lambda parent: w.ask_reviewer(parent, w.prefs.get(REVIEWER)))
         desk.setObjectName("reviewDesk")
+        if getattr(w, "model", None) is not None:
+            desk.notes_of = w.model.scan_notes
         desk.leave_requested.connect(lambda: w.show_view("examples"))
         desk.start(w.project.current_queue())
         return desk

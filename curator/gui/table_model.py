@@ -68,9 +68,10 @@ def units(unit: str, n: int) -> str:
     return unit if n == 1 else unit + "s"
 
 
-def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
+def flag_notes(scan, unit: str = "line", *, lint: bool = True) -> dict[int, list[str]]:
     """What the scan says about each line, in words ("contradicts line 37", "refusal: the response
-    contains …"): the review desk's badges and the Flags cell's tooltip."""
+    contains …"): the review desk's badges and the Flags cell's tooltip. ``lint=False`` leaves the
+    style checks out (a fixed record's are its fix's: :meth:`QtExamplesModel.scan_notes`)."""
     notes: dict[int, list[str]] = {}
     if scan is None:
         return notes
@@ -92,9 +93,15 @@ def flag_notes(scan, unit: str = "line") -> dict[int, list[str]]:
     for k in scan.contradictions:
         add(k.a, []).append(f"contradicts {unit} {k.b}")
         add(k.b, []).append(f"contradicts {unit} {k.a}")
-    for f in scan.lint:
-        add(f.line, []).append(f"{f.code}: {f.message}")
+    if lint:
+        for f in scan.lint:
+            add(f.line, []).append(lint_words(f))
     return notes
+
+
+def lint_words(f) -> str:
+    """A style check as a scan note: "empty_response: the response is empty …"."""
+    return f"{f.code}: {f.message}"
 
 
 class QtExamplesModel(QAbstractTableModel):
@@ -108,6 +115,7 @@ class QtExamplesModel(QAbstractTableModel):
         self.query = TableQuery()
         self._notes_scan: object = None          # the scan _notes were worded from
         self._notes: dict[int, list[str]] = {}
+        self._lint_notes: dict[int, list[str]] = {}     # the scan's style checks (source text), worded
         # line → the project's current Decision (the window sets it): who decided, when, why — a
         # team lead found no way to see who decided a row
         self.decision_of: Callable[[int], Any] | None = None
@@ -278,12 +286,18 @@ class QtExamplesModel(QAbstractTableModel):
         return None
 
     def scan_notes(self, line: int) -> list[str]:
-        """The scan's findings on ``line`` in words (worded once per scan, on the first hover)."""
+        """The scan's findings on ``line`` in words (worded once per scan, on the first hover); the
+        style checks of a fixed record are those of its fix."""
         scan = getattr(self.table, "scan", None)
         if scan is not self._notes_scan:
             self._notes_scan = scan
-            self._notes = flag_notes(scan, self.table.unit)
-        return self._notes.get(line, [])
+            self._notes = flag_notes(scan, self.table.unit, lint=False)
+            self._lint_notes = {}
+            for f in getattr(scan, "lint", ()):
+                self._lint_notes.setdefault(f.line, []).append(lint_words(f))
+        fixed = self.table.lint_of(line) if self.table is not None else None
+        lint = [lint_words(f) for f in fixed] if fixed is not None else self._lint_notes.get(line, [])
+        return self._notes.get(line, []) + lint
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):

@@ -47,3 +47,47 @@ def test_flag_tooltips_name_the_findings(window, sample_data, tmp_path, qtbot):
     g = scan.exact_duplicates[0]
     tip = _hover_flags(qtbot, w, g.lines[0])
     assert "exact duplicate of line " + ", ".join(str(o) for o in g.lines[1:]) in tip, tip
+
+
+def test_a_fixed_record_is_style_checked_in_its_fixed_form(opened, qtbot):
+    """A trial: line 413's answer was the placeholder 'TODO'; after Fix gave it a real answer the row
+    kept its 'lint' badge, the reader still opened with "Style check (placeholder)" above the new
+    text, and the lint count stayed. Style checks now run on the fix (undo brings them back)."""
+    from curator.gui.example_view import note_words
+
+    w = opened
+    line = 413
+    assert "placeholder" in " ".join(w.model.scan_notes(line))
+    before = w.table.counts()["flag:lint"]
+    i = w.table.index_of(line)
+    assert "lint" in w.table.flag_names(i)
+    w.select_line(line)
+    assert "Style check (placeholder)" in w.examples.example.reader.toPlainText()
+
+    dlg = w.open_fix_dialog(line)
+    qtbot.waitExposed(dlg)
+    dlg.form_boxes[-1].setPlainText("You can return it within 30 days for a full refund; the label is "
+                                    "in your account under Orders.")
+    qtbot.waitUntil(dlg.save_button.isEnabled, timeout=3000)
+    dlg.save_button.click()
+    qtbot.waitUntil(lambda: w.project.decision(line) is not None, timeout=5000)
+    assert "lint" not in w.table.flag_names(i)
+    assert not any("placeholder" in n for n in w.model.scan_notes(line))
+    assert w.table.counts().get("flag:lint", 0) == before - 1
+    w.select_line(line)
+    assert "Style check" not in w.examples.example.reader.toPlainText()
+    assert not any("placeholder" in note_words(n) for n in w.model.scan_notes(line))
+
+    # a fix that is itself a placeholder is flagged as one
+    w.undo()
+    qtbot.waitUntil(lambda: w.project.decision(line) is None, timeout=5000)
+    assert "lint" in w.table.flag_names(i) and w.table.counts()["flag:lint"] == before
+    assert "placeholder" in " ".join(w.model.scan_notes(line))
+    dlg = w.open_fix_dialog(line)
+    qtbot.waitExposed(dlg)
+    dlg.form_boxes[-1].setPlainText("N/A")
+    qtbot.waitUntil(dlg.save_button.isEnabled, timeout=3000)
+    dlg.save_button.click()
+    qtbot.waitUntil(lambda: w.project.decision(line) is not None, timeout=5000)
+    assert "lint" in w.table.flag_names(i)
+    assert "placeholder" in " ".join(w.model.scan_notes(line))
