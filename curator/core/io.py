@@ -141,6 +141,9 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
                 r.error_code in ("not_object", "duplicate_key", "too_deep", "too_large", "nan",
                                  "lone_surrogate") for r in records):
             first = records[0]
+            not_text = _not_text(blob)
+            if not_text:
+                raise FileReadError(f"{p}: not a JSON or JSONL file: {not_text}")
             raise FileReadError(f"{p}: not a JSON or JSONL file (line {first.line}: {first.error})"
                                 + _csv_hint(p, blob))
     if not records:
@@ -218,6 +221,24 @@ def _guess_array(blob: bytes) -> str:
             return "json"
         return "jsonl"
     return "json"
+
+
+def _not_text(blob: bytes) -> str:
+    """Why a file none of whose lines parsed is not UTF-8 text at all, or "" (a trial: a binary
+    file was called "a CSV file" and its bytes were echoed to the terminal as column names)."""
+    sample = blob[:8192]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+            len(sample) >= 8 and max(even, odd) * 5 >= len(sample) and min(even, odd) * 100 <= len(sample)):
+        return ("it is UTF-16 text (every other byte is zero); Curator reads UTF-8 — save it as UTF-8, "
+                "e.g. iconv -f UTF-16 -t UTF-8")
+    nul = sample.find(b"\x00")
+    controls = sum(sample.count(bytes([c])) for c in (*range(1, 9), *range(14, 32), 127))
+    if nul >= 0 or controls * 20 > len(sample):
+        where = f" (a zero byte at byte {nul + 1:,})" if nul >= 0 else " (control bytes)"
+        return (f"it holds binary data, not text{where}. Curator reads JSON Lines (one JSON record per "
+                "line) or a JSON array of records, as UTF-8 text")
+    return ""
 
 
 def _csv_hint(p: Path, blob: bytes) -> str:

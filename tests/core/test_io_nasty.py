@@ -429,3 +429,22 @@ def test_a_csv_file_gets_a_conversion_command_that_works(tmp_path):
     import json
 
     assert json.loads(out.stdout)["valid"] == 2
+
+
+@pytest.mark.parametrize("name, content, said", [
+    ("program.jsonl", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4, "binary data, not text (a zero byte at byte 8)"),
+    ("zeros.json", bytes(100), "binary data, not text (a zero byte at byte 1)"),
+    ("random.json", bytes((i * 7919 + 13) % 251 + 1 for i in range(3000)), "binary data, not text (control bytes)"),
+    ("utf16.jsonl", '{"instruction": "a", "output": "b"}\n'.encode("utf-16"), "it is UTF-16 text"),
+    ("utf16le.jsonl", '{"instruction": "a", "output": "b"}\n'.encode("utf-16-le"), "it is UTF-16 text"),
+])
+def test_a_file_that_is_not_text_says_so_without_echoing_its_bytes(tmp_path, name, content, said):
+    """A trial: a binary file was reported as "a CSV file (columns: ␛*,W-…)", control bytes echoed
+    to the terminal, with a pandas command to convert it."""
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(FileReadError) as err:
+        read_file(p)
+    msg = str(err.value)
+    assert msg.startswith(f"{p}: not a JSON or JSONL file: ") and said in msg, msg
+    assert "CSV" not in msg and "TSV" not in msg and msg.isprintable(), msg
