@@ -685,6 +685,10 @@ class MainWindow(QMainWindow):
 
         path = Path(path)
         if not path.is_file():
+            if path.is_dir():     # (a trial: a folder was said not to exist, and left Recent)
+                self._warn("Cannot open file", f"{path}\n\nThis is a folder, not a file: open one of the "
+                           "dataset files in it (.jsonl, .json, .jsonl.gz).")
+                return None
             self._warn("Cannot open file", f"{path}\n\nThe file does not exist (it may have been moved or deleted).")
             self.prefs.remove_recent(path)
             self._refresh_recent()

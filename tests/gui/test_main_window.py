@@ -349,6 +349,10 @@ def test_missing_and_unreadable_files_are_explained(window, tmp_path):
     window.open_path(tmp_path / "nope.jsonl")
     assert window._last_box.isVisible() and "does not exist" in window._last_box.text()
     window._last_box.close()
+    (tmp_path / "adir").mkdir()             # a folder is not "missing" (a trial)
+    window.open_path(tmp_path / "adir")
+    assert "This is a folder, not a file" in window._last_box.text() and "does not exist" not in window._last_box.text()
+    window._last_box.close()
     bad = tmp_path / "bad.json"
     bad.write_text("[{\"a\": 1}, oops")
     window.open_path(bad)
