@@ -171,10 +171,15 @@ def parse_lines(spec: str) -> list[int]:
     ``"abc" is not a line number or range like 3,7,10-20``.
     """
     out: list[int] = []
-    for part in spec.split(","):
+    parts = spec.split(",")
+    if parts and not parts[-1].strip():
+        parts.pop()          # a trailing comma, as a script that builds the list leaves
+    for k, part in enumerate(parts):
         part = part.strip()
         if not part:
-            continue
+            # "1,,2": a number was lost (a trial: it approved 1 and 2 and said nothing)
+            raise ValueError("an empty part " + ("at the start" if k == 0 else f"after {parts[k - 1].strip() or 'a comma'}")
+                             + f" in {json.dumps(spec, ensure_ascii=False)}; write line numbers or ranges like 3,7,10-20")
         a, dash, b = part.partition("-")
         a, b = a.strip(), b.strip()
         if not (a.isascii() and a.isdigit()) or (dash and not (b.isascii() and b.isdigit())):

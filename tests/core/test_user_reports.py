@@ -209,6 +209,8 @@ def test_review_approving_invalid_lines_warns_per_line_and_export_leaves_them_ou
     ("--approve", "abc", '--approve: "abc" is not a line number or range like 3,7,10-20'),
     ("--reject", "4,x-9", '--reject: "x-9" is not a line number or range'),
     ("--skip", "5-3", '--skip: "5-3" is a backwards range; write 3-5'),
+    ("--approve", "1,,2", '--approve: an empty part after 1 in "1,,2"; write line numbers or ranges like 3,7,10-20'),
+    ("--approve", ",2", '--approve: an empty part at the start in ",2"'),
 ])
 def test_review_bad_lines_value_is_a_plain_usage_error(tmp_path, flag, value, words):
     data = _write_chat(tmp_path / "data.jsonl")
