@@ -52,12 +52,13 @@ VERDICTS = (APPROVED, REJECTED, FIXED)     # statuses that count as "reviewed" f
 class InvalidFixError(ValueError):
     """A fix was refused: the corrected record does not pass the dataset's schema/format checks."""
 
-    def __init__(self, line: int, problems: list[Problem]) -> None:
+    def __init__(self, line: int, problems: list[Problem], unit: str = "line") -> None:
         self.line = line
         self.problems = problems
         detail = "; ".join(f"{p.message}" + (f" at {p.path}" if p.path and p.path != "$" else "")
                            for p in problems)
-        super().__init__(f"fix for line {line} refused: {detail}")
+        # (``unit``: "record" in a JSON array, where ids are element numbers)
+        super().__init__(f"fix for {unit} {line} refused: {detail}")
 
 
 class UnknownLineError(ValueError):
@@ -375,6 +376,11 @@ class Project:
     # ---- basics ----------------------------------------------------------------------------------
 
     @property
+    def _unit(self) -> str:
+        """What ids are called in messages: "record" (JSON array element) or "line" (JSONL)."""
+        return self._stack.unit
+
+    @property
     def path(self) -> Path:
         return self.store.path
 
@@ -524,7 +530,7 @@ class Project:
         line = self.check_line(line)
         problems = self.validate_fix(line, record)
         if problems:
-            raise InvalidFixError(line, problems)
+            raise InvalidFixError(line, problems, self._unit)
         change = self._run(Fix(line, record, note))
         self.drop_fix_draft(line)    # best effort: a draft older than the decision is not offered anyway
         return change
@@ -550,7 +556,7 @@ class Project:
         if action == "fix":
             problems = self.validate_fix(a, record)
             if problems:
-                raise InvalidFixError(a, problems)
+                raise InvalidFixError(a, problems, self._unit)
         change = self._run(ResolveContradiction(a, b, action, record))
         if action == "fix":
             self.drop_fix_draft(a)

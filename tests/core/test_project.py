@@ -536,3 +536,19 @@ def test_a_draft_kept_by_another_window_does_not_reload_every_decision(tmp_path:
         assert len(loads) == 1
         ana.reject(3)
         assert ben.take_external_changes() == {3: REJECTED} and len(loads) == 2
+
+
+def test_a_refused_fix_in_a_json_array_names_the_record(tmp_path: Path) -> None:
+    """A trial: `curator review data.json --fix 51` said "fix for line 51 refused" of a JSON array,
+    whose ids are record numbers (line 51 of the file is another record)."""
+    from curator.core.project import InvalidFixError
+
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps([rec(i) for i in range(1, 4)], indent=2), encoding="utf-8")
+    with curator.open_project(data, scan=False) as p, pytest.raises(InvalidFixError) as err:
+        p.fix(2, {"instruction": "Question 2?", "input": ""})
+    assert str(err.value).startswith("fix for record 2 refused: ")
+    jsonl = write(tmp_path / "d.jsonl", [rec(i) for i in range(1, 4)])
+    with curator.open_project(jsonl, scan=False) as p, pytest.raises(InvalidFixError) as err:
+        p.fix(2, {"instruction": "Question 2?", "input": ""})
+    assert str(err.value).startswith("fix for line 2 refused: ")
