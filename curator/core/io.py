@@ -137,6 +137,9 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
         # free for normal JSONL: only looked into when the very first record fails to parse
         if records and records[0].error_code is not None and head[:1] == b"{":
             _refuse_spread_objects(p, blob, records)
+        elif len(records) == 1 and records[0].error_code is None:
+            # the same wrapper on one line (a trial: read as one record of format "unknown")
+            _refuse_wrapper(p, records[0].value, items_are_records=True)
         if records and all(r.error_code is not None for r in records) and not any(
                 r.error_code in ("not_object", "duplicate_key", "too_deep", "too_large", "nan",
                                  "lone_surrogate") for r in records):
@@ -190,11 +193,25 @@ def _refuse_spread_objects(p: Path, blob: bytes, records: list[RawRecord]) -> No
                             "(pretty-printed); JSONL needs one object per line — rewrite it with "
                             f"jq -c . {_shell_quote(p.name)} > records.jsonl")
     value, spans = objects[0]
-    # a lone record (its own lists, e.g. "messages", are turns, not records) vs a wrapper
-    is_record = not _RECORD_KEYS.isdisjoint(value)
-    lists = {} if is_record else {
-        k: v for k, v in value.items()
-        if isinstance(v, list) and v and sum(isinstance(x, dict) for x in v) * 2 > len(v)}
+    _refuse_wrapper(p, value)
+    raise FileReadError(f"{p}: holds one JSON object spread over {spans:,} lines; JSONL needs one object "
+                        "per line (a list of records is a JSON array [ … ] or one object per line)")
+
+
+def _refuse_wrapper(p: Path, value: object, *, items_are_records: bool = False) -> None:
+    """Raise when ``value`` (the file's only JSON object) wraps the records: ``{"data": [...]}``.
+    A lone record (its own lists, e.g. "messages", are turns, not records) passes.
+    ``items_are_records``: only when the list's items are records themselves (a valid one-line
+    JSONL file of one record under custom keys, ``{"dialog": [{"speaker", "text"}]}``, is read)."""
+    if not isinstance(value, dict) or not _RECORD_KEYS.isdisjoint(value):
+        return
+    keys = _RECORD_KEYS - {"text"}
+
+    def record_like(x: object) -> bool:
+        return isinstance(x, dict) and (not items_are_records or not keys.isdisjoint(x))
+
+    lists = {k: v for k, v in value.items()
+             if isinstance(v, list) and v and sum(map(record_like, v)) * 2 > len(v)}
     if lists:
         key = max(lists, key=lambda k: len(lists[k]))
         path = f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f".[{json.dumps(key)}]"
@@ -202,8 +219,6 @@ def _refuse_spread_objects(p: Path, blob: bytes, records: list[RawRecord]) -> No
             f"{p}: is one JSON object, not a list of records; its records seem to be under the key "
             f"{json.dumps(key, ensure_ascii=False)} ({len(lists[key]):,} item{'' if len(lists[key]) == 1 else 's'}) — extract them, e.g. "
             f"with jq -c '{path}[]' {_shell_quote(p.name)} > records.jsonl")
-    raise FileReadError(f"{p}: holds one JSON object spread over {spans:,} lines; JSONL needs one object "
-                        "per line (a list of records is a JSON array [ … ] or one object per line)")
 
 
 def _shell_quote(name: str) -> str:

@@ -448,3 +448,19 @@ def test_a_file_that_is_not_text_says_so_without_echoing_its_bytes(tmp_path, nam
     msg = str(err.value)
     assert msg.startswith(f"{p}: not a JSON or JSONL file: ") and said in msg, msg
     assert "CSV" not in msg and "TSV" not in msg and msg.isprintable(), msg
+
+
+def test_a_wrapper_object_on_one_line_gets_the_same_advice_as_a_pretty_printed_one(tmp_path):
+    """A trial: {"data": [records]} on one line was read as one record of format "unknown" (exit 1),
+    while the same object pretty-printed got the jq advice."""
+    wrapped = {"data": [{"instruction": "a", "input": "", "output": "b"}, {"instruction": "c", "output": "d"}]}
+    for name, text in (("one_line.json", json.dumps(wrapped)), ("pretty.json", json.dumps(wrapped, indent=2))):
+        p = tmp_path / name
+        p.write_text(text, encoding="utf-8")
+        with pytest.raises(FileReadError, match=r"under the key \"data\" \(2 items\) — extract them, e.g. with "
+                                                r"jq -c '\.data\[\]'"):
+            read_file(p)
+    # one record whose turns sit under a custom key is still a record
+    p = tmp_path / "dialog.jsonl"
+    p.write_text(json.dumps({"dialog": [{"speaker": "user", "text": "hi"}, {"speaker": "bot", "text": "hello"}]}) + "\n")
+    assert len(read_file(p).records) == 1
