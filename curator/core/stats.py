@@ -122,14 +122,37 @@ def status_counts(dataset: Dataset, decisions: Mapping[int, Decision | str]) -> 
     return out
 
 
-def finding_counts(dataset: Dataset, scan: ScanResult | None) -> dict[str, int]:
-    """Records carrying each flag (a record in two groups counts once per flag)."""
+def finding_counts(dataset: Dataset, scan: ScanResult | None,
+                   decisions: Mapping[int, Decision | str] | None = None) -> dict[str, int]:
+    """Records carrying each flag (a record in two groups counts once per flag). With
+    ``decisions``, a fixed record counts as its fix, as the Examples table shows it (a trial: the
+    Dashboard's bars still counted a fixed empty answer as invalid and style-checked): a stored fix
+    passed the schema, and its style checks are its own."""
     out = {FLAG_INVALID: dataset.invalid_count, FLAG_DUPLICATE: 0, FLAG_NEAR_DUPLICATE: 0,
            FLAG_CONTRADICTION: 0, FLAG_LINT: 0}
+    fixes = {ln: d for ln, d in (decisions or {}).items()
+             if isinstance(d, Decision) and d.status == FIXED and isinstance(d.fixed, dict)}
     if scan is not None:
-        for flags in scan.flags_by_line().values():
+        for line, flags in scan.flags_by_line().items():
             for f in flags:
+                if f == FLAG_LINT and line in fixes:
+                    continue        # counted below, from the fix
                 out[f] = out.get(f, 0) + 1
+    if fixes:
+        from .dataset import build_record
+        from .detect.lint import lint_record
+        from .scan import ScanSettings
+
+        budget = ScanSettings.from_dict(getattr(scan, "settings", None)).token_budget
+        for line, d in fixes.items():
+            try:
+                rec = dataset.by_line(line)
+            except KeyError:          # a decision on a line the file no longer has
+                continue
+            out[FLAG_INVALID] -= not rec.valid
+            if scan is not None:
+                fixed = build_record(d.fixed, line=rec.line, fmt=rec.format, index=rec.index, mapping=dataset.mapping)
+                out[FLAG_LINT] += bool(fixed.parsed and fixed.turns and lint_record(fixed, token_budget=budget))
     return out
 
 
@@ -355,7 +378,7 @@ def dashboard_stats(dataset: Dataset, scan: ScanResult | None, decisions: Mappin
         records=len(dataset.records),
         status=status_counts(dataset, decisions),
         formats=format_counts(dataset),
-        findings=finding_counts(dataset, scan),
+        findings=finding_counts(dataset, scan, decisions),
         usable=usable.total,
         prompt_lengths=histogram(ps),
         response_lengths=histogram(rs),

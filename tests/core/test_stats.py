@@ -156,3 +156,28 @@ def test_format_counts_add_up_to_the_records(sample_data):
     counts = format_counts(ds)
     assert counts["alpaca"] == 597 and counts["unreadable"] == 3 and sum(counts.values()) == len(ds.records)
 
+
+
+def test_finding_counts_take_a_fixed_record_as_its_fix(tmp_path):
+    """A trial: after record 43's empty answer was fixed, the Dashboard still counted it invalid and
+    style-checked while the Examples table did not. With the decisions, a fix counts as what it is."""
+    import curator
+    from curator.core.decisions import FIXED
+
+    rows = [{"instruction": f"Question {i}?", "input": "", "output": f"Answer number {i} in full."} for i in range(1, 6)]
+    rows[1]["output"] = " "                   # line 2: empty answer: invalid, and lint empty_response
+    rows[3]["output"] = "TODO"                # line 4: placeholder (lint)
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with curator.open_project(data) as p:
+        scan = p.scan
+        before = stats.finding_counts(p.dataset, scan)
+        assert before["invalid"] == 1 and before["lint"] == 2
+        assert stats.finding_counts(p.dataset, scan, p.decisions()) == before      # nothing fixed yet
+        p.fix(2, {"instruction": "Question 2?", "input": "", "output": "A real answer now."})
+        p.fix(4, {"instruction": "Question 4?", "input": "", "output": "N/A"})   # still a placeholder
+        d = p.decisions()
+        assert d[2].status == FIXED
+        after = stats.finding_counts(p.dataset, scan, d)
+        assert after["invalid"] == 0 and after["lint"] == 1
+        assert stats.dashboard_stats(p.dataset, scan, d).findings == after
