@@ -324,8 +324,9 @@ def resolve_include(options: ExportOptions, decisions: Mapping[int, Decision],
     if all(ln in flagged for ln in decided):
         return INCLUDE_UNREJECTED, ("only records with findings were decided: every valid record not rejected is "
                                     "included (duplicates reduced to keepers)")
-    return INCLUDE_REVIEWED, ("records without findings were reviewed, without a sample: only approved and fixed "
-                              "records are included")
+    # (a trial could not parse "records without findings were reviewed, without a sample: …")
+    return INCLUDE_REVIEWED, ("only approved and fixed records are included: records with no findings were "
+                              "reviewed one by one, not as a sample, so an unreviewed record has not been checked")
 
 
 def leak_discount(dataset: Dataset, scan: ScanResult, cancel: CancelToken | None = None) -> dict | None:
