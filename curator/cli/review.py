@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
                 if problems:
                     from curator.core.project import InvalidFixError
 
-                    raise InvalidFixError(fix[0], problems)
+                    raise InvalidFixError(fix[0], problems, unit_of(project.dataset))
             if approve:
                 changes.append(project.approve(approve))
             if reject:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from . import formats as F
-from .io import FileReadError, RawFile, gc_paused, read_file
+from .io import FileReadError, RawFile, gc_paused, read_file, refuse_wrapper
 from .progress import CancelToken, ProgressSink, Ticker
 from .records import Dataset, Problem, Record
 from .schema import SchemaFileError, builtin_validator, fast_predicate, load_user_validator, validate
@@ -45,6 +45,11 @@ def load_dataset(path: str | os.PathLike, *, format: str = "auto", schema: str |
     # JSON holds no reference cycles. Paused for the load only.
     with gc_paused():
         raw = read_file(path, progress=progress, cancel=cancel)
+        if len(raw.records) == 1 and format == "auto" and not mapping and not schema \
+                and isinstance(raw.records[0].value, dict) and F.detect_format(raw.records[0].value) == "unknown":
+            # {"data": [records]} on one line: said as for the same wrapper pretty-printed (a trial:
+            # read as one record of format "unknown"); a record read with --field/--schema is not one
+            refuse_wrapper(raw.path, raw.records[0].value, items_are_records=True)
         try:
             ds = build_dataset(raw, format=format, user_validator=user_validator, schema=schema,
                                mapping=mapping, progress=progress, cancel=cancel, schema_check=schema_check)

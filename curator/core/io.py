@@ -137,9 +137,6 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
         # free for normal JSONL: only looked into when the very first record fails to parse
         if records and records[0].error_code is not None and head[:1] == b"{":
             _refuse_spread_objects(p, blob, records)
-        elif len(records) == 1 and records[0].error_code is None:
-            # the same wrapper on one line (a trial: read as one record of format "unknown")
-            _refuse_wrapper(p, records[0].value, items_are_records=True)
         if records and all(r.error_code is not None for r in records) and not any(
                 r.error_code in ("not_object", "duplicate_key", "too_deep", "too_large", "nan",
                                  "lone_surrogate") for r in records):
@@ -193,12 +190,12 @@ def _refuse_spread_objects(p: Path, blob: bytes, records: list[RawRecord]) -> No
                             "(pretty-printed); JSONL needs one object per line — rewrite it with "
                             f"jq -c . {_shell_quote(p.name)} > records.jsonl")
     value, spans = objects[0]
-    _refuse_wrapper(p, value)
+    refuse_wrapper(p, value)
     raise FileReadError(f"{p}: holds one JSON object spread over {spans:,} lines; JSONL needs one object "
                         "per line (a list of records is a JSON array [ … ] or one object per line)")
 
 
-def _refuse_wrapper(p: Path, value: object, *, items_are_records: bool = False) -> None:
+def refuse_wrapper(p: Path, value: object, *, items_are_records: bool = False) -> None:
     """Raise when ``value`` (the file's only JSON object) wraps the records: ``{"data": [...]}``.
     A lone record (its own lists, e.g. "messages", are turns, not records) passes.
     ``items_are_records``: only when the list's items are records themselves (a valid one-line
@@ -243,12 +240,14 @@ def _not_text(blob: bytes) -> str:
     file was called "a CSV file" and its bytes were echoed to the terminal as column names)."""
     sample = blob[:8192]
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-            len(sample) >= 8 and max(even, odd) * 5 >= len(sample) and min(even, odd) * 100 <= len(sample)):
-        return ("it is UTF-16 text (every other byte is zero); Curator reads UTF-8 — save it as UTF-8, "
+    bom = sample.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if bom or (len(sample) >= 8 and max(even, odd) * 5 >= len(sample) and min(even, odd) * 100 <= len(sample)):
+        why = "it starts with a UTF-16 byte-order mark" if bom else "every other byte is zero"
+        return (f"it is UTF-16 text ({why}); Curator reads UTF-8 — save it as UTF-8, "
                 "e.g. iconv -f UTF-16 -t UTF-8")
     nul = sample.find(b"\x00")
-    controls = sum(sample.count(bytes([c])) for c in (*range(1, 9), *range(14, 32), 127))
+    # (ESC is left out: raw terminal colour codes in text get the loader's own message)
+    controls = sum(sample.count(bytes([c])) for c in (*range(1, 9), *range(14, 27), *range(28, 32), 127))
     if nul >= 0 or controls * 20 > len(sample):
         where = f" (a zero byte at byte {nul + 1:,})" if nul >= 0 else " (control bytes)"
         return (f"it holds binary data, not text{where}. Curator reads JSON Lines (one JSON record per "

@@ -143,16 +143,17 @@ def finding_counts(dataset: Dataset, scan: ScanResult | None,
         from .detect.lint import lint_record
         from .scan import ScanSettings
 
-        budget = ScanSettings.from_dict(getattr(scan, "settings", None)).token_budget
+        settings = ScanSettings.from_dict(getattr(scan, "settings", None))
         for line, d in fixes.items():
             try:
                 rec = dataset.by_line(line)
             except KeyError:          # a decision on a line the file no longer has
                 continue
             out[FLAG_INVALID] -= not rec.valid
-            if scan is not None:
+            if scan is not None and settings.lint:      # (no style checks when the scan ran none)
                 fixed = build_record(d.fixed, line=rec.line, fmt=rec.format, index=rec.index, mapping=dataset.mapping)
-                out[FLAG_LINT] += bool(fixed.parsed and fixed.turns and lint_record(fixed, token_budget=budget))
+                out[FLAG_LINT] += bool(fixed.parsed and fixed.turns
+                                       and lint_record(fixed, token_budget=settings.token_budget))
     return out
 
 

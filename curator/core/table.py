@@ -224,6 +224,7 @@ class ExamplesTable:
         self._invalid = invalid
         self._shown_problems: dict[int, list[str]] = {}    # row → errors of the fix it shows
         self._shown_lint: dict[int, list] = {}             # row → style checks (LintFinding) of the fix it shows
+        self._shown_fix: dict[int, Record] = {}            # row → the fix it shows (re-checked by a rescan)
         self._scan_lint: set[int] = set()                  # rows the scan's style checks flag (source text)
         self.flags = np.zeros(n, dtype=np.uint8)
         self.status_codes = np.zeros(n, dtype=np.int8)     # index into STATUS_VALUES
@@ -277,8 +278,19 @@ class ExamplesTable:
                     flags[i] |= FLAG_BITS.get(name, 0)
             self._scan_lint = {i for f in scan.lint if (i := self._line_to_index.get(f.line)) is not None}
         self.flags = flags
-        for i in self._shown_lint:      # a fix is checked in its fixed form (rescans check the source)
+        for i, rec in self._shown_fix.items():   # a fix is checked in its fixed form, with this scan's settings
+            self._shown_lint[i] = self._lint_fix(rec)
             self._set_lint_bit(i)
+
+    def _lint_fix(self, rec: Record) -> list:
+        """The style checks of a fix, as the scan would run them (none when it ran none)."""
+        from .detect.lint import lint_record
+        from .scan import ScanSettings
+
+        settings = ScanSettings.from_dict(getattr(self.scan, "settings", None))
+        if self.scan is None or not settings.lint or not (rec.parsed and rec.turns):
+            return []
+        return lint_record(rec, token_budget=settings.token_budget)
 
     def _set_lint_bit(self, i: int) -> None:
         shown = self._shown_lint.get(i)
@@ -324,13 +336,11 @@ class ExamplesTable:
         if rec is self.dataset.records[i]:
             self._shown_problems.pop(i, None)
             self._shown_lint.pop(i, None)
+            self._shown_fix.pop(i, None)
         else:
-            from .detect.lint import lint_record
-            from .scan import ScanSettings
-
             self._shown_problems[i] = [p.message for p in rec.errors]
-            budget = ScanSettings.from_dict(getattr(self.scan, "settings", None)).token_budget
-            self._shown_lint[i] = lint_record(rec, token_budget=budget) if rec.parsed and rec.turns else []
+            self._shown_fix[i] = rec
+            self._shown_lint[i] = self._lint_fix(rec)
         self._set_lint_bit(i)
         self._set_format(i, rec.format)
 

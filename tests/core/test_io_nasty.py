@@ -459,8 +459,15 @@ def test_a_wrapper_object_on_one_line_gets_the_same_advice_as_a_pretty_printed_o
         p.write_text(text, encoding="utf-8")
         with pytest.raises(FileReadError, match=r"under the key \"data\" \(2 items\) — extract them, e.g. with "
                                                 r"jq -c '\.data\[\]'"):
-            read_file(p)
+            load_dataset(p)
     # one record whose turns sit under a custom key is still a record
     p = tmp_path / "dialog.jsonl"
     p.write_text(json.dumps({"dialog": [{"speaker": "user", "text": "hi"}, {"speaker": "bot", "text": "hello"}]}) + "\n")
-    assert len(read_file(p).records) == 1
+    assert len(load_dataset(p).records) == 1
+    # ... and so is one read with a field mapping whose lists hold record-like items (a review
+    # finding: tool calls with an "output", few-shot "examples" with prompt/completion were refused)
+    for rec in ({"query": "q", "answer": "a", "tool_calls": [{"name": "f", "arguments": "{}", "output": "1"}]},
+                {"query": "q", "answer": "a", "examples": [{"prompt": "p", "completion": "c"}]}):
+        p.write_text(json.dumps(rec) + "\n")
+        ds = load_dataset(p, mapping={"instruction": "query", "output": "answer"})
+        assert len(ds.records) == 1 and ds.records[0].format == "alpaca" and ds.records[0].valid

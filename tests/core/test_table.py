@@ -160,3 +160,40 @@ def test_stated_conflicts_are_listed_before_answers_that_share_few_words():
                                       Contradiction(3, 4, 96.0, 11.0, reason="different_numbers"),
                                       Contradiction(5, 6, 98.0, 40.0, reason="yes_no")])
     assert [i.lines for i in finding_items(scan)] == [(5, 6), (3, 4), (1, 2)]
+
+
+def test_a_fix_is_style_checked_with_the_scans_settings_and_again_after_a_rescan(tmp_path):
+    """Review findings: fixes were style-checked when the scan ran no style checks, and a rescan
+    (another token budget, lint switched off) left a fix's checks as they were while the Dashboard
+    re-checked it — the table and the Dashboard disagreed."""
+    import curator
+    from curator.core import stats
+    from curator.core.decisions import FIXED
+
+    rows = [{"instruction": f"Question {i}?", "input": "", "output": f"Answer number {i}, said in full."}
+            for i in range(1, 6)]
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with curator.open_project(data) as p:
+        t = ExamplesTable(p.dataset, p.scan)
+        p.fix(2, {"instruction": "Question 2?", "input": "", "output": "TODO"})   # a clean record made a placeholder
+        long_answer = " ".join(["word"] * 400) + "."
+        p.fix(3, {"instruction": "Question 3?", "input": "", "output": long_answer})
+        for ln in (2, 3):
+            t.show_record(t.index_of(ln), p.fixed_record(ln))
+        assert [f.code for f in t.lint_of(2)] == ["placeholder"] and t.lint_of(3) == []
+        assert t.counts()["flag:lint"] == 1
+        decided = p.decisions()
+        assert decided[2].status == FIXED
+        assert stats.finding_counts(p.dataset, p.scan, decided)["lint"] == 1
+
+        t.set_scan(p.rescan({"token_budget": 100}))        # the long fix is too long now
+        assert [f.code for f in t.lint_of(3)] == ["too_long"] and "lint" in t.flag_names(t.index_of(3))
+        assert t.counts()["flag:lint"] == stats.finding_counts(p.dataset, p.scan, decided)["lint"] == 2
+
+        t.set_scan(p.rescan({"lint": False}))              # no style checks: none on fixes either
+        assert t.lint_of(2) == [] and "lint" not in t.flag_names(t.index_of(2))
+        assert t.counts().get("flag:lint", 0) == stats.finding_counts(p.dataset, p.scan, decided)["lint"] == 0
+        # showing the source again brings the scan's findings back (none here)
+        t.show_record(t.index_of(2), p.dataset.by_line(2))
+        assert t.lint_of(2) is None

@@ -586,6 +586,12 @@ def test_review_fix_stores_a_corrected_record_from_a_file_or_stdin(tmp_path):
                           input=json.dumps({"instruction": "Question 4?", "output": 4}), capture_output=True,
                           text=True, cwd=REPO, timeout=120, check=False)
     assert proc.returncode == 2 and "fix for line 4 refused" in proc.stderr, proc.stderr
+    array = tmp_path / "qa.json"                 # in a JSON array the id is a record number
+    array.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "curator", "review", str(array), "--fix", "4", "--record", "-"],
+                          input=json.dumps({"instruction": "Question 4?", "output": 4}), capture_output=True,
+                          text=True, cwd=REPO, timeout=120, check=False)
+    assert proc.returncode == 2 and "fix for record 4 refused" in proc.stderr, proc.stderr
     bom = tmp_path / "bom.json"                   # Notepad and PowerShell write a BOM
     bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(dict(rows[5], output="Answer 6, checked.")).encode())
     assert _cli("review", str(data), "--fix", "6", "--record", str(bom)).returncode == 0

@@ -78,16 +78,20 @@ def test_a_fixed_record_is_style_checked_in_its_fixed_form(opened, qtbot):
     assert "Style check" not in w.examples.example.reader.toPlainText()
     assert not any("placeholder" in note_words(n) for n in w.model.scan_notes(line))
 
-    # a fix that is itself a placeholder is flagged as one
+    # a fix that is itself a placeholder is flagged as one (of a record that was not)
     w.undo()
     qtbot.waitUntil(lambda: w.project.decision(line) is None, timeout=5000)
     assert "lint" in w.table.flag_names(i) and w.table.counts()["flag:lint"] == before
     assert "placeholder" in " ".join(w.model.scan_notes(line))
-    dlg = w.open_fix_dialog(line)
+    flagged = {f.line for f in w.project.scan.lint}
+    clean = next(ln for ln in range(400, 600) if ln not in flagged and w.project.dataset.by_line(ln).valid)
+    k = w.table.index_of(clean)
+    assert "lint" not in w.table.flag_names(k)
+    dlg = w.open_fix_dialog(clean)
     qtbot.waitExposed(dlg)
     dlg.form_boxes[-1].setPlainText("N/A")
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=3000)
     dlg.save_button.click()
-    qtbot.waitUntil(lambda: w.project.decision(line) is not None, timeout=5000)
-    assert "lint" in w.table.flag_names(i)
-    assert "placeholder" in " ".join(w.model.scan_notes(line))
+    qtbot.waitUntil(lambda: w.project.decision(clean) is not None, timeout=5000)
+    assert "lint" in w.table.flag_names(k)
+    assert "placeholder" in " ".join(w.model.scan_notes(clean))
