@@ -27,6 +27,14 @@ def _type_fix(qtbot, w, line: int):
     return dlg
 
 
+def _click(text: str, said: list[str]):
+    """A ``when_modal`` answer: note the question's text in ``said``, then click the button ``text``."""
+    def answer(box) -> None:
+        said.append(box.text())
+        next(b for b in box.buttons() if b.text() == text).click()
+    return answer
+
+
 def _crash(w, dlg) -> None:
     """The app dies with the editor open: no Cancel, no Discard question, nothing cleaned up."""
     dlg.done(0)                                    # closes without FixDialog.reject()
@@ -41,11 +49,7 @@ def test_a_fix_typed_before_a_crash_is_offered_back_on_opening_and_saved(opened,
 
     asked: list[str] = []
 
-    def open_it(box):
-        asked.append(box.text())
-        next(b for b in box.buttons() if b.text() == "&Open the fix").click()
-
-    when_modal(QMessageBox, open_it, ready=lambda b: b.windowTitle() == "Unsaved fix")
+    when_modal(QMessageBox, _click("&Open the fix", asked), ready=lambda b: b.windowTitle() == "Unsaved fix")
     w2 = open_window(qtbot, prefs, sample)
     qtbot.waitUntil(lambda: w2.fix_dialog is not None and w2.fix_dialog.isVisible(), timeout=5000)
     assert asked and f"fixing line {line} (" in asked[0] and "UTC) when Curator closed" in asked[0]
@@ -127,12 +131,7 @@ def test_a_second_window_does_not_offer_an_edit_still_open_in_the_first(opened, 
     dlg.done(0)                                       # the first window's editor goes away unsaved
     w2.close_project(ask=False)
     offered: list[str] = []
-
-    def later(box):
-        offered.append(box.text())
-        next(b for b in box.buttons() if b.text() == "&Later").click()
-
-    when_modal(QMessageBox, later, ready=lambda b: b.windowTitle() == "Unsaved fix")
+    when_modal(QMessageBox, _click("&Later", offered), ready=lambda b: b.windowTitle() == "Unsaved fix")
     w3 = open_window(qtbot, prefs, sample)           # now it is a leftover: offered
     qtbot.waitUntil(lambda: bool(offered), timeout=5000)
     assert f"fixing line {line}" in offered[0] and w3.project.fix_draft(line, "Tess Tester") is not None
@@ -149,12 +148,7 @@ def test_the_fix_typed_last_is_offered_and_the_others_are_named(opened, qtbot, p
     project.store.set_meta("fix_draft:2:Tess Tester", older)
     w.close_project(ask=False)
     asked: list[str] = []
-
-    def later(box):
-        asked.append(box.text())
-        next(b for b in box.buttons() if b.text() == "&Later").click()
-
-    when_modal(QMessageBox, later, ready=lambda b: b.windowTitle() == "Unsaved fix")
+    when_modal(QMessageBox, _click("&Later", asked), ready=lambda b: b.windowTitle() == "Unsaved fix")
     w2 = open_window(qtbot, prefs, sample)
     qtbot.waitUntil(lambda: bool(asked) and w2.unsaved_fix_box is None, timeout=5000)
     assert "You were fixing line 5 (" in asked[0]
@@ -215,12 +209,7 @@ def test_fixing_a_record_being_fixed_in_another_window_asks_first(opened, qtbot,
     w2.project.store.set_meta(f"fix_draft:{line}:Ana", dict(doc, pid=os.getppid(), host=_host(), reviewer="Ana"))
     w2.project.fix(line, w2.project.dataset.by_line(line).data)         # a decision since: still open there
     asked.clear()
-
-    def anyway(box):
-        asked.append(box.text())
-        next(b for b in box.buttons() if b.text() == "Fix &anyway").click()
-
-    when_modal(QMessageBox, anyway, ready=lambda b: b.windowTitle() == "Being fixed in another window")
+    when_modal(QMessageBox, _click("Fix &anyway", asked), ready=lambda b: b.windowTitle() == "Being fixed in another window")
     fix = w2.open_fix_dialog(line)
     assert fix is not None and asked and " by Ana. Typing there" in asked[0]
     qtbot.waitExposed(fix)
