@@ -887,16 +887,14 @@ class MainWindow(QMainWindow):
                     + (f" and {len(lines) - 10:,} more" if len(lines) > 10 else ""))
 
         more = ""
-        if len(others) == 1:
-            more = f"\n\nAlso not saved: your fix of {listed(others)}. Fix on that {unit} offers it back."
-        elif others:
-            more = f"\n\nAlso not saved: your fixes of {listed(others)}. Fix on each of those offers it back."
+        if others:
+            more = f"\n\nAlso not saved: your fix{'es' if len(others) > 1 else ''} of {listed(others)}."
         box = QMessageBox(QMessageBox.Icon.Question, "Unsaved fix",
                           f"You were fixing {unit} {first.line} ({when} UTC) when Curator closed, and it "
                           f"was not saved.{more}", QMessageBox.StandardButton.NoButton, self)
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText("Open it to go on where you stopped? Later keeps it: Fix on that "
-                               f"{unit} offers it back.")
+        box.setInformativeText("Open it to go on where you stopped? Later keeps " + (
+            f"them all: Fix on each {unit} offers its fix back." if others else f"it: Fix on that {unit} offers it back."))
         go = box.addButton("&Open the fix", QMessageBox.ButtonRole.AcceptRole)
         later = box.addButton("&Later", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(go)
