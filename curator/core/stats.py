@@ -96,7 +96,7 @@ def size_guidance(usable: int, goal: str, eval_fraction: float = 0.1) -> Guidanc
                     f"{g.label.lower()} ({g.low:,}–{g.high:,}).")
     if eval_count < MIN_EVAL_EXAMPLES:
         level = "warning"
-        msgs.append(f"The eval split is too small: {eval_count:,} examples (fewer than "
+        msgs.append(f"The eval split is too small: {eval_count:,} example{'' if eval_count == 1 else 's'} (fewer than "
                     f"{MIN_EVAL_EXAMPLES}); a single example moves its score by "
                     f"{100 / max(eval_count, 1):.0f} points.")
     if not (EVAL_SHARE_LOW <= eval_fraction <= EVAL_SHARE_HIGH):
@@ -259,13 +259,19 @@ def histogram(values: list[int], bins: int = 30) -> Histogram:
 # --- metadata -------------------------------------------------------------------------------
 
 def _metadata_items(data: object):
+    """(name, value) of each metadata field: top-level ones, and one level into an object that is
+    not content ("metadata.source", "meta.category": a trial's support chats kept intent and
+    category under "meta", which the app did not offer while the CLI's --stratify meta.category
+    worked)."""
     if not isinstance(data, dict):
         return
     for k, v in data.items():
-        if k == "metadata" and isinstance(v, dict):
+        if k in CONTENT_FIELDS:
+            continue
+        if isinstance(v, dict):
             for mk, mv in v.items():
-                yield f"metadata.{mk}", mv
-        elif k not in CONTENT_FIELDS:
+                yield f"{k}.{mk}", mv
+        else:
             yield k, v
 
 
@@ -299,11 +305,14 @@ def metadata_fields(dataset: Dataset) -> list[str]:
 
 
 def field_value(data: object, name: str) -> str | None:
-    """The category value of metadata field ``name`` (``metadata.x`` reads a nested field)."""
+    """The category value of metadata field ``name`` (``meta.x`` reads a nested field, as
+    :func:`_metadata_items` names it)."""
     if not isinstance(data, dict):
         return None
-    if name.startswith("metadata.") and isinstance(data.get("metadata"), dict):
-        return _category_value(data["metadata"].get(name.split(".", 1)[1]))
+    if name not in data and "." in name:
+        outer, inner = name.split(".", 1)
+        nested = data.get(outer)
+        return _category_value(nested.get(inner)) if isinstance(nested, dict) else None
     return _category_value(data.get(name))
 
 

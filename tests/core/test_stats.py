@@ -181,3 +181,24 @@ def test_finding_counts_take_a_fixed_record_as_its_fix(tmp_path):
         after = stats.finding_counts(p.dataset, scan, d)
         assert after["invalid"] == 0 and after["lint"] == 1
         assert stats.dashboard_stats(p.dataset, scan, d).findings == after
+
+
+def test_fields_nested_in_any_object_are_offered_and_counted(tmp_path):
+    """A trial: a support lead's chats kept intent and category under "meta"; the Dashboard said
+    "no metadata field to count by" and the Stratify lists lacked them, though the CLI's
+    --stratify meta.category worked. Fields one level into any non-content object count."""
+    from curator.core import split
+
+    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}],
+             "meta": {"category": ["billing", "refund", "shipping"][i % 3], "source": "bitext", "ticket": i}}
+            for i in range(120)]
+    p = tmp_path / "chats.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(p)
+    fields = stats.metadata_fields(ds)
+    assert "meta.category" in fields and "meta.source" in fields
+    assert "meta.ticket" not in fields                   # 120 distinct values: an id, not a category
+    assert dict(stats.field_distribution(ds, "meta.category")) == {"billing": 40, "refund": 40, "shipping": 40}
+    # the Dashboard and the export's split read the same value
+    r = ds.records[4]
+    assert stats.field_value(r.data, "meta.category") == split.field_value(r.data, "meta.category") == "refund"
