@@ -32,7 +32,7 @@ def empty_verify(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from curator.core.verify import verify_export
+    from curator.core.verify import similarity_words, verify_export
 
     rep = verify_export(args.dir)
     # decided before the report, so a reader closing the pipe early cannot change it
@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
         if rep.ok:
             lk = rep.leakage
             print(f"{args.dir}: OK — {rep.checked.get('train_rows', 0):,} train, {rep.checked.get('eval_rows', 0):,} "
-                  f"eval records match the manifest; highest train/eval similarity "
-                  f"{lk.max_score:.2f} (threshold {lk.threshold:g})" if lk else f"{args.dir}: OK")
+                  f"eval records match the manifest; {similarity_words(lk.max_score, lk.compared, lk.threshold, 2)}"
+                  if lk else f"{args.dir}: OK")
         else:
             print(f"{args.dir}: {count(len(rep.problems), 'problem')}", file=sys.stderr)
             print_problems(rep.problems)

@@ -63,7 +63,7 @@ from .records import Dataset, Record, canonical_json
 from .scan import keeper_rank
 from .split import MISSING, SplitResult, fraction_needs_confirmation, link_groups, make_split, stratum_labels
 from .table import unit_of
-from .verify import LeakageResult, check_leakage, leak_text
+from .verify import LeakageResult, check_leakage, leak_text, similarity_words
 
 INCLUDE_REVIEWED = "reviewed"
 INCLUDE_UNREJECTED = "unrejected"
@@ -687,13 +687,15 @@ def select_records(dataset: Dataset, scan: ScanResult, decisions: Mapping[int, D
         if not rec.valid:
             excluded[rec.line] = "invalid"
             continue
-        if include == INCLUDE_REVIEWED and not _explicit(d):
-            excluded[rec.line] = "not_reviewed"
-            continue
         if d is not None and d.status == SKIPPED:
             # "decide later": the reviewer looked and did not vouch for it (a clinician expected a
-            # skipped record to stay out; it went to training as if nobody had seen it)
+            # skipped record to stay out; it went to training as if nobody had seen it). Counted
+            # as skipped whatever --include says (a trial: under "reviewed" it vanished into
+            # "not reviewed", and counts.excluded.skipped, which scripts read, was missing)
             excluded[rec.line] = "skipped"
+            continue
+        if include == INCLUDE_REVIEWED and not _explicit(d):
+            excluded[rec.line] = "not_reviewed"
             continue
         if not convertible(rec, False):
             continue
@@ -1105,8 +1107,7 @@ def render_readme(plan: ExportPlan) -> str:
         + (f", stratified by `{o.stratify}`" if o.stratify else "") + ".",
         "",
         "Near-duplicates, exact duplicates and contradiction pairs were kept on one side of the split; "
-        + (f"the highest train/eval similarity is {lk.max_score:.2f} (threshold {lk.threshold:g}, "
-           f"{lk.scorer})." if lk else "")
+        + (f"{similarity_words(lk.max_score, lk.compared, lk.threshold, 2)}, {lk.scorer}." if lk else "")
         ,
         "`manifest.json` lists every record's source line, split and SHA-256; "
         "re-check this folder with `curator verify .`.",

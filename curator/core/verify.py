@@ -67,6 +67,14 @@ def _scorer():
 SCORER_NAME = "rapidfuzz.fuzz.ratio on normalised text"
 
 
+def similarity_words(max_score: float, compared: int, threshold: float, digits: int = 0) -> str:
+    """"highest train/eval similarity 87 (threshold 90)", or, when no pair needed scoring (every
+    one was provably below the threshold), that: "similarity 0" read like a measurement (a trial)."""
+    if not compared:
+        return f"no train/eval pair comes near the threshold {threshold:g} (none needed a full comparison)"
+    return f"highest train/eval similarity {max_score:.{digits}f} (threshold {threshold:g})"
+
+
 @dataclass
 class LeakageResult:
     threshold: float

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from curator.core import export as ex
 from curator.core.split import fraction_needs_confirmation
 from curator.core.stats import metadata_fields
+from curator.core.verify import similarity_words
 
 from .review_view import warning_colour
 
@@ -300,8 +301,7 @@ class ExportDialog(QDialog):
         lk = plan.leakage
         if lk is not None:
             verdict = "no train/eval pair at or above it" if lk.passed else f"{len(lk.pairs)} pair(s) at or above it"
-            lines.append(f"Leakage check: highest train/eval similarity {lk.max_score:.0f} "
-                         f"(threshold {lk.threshold:.0f}) — {verdict}")
+            lines.append(f"Leakage check: {similarity_words(lk.max_score, lk.compared, lk.threshold)} — {verdict}")
         if plan.leak_merges:
             lines.append(f"{plan.leak_merges} cross-split pair(s) were tied into one split.")
         for loss in plan.loss_report():
@@ -382,8 +382,8 @@ class ExportDialog(QDialog):
             extra = f", {info['records']:,} records" if "records" in info else ""
             lines.append(f"  {name}: {info['bytes']:,} bytes{extra}, sha256 {info['sha256'][:16]}…")
         if lk:
-            lines.append(f"Leakage check passed: highest train/eval similarity {lk.get('max_score', 0):.0f} "
-                         f"< {lk.get('threshold', 0):.0f}")
+            lines.append("Leakage check passed: " + similarity_words(lk.get("max_score", 0), lk.get("compared", 1),
+                                                                    lk.get("threshold", 0)))
         lines.append(f"Check it any time with: curator verify {out}")
         self.preview.setPlainText("\n".join(lines))
         self._written_dir = out
@@ -409,11 +409,14 @@ def _blocker_text(b: ex.Blocker, limit: int = 8) -> str:
     if b.code == "unresolved_contradictions" and ": " in b.message:
         head, rest = b.message.split(": ", 1)
         items = [x.strip() for x in rest.split(";") if x.strip()]
+        if items:                                # the last item carries the core's closing advice
+            items[-1] = items[-1].split(". ", 1)[0]
+        items = [x for x in items if not x.startswith("and ")]    # the core's "and 53 more"
         shown = items[:limit]
-        tail = shown[-1].split(". ", 1) if shown else []
-        if len(tail) == 2:                       # the last item carries the core's closing advice
-            shown[-1] = tail[0]
-        more = f"\n    … and {len(items) - limit} more" if len(items) > limit else ""
+        # how many there are is the headline's number (the core lists 20 of them; a trial read
+        # "… and 13 more" of 73)
+        total = int(head.split()[0]) if head.split()[0].isdigit() else len(items)
+        more = f"\n    … and {total - len(shown)} more" if total > len(shown) else ""
         return (f"{head} — resolve them in Findings (Ctrl+2) or tick “Export even with unresolved "
                 f"contradictions”:\n" + "\n".join(f"    {x}" for x in shown) + more)
     return b.message + (f" (lines {_lines(b.lines)})" if b.lines else "")

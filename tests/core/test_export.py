@@ -263,6 +263,10 @@ def test_inclusion_rules(small, tmp_path):
     by_dec = manifest(tmp_path / "out")["counts"]["by_decision"]
     assert by_dec == {"approved": 2, "fixed": 1, "unreviewed": len(plan.entries) - 3}
     assert manifest(tmp_path / "out")["counts"]["excluded"]["skipped"] == 1
+    # with only reviewed records, a skipped one is still counted as skipped, not "not reviewed" (a
+    # trial: counts.excluded.skipped, which scripts read, was missing then)
+    reviewed = plan_export(ds, scan, decisions, options=ExportOptions(include="reviewed"))
+    assert reviewed.excluded[9] == "skipped" and reviewed.excluded[12] == "not_reviewed"
 
 
 def test_reviewer_approved_several_cluster_members(small):
@@ -596,7 +600,7 @@ def test_cli_exit_codes(small, tmp_path, capsys):
     assert "wrote" in said
     # two decimals: a highest similarity of 89.96 must not print as "90.0 (threshold 90)"
     assert re.search(r"highest cross-split similarity \d+\.\d\d \(", said), said
-    assert re.search(r"highest train/eval similarity is \d+\.\d\d ", (out / "README.md").read_text("utf-8"))
+    assert re.search(r"highest train/eval similarity \d+\.\d\d \(threshold 90\)", (out / "README.md").read_text("utf-8"))
     assert cli_main(["export", str(path), "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
     assert cli_main(["export", str(path), "--out", str(tmp_path / "x"), "--eval-fraction", "0.7"]) == 2

@@ -250,3 +250,13 @@ def test_a_shared_system_prompt_does_not_tie_the_split_and_verify_leaves_it_out_
     write_rows(out, "train.jsonl", rows(out, "train.jsonl") + [json.dumps(obj).encode()])
     rehash_manifest(out, counts=True)
     assert "leakage" in {p.code for p in verify_export(out).problems}
+
+
+def test_similarity_words_say_when_no_pair_needed_scoring():
+    """A trial read "highest train/eval similarity 0" of a check that compared no pair (every one
+    provably below the threshold) as a measurement."""
+    from curator.core.verify import similarity_words
+
+    assert similarity_words(87.456, 120, 90, 2) == "highest train/eval similarity 87.46 (threshold 90)"
+    assert similarity_words(0.0, 0, 90) == ("no train/eval pair comes near the threshold 90 "
+                                            "(none needed a full comparison)")

@@ -184,3 +184,25 @@ def test_a_killed_export_into_a_folder_of_ones_own_files_does_not_block_the_next
     qtbot.waitUntil(lambda: (out / "manifest.json").exists(), timeout=10000)
     assert "already holds" not in dialog.state.text()
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_the_blocker_counts_the_contradictions_it_does_not_list(tmp_path):
+    """A trial: 73 unresolved contradictions were shown as 8 pairs "… and 13 more" (the core lists
+    20 and ends with "and 53 more", which was counted as one more pair)."""
+    from curator.gui.export_dialog import _blocker_text
+
+    rows = []
+    for i in range(73):      # 73 questions, each asked twice with two different answers
+        q = f"What is the fee for plan {i} of the premium family package?"
+        rows += [{"instruction": q, "input": "", "output": f"The fee is {i + 10} dollars a month."},
+                 {"instruction": q, "input": "", "output": f"The fee is {i + 500} dollars a month."}]
+    data = tmp_path / "fees.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with open_project(data) as p:
+        plan = plan_export(p.dataset, p.scan, p.decisions())
+        blocker = next(b for b in plan.blockers if b.code == "unresolved_contradictions")
+        assert blocker.message.startswith("73 unresolved") and "; and 53 more." in blocker.message
+        text = _blocker_text(blocker)
+    listed = [x for x in text.splitlines()[1:] if not x.strip().startswith("…")]
+    assert len(listed) == 8 and text.endswith("\n    … and 65 more"), text
+    assert "Decide them" not in text and "and 53 more" not in text
