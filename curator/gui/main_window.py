@@ -1069,6 +1069,11 @@ class MainWindow(QMainWindow):
         holder = spec.holder
         widget = spec.create(self)
         spec.widget = widget
+        if not getattr(widget, "binds_undo", False):
+            # Ctrl+Z / Ctrl+Shift+Z work on this page too, as the Edit menu says (a trial: dead on
+            # the Dashboard); the desk binds its own
+            for act in (self.undo_action, self.redo_action):
+                widget.addAction(act)
         changed = getattr(widget, "changed", None)
         if changed is not None and hasattr(changed, "connect"):
             changed.connect(self._change_from_view)

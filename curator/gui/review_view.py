@@ -396,6 +396,8 @@ class ReviewDesk(QWidget):
         validation (the example view's); ``None`` hides Fix.
     """
 
+    binds_undo = True       # its own Ctrl+Z / Ctrl+Shift+Z (sc.UNDO/REDO), not the window's actions
+
     changed = Signal(object)        # a core Change, after it is on disk
     leave_requested = Signal()
     state_changed = Signal(str)

@@ -116,3 +116,22 @@ def test_counting_runs_on_a_worker_thread(qtbot, tmp_path):
     qtbot.waitUntil(lambda: view.current_stats is not None, timeout=10_000)
     assert ops == ["Counting for the dashboard"] and view.current_stats.records == 300
     assert "By metadata.category" in [ax.get_title(loc="left") for ax in view.figure.axes]
+
+
+def test_ctrl_z_undoes_on_the_dashboard_too(opened, qtbot):
+    """A trial: the Edit menu showed "Undo Reject line 3753  Ctrl+Z" on the Dashboard, but the key
+    did nothing there (the shortcut lived only in the Examples and Findings pages)."""
+    from PySide6.QtCore import Qt
+
+    w = opened
+    line = w.current_line()
+    w.approve_action.trigger()
+    qtbot.waitUntil(lambda: w.project.decision(line) is not None, timeout=5000)
+    w.show_view("dashboard")
+    page = w.views.currentWidget()
+    qtbot.waitUntil(lambda: page.isVisible(), timeout=3000)
+    page.setFocus()
+    qtbot.keyClick(page, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.project.decision(line) is None, timeout=5000)
+    qtbot.keyClick(page, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: w.project.decision(line) is not None, timeout=5000)
