@@ -686,6 +686,17 @@ class Project:
     def current_queue(self) -> str:
         return (self.store.get_meta("queue") or {}).get("kind", "all")
 
+    def desk_queue(self) -> str:
+        """The queue the Review Desk opens on: the one last chosen; on a project that never chose
+        one, a random sample of a large set (``SMALL_SET`` records or more; its default fraction),
+        else every record (a trial: the first Ctrl+3 on 12k records opened "All examples" though
+        the window had just said "a random sample (Ctrl+3)")."""
+        from .sampling import SMALL_SET
+
+        if self.store.get_meta("queue"):
+            return self.current_queue()
+        return "sample" if len(self.dataset.records) >= SMALL_SET else "all"
+
     def _sample_for(self, fraction: float | None, seed: int | None, stratify: str | None) -> list[int]:
         stratify = parse_stratify(stratify)
         spec = self.sample_spec()
@@ -860,7 +871,10 @@ class Project:
         before it is decided, so the first undecided line is both: nothing undecided is passed over."""
         self._stack.refresh()
         kind = self.current_queue()
-        queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])
+        if kind == "all":     # (not through queue(): that would record "all" as chosen, see desk_queue)
+            queue = [r.line for r in self.dataset.records]
+        else:
+            queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])
         return self.next_undecided(queue)
 
     # ---- change detection ------------------------------------------------------------------------

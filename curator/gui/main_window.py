@@ -849,7 +849,8 @@ class MainWindow(QMainWindow):
         first = not project.decisions()
         # (short enough to fit beside the counts at the default width: the scan time gives way to
         # the hint on a first open, where a clinician saw the hint cut off)
-        hint = " — start with the findings (Ctrl+2) or a random sample (Ctrl+3)" if first else ""
+        desk = "a random sample" if project.desk_queue() == "sample" else "the review desk"
+        hint = f" — start with the findings (Ctrl+2) or {desk} (Ctrl+3)" if first else ""
         self.statusBar().showMessage(
             # the findings and flagged counts stay in the status bar's right side, explained there
             f"Opened {path.name}: {len(ds.records):,} examples, {table.counts()['flag:invalid']:,} invalid"

@@ -1141,7 +1141,18 @@ class ReviewDesk(QWidget):
                 f"{MIN_REVIEWED} reviewed on.")
             return (f"reviewed {est.reviewed:,} of {est.sample_size:,} sampled — too few to estimate the rest "
                     f"yet (from {MIN_REVIEWED})")
-        return f"estimated defect rate of the rest: ≤ {est.upper_bound:.1%} at {est.confidence:.0%}"
+        text = f"estimated defect rate of the rest: ≤ {est.upper_bound:.1%} at {est.confidence:.0%}"
+        from curator.core.estimate import lower_bound
+        from curator.core.export import sample_verdict
+
+        verdict = sample_verdict(est)
+        if verdict:
+            # the verdict that blocks exporting the rest, said where the reviewer is (a trial with
+            # 27 defects in 38 only saw "≤ 82.8%" here; the Dashboard and the export said it)
+            low = lower_bound(est.defects, est.reviewed, est.confidence)
+            self.estimate_label.setToolTip(est.sentence() + "\n\nThe export: " + verdict + ".")
+            text += f" — at least {low:.0%}: not clean"
+        return text
 
     def _update_undo_buttons(self) -> None:
         for action, can_name, label_name in ((sc.UNDO, "can_undo", "undo_label"),
@@ -1231,7 +1242,7 @@ def install_review_views(window) -> None:
         if getattr(w, "model", None) is not None:
             desk.notes_of = w.model.scan_notes
         desk.leave_requested.connect(lambda: w.show_view("examples"))
-        desk.start(w.project.current_queue())
+        desk.start(w.project.desk_queue())
         return desk
 
     window.register_view("review", "Review Desk", make_desk, shortcut="Ctrl+3",

@@ -552,3 +552,16 @@ def test_a_refused_fix_in_a_json_array_names_the_record(tmp_path: Path) -> None:
     with curator.open_project(jsonl, scan=False) as p, pytest.raises(InvalidFixError) as err:
         p.fix(2, {"instruction": "Question 2?", "input": ""})
     assert str(err.value).startswith("fix for line 2 refused: ")
+
+
+def test_the_desk_opens_a_large_set_on_a_random_sample_until_a_queue_is_chosen(tmp_path: Path) -> None:
+    """A trial: the first Ctrl+3 on 12k records opened "All examples", though the window had just
+    pointed to "a random sample (Ctrl+3)" and the README's default is 10% above 1,000 records."""
+    small = write(tmp_path / "small.jsonl", [rec(i) for i in range(1, 11)])
+    with curator.open_project(small, scan=False) as p:
+        assert p.desk_queue() == "all"
+    big = write(tmp_path / "big.jsonl", [rec(i) for i in range(1, 1201)])
+    with curator.open_project(big, scan=False) as p:
+        assert p.desk_queue() == "sample"
+        p.queue("all")                            # chosen on the desk: kept
+        assert p.desk_queue() == "all"

@@ -492,3 +492,30 @@ def test_arrow_keys_pick_a_reject_reason_and_a_note(qtbot, desk, project):
     d = project.decision(2)
     assert (d.status, d.reason, d.note) == ("rejected", REJECT_REASONS[1], "Dose is wrong")
     assert project.status_of(3) == "undecided"
+
+
+def test_the_first_desk_on_a_large_set_is_a_random_sample(qtbot, window, tmp_path, make_chat_file):
+    """A trial: the window said "a random sample (Ctrl+3)" and Ctrl+3 opened all 11,983 examples."""
+    window.open_path(make_chat_file(tmp_path / "big.jsonl", 1200))
+    assert "a random sample (Ctrl+3)" in window.statusBar().currentMessage()
+    window.show_view("review")
+    desk = window.view_widget("review")
+    assert desk.queue_kind == "sample"
+    assert 0 < len(desk.lines) < len(window.project.dataset.records) // 5
+
+
+def test_the_desk_says_when_the_sample_shows_the_rest_is_not_clean(qtbot, desk, project):
+    """A trial: with 27 defects in 38 sampled the desk only said "≤ 82.8%"; that the rest is clearly
+    defective (and the export takes reviewed records only) was said on other tabs."""
+    desk.start("sample", fraction=0.5, seed=3)
+    sample = project.sample_lines()
+    project.approve(sample[:8])
+    desk.project_changed(project.reject(sample[8:20], reason="wrong"))
+    text = desk.estimate_label.text()
+    low = text.split("at least ")[1].split("%")[0]
+    assert text.startswith("estimated defect rate of the rest: ≤ ") and int(low) >= 10
+    assert text.endswith("%: not clean")
+    assert "Export only reviewed records" in desk.estimate_label.toolTip()
+    project.undo()
+    desk.project_changed(project.approve(sample[8:20]))          # all clean: no verdict
+    assert "not clean" not in desk.estimate_label.text()
