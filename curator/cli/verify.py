@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         if rep.ok:
             lk = rep.leakage
             print(f"{args.dir}: OK — {rep.checked.get('train_rows', 0):,} train, {rep.checked.get('eval_rows', 0):,} "
-                  f"eval records match the manifest; {similarity_words(lk.max_score, lk.compared, lk.threshold, 2)}"
+                  f"eval records match the manifest; {similarity_words(lk.max_score, lk.compared, lk.threshold, 2, lk.method)}"
                   if lk else f"{args.dir}: OK")
         else:
             print(f"{args.dir}: {count(len(rep.problems), 'problem')}", file=sys.stderr)

@@ -360,7 +360,8 @@ def sample_verdict(estimate: object) -> str | None:
     the exact lower bound of the rest's defect rate (:func:`curator.core.estimate.lower_bound`)
     is at least :data:`SAMPLE_BLOCK_RATE` (and above the target). None otherwise, also when the
     sample is merely too small to vouch for the rest (that is a warning, not a verdict)."""
-    if not isinstance(estimate, Estimate) or not estimate.defects or estimate.reviewed < SAMPLE_BLOCK_MIN_REVIEWED:
+    if not isinstance(estimate, Estimate) or not estimate.defects or estimate.reviewed < SAMPLE_BLOCK_MIN_REVIEWED \
+            or not estimate.remainder:     # (a sample of every record leaves nothing unreviewed to judge)
         return None
     low = lower_bound(estimate.defects, estimate.reviewed, estimate.confidence)
     if low < max(SAMPLE_BLOCK_RATE, estimate.target):
@@ -1107,7 +1108,7 @@ def render_readme(plan: ExportPlan) -> str:
         + (f", stratified by `{o.stratify}`" if o.stratify else "") + ".",
         "",
         "Near-duplicates, exact duplicates and contradiction pairs were kept on one side of the split; "
-        + (f"{similarity_words(lk.max_score, lk.compared, lk.threshold, 2)}, {lk.scorer}." if lk else "")
+        + (f"{similarity_words(lk.max_score, lk.compared, lk.threshold, 2, lk.method)}, {lk.scorer}." if lk else "")
         ,
         "`manifest.json` lists every record's source line, split and SHA-256; "
         "re-check this folder with `curator verify .`.",

@@ -686,6 +686,18 @@ class Project:
     def current_queue(self) -> str:
         return (self.store.get_meta("queue") or {}).get("kind", "all")
 
+    def _current_queue_lines(self) -> list[int]:
+        """The lines of the current queue, read without recording a choice (queue() records the
+        kind it is asked for: a read-only `curator status` or a resume recorded "all" as chosen,
+        and a large set's desk then opened on every record instead of a sample, see desk_queue)."""
+        kind = self.current_queue()
+        if kind == "all":
+            return [r.line for r in self.dataset.records]
+        if kind == "flagged":
+            flags = self.flags_by_line()
+            return [r.line for r in self.dataset.records if r.line in flags]
+        return self.sample_lines() or []
+
     def desk_queue(self) -> str:
         """The queue the Review Desk opens on: the one last chosen; on a project that never chose
         one, a random sample of a large set (``SMALL_SET`` records or more; its default fraction),
@@ -870,12 +882,7 @@ class Project:
         decided. Resuming at the reviewer's own position gives the same line whenever everything
         before it is decided, so the first undecided line is both: nothing undecided is passed over."""
         self._stack.refresh()
-        kind = self.current_queue()
-        if kind == "all":     # (not through queue(): that would record "all" as chosen, see desk_queue)
-            queue = [r.line for r in self.dataset.records]
-        else:
-            queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])
-        return self.next_undecided(queue)
+        return self.next_undecided(self._current_queue_lines())
 
     # ---- change detection ------------------------------------------------------------------------
 
@@ -1031,7 +1038,7 @@ class Project:
         self._stack.refresh()
         counts = self.counts()
         kind = self.current_queue()
-        queue = self.queue(kind) if kind != "sample" else (self.sample_lines() or [])
+        queue = self._current_queue_lines()
         in_queue = [self._decisions.get(ln) for ln in queue]
         est = self.estimate(target)
         spec = self.sample_spec()

@@ -60,7 +60,7 @@ def parse_stratify(value: str | None) -> str | None:
     if value.startswith("field:") and len(value) > len("field:"):
         return value
     raise ValueError(f"unknown stratification {value!r}; expected format, flagged or field:NAME "
-                     "(a top-level metadata field such as field:category)")
+                     "(a metadata field such as field:category or field:meta.category)")
 
 
 def rank_key(seed: int, line: int) -> bytes:

@@ -51,15 +51,29 @@ def link_groups(lines: Iterable[int], links: Iterable[Iterable[int]]) -> list[tu
     return sorted((tuple(v) for v in by_root.values()), key=lambda g: g[0])
 
 
-def field_value(data: object, field: str) -> str:
-    """The stratum label of a metadata field; dotted paths reach into nested objects."""
+_ABSENT = object()
+
+
+def lookup_field(data: object, field: str) -> object:
+    """The value of metadata field ``field`` in a record: a top-level key of that exact name
+    ("src.name"), else a dotted path into nested objects ("meta.category"); a private sentinel
+    when absent. The one reader of field names for the Dashboard, the sample's strata and the
+    split (they disagreed on keys holding a dot)."""
+    if isinstance(data, Mapping) and field in data:
+        return data[field]
     cur = data
     for part in field.split("."):
         if isinstance(cur, Mapping) and part in cur:
             cur = cur[part]
         else:
-            return MISSING
-    if cur is None:
+            return _ABSENT
+    return cur
+
+
+def field_value(data: object, field: str) -> str:
+    """The stratum label of a metadata field; dotted paths reach into nested objects."""
+    cur = lookup_field(data, field)
+    if cur is _ABSENT or cur is None:
         return MISSING
     if isinstance(cur, str):
         return cur

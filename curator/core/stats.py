@@ -14,6 +14,7 @@ from .decisions import APPROVED, FIXED, REJECTED, SKIPPED, UNDECIDED, Decision, 
 from .findings import (FLAG_CONTRADICTION, FLAG_DUPLICATE, FLAG_INVALID, FLAG_LINT,
                        FLAG_NEAR_DUPLICATE, ScanResult)
 from .records import Dataset
+from .split import lookup_field
 
 if TYPE_CHECKING:
     from .export import PlanCache
@@ -258,21 +259,26 @@ def histogram(values: list[int], bins: int = 30) -> Histogram:
 
 # --- metadata -------------------------------------------------------------------------------
 
-def _metadata_items(data: object):
+MAX_NESTED_KEYS = 50     # an object with more keys (or more distinct ones over the file) is keyed by ids
+
+
+def _metadata_items(data: object, skip: set[str] | frozenset[str] = frozenset()):
     """(name, value) of each metadata field: top-level ones, and one level into an object that is
     not content ("metadata.source", "meta.category": a trial's support chats kept intent and
     category under "meta", which the app did not offer while the CLI's --stratify meta.category
-    worked)."""
+    worked). The object itself is yielded too (it is then no category), and objects named in
+    ``skip`` are not looked into. Inner keys holding a dot are left out (the name would be read
+    as a deeper path)."""
     if not isinstance(data, dict):
         return
     for k, v in data.items():
         if k in CONTENT_FIELDS:
             continue
-        if isinstance(v, dict):
+        yield k, v
+        if isinstance(v, dict) and k not in skip and len(v) <= MAX_NESTED_KEYS and "." not in k:
             for mk, mv in v.items():
-                yield f"{k}.{mk}", mv
-        else:
-            yield k, v
+                if "." not in mk:
+                    yield f"{k}.{mk}", mv
 
 
 def _category_value(v: object) -> str | None:
@@ -289,8 +295,15 @@ def metadata_fields(dataset: Dataset) -> list[str]:
     present: Counter[str] = Counter()
     values: dict[str, set[str]] = {}
     not_category: set[str] = set()     # lists, objects, floats: not something to count by
+    inner: dict[str, set[str]] = {}    # object → its inner keys seen so far
+    id_keyed: set[str] = set()         # objects keyed by ids ({"doc_17": …}): not looked into again
     for rec in dataset.records:
-        for k, v in _metadata_items(rec.data):
+        for k, v in _metadata_items(rec.data, id_keyed):
+            if isinstance(v, dict) and k not in id_keyed:
+                keys = inner.setdefault(k, set())
+                keys.update(v)
+                if len(keys) > MAX_NESTED_KEYS:
+                    id_keyed.add(k)
             cv = _category_value(v)
             if cv is None:
                 if v is not None:
@@ -301,19 +314,14 @@ def metadata_fields(dataset: Dataset) -> list[str]:
             if len(vals) <= MAX_CATEGORIES:
                 vals.add(cv)
     return [k for k, _ in present.most_common()
-            if k not in not_category and len(values[k]) <= MAX_CATEGORIES]
+            if k not in not_category and len(values[k]) <= MAX_CATEGORIES
+            and k.split(".", 1)[0] not in id_keyed]
 
 
 def field_value(data: object, name: str) -> str | None:
     """The category value of metadata field ``name`` (``meta.x`` reads a nested field, as
     :func:`_metadata_items` names it)."""
-    if not isinstance(data, dict):
-        return None
-    if name not in data and "." in name:
-        outer, inner = name.split(".", 1)
-        nested = data.get(outer)
-        return _category_value(nested.get(inner)) if isinstance(nested, dict) else None
-    return _category_value(data.get(name))
+    return _category_value(lookup_field(data, name))
 
 
 MISSING = "(missing)"

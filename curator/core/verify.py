@@ -67,11 +67,17 @@ def _scorer():
 SCORER_NAME = "rapidfuzz.fuzz.ratio on normalised text"
 
 
-def similarity_words(max_score: float, compared: int, threshold: float, digits: int = 0) -> str:
-    """"highest train/eval similarity 87 (threshold 90)", or, when no pair needed scoring (every
-    one was provably below the threshold), that: "similarity 0" read like a measurement (a trial)."""
+def similarity_words(max_score: float, compared: int, threshold: float, digits: int = 0,
+                     method: str = "exhaustive") -> str:
+    """"highest train/eval similarity 87 (threshold 90)", or, when no pair was scored, why: every
+    pair was provably below the threshold (exhaustive), or the MinHash blocking proposed none (not
+    exhaustive). "similarity 0" read like a measurement (a trial)."""
     if not compared:
-        return f"no train/eval pair comes near the threshold {threshold:g} (none needed a full comparison)"
+        if method == "exhaustive":
+            return (f"no train/eval pair can reach the threshold {threshold:g} (their lengths rule it out, "
+                    "so none needed a full comparison)")
+        return (f"the MinHash blocking proposed no train/eval pair to compare with the threshold {threshold:g} "
+                "(a candidate search, not every pair)")
     return f"highest train/eval similarity {max_score:.{digits}f} (threshold {threshold:g})"
 
 

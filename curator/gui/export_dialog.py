@@ -301,7 +301,8 @@ class ExportDialog(QDialog):
         lk = plan.leakage
         if lk is not None:
             verdict = "no train/eval pair at or above it" if lk.passed else f"{len(lk.pairs)} pair(s) at or above it"
-            lines.append(f"Leakage check: {similarity_words(lk.max_score, lk.compared, lk.threshold)} — {verdict}")
+            lines.append(f"Leakage check: {similarity_words(lk.max_score, lk.compared, lk.threshold, method=lk.method)}"
+                         f" — {verdict}")
         if plan.leak_merges:
             lines.append(f"{plan.leak_merges} cross-split pair(s) were tied into one split.")
         for loss in plan.loss_report():
@@ -382,8 +383,9 @@ class ExportDialog(QDialog):
             extra = f", {info['records']:,} records" if "records" in info else ""
             lines.append(f"  {name}: {info['bytes']:,} bytes{extra}, sha256 {info['sha256'][:16]}…")
         if lk:
-            lines.append("Leakage check passed: " + similarity_words(lk.get("max_score", 0), lk.get("compared", 1),
-                                                                    lk.get("threshold", 0)))
+            lines.append("Leakage check passed: " + similarity_words(
+                lk.get("max_score", 0), lk.get("compared", 1), lk.get("threshold", 0),
+                method=lk.get("method", "exhaustive")))
         lines.append(f"Check it any time with: curator verify {out}")
         self.preview.setPlainText("\n".join(lines))
         self._written_dir = out

@@ -1150,8 +1150,9 @@ class ReviewDesk(QWidget):
             # the verdict that blocks exporting the rest, said where the reviewer is (a trial with
             # 27 defects in 38 only saw "≤ 82.8%" here; the Dashboard and the export said it)
             low = lower_bound(est.defects, est.reviewed, est.confidence)
-            self.estimate_label.setToolTip(est.sentence() + "\n\nThe export: " + verdict + ".")
-            text += f" — at least {low:.0%}: not clean"
+            self.estimate_label.setToolTip(est.sentence() + f"\n\nAt least {low:.0%} of the rest is likely "
+                                           "defective. The export: " + verdict + ".")
+            text += " — the rest is not clean"
         return text
 
     def _update_undo_buttons(self) -> None:

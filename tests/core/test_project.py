@@ -563,5 +563,8 @@ def test_the_desk_opens_a_large_set_on_a_random_sample_until_a_queue_is_chosen(t
     big = write(tmp_path / "big.jsonl", [rec(i) for i in range(1, 1201)])
     with curator.open_project(big, scan=False) as p:
         assert p.desk_queue() == "sample"
+        p.status()                                # read-only: records no choice (a review finding)
+        p.resume_line()
+        assert p.desk_queue() == "sample"
         p.queue("all")                            # chosen on the desk: kept
         assert p.desk_queue() == "all"

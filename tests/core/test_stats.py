@@ -202,3 +202,29 @@ def test_fields_nested_in_any_object_are_offered_and_counted(tmp_path):
     # the Dashboard and the export's split read the same value
     r = ds.records[4]
     assert stats.field_value(r.data, "meta.category") == split.field_value(r.data, "meta.category") == "refund"
+
+
+def test_nested_fields_leave_out_ids_and_objects_and_read_as_the_split_reads_them(tmp_path):
+    """Review findings on nested fields: an object keyed by ids made a million one-record "fields"
+    (8 s); a key that is sometimes a string and sometimes an object was offered and counted the
+    objects as missing; a nested key holding a dot, and a top-level key holding one, were offered
+    but the export's split read every record as missing."""
+    from curator.core import split
+
+    rows = []
+    for i in range(300):
+        rows.append({"instruction": f"q{i}", "input": "", "output": f"a{i}",
+                     "scores": {f"doc_{i}_{j}": j for j in range(3)},          # keyed by ids
+                     "tool_choice": "auto" if i % 2 else {"type": "function", "function": {"name": "f"}},
+                     "meta": {"x.y": "p" if i % 2 else "q", "tier": ["gold", "silver"][i % 2]},
+                     "src.name": ["web", "forum"][i % 2]})
+    p = tmp_path / "d.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ds = load_dataset(p)
+    fields = stats.metadata_fields(ds)
+    assert not any(f.startswith("scores") for f in fields)
+    assert "tool_choice" not in fields and "tool_choice.type" in fields
+    assert "meta.x.y" not in fields and "meta.tier" in fields and "src.name" in fields
+    r = ds.records[0]
+    for name in ("meta.tier", "src.name", "tool_choice.type"):
+        assert stats.field_value(r.data, name) == split.field_value(r.data, name) != split.MISSING, name

@@ -258,5 +258,7 @@ def test_similarity_words_say_when_no_pair_needed_scoring():
     from curator.core.verify import similarity_words
 
     assert similarity_words(87.456, 120, 90, 2) == "highest train/eval similarity 87.46 (threshold 90)"
-    assert similarity_words(0.0, 0, 90) == ("no train/eval pair comes near the threshold 90 "
-                                            "(none needed a full comparison)")
+    assert similarity_words(0.0, 0, 90) == ("no train/eval pair can reach the threshold 90 (their lengths "
+                                            "rule it out, so none needed a full comparison)")
+    # a candidate search that proposed nothing proves nothing about every pair (a review finding)
+    assert "not every pair" in similarity_words(0.0, 0, 90, method="candidates")

@@ -511,11 +511,10 @@ def test_the_desk_says_when_the_sample_shows_the_rest_is_not_clean(qtbot, desk, 
     sample = project.sample_lines()
     project.approve(sample[:8])
     desk.project_changed(project.reject(sample[8:20], reason="wrong"))
-    text = desk.estimate_label.text()
-    low = text.split("at least ")[1].split("%")[0]
-    assert text.startswith("estimated defect rate of the rest: ≤ ") and int(low) >= 10
-    assert text.endswith("%: not clean")
-    assert "Export only reviewed records" in desk.estimate_label.toolTip()
+    text, tip = desk.estimate_label.text(), desk.estimate_label.toolTip()
+    assert text.startswith("estimated defect rate of the rest: ≤ ") and text.endswith("% at 95% — the rest is not clean")
+    low = tip.split("At least ")[1].split("%")[0]
+    assert int(low) >= 10 and "Export only reviewed records" in tip
     project.undo()
     desk.project_changed(project.approve(sample[8:20]))          # all clean: no verdict
     assert "not clean" not in desk.estimate_label.text()
