@@ -688,8 +688,7 @@ class Project:
 
     def _current_queue_lines(self) -> list[int]:
         """The lines of the current queue, read without recording a choice (queue() records the
-        kind it is asked for: a read-only `curator status` or a resume recorded "all" as chosen,
-        and a large set's desk then opened on every record instead of a sample, see desk_queue)."""
+        kind it is asked for: a read-only `curator status` or a resume recorded "all" as chosen)."""
         kind = self.current_queue()
         if kind == "all":
             return [r.line for r in self.dataset.records]
@@ -697,17 +696,6 @@ class Project:
             flags = self.flags_by_line()
             return [r.line for r in self.dataset.records if r.line in flags]
         return self.sample_lines() or []
-
-    def desk_queue(self) -> str:
-        """The queue the Review Desk opens on: the one last chosen; on a project that never chose
-        one, a random sample of a large set (``SMALL_SET`` records or more; its default fraction),
-        else every record (a trial: the first Ctrl+3 on 12k records opened "All examples" though
-        the window had just said "a random sample (Ctrl+3)")."""
-        from .sampling import SMALL_SET
-
-        if self.store.get_meta("queue"):
-            return self.current_queue()
-        return "sample" if len(self.dataset.records) >= SMALL_SET else "all"
 
     def _sample_for(self, fraction: float | None, seed: int | None, stratify: str | None) -> list[int]:
         stratify = parse_stratify(stratify)

@@ -849,8 +849,9 @@ class MainWindow(QMainWindow):
         first = not project.decisions()
         # (short enough to fit beside the counts at the default width: the scan time gives way to
         # the hint on a first open, where a clinician saw the hint cut off)
-        desk = "a random sample" if project.desk_queue() == "sample" else "the review desk"
-        hint = f" — start with the findings (Ctrl+2) or {desk} (Ctrl+3)" if first else ""
+        # (the desk opens on every example; Alt+Q there picks a random sample — a trial pressed
+        # Ctrl+3 for "a random sample (Ctrl+3)" and got all 11,983)
+        hint = " — start with the findings (Ctrl+2) or a random sample (Ctrl+3, then Alt+Q)" if first else ""
         self.statusBar().showMessage(
             # the findings and flagged counts stay in the status bar's right side, explained there
             f"Opened {path.name}: {len(ds.records):,} examples, {table.counts()['flag:invalid']:,} invalid"

@@ -1243,7 +1243,7 @@ def install_review_views(window) -> None:
         if getattr(w, "model", None) is not None:
             desk.notes_of = w.model.scan_notes
         desk.leave_requested.connect(lambda: w.show_view("examples"))
-        desk.start(w.project.desk_queue())
+        desk.start(w.project.current_queue())
         return desk
 
     window.register_view("review", "Review Desk", make_desk, shortcut="Ctrl+3",

@@ -570,3 +570,19 @@ def test_placeholder_names_the_text_and_catches_multi_word_slots(tmp_path):
     assert set(msgs) == {1, 2, 4}, msgs
     assert msgs[1] == "placeholder text '{{Website Name}}' in the response"
     assert msgs[4] == "placeholder text 'N/A' in the response"
+
+
+def test_the_placeholder_screen_answers_as_the_plain_hint_search():
+    """lint's faster pre-screen (non-letter first characters searched first) must say yes exactly
+    where the plain search over every hint does."""
+    import random
+
+    from curator.core.detect.lint import _PLACEHOLDER_HINTS, _contains_any, _maybe_placeholder
+
+    rnd = random.Random(5)
+    pieces = [*_PLACEHOLDER_HINTS, "<", "[", "{", "to do", "t b d", "lorem"[:3], "<n o", "[you", "{ {",
+              "plain words ", "answer. ", "code <div> ", "list [1, 2] ", "{x} "]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 6))) for _ in range(5000)]
+    assert sum(_contains_any(t, _PLACEHOLDER_HINTS) for t in texts) > 1000      # both outcomes are tried
+    assert sum(not _contains_any(t, _PLACEHOLDER_HINTS) for t in texts) > 1000
+    assert [_maybe_placeholder(t) for t in texts] == [_contains_any(t, _PLACEHOLDER_HINTS) for t in texts]

@@ -554,17 +554,12 @@ def test_a_refused_fix_in_a_json_array_names_the_record(tmp_path: Path) -> None:
     assert str(err.value).startswith("fix for line 2 refused: ")
 
 
-def test_the_desk_opens_a_large_set_on_a_random_sample_until_a_queue_is_chosen(tmp_path: Path) -> None:
-    """A trial: the first Ctrl+3 on 12k records opened "All examples", though the window had just
-    pointed to "a random sample (Ctrl+3)" and the README's default is 10% above 1,000 records."""
-    small = write(tmp_path / "small.jsonl", [rec(i) for i in range(1, 11)])
-    with curator.open_project(small, scan=False) as p:
-        assert p.desk_queue() == "all"
+def test_status_and_resume_record_no_queue_choice(tmp_path: Path) -> None:
+    """`curator status` is read-only: it recorded "all" as the chosen queue (a review finding)."""
     big = write(tmp_path / "big.jsonl", [rec(i) for i in range(1, 1201)])
     with curator.open_project(big, scan=False) as p:
-        assert p.desk_queue() == "sample"
-        p.status()                                # read-only: records no choice (a review finding)
+        p.status()
         p.resume_line()
-        assert p.desk_queue() == "sample"
-        p.queue("all")                            # chosen on the desk: kept
-        assert p.desk_queue() == "all"
+        assert p.store.get_meta("queue") is None and p.current_queue() == "all"
+        p.queue("flagged")                        # chosen on the desk: kept, and read back
+        assert p.status()["queue"]["kind"] == "flagged" and p.store.get_meta("queue") == {"kind": "flagged"}

@@ -135,6 +135,27 @@ def _contains_any(low: str, hints: tuple[str, ...]) -> bool:
     return any(map(low.__contains__, hints))
 
 
+def _screen(hints: tuple[str, ...]):
+    """:func:`_contains_any` for ``hints``, faster: hints that share a first character that is not
+    a letter ("<no", "<insert", "<placeholder") are tried only when that character occurs, which a
+    one-character search (memchr) answers at memory speed. Same answer for every text."""
+    first: dict[str, list[str]] = {}
+    for h in hints:
+        first.setdefault(h[0], []).append(h)
+    plain = tuple(h for c, hs in first.items() for h in hs if c.isalpha() or len(hs) == 1)
+    groups = tuple((c, tuple(hs)) for c, hs in first.items() if not c.isalpha() and len(hs) > 1)
+    contains = str.__contains__
+
+    def test(low: str) -> bool:
+        return any(map(low.__contains__, plain)) or any(
+            contains(low, c) and any(map(low.__contains__, hs)) for c, hs in groups)
+
+    return test
+
+
+_maybe_placeholder = _screen(_PLACEHOLDER_HINTS)    # ~1/3 less time than 12 plain searches
+
+
 def _has_refusal(text: str) -> bool:
     low = text[:600].lower()
     return _contains_any(low, _REFUSAL_HINTS) and _REFUSAL.search(low) is not None
@@ -144,7 +165,7 @@ def _has_placeholder(text: str, quoted_from: str = "", pattern: re.Pattern = _PL
     """The first placeholder text in ``text`` that is not quoted from ``quoted_from`` (an answer
     that lays out the prompt's own lorem ipsum, or keeps its TODO comment, is not a placeholder),
     or None."""
-    if not _contains_any(text.lower(), _PLACEHOLDER_HINTS):
+    if not _maybe_placeholder(text.lower()):
         return None
     quoted = quoted_from.lower()
     return next((m.group(0) for m in pattern.finditer(text) if m.group(0).lower() not in quoted), None)
