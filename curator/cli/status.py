@@ -155,10 +155,12 @@ def print_human(project, st: dict, out=None) -> None:
     out = out or sys.stdout
     d = st["decisions"]
     n = st["records"]
-    done = n - d["undecided"]
-    out.write(f"{project.dataset.path}: {n:,} records, {done:,} decided "
-              f"({d['approved']:,} approved, {d['rejected']:,} rejected, {d['fixed']:,} fixed, "
-              f"{d['skipped']:,} skipped), {d['undecided']:,} undecided\n")
+    # a skip is no decision: counted beside the reviewed ones, as the app's status bar does ("37 of
+    # 11,983 reviewed · 1 skipped"; this line said "38 decided (…, 1 skipped)" — a trial)
+    reviewed = d["approved"] + d["rejected"] + d["fixed"]
+    out.write(f"{project.dataset.path}: {n:,} records, {reviewed:,} reviewed "
+              f"({d['approved']:,} approved, {d['rejected']:,} rejected, {d['fixed']:,} fixed), "
+              f"{d['skipped']:,} skipped, {d['undecided']:,} undecided\n")
     if st.get("reviewers"):
         who = "; ".join(f"{name or '(no name)'} {sum(c.values()):,} ("
                         + ", ".join(f"{v:,} {k}" for k, v in sorted(c.items())) + ")"

@@ -178,6 +178,11 @@ def test_cli_review_then_status(tmp_path: Path, capsys) -> None:
     assert run_cli(["review", str(data), "--approve", "4-x"], capsys)[0] == 2
     code, out, _ = run_cli(["status", str(data), "--json"], capsys)
     assert json.loads(out)["decisions"]["approved"] == 4 and "lines" not in json.loads(out)
+    # the text form counts a skip beside the reviewed ones, as the app does (it said "7 decided (…,
+    # 1 skipped)" while the app said "6 reviewed · 1 skipped")
+    assert run_cli(["review", str(data), "--skip", "20"], capsys)[0] == 0
+    code, out, _ = run_cli(["status", str(data)], capsys)
+    assert ("30 records, 6 reviewed (4 approved, 2 rejected, 0 fixed), 1 skipped, 23 undecided" in out), out
 
 
 def test_cli_sample_and_estimate(tmp_path: Path, capsys) -> None:
