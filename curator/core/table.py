@@ -79,6 +79,22 @@ def preview(text: str, n: int = PREVIEW_CHARS) -> str:
     return out[: n - 1] + "…"
 
 
+_ACCENTS = re.compile("[\u0300-\u036f]")
+
+
+def search_key(text: str) -> str:
+    """What the search compares: lower case, and accents set aside ("résolutoire" and
+    "resolutoire" find each other, as a trial's French legal text needed); ASCII text as is."""
+    low = text.lower()
+    if low.isascii():
+        return low
+    import unicodedata
+
+    # only the Latin/Greek/Cyrillic accents (U+0300–U+036F): a Japanese voicing mark is a letter
+    # difference (が/か), and Hangul stays whole
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", low)))
+
+
 def prompt_preview_text(rec: Record) -> str:
     """The turn a reader recognises a prompt by: the last user turn before the answer.
 
@@ -202,7 +218,7 @@ class ExamplesTable:
             prompts.append("…" + preview(prompt_texts[i][cut:]) if cut else preview(prompt_texts[i]))
             responses.append(preview(rec.response))
             text = record_text(rec)
-            texts.append(text.lower())
+            texts.append(search_key(text))
             lengths[i] = len(rec.prompt) + len(rec.response) if rec.turns else len(text)
             invalid[i] = bool(rec.errors)
             code = format_index.get(rec.format)
@@ -327,7 +343,7 @@ class ExamplesTable:
         self.prompts[i] = self.prompt_preview(prompt_preview_text(rec))
         self.responses[i] = preview(rec.response)
         text = record_text(rec)
-        self._search[i] = text.lower()
+        self._search[i] = search_key(text)
         self.lengths[i] = len(rec.prompt) + len(rec.response) if rec.turns else len(text)
         invalid = bool(rec.errors)
         self._invalid[i] = invalid
@@ -420,7 +436,7 @@ class ExamplesTable:
                 m[:] = False
             else:
                 m &= self.format_codes == self.format_values.index(query.format)
-        for word in query.text.lower().split():
+        for word in search_key(query.text).split():
             # Only test rows still in the running: later words cost less.
             idx = np.flatnonzero(m)
             if not len(idx):

@@ -197,3 +197,22 @@ def test_a_fix_is_style_checked_with_the_scans_settings_and_again_after_a_rescan
         # showing the source again brings the scan's findings back (none here)
         t.show_record(t.index_of(2), p.dataset.by_line(2))
         assert t.lint_of(2) is None
+
+
+def test_search_sets_accents_aside(tmp_path):
+    """A trial: searching "resolutoire" found nothing, "résolutoire" found record 45 (French legal
+    text). Accents (U+0300–U+036F) are set aside on both sides; a Japanese voicing mark is not."""
+    rows = [chat("Qu'est-ce qu'une clause résolutoire ?", "Elle met fin au contrat."),
+            chat("What is force majeure?", "不可抗力 is force majeure; が and か differ."),
+            chat("Plain question", "Plain answer about a resolutoire clause."),
+            chat("Japanese", "か only.")]
+    p = tmp_path / "d.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    t = ExamplesTable(load_dataset(p))
+
+    def lines(text):
+        return [int(t.lines[i]) for i in t.query(TableQuery(text=text))]
+
+    assert lines("resolutoire") == lines("Résolutoire") == [1, 3]
+    assert lines("clause résolutoire") == [1, 3]
+    assert lines("が") == [2] and lines("か") == [2, 4]
