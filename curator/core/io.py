@@ -144,8 +144,9 @@ def read_file(path: str | os.PathLike, *, progress: ProgressSink | None = None,
             not_text = _not_text(blob)
             if not_text:
                 raise FileReadError(f"{p}: not a JSON or JSONL file: {not_text}")
+            json_like = blob.lstrip(b" \t\r\n")[:1] == b"{" and p.suffix.lower() not in (".csv", ".tsv")
             raise FileReadError(f"{p}: not a JSON or JSONL file (line {first.line}: {first.error})"
-                                + _csv_hint(p, blob))
+                                + (_json_like_hint(p, blob) if json_like else _csv_hint(p, blob)))
     if not records:
         raise FileReadError(f"{p}: the JSON array is empty ([]), no records" if container == "json" else
                             f"{p}: the file holds no records (only blank lines)")
@@ -252,6 +253,42 @@ def _not_text(blob: bytes) -> str:
         where = f" (a zero byte at byte {nul + 1:,})" if nul >= 0 else " (control bytes)"
         return (f"it holds binary data, not text{where}. Curator reads JSON Lines (one JSON record per "
                 "line) or a JSON array of records, as UTF-8 text")
+    return ""
+
+
+def _json_like_hint(p: Path, blob: bytes) -> str:
+    """Why lines that look like JSON objects did not parse, for the two common causes (a trial
+    found both called "a CSV file" with a pandas command): Python dicts written with str() or
+    print() (single quotes), and JSON saved as Windows-1252/Latin-1 instead of UTF-8."""
+    first = blob.lstrip(b" \t\r\n").split(b"\n", 1)[0].strip()
+    if not first.startswith(b"{"):
+        return ""
+    try:
+        text = first.decode("cp1252")
+    except UnicodeDecodeError:
+        text = first.decode("latin-1")
+    try:
+        first.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:
+            return (". The text is not UTF-8 but reads as Windows-1252 (Latin-1); convert it first: "
+                    f"iconv -f WINDOWS-1252 -t UTF-8 {_shell_quote(p.name)} > records.jsonl")
+    # (otherwise the line's own error says what is wrong: no CSV advice for a JSON-looking line)
+    if len(text) > 1_000_000 or ("'" not in text and not re.search(r"\b(?:True|False|None)\b", text)):
+        return ""
+    try:
+        import ast
+
+        value = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return ""
+    if isinstance(value, dict):
+        return (". The lines are Python dicts (single quotes, True/None), not JSON: write them with "
+                "json.dumps(record, ensure_ascii=False), not str() or print()")
     return ""
 
 

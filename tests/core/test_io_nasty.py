@@ -471,3 +471,25 @@ def test_a_wrapper_object_on_one_line_gets_the_same_advice_as_a_pretty_printed_o
         p.write_text(json.dumps(rec) + "\n")
         ds = load_dataset(p, mapping={"instruction": "query", "output": "answer"})
         assert len(ds.records) == 1 and ds.records[0].format == "alpaca" and ds.records[0].valid
+
+
+@pytest.mark.parametrize("content, said", [
+    ("{'instruction': 'a', 'input': '', 'output': 'b', 'ok': True}\n" * 2,
+     "The lines are Python dicts (single quotes, True/None), not JSON: write them with json.dumps("),
+    (('{"instruction": "Qu\'est-ce qu\'une clause résolutoire ?", "output": "Elle met fin au contrat."}\n' * 2
+      ).encode("cp1252"),
+     "The text is not UTF-8 but reads as Windows-1252 (Latin-1); convert it first: iconv -f WINDOWS-1252 -t UTF-8"),
+    ('{"a": 1,}\n{"b": 2,}\n', "expected a key in double quotes but found '}' at column 9)"),
+])
+def test_json_looking_lines_that_do_not_parse_get_their_cause_not_csv_advice(tmp_path, content, said):
+    """A trial: Python dicts written with str(), and JSON saved as Windows-1252, were both called
+    "a CSV file" with a pandas command to convert them."""
+    p = tmp_path / "records.jsonl"
+    if isinstance(content, str):
+        p.write_text(content, encoding="utf-8")
+    else:
+        p.write_bytes(content)
+    with pytest.raises(FileReadError) as err:
+        read_file(p)
+    msg = str(err.value)
+    assert said in msg and "CSV" not in msg and "pandas" not in msg, msg
