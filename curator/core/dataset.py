@@ -167,6 +167,13 @@ def _source_path(p: Problem, mapping: Mapping[str, str]) -> Problem:
     return p
 
 
+def record_from_fix(dataset: Dataset, line: int, fixed: dict) -> Record:
+    """The record a stored fix of ``line`` makes, read like the file's records (same format and
+    field mapping)."""
+    rec = dataset.by_line(line)
+    return build_record(fixed, line=rec.line, fmt=rec.format, index=rec.index, mapping=dataset.mapping)
+
+
 def build_record(obj: dict, *, line: int, fmt: str, index: int = 0, validator=None,
                  mapping: Mapping[str, str] | None = None) -> Record:
     """Build and validate one record from an object (used for fixes typed by a reviewer).

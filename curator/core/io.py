@@ -259,10 +259,9 @@ def _not_text(blob: bytes) -> str:
 def _json_like_hint(p: Path, blob: bytes) -> str:
     """Why lines that look like JSON objects did not parse, for the two common causes (a trial
     found both called "a CSV file" with a pandas command): Python dicts written with str() or
-    print() (single quotes), and JSON saved as Windows-1252/Latin-1 instead of UTF-8."""
+    print() (single quotes), and JSON saved as Windows-1252/Latin-1 instead of UTF-8. (The caller
+    has seen that the file starts with "{".)"""
     first = blob.lstrip(b" \t\r\n").split(b"\n", 1)[0].strip()
-    if not first.startswith(b"{"):
-        return ""
     try:
         text = first.decode("cp1252")
     except UnicodeDecodeError:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .dataset import build_record, load_dataset
+from .dataset import build_record, load_dataset, record_from_fix
 from .decisions import (APPROVED, FIXED, REJECT_REASONS, REJECTED, SKIPPED, STATUSES, UNDECIDED, Decision,
                         by_reviewer)
 from .estimate import DEFAULT_TARGET, Estimate, estimate
@@ -425,8 +425,7 @@ class Project:
         d = decision if decision is not None else self.decision(line)
         if d is None or d.status != FIXED or not isinstance(d.fixed, dict):
             return None
-        rec = self.dataset.by_line(line)
-        return build_record(d.fixed, line=rec.line, fmt=rec.format, index=rec.index, mapping=self.dataset.mapping)
+        return record_from_fix(self.dataset, line, d.fixed)
 
     def refresh(self) -> bool:
         """Pick up decisions another process (e.g. ``curator review``) wrote; True if any changed."""
@@ -670,13 +669,7 @@ class Project:
         """
         if kind not in QUEUE_KINDS:
             raise ValueError(f"unknown queue {kind!r}; expected one of {', '.join(QUEUE_KINDS)}")
-        if kind == "all":
-            lines = [r.line for r in self.dataset.records]
-        elif kind == "flagged":
-            flags = self.flags_by_line()
-            lines = [r.line for r in self.dataset.records if r.line in flags]
-        else:
-            lines = self._sample_for(fraction, seed, stratify)
+        lines = self._sample_for(fraction, seed, stratify) if kind == "sample" else self._queue_lines(kind)
         with self._lock:
             spec = {"kind": kind}
             if self.store.get_meta("queue") != spec:
@@ -686,16 +679,19 @@ class Project:
     def current_queue(self) -> str:
         return (self.store.get_meta("queue") or {}).get("kind", "all")
 
-    def _current_queue_lines(self) -> list[int]:
-        """The lines of the current queue, read without recording a choice (queue() records the
-        kind it is asked for: a read-only `curator status` or a resume recorded "all" as chosen)."""
-        kind = self.current_queue()
+    def _queue_lines(self, kind: str) -> list[int]:
+        """The lines of queue ``kind`` as stored (the sample as drawn), recording no choice."""
         if kind == "all":
             return [r.line for r in self.dataset.records]
         if kind == "flagged":
             flags = self.flags_by_line()
             return [r.line for r in self.dataset.records if r.line in flags]
         return self.sample_lines() or []
+
+    def _current_queue_lines(self) -> list[int]:
+        """The lines of the current queue, read without recording a choice (queue() records the
+        kind it is asked for: a read-only `curator status` or a resume recorded "all" as chosen)."""
+        return self._queue_lines(self.current_queue())
 
     def _sample_for(self, fraction: float | None, seed: int | None, stratify: str | None) -> list[int]:
         stratify = parse_stratify(stratify)

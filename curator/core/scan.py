@@ -94,6 +94,17 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
         return _scan(dataset, settings, progress, cancel, workers)
 
 
+def lint_as_scanned(rec: Record, scan: ScanResult | None) -> list:
+    """The style checks (``LintFinding``) ``scan`` would report for ``rec`` (a reviewer's fix): with
+    the scan's token budget, and none when the scan ran no style checks (or there is no scan)."""
+    from curator.core.detect.lint import lint_record
+
+    settings = ScanSettings.from_dict(getattr(scan, "settings", None))
+    if scan is None or not settings.lint or not (rec.parsed and rec.turns):
+        return []
+    return lint_record(rec, token_budget=settings.token_budget)
+
+
 def available_workers() -> int:
     """What a process that owns the machine (the CLI, the GUI's scan process) passes as
     ``run_scan(workers=)``: 2 on a machine with two or more cores, else 1."""

@@ -140,21 +140,17 @@ def finding_counts(dataset: Dataset, scan: ScanResult | None,
                     continue        # counted below, from the fix
                 out[f] = out.get(f, 0) + 1
     if fixes:
-        from .dataset import build_record
-        from .detect.lint import lint_record
-        from .scan import ScanSettings
+        from .dataset import record_from_fix
+        from .scan import lint_as_scanned
 
-        settings = ScanSettings.from_dict(getattr(scan, "settings", None))
         for line, d in fixes.items():
             try:
                 rec = dataset.by_line(line)
             except KeyError:          # a decision on a line the file no longer has
                 continue
             out[FLAG_INVALID] -= not rec.valid
-            if scan is not None and settings.lint:      # (no style checks when the scan ran none)
-                fixed = build_record(d.fixed, line=rec.line, fmt=rec.format, index=rec.index, mapping=dataset.mapping)
-                out[FLAG_LINT] += bool(fixed.parsed and fixed.turns
-                                       and lint_record(fixed, token_budget=settings.token_budget))
+            if scan is not None:      # (lint_as_scanned: none when the scan ran no style checks)
+                out[FLAG_LINT] += bool(lint_as_scanned(record_from_fix(dataset, line, d.fixed), scan))
     return out
 
 

@@ -300,13 +300,9 @@ class ExamplesTable:
 
     def _lint_fix(self, rec: Record) -> list:
         """The style checks of a fix, as the scan would run them (none when it ran none)."""
-        from .detect.lint import lint_record
-        from .scan import ScanSettings
+        from .scan import lint_as_scanned
 
-        settings = ScanSettings.from_dict(getattr(self.scan, "settings", None))
-        if self.scan is None or not settings.lint or not (rec.parsed and rec.turns):
-            return []
-        return lint_record(rec, token_budget=settings.token_budget)
+        return lint_as_scanned(rec, self.scan)
 
     def _set_lint_bit(self, i: int) -> None:
         shown = self._shown_lint.get(i)
