@@ -6,19 +6,18 @@ calls: the GUI decides where they run. They accept an optional ``progress`` sink
 token (anything with ``is_set()``), and raise :class:`Cancelled` when the token
 is set.
 
-Inside one call, a step whose heavy lifting happens in numpy or rapidfuzz (which
-release the GIL) may run on the machine's second core through :class:`Alongside`;
-it is always joined before the call returns or raises, reports no progress of its
-own (only the calling thread talks to the sink) and honours the same cancel token.
+Inside one call, a step may run on the machine's second core in a helper process
+(``curator.core.helper``): it is always finished or killed before the call returns
+or raises, reports no progress of its own (only the calling thread talks to the
+sink) and stops when the same cancel token is set.
 """
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol, Self
+from typing import Protocol
 
 
 class Cancelled(Exception):
@@ -132,74 +131,3 @@ class _Step:
     def __exit__(self, *exc: object) -> None:
         self.watch.timings[self.name] = round(
             self.watch.timings.get(self.name, 0.0) + time.perf_counter() - self.t0, 4)
-
-
-class _Either:
-    """A cancel token that is set when the caller's token or an internal abort flag is."""
-
-    def __init__(self, cancel: CancelToken | None, abort: threading.Event) -> None:
-        self.cancel, self.abort = cancel, abort
-
-    def is_set(self) -> bool:
-        return self.abort.is_set() or (self.cancel is not None and self.cancel.is_set())
-
-
-class Alongside:
-    """Run ``fn(cancel=token)`` on a second thread while the calling thread goes on.
-
-    Use it as a context manager around the work done meanwhile; :meth:`result`
-    joins and returns ``fn``'s value or re-raises its exception. Leaving the block
-    by an exception aborts ``fn`` (through its cancel token) and joins it, so no
-    work outlives the call that started it. Worth it only when ``fn`` spends most
-    of its time in code that releases the GIL (numpy, rapidfuzz).
-    """
-
-    def __init__(self, fn, cancel: CancelToken | None = None) -> None:
-        self._abort = threading.Event()
-        self._token = _Either(cancel, self._abort)
-        self._value = None
-        self._error: BaseException | None = None
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, args=(fn,), name="curator-alongside", daemon=True)
-
-    def _run(self, fn) -> None:
-        try:
-            self._value = fn(cancel=self._token)
-        except BaseException as e:  # noqa: BLE001 - handed to the caller by result()
-            self._error = e
-
-    # While the helper runs, the interpreter hands the GIL over every 0.5 ms instead of 5 ms: the
-    # helper needs it back after each numpy call, and with the default it waited up to 5 ms each
-    # time behind this thread's Python work (the LSH step beside a busy Python thread: 0.7-2.3 s
-    # at 5 ms, 0.32 s at 0.5 ms; alone 0.15 s).
-    SWITCH_INTERVAL = 0.0005
-
-    def __enter__(self) -> Self:
-        self._switch = sys.getswitchinterval()
-        self._thread.start()        # (first: if it cannot start, the interval is left as it was)
-        sys.setswitchinterval(min(self._switch, self.SWITCH_INTERVAL))
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self._abort.set()
-        self._thread.join()
-        sys.setswitchinterval(self._switch)
-        # an exception kept here holds a traceback that points back at this object: a cycle only
-        # the cyclic collector frees, and callers may run with it off (the GUI does)
-        self._error = self._value = None
-        self._closed = True
-
-    def result(self):
-        """``fn``'s value, or its exception raised here; call it inside the ``with`` block."""
-        if self._closed:
-            raise RuntimeError("Alongside.result() called after its with-block ended")
-        self._thread.join()
-        error, self._error = self._error, None
-        if error is not None:
-            try:
-                raise error
-            finally:
-                error = None   # no reference from this frame to the traceback (see __exit__)
-        value, self._value = self._value, None
-        return value

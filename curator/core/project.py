@@ -209,7 +209,7 @@ def open_project(path: str | os.PathLike, project_path: str | os.PathLike | None
         way: a fresh project would fail the same way (``exc.fresh_helps`` is False).
     scan_workers
         ``run_scan(workers=)`` for this project's scans (also ``Project.scan_workers``): 1 by
-        default; 2 lets the near-duplicate pass use a second core, for a process that owns the
+        default; 2 lets the MinHash passes use a second core (a helper process), for a process that owns the
         machine (``curator.core.scan.available_workers``).
 
     Raises

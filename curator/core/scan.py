@@ -13,14 +13,15 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, fields
 
 from curator.core.detect.boilerplate import find_boilerplate
-from curator.core.detect.contradictions import find_contradictions
+from curator.core.detect.contradictions import distinct_prompts, find_contradictions, near_prompt_pairs
 from curator.core.detect.exact import find_exact_duplicates
 from curator.core.detect.lint import lint_records
 from curator.core.detect.near import LARGE_CLUSTER, bound_cluster_pairs, cluster_pairs, near_duplicate_pairs
 from curator.core.detect.normalize import normalize
 from curator.core.findings import NearCluster, PairScore, ScanResult
+from curator.core.helper import HelperProcess
 from curator.core.io import gc_paused
-from curator.core.progress import Alongside, Stopwatch, Ticker, check_cancel
+from curator.core.progress import Stopwatch, Ticker, check_cancel
 from curator.core.records import Dataset, Record
 
 
@@ -83,9 +84,10 @@ def run_scan(dataset: Dataset, *, settings: ScanSettings | dict | None = None,
         progress sink and cancel token (see ``curator.core.progress``); raises
         ``Cancelled`` between or inside steps.
     workers
-        1 (default) runs every step in this thread; 2 runs the near-duplicate pass on a helper
-        thread alongside the contradiction pass (see ``progress.Alongside``), for callers that own
-        the machine's cores (:func:`available_workers`). The result is the same.
+        1 (default) runs every step in this thread; 2 runs the two MinHash passes (near-duplicate
+        records, near-identical questions) in a helper process while this thread finds
+        contradictions (see ``curator.core.helper``), for callers that own the machine's cores
+        (:func:`available_workers`). The result is the same.
     """
     # The scan makes a few hundred thousand short-lived lists and tuples and no garbage cycles;
     # with the cyclic collector on, its full passes walk every loaded record again and again
@@ -105,6 +107,13 @@ def lint_as_scanned(rec: Record, scan: ScanResult | None) -> list:
     return lint_record(rec, token_budget=settings.token_budget)
 
 
+# below this many valid records a second process costs more than it saves: its start (~0.2 s of
+# imports) and the texts it is sent outweigh passes that take a few tenths of a second here.
+# Measured (generated data, lint off, best of 4, one process / with the helper): 2k 0.14 / 0.21 s,
+# 5k 0.26 / 0.29 s, 10k 0.47 / 0.42 s, 20k 0.87 / 0.70 s, 50k 1.79 / 1.30 s
+HELPER_MIN_RECORDS = 8_000
+
+
 def available_workers() -> int:
     """What a process that owns the machine (the CLI, the GUI's scan process) passes as
     ``run_scan(workers=)``: 2 on a machine with two or more cores, else 1."""
@@ -118,54 +127,57 @@ def _scan(dataset: Dataset, settings, progress, cancel, workers: int) -> ScanRes
     result = ScanResult(settings=settings.to_dict())
     records = [r for r in dataset.records if r.valid]
     lines = [r.line for r in records]
-
-    with watch.step("exact"):
-        tick = Ticker(progress, cancel, len(records), "Normalising text", every=10000)
-        norm = []
-        for i, r in enumerate(records):
-            norm.append([normalize(t.content) for t in r.turns])
-            tick.tick(i)
-        keys = [record_key(r, n) for r, n in zip(records, norm)]
-        check_cancel(cancel)
-        groups, reps = find_exact_duplicates(keys, lines, keeper_rank=lambda i: keeper_rank(records[i]),
-                                             progress=progress, cancel=cancel)
-        result.exact_duplicates = groups
-        del keys
-
-    if settings.near or settings.contradictions:
-        with watch.step("boilerplate"):
-            bp = find_boilerplate(records, share=settings.boilerplate_share, progress=progress, cancel=cancel)
-            result.discounted = list(bp.discounted)
-            tick = Ticker(progress, cancel, len(records), "Separating what varies", every=10000)
-            prompts, answers = [], []
-            for i, (r, n) in enumerate(zip(records, norm)):
-                prompts.append(bp.varying_prompt(r, n))
-                answers.append(_answer(r, n))
-                tick.tick(i)
-            check_cancel(cancel)
-
     near_pairs = None
-    if settings.near:
-        texts = [f"{prompts[i]}\n{answers[i]}" for i in reps]
-
-        def near_step(progress=None, cancel=None) -> tuple[list, float]:
-            t0 = time.perf_counter()
-            found = near_duplicate_pairs(texts, threshold=settings.near_threshold, large_cluster=LARGE_CLUSTER,
-                                         progress=progress, cancel=cancel)
-            return found, time.perf_counter() - t0
-
     contradiction_notes: list[str] = []   # reported after the near-duplicate notes
     with ExitStack() as stack:
-        alongside = None
-        if settings.near and settings.contradictions and workers > 1:
-            # the near-duplicate pass is mostly numpy (its hashing, signatures and LSH release the
-            # GIL; verifying candidates does not): it runs on the second core while this thread
-            # finds contradictions. Measured by tests/bench/bench_scan.py (ours vs ours-1thread);
-            # a third thread for the prompt comparison was slower, a separate process no faster.
-            alongside = stack.enter_context(Alongside(near_step, cancel))
+        helper = None
+        if workers > 1 and settings.contradictions and len(records) >= HELPER_MIN_RECORDS:
+            # the MinHash passes run in a second process, on the second core, while this one finds
+            # contradictions: started first, so that its imports overlap the exact step. Measured by
+            # tests/bench/bench_scan.py (ours vs ours-1thread); see curator.core.helper.
+            helper = stack.enter_context(HelperProcess(progress, cancel))
+
+        with watch.step("exact"):
+            tick = Ticker(progress, cancel, len(records), "Normalising text", every=10000)
+            norm = []
+            for i, r in enumerate(records):
+                norm.append([normalize(t.content) for t in r.turns])
+                tick.tick(i)
+            keys = [record_key(r, n) for r, n in zip(records, norm)]
+            check_cancel(cancel)
+            groups, reps = find_exact_duplicates(keys, lines, keeper_rank=lambda i: keeper_rank(records[i]),
+                                                 progress=progress, cancel=cancel)
+            result.exact_duplicates = groups
+            del keys
+
+        if settings.near or settings.contradictions:
+            with watch.step("boilerplate"):
+                bp = find_boilerplate(records, share=settings.boilerplate_share, progress=progress, cancel=cancel)
+                result.discounted = list(bp.discounted)
+                tick = Ticker(progress, cancel, len(records), "Separating what varies", every=10000)
+                prompts, answers = [], []
+                for i, (r, n) in enumerate(zip(records, norm)):
+                    prompts.append(bp.varying_prompt(r, n))
+                    answers.append(_answer(r, n))
+                    tick.tick(i)
+                check_cancel(cancel)
+
+        texts: list[str] = []
+        near_job = prompt_job = None
+        if settings.near:
+            texts = [f"{prompts[i]}\n{answers[i]}" for i in reps]
+        if helper is not None:
+            # the questions first: this process needs them before the near-duplicates
+            prompt_job = helper.submit("Finding near-identical questions", near_prompt_pairs,
+                                       distinct_prompts(prompts), threshold=settings.prompt_threshold,
+                                       large_cluster=LARGE_CLUSTER)
+            if settings.near:
+                near_job = helper.submit("Finding near-duplicates", near_duplicate_pairs, texts,
+                                         threshold=settings.near_threshold, large_cluster=LARGE_CLUSTER)
         elif settings.near:
-            near_pairs, took = near_step(progress, cancel)
-            watch.timings["near"] = round(took, 4)
+            with watch.step("near"):
+                near_pairs = near_duplicate_pairs(texts, threshold=settings.near_threshold,
+                                                  large_cluster=LARGE_CLUSTER, progress=progress, cancel=cancel)
 
         if settings.contradictions:
             with watch.step("contradictions"):
@@ -173,19 +185,17 @@ def _scan(dataset: Dataset, settings, progress, cancel, workers: int) -> ScanRes
                 result.contradictions = find_contradictions(
                     prompts, [r.response for r in records], lines,
                     prompt_threshold=settings.prompt_threshold, response_threshold=settings.response_threshold,
-                    normalized_responses=answers, large_cluster=LARGE_CLUSTER, progress=progress, cancel=cancel,
-                    stats=cstats)
+                    normalized_responses=answers, large_cluster=LARGE_CLUSTER, near_prompts=prompt_job,
+                    progress=progress, cancel=cancel, stats=cstats)
                 if cstats.get("skipped_connected"):
                     contradiction_notes.append(
                         f"Groups of more than {LARGE_CLUSTER} near-identical questions: "
                         f"{cstats['skipped_connected']:,} question pairs already linked through other "
                         "compared pairs were not compared, so contradictions inside those groups may be "
                         "incomplete.")
-        if alongside is not None:
-            if progress is not None:
-                progress.update(done=0, total=None, label="Finding near-duplicates")
-            near_pairs, took = alongside.result()
-            watch.timings["near"] = round(took, 4)
+        if near_job is not None:
+            near_pairs = near_job.result()
+            watch.timings["near"] = round(near_job.seconds or 0.0, 4)
 
     if near_pairs is not None:
         t0 = time.perf_counter()

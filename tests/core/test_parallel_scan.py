@@ -1,11 +1,13 @@
-"""The scan's second core: run_scan(workers=2) runs the near-duplicate pass on a helper thread
-(``progress.Alongside``) while the calling thread finds contradictions. Same result, same
+"""The scan's second core: run_scan(workers=2) runs the MinHash passes in a helper process
+(``curator.core.helper``) while the calling thread finds contradictions. Same result, same
 cancel, nothing left running afterwards."""
 
 from __future__ import annotations
 
 import gc
 import json
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -13,22 +15,51 @@ from pathlib import Path
 
 import pytest
 
+from curator.core import scan
 from curator.core.dataset import load_dataset
-from curator.core.progress import Alongside, CancelFlag, Cancelled
+from curator.core.helper import HelperProcess, Inline
+from curator.core.progress import CancelFlag, Cancelled
 from curator.core.scan import run_scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import helper_jobs
 from bench_scan_data import make_records, write_jsonl
 
 
-def _helpers() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "curator-alongside"]
+def _helpers() -> list:
+    """This process's helper threads and live child processes (Linux: from /proc)."""
+    found: list = [t for t in threading.enumerate() if t.name.startswith("curator-helper")]
+    proc = Path("/proc")
+    if proc.is_dir():
+        for stat in proc.glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid() and fields[0] != "Z":
+                found.append(int(stat.parent.name))
+    return found
 
 
 def _doc(result) -> dict:
     doc = result.to_json()
     doc.pop("timings")
     return doc
+
+
+@pytest.fixture
+def helper_always(monkeypatch):
+    """The helper process for any size (it starts at 20,000 valid records: these sets are smaller)."""
+    started: list[HelperProcess] = []
+
+    class Counted(HelperProcess):
+        def __enter__(self):
+            started.append(self)
+            return super().__enter__()
+
+    monkeypatch.setattr(scan, "HELPER_MIN_RECORDS", 0)
+    monkeypatch.setattr(scan, "HelperProcess", Counted)
+    return started
 
 
 @pytest.fixture(scope="module")
@@ -38,29 +69,40 @@ def generated(tmp_path_factory):
     return load_dataset(path)
 
 
-def test_two_workers_give_the_single_thread_result(sample_data, generated):
+def test_two_workers_give_the_single_thread_result(sample_data, generated, helper_always):
     for ds in (load_dataset(sample_data / "support_chat.jsonl"), generated):
         one = run_scan(ds, workers=1)
         two = run_scan(ds, workers=2)
         assert two.near_duplicates and two.contradictions
         assert json.dumps(_doc(one), sort_keys=True) == json.dumps(_doc(two), sort_keys=True)
         assert set(two.timings) == set(one.timings)
+    assert len(helper_always) == 2 and all(h.concurrent and h.failure is None for h in helper_always)
     assert not _helpers()
 
 
-def test_cancel_while_the_helper_runs_stops_both_threads(generated):
+def test_small_sets_are_scanned_without_a_helper(sample_data, monkeypatch):
+    started = []
+    monkeypatch.setattr(scan.HelperProcess, "__enter__", lambda self: started.append(self) or self)
+    run_scan(load_dataset(sample_data / "support_chat.jsonl"), workers=2)
+    assert started == []
+    monkeypatch.setattr(scan, "HELPER_MIN_RECORDS", 10)
+    run_scan(load_dataset(sample_data / "support_chat.jsonl"), workers=2)
+    assert len(started) == 1
+
+
+def test_cancel_while_the_helper_runs_stops_it(generated, helper_always):
     flag = CancelFlag()
     labels = []
 
     class Sink:
         def update(self, *, done, total=None, label=""):
             labels.append(label)
-            if label == "Comparing answers to the same question":   # the helper is running now
+            if label == "Comparing answers to the same question":   # the helper has its jobs
                 flag.set()
 
     with pytest.raises(Cancelled):
         run_scan(generated, workers=2, progress=Sink(), cancel=flag)
-    assert "Comparing answers to the same question" in labels
+    assert "Comparing answers to the same question" in labels and len(helper_always) == 1
     assert not _helpers()
 
 
@@ -82,60 +124,112 @@ def test_scan_leaves_the_garbage_collector_as_it_found_it(sample_data):
     assert gc.isenabled()
 
 
-def test_alongside_hands_back_the_value_or_the_error():
-    before = sys.getswitchinterval()
-    with Alongside(lambda cancel: 6 * 7) as job:
-        assert sys.getswitchinterval() == min(before, Alongside.SWITCH_INTERVAL)   # the helper gets the GIL back soon
-        assert job.result() == 42
-    assert sys.getswitchinterval() == before
-    with pytest.raises(RuntimeError, match="after its with-block"):
-        job.result()
-
-    def broken(cancel):
-        raise ValueError("in the helper")
-
-    with Alongside(broken) as job, pytest.raises(ValueError, match="in the helper"):
-        job.result()
-    assert not _helpers() and sys.getswitchinterval() == before
+def test_helper_runs_jobs_in_another_process_in_order():
+    with HelperProcess() as helper:
+        assert helper.concurrent
+        jobs = [helper.submit("x", helper_jobs.answer, x, times=2) for x in range(3)]
+        values = [job.result() for job in jobs]
+    assert [v for v, _ in values] == [0, 2, 4]
+    assert {pid for _, pid in values} != {os.getpid()} and len({pid for _, pid in values}) == 1
+    assert all(job.seconds is not None for job in jobs)
+    assert helper.failure is None and not _helpers()
 
 
-def test_an_error_in_the_caller_aborts_and_joins_the_helper():
-    stopped = []
-
-    def patient(cancel):
-        while not cancel.is_set():
-            time.sleep(0.005)
-        stopped.append(True)
-        raise Cancelled()
-
-    with pytest.raises(KeyError), Alongside(patient):
-        raise KeyError("caller failed")
-    assert stopped == [True]
+def test_helper_hands_back_the_error_with_the_childs_traceback():
+    with HelperProcess() as helper:
+        job = helper.submit("x", helper_jobs.broken)
+        with pytest.raises(ValueError, match="broken in the helper") as info:
+            job.result()
+        assert helper.submit("x", helper_jobs.answer, 5).result()[0] == 5   # and goes on
+    assert any("helper process" in note and "helper_jobs.py" in note for note in info.value.__notes__)
+    with HelperProcess() as helper:   # an exception that cannot be rebuilt here: its text, traceback
+        with pytest.raises(RuntimeError, match=r"(?s)PickyError: picky failure 7.*helper_jobs\.py"):
+            helper.submit("x", helper_jobs.picky).result()
     assert not _helpers()
 
 
-def test_a_failed_helper_leaves_nothing_behind_with_the_collector_off():
-    # the GUI runs heavy work with the cyclic collector off: a kept exception (whose traceback
-    # points back at the helper) must not pin the helper and its data
-    import weakref
+def test_a_dead_helper_leaves_the_work_to_this_process():
+    with HelperProcess() as helper:
+        crash = helper.submit("x", helper_jobs.die, os.getpid())
+        after = helper.submit("x", helper_jobs.answer, 7)
+        assert crash.result() == "ran in the parent"
+        assert after.result() == (7, os.getpid())
+        late = helper.submit("x", helper_jobs.answer, 8)   # submitted after the child died
+        assert not helper.concurrent and late.result() == (8, os.getpid())
+    assert "exit code 3" in helper.failure
+    assert not _helpers()
 
-    big = bytearray(10_000_000)
 
-    def broken(cancel, data=big):
-        raise ValueError("in the helper")
+def test_without_a_python_to_start_jobs_run_here(monkeypatch):
+    monkeypatch.setattr(sys, "executable", "")
+    with HelperProcess() as helper:
+        assert not helper.concurrent and helper.failure
+        assert helper.submit("x", helper_jobs.answer, 2).result() == (2, os.getpid())
 
-    gc.disable()
+
+def test_an_error_in_the_caller_kills_the_helper_at_once():
+    t0 = time.monotonic()
+    with pytest.raises(KeyError), HelperProcess() as helper:
+        helper.submit("x", helper_jobs.slow, 60)
+        time.sleep(0.3)
+        assert len(_helpers()) >= 3   # the child and its two pipe threads
+        raise KeyError("caller failed")
+    assert time.monotonic() - t0 < 10
+    assert not _helpers()
+
+
+def test_cancel_while_waiting_for_the_helper():
+    flag = CancelFlag()
+    labels = []
+
+    class Sink:
+        def update(self, *, done, total=None, label=""):
+            labels.append(label)
+
+    t0 = time.monotonic()
+    with pytest.raises(Cancelled), HelperProcess(Sink(), flag) as helper:
+        job = helper.submit("Waiting for the slow one", helper_jobs.slow, 60)
+        threading.Timer(0.3, flag.set).start()
+        job.result()
+    assert time.monotonic() - t0 < 10
+    assert labels == ["Waiting for the slow one"]
+    assert not _helpers()
+
+
+def test_inline_runs_when_asked_with_the_callers_progress_and_cancel():
+    flag = CancelFlag()
+    runner = Inline(None, flag)
+    job = runner.submit("x", helper_jobs.slow, 0.01)
+    assert not runner.concurrent and job.result() == os.getpid()
+    flag.set()
+    with pytest.raises(Cancelled):
+        runner.submit("x", helper_jobs.slow, 60).result()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_killed_parent_takes_its_helper_with_it():
+    # the GUI stops its scan process with SIGTERM (no handler there): the helper must not run on
+    code = ("import sys, time; sys.path[:0] = %r; import helper_jobs\n"
+            "from curator.core.helper import HelperProcess\n"
+            "helper = HelperProcess().__enter__(); helper.submit('x', helper_jobs.slow, 60)\n"
+            "print(helper._child.pid, flush=True); time.sleep(60)" % (sys.path,))
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
-        job = Alongside(broken)
-        ref = weakref.ref(job)
-        with job, pytest.raises(ValueError):
-            job.result()
-        del job
-        assert ref() is None
-        with pytest.raises(KeyError), Alongside(broken) as job2:
-            raise KeyError("caller failed")
-        ref2 = weakref.ref(job2)
-        del job2
-        assert ref2() is None
+        pid = int(parent.stdout.readline())
+        assert _running(pid)
     finally:
-        gc.enable()
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+    deadline = time.monotonic() + 5
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -17,6 +17,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from curator import open_project
+from curator.core import scan as scan_module
 from curator.core.project import default_project_path
 from curator.core.table import ExamplesTable
 from curator.gui import run_op
@@ -176,17 +177,21 @@ def test_inline_open_walks_the_in_window_plan(window, tmp_path, make_chat_file):
     assert op.progress.unclaimed == []
 
 
-@pytest.mark.parametrize("settings, workers", [
-    ({}, 1),
-    ({}, 2),
-    ({"near": False}, 1),
-    ({"contradictions": False}, 2),
-    ({"near": False, "contradictions": False}, 1),
-    ({"lint": False}, 1),
+@pytest.mark.parametrize("settings, workers, helper", [
+    ({}, 1, False),
+    ({}, 2, False),
+    ({}, 2, True),
+    ({"near": False}, 1, False),
+    ({"contradictions": False}, 2, False),
+    ({"near": False, "contradictions": False}, 1, False),
+    ({"lint": False}, 1, False),
 ])
-def test_the_plan_is_what_the_open_reports(tmp_path, make_chat_file, settings, workers):
+def test_the_plan_is_what_the_open_reports(tmp_path, make_chat_file, monkeypatch, settings, workers, helper):
     """The steps come from what the open runs: with each scan setting, every planned step reports
-    (none is waited for in vain) and every label the core reports belongs to a step, in order."""
+    (none is waited for in vain) and every label the core reports belongs to a step, in order.
+    ``helper``: the scan's MinHash passes run in its helper process (as for 8,000+ records), whose
+    waits report labels of their own."""
+    monkeypatch.setattr(scan_module, "HELPER_MIN_RECORDS", 0 if helper else 10**9)
     p = make_chat_file(tmp_path / "plan.jsonl", 1200, seed=7)
     steps = StepProgress(open_steps(settings, child=False))
     with open_project(p, scan_settings=settings, progress=steps, scan_workers=workers) as project:

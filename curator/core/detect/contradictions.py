@@ -249,10 +249,30 @@ def judge(ra: str, rb: str, *, response_threshold: float, vocab: Counter | None 
     return False, sim, "rewording"
 
 
+def distinct_prompts(prompts: Sequence[str]) -> list[str]:
+    """The prompts :func:`find_contradictions` compares, in its order: each non-empty one once."""
+    return list(dict.fromkeys(p for p in prompts if p))
+
+
+def near_prompt_pairs(uniq: Sequence[str], *, threshold: float, large_cluster: int | None,
+                      progress=None, cancel=None) -> tuple[list[tuple[int, int, float]], dict]:
+    """The near-identical pairs among distinct prompts, and their ``near_duplicate_pairs`` stats."""
+    stats: dict = {}
+    pairs = near_duplicate_pairs(uniq, threshold=threshold, large_cluster=large_cluster,
+                                 progress=progress, cancel=cancel, stats=stats)
+    return pairs, stats
+
+
+def _word_counts(uniq: list[str]) -> Counter:
+    # the data's own word counts tell a typo ("mmber", once) from a real word ("hyperthyroidism")
+    return Counter("\n".join(uniq).encode().translate(_PUNCT_TO_SPACE_BYTES).decode().split())
+
+
 def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines: Sequence[int], *,
                         prompt_threshold: float = 90.0, response_threshold: float = 35.0,
                         normalized_responses: Sequence[str] | None = None, large_cluster: int | None = None,
-                        progress=None, cancel=None, stats: dict | None = None) -> list[Contradiction]:
+                        near_prompts=None, progress=None, cancel=None,
+                        stats: dict | None = None) -> list[Contradiction]:
     """Contradicting pairs among records.
 
     Parameters
@@ -270,6 +290,11 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         already connected through compared pairs are not compared again (see
         ``near.verify_pairs``): each prompt is still compared with at least one other of its
         group, but not with all of them. ``stats["skipped_connected"]`` counts the skipped pairs.
+    near_prompts
+        the near-identical prompt pairs being found elsewhere: a job (``curator.core.helper``) whose
+        ``result()`` is ``near_prompt_pairs(distinct_prompts(prompts), threshold=prompt_threshold,
+        large_cluster=large_cluster)``. Meanwhile this thread counts the data's words and the
+        answers' common sentences. None: they are found here.
     """
     # one representative per (prompt, distinct normalised answer)
     by_prompt: dict[str, dict[str, int]] = {}
@@ -279,20 +304,23 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         answers = by_prompt.setdefault(p, {})
         answers.setdefault(normalized_responses[i] if normalized_responses is not None
                            else normalize(responses[i]), i)
-    uniq = list(by_prompt)
+    uniq = list(by_prompt)   # = distinct_prompts(prompts)
     pairs: list[tuple[int, int, float]] = []
     for members in by_prompt.values():
         reps = list(members.values())[:MAX_GROUP]
         for x in range(len(reps)):
             for y in range(x + 1, len(reps)):
                 pairs.append((reps[x], reps[y], 100.0))
-    near_stats: dict = {}
-    near = near_duplicate_pairs(uniq, threshold=prompt_threshold, large_cluster=large_cluster,
-                                progress=progress, cancel=cancel, stats=near_stats)
-    # the data's own word counts tell a typo ("mmber", once) from a real word ("hyperthyroidism")
-    vocab: Counter = Counter()
-    if near or pairs:
-        vocab = Counter("\n".join(uniq).encode().translate(_PUNCT_TO_SPACE_BYTES).decode().split())
+    vocab: Counter | None = None
+    common: set[str] | None = None
+    if near_prompts is not None:
+        vocab, common = _word_counts(uniq), common_sentences(responses)
+        near, near_stats = near_prompts.result()
+    else:
+        near, near_stats = near_prompt_pairs(uniq, threshold=prompt_threshold, large_cluster=large_cluster,
+                                             progress=progress, cancel=cancel)
+    if vocab is None:
+        vocab = _word_counts(uniq) if near or pairs else Counter()
     different_questions = 0
     # each prompt's words and stems, once: a prompt is in a pair with each of its near prompts
     # (templated data: 565k pairs of 80k prompts)
@@ -315,7 +343,8 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
     del profiles
     out: list[Contradiction] = []
     seen: set[tuple[int, int]] = set()
-    common = common_sentences(responses) if pairs else set()
+    if common is None:
+        common = common_sentences(responses) if pairs else set()
     tick = Ticker(progress, cancel, len(pairs), "Comparing answers to the same question", every=2000)
     # per answer, computed once however many pairs it is in: its sentences and its polarity
     splits: dict[int, tuple[list[str], list[str]]] = {}

@@ -1,0 +1,44 @@
+"""Module-level jobs for tests/core/test_parallel_scan.py's helper-process tests (a child process
+imports them by name; not collected: no test_ prefix)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def answer(x: int, *, times: int = 1, progress=None, cancel=None) -> tuple[int, int]:
+    return x * times, os.getpid()
+
+
+def broken(*, progress=None, cancel=None) -> None:
+    raise ValueError("broken in the helper")
+
+
+def die(parent: int, *, progress=None, cancel=None) -> str:
+    """Crashes a helper process (no reply, the process is gone); in the parent, answers."""
+    if os.getpid() != parent:
+        os._exit(3)
+    return "ran in the parent"
+
+
+def slow(seconds: float, *, progress=None, cancel=None) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if cancel is not None and cancel.is_set():
+            from curator.core.progress import Cancelled
+            raise Cancelled()
+        time.sleep(0.01)
+    return os.getpid()
+
+
+class PickyError(Exception):
+    """Pickles, but cannot be rebuilt from its args (a keyword-only field)."""
+
+    def __init__(self, *, code: int) -> None:
+        super().__init__(f"picky failure {code}")
+        self.code = code
+
+
+def picky(*, progress=None, cancel=None) -> None:
+    raise PickyError(code=7)
