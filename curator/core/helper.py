@@ -8,9 +8,10 @@ verification loop, shingle tokenising) and the contradiction judging took it fro
 
 Jobs are module-level functions with picklable arguments, run one after another in the order they
 were submitted, each with ``cancel=None`` (the child cannot see this process's token: it is killed
-instead). When the child cannot be started, or dies, a job runs in this process when its result is
-asked for, so a scan never fails for want of a second process; :class:`Inline` does the same
-without trying. Either way the result is the function's own.
+instead). When the child cannot be started, dies, answers garbage, runs out of memory, or a job's
+arguments do not pickle, the job runs in this process when its result is asked for, so a scan never
+fails for want of a second process; :class:`Inline` does the same without trying. Either way the
+result is the function's own.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from curator.core.progress import Cancelled, CancelToken
 
 _HEADER = struct.Struct("<BQ")   # status, payload length
 _OK, _FAILED = 0, 1
+_OUT_OF_MEMORY = b"MemoryError"
 _BOOT = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
          "from curator.core.helper import serve; serve(int(sys.argv[2]))")
 
@@ -98,20 +100,28 @@ class HelperProcess(Inline):
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._gone = False   # the reader has seen the child's output end: nothing more is answered
+        self._closed = False
         self.failure: str | None = None   # why jobs ran in this process instead (None: they did not)
+        self.garbled = False   # the child's replies made no sense (it was killed)
 
     @property
     def concurrent(self) -> bool:   # type: ignore[override]
-        return self._child is not None and self.failure is None
+        return self._child is not None and self.failure is None and not self._closed
 
     def __enter__(self) -> Self:
         if not sys.executable:
             self.failure = "no Python executable to start"
             return self
+        # -P: nothing is imported from the working directory (a json.py there) before the boot
+        # code sets this process's sys.path. A session of its own: Ctrl+C in a terminal goes to the
+        # foreground group, and the child must not die printing a traceback while it starts; this
+        # process kills it instead (and it watches for this process's end, see serve()).
+        group = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt"
+                 else {"start_new_session": True})
         try:
             self._child = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, json.dumps(sys.path), str(os.getpid())], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE)
+                [sys.executable, "-P", "-c", _BOOT, json.dumps(sys.path), str(os.getpid())],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, **group)
         except OSError as exc:
             self.failure = f"could not start a helper process ({exc})"
             return self
@@ -123,6 +133,7 @@ class HelperProcess(Inline):
 
     def __exit__(self, exc_type, exc, tb) -> None:
         child = self._child
+        self._closed = True
         if child is None:
             return
         self._outbox.put(None)   # no more jobs: the child exits when it has answered the last one
@@ -139,7 +150,11 @@ class HelperProcess(Inline):
     def submit(self, label: str, fn, *args, **kwargs) -> _Job:
         job = _Job(self, label, fn, args, kwargs)
         if self.concurrent:
-            data = pickle.dumps((fn.__module__, fn.__qualname__, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                data = pickle.dumps((fn.__module__, fn.__qualname__, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001 - pickle raises several kinds; then the job runs here
+                job._done.set()
+                return job
             with self._lock:
                 if self._gone:
                     job._done.set()   # runs in this process
@@ -156,6 +171,7 @@ class HelperProcess(Inline):
                 stdin.write(_HEADER.pack(_OK, len(data)))
                 stdin.write(data)
                 stdin.flush()
+                del data   # (not held while waiting for the next job: the texts, 50 MB at 100k)
         except OSError:
             pass   # the child is gone: the reader reports it
         finally:
@@ -179,8 +195,9 @@ class HelperProcess(Inline):
                 job = self._waiting.get_nowait()
                 job._reply = (status, payload)
                 job._done.set()
-        except (OSError, queue.Empty):
-            pass
+        except Exception:  # noqa: BLE001 - a garbled stream (MemoryError for a junk length, ...)
+            self.garbled = True
+            self._child.kill()   # it answers no more: what it was given runs here
         finally:
             stdout.close()
             with self._lock:   # whatever was not answered runs in this process (see _result)
@@ -200,23 +217,34 @@ class HelperProcess(Inline):
             while not job._done.wait(0.05):
                 if self.cancel is not None and self.cancel.is_set():
                     raise Cancelled()
-        if job._reply is None:   # never sent, or the child died first
-            if self.failure is None and self._child is not None:
-                try:
-                    code = self._child.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    code = None
-                self.failure = f"the helper process ended (exit code {code}); the rest ran in this process"
+        if job._reply is None:   # never sent, not picklable, or the child died first
+            if self.failure is None and self._gone and self._child is not None:
+                if self.garbled:
+                    self.failure = "the helper process's replies were garbled; it was stopped"
+                else:
+                    try:
+                        code = self._child.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        code = None
+                    self.failure = f"the helper process ended (exit code {code})"
+                self.failure += "; the rest ran in this process"
             return job._run_here()
         status, payload = job._reply
-        job._reply = job._args = job._kwargs = None   # (the texts: not kept alive by a kept job)
+        job._reply = None
         if status == _FAILED:
             blob, text = pickle.loads(payload)
+            if blob == _OUT_OF_MEMORY:   # the child holds its own copy of the data: try here
+                return job._run_here()
+            job._args = job._kwargs = None
             try:
                 error = pickle.loads(blob)
             except Exception:  # noqa: BLE001 - an exception class that does not rebuild from its args
                 error = RuntimeError(text)
-            raise error
+            try:
+                raise error
+            finally:
+                error = None   # no cycle frame -> error -> traceback -> frame (the collector may be off)
+        job._args = job._kwargs = None
         value, job.seconds = pickle.loads(payload)
         return value
 
@@ -232,11 +260,22 @@ def _read_exactly(stream, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _exit_with_parent(parent: int) -> None:
+def _die_with_parent() -> None:
     # a parent killed outright (SIGKILL, or SIGTERM without a handler: the GUI stopping its scan
-    # process) cannot kill this process: it notices within half a second instead of finishing a
-    # pass nobody will read (POSIX: an orphan is handed to another parent)
-    while os.getppid() == parent:
+    # process) cannot kill this process. On Linux the kernel does it (PR_SET_PDEATHSIG), also in
+    # the middle of a long C call; elsewhere _exit_with_parent notices within half a second
+    # whenever this process's Python runs (on Windows it cannot tell: the job runs to its end and
+    # the process exits on the closed pipe)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:   # (POSIX: an orphan is handed to another parent)
         time.sleep(0.5)
     os._exit(1)
 
@@ -248,9 +287,14 @@ def serve(parent: int) -> None:
     gc.disable()   # short-lived, builds many small objects and no cycles (as run_scan does)
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl+C reaches the parent, which kills this
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr   # a stray print must not corrupt the replies
+    _die_with_parent()
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    # the replies go out on a copy of fd 1, and fd 1 itself now points at stderr: nothing a job
+    # prints (print(), a C library, a program it starts) can corrupt them
+    stdin, stdout = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     while True:
         head = _read_exactly(stdin, _HEADER.size)
         data = _read_exactly(stdin, _HEADER.unpack(head)[1]) if head is not None else None
@@ -269,7 +313,8 @@ def serve(parent: int) -> None:
             text = f"{type(exc).__name__}: {exc}\nin Curator's helper process:\n{traceback.format_exc()}"
             exc.add_note("in Curator's helper process:\n" + traceback.format_exc())
             try:
-                blob = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+                blob = _OUT_OF_MEMORY if isinstance(exc, MemoryError) else pickle.dumps(
+                    exc, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # noqa: BLE001 - an exception that does not pickle
                 blob = b""
             reply = pickle.dumps((blob, text), protocol=pickle.HIGHEST_PROTOCOL)

@@ -42,3 +42,24 @@ class PickyError(Exception):
 
 def picky(*, progress=None, cancel=None) -> None:
     raise PickyError(code=7)
+
+
+def scribble(*, progress=None, cancel=None) -> str:
+    """Writes to fd 1 behind Python's back, as a C library or a program a job starts would."""
+    import subprocess
+    import sys
+
+    os.write(1, b"\x00\x10garbage on fd 1\n")
+    subprocess.run([sys.executable, "-c", "print('a child program prints')"], check=True)
+    print("and print() too")
+    return "fine"
+
+
+def out_of_memory(parent: int, *, progress=None, cancel=None) -> str:
+    if os.getpid() != parent:
+        raise MemoryError()
+    return "ran in the parent"
+
+
+def echo(value, *, progress=None, cancel=None):
+    return value, os.getpid()

@@ -49,13 +49,15 @@ def _doc(result) -> dict:
 
 @pytest.fixture
 def helper_always(monkeypatch):
-    """The helper process for any size (it starts at 20,000 valid records: these sets are smaller)."""
+    """The helper process for any size (the scan starts it from 8,000 valid records: these sets are smaller)."""
     started: list[HelperProcess] = []
 
     class Counted(HelperProcess):
         def __enter__(self):
             started.append(self)
-            return super().__enter__()
+            super().__enter__()
+            self.started_child = self.concurrent
+            return self
 
     monkeypatch.setattr(scan, "HELPER_MIN_RECORDS", 0)
     monkeypatch.setattr(scan, "HelperProcess", Counted)
@@ -76,7 +78,7 @@ def test_two_workers_give_the_single_thread_result(sample_data, generated, helpe
         assert two.near_duplicates and two.contradictions
         assert json.dumps(_doc(one), sort_keys=True) == json.dumps(_doc(two), sort_keys=True)
         assert set(two.timings) == set(one.timings)
-    assert len(helper_always) == 2 and all(h.concurrent and h.failure is None for h in helper_always)
+    assert len(helper_always) == 2 and all(h.started_child and h.failure is None for h in helper_always)
     assert not _helpers()
 
 
@@ -158,6 +160,45 @@ def test_a_dead_helper_leaves_the_work_to_this_process():
         assert not helper.concurrent and late.result() == (8, os.getpid())
     assert "exit code 3" in helper.failure
     assert not _helpers()
+
+
+def test_what_a_job_prints_does_not_reach_the_replies(capfd):
+    with HelperProcess() as helper:
+        assert helper.submit("x", helper_jobs.scribble).result() == "fine"
+        assert helper.submit("x", helper_jobs.answer, 3).result()[0] == 3
+        assert helper.failure is None
+    err = capfd.readouterr().err
+    assert "garbage on fd 1" in err and "a child program prints" in err and "and print() too" in err
+    assert not _helpers()
+
+
+def test_a_helper_out_of_memory_or_an_argument_that_does_not_pickle_leaves_the_job_here():
+    with HelperProcess() as helper:
+        assert helper.submit("x", helper_jobs.out_of_memory, os.getpid()).result() == "ran in the parent"
+        square = lambda v: v * v   # noqa: E731 - a lambda does not pickle
+        value, pid = helper.submit("x", helper_jobs.echo, square).result()
+        assert value is square and pid == os.getpid()
+        assert helper.submit("x", helper_jobs.answer, 4).result() == (4, helper._child.pid)   # still used
+    assert not _helpers()
+
+
+def test_an_error_from_the_helper_pins_nothing_with_the_collector_off():
+    # the GUI runs heavy work with the cyclic collector off: a raised error (whose traceback holds
+    # the frame that raised it) must not keep the helper, and the job's data, alive
+    import weakref
+
+    gc.disable()
+    try:
+        helper = HelperProcess()
+        ref = weakref.ref(helper)
+        with helper:
+            job = helper.submit("x", helper_jobs.broken)
+            with pytest.raises(ValueError):
+                job.result()
+        del helper, job
+        assert ref() is None
+    finally:
+        gc.enable()
 
 
 def test_without_a_python_to_start_jobs_run_here(monkeypatch):

@@ -188,8 +188,7 @@ def lsh_candidates(sig: np.ndarray, *, bands: int, rows: int, max_bucket: int = 
 
     Bands are keyed a group at a time (about 2M keys per group; the group size bounds memory),
     then each band's texts that may share a bucket are sorted (see ``_sorted_band_keys``): a
-    few numpy calls per band, each releasing the GIL, so this keeps its speed alongside Python
-    work on another thread.
+    few numpy calls per band.
     """
     n = sig.shape[0]
     if n < 2:
