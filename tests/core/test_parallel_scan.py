@@ -144,9 +144,10 @@ def test_helper_hands_back_the_error_with_the_childs_traceback():
             job.result()
         assert helper.submit("x", helper_jobs.answer, 5).result()[0] == 5   # and goes on
     assert any("helper process" in note and "helper_jobs.py" in note for note in info.value.__notes__)
-    with HelperProcess() as helper:   # an exception that cannot be rebuilt here: its text, traceback
-        with pytest.raises(RuntimeError, match=r"(?s)PickyError: picky failure 7.*helper_jobs\.py"):
-            helper.submit("x", helper_jobs.picky).result()
+    # an exception that cannot be rebuilt here: its text and traceback
+    with HelperProcess() as helper, pytest.raises(RuntimeError,
+                                                  match=r"(?s)PickyError: picky failure 7.*helper_jobs\.py"):
+        helper.submit("x", helper_jobs.picky).result()
     assert not _helpers()
 
 
@@ -175,7 +176,7 @@ def test_what_a_job_prints_does_not_reach_the_replies(capfd):
 def test_a_helper_out_of_memory_or_an_argument_that_does_not_pickle_leaves_the_job_here():
     with HelperProcess() as helper:
         assert helper.submit("x", helper_jobs.out_of_memory, os.getpid()).result() == "ran in the parent"
-        square = lambda v: v * v   # noqa: E731 - a lambda does not pickle
+        square = lambda v: v * v   # a lambda does not pickle
         value, pid = helper.submit("x", helper_jobs.echo, square).result()
         assert value is square and pid == os.getpid()
         assert helper.submit("x", helper_jobs.answer, 4).result() == (4, helper._child.pid)   # still used
