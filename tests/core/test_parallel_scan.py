@@ -251,10 +251,10 @@ def test_inline_runs_when_asked_with_the_callers_progress_and_cancel():
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
 def test_a_killed_parent_takes_its_helper_with_it():
     # the GUI stops its scan process with SIGTERM (no handler there): the helper must not run on
-    code = ("import sys, time; sys.path[:0] = %r; import helper_jobs\n"
+    code = (f"import sys, time; sys.path[:0] = {sys.path!r}; import helper_jobs\n"
             "from curator.core.helper import HelperProcess\n"
             "helper = HelperProcess().__enter__(); helper.submit('x', helper_jobs.slow, 60)\n"
-            "print(helper._child.pid, flush=True); time.sleep(60)" % (sys.path,))
+            "print(helper._child.pid, flush=True); time.sleep(60)")
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         pid = int(parent.stdout.readline())
