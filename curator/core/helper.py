@@ -35,8 +35,14 @@ from curator.core.progress import Cancelled, CancelToken
 _HEADER = struct.Struct("<BQ")   # status, payload length
 _OK, _FAILED = 0, 1
 _OUT_OF_MEMORY = b"MemoryError"
-_BOOT = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+_BOOT = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "   # Ctrl+C: the parent kills this
+         "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
          "from curator.core.helper import serve; serve(int(sys.argv[2]))")
+# Sent first by the child once its replies are safe from stray output; whatever came before it on
+# the pipe (a sitecustomize that prints while Python starts) is skipped by the parent.
+_READY = b"\x00curator-helper-ready\x00"
+_MAX_JUNK = 1 << 20
+READY_TIMEOUT = 30.0   # seconds a child may take to start; then it is stopped and its jobs run here
 
 
 class _Job:
@@ -103,6 +109,8 @@ class HelperProcess(Inline):
         self._closed = False
         self.failure: str | None = None   # why jobs ran in this process instead (None: they did not)
         self.garbled = False   # the child's replies made no sense (it was killed)
+        self._ready = threading.Event()
+        self._started = 0.0
 
     @property
     def concurrent(self) -> bool:   # type: ignore[override]
@@ -113,15 +121,15 @@ class HelperProcess(Inline):
             self.failure = "no Python executable to start"
             return self
         # -P: nothing is imported from the working directory (a json.py there) before the boot
-        # code sets this process's sys.path. A session of its own: Ctrl+C in a terminal goes to the
-        # foreground group, and the child must not die printing a traceback while it starts; this
-        # process kills it instead (and it watches for this process's end, see serve()).
-        group = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt"
-                 else {"start_new_session": True})
+        # code sets this process's sys.path. The child stays in this process's group, so that
+        # Ctrl+Z stops both; it ignores Ctrl+C (this process kills it), and its stderr goes
+        # nowhere: a job's errors come back in its reply, with their traceback, and a Ctrl+C in
+        # its first milliseconds, before it ignores them, must not print one on the user's terminal.
+        self._started = time.monotonic()
         try:
             self._child = subprocess.Popen(
                 [sys.executable, "-P", "-c", _BOOT, json.dumps(sys.path), str(os.getpid())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, **group)
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError as exc:
             self.failure = f"could not start a helper process ({exc})"
             return self
@@ -184,17 +192,31 @@ class HelperProcess(Inline):
         assert self._child is not None and self._child.stdout is not None
         stdout = self._child.stdout
         try:
+            seen, skipped = b"", 0
+            while not seen.endswith(_READY):   # (junk before it: see _READY)
+                byte = stdout.read(1)
+                if not byte:
+                    raise EOFError
+                skipped += 1
+                if skipped > _MAX_JUNK:
+                    raise ValueError("no ready signal from the helper process")
+                seen = seen[-len(_READY):] + byte
+            self._ready.set()
             while True:
                 head = _read_exactly(stdout, _HEADER.size)
                 if head is None:
                     break
                 status, size = _HEADER.unpack(head)
+                if status not in (_OK, _FAILED):
+                    raise ValueError(f"garbled reply (status {status})")
                 payload = _read_exactly(stdout, size)
                 if payload is None:
                     break
                 job = self._waiting.get_nowait()
                 job._reply = (status, payload)
                 job._done.set()
+        except EOFError:
+            pass   # it ended before it was ready (Ctrl+C while it started, a broken Python, ...)
         except Exception:  # noqa: BLE001 - a garbled stream (MemoryError for a junk length, ...)
             self.garbled = True
             self._child.kill()   # it answers no more: what it was given runs here
@@ -217,6 +239,9 @@ class HelperProcess(Inline):
             while not job._done.wait(0.05):
                 if self.cancel is not None and self.cancel.is_set():
                     raise Cancelled()
+                if not self._ready.is_set() and time.monotonic() - self._started > READY_TIMEOUT:
+                    self.failure = f"the helper process did not start within {READY_TIMEOUT:.0f} s"
+                    self._child.kill()   # (the reader then hands its jobs back: they run here)
         if job._reply is None:   # never sent, not picklable, or the child died first
             if self.failure is None and self._gone and self._child is not None:
                 if self.garbled:
@@ -282,19 +307,24 @@ def _exit_with_parent(parent: int) -> None:
 
 def serve(parent: int) -> None:
     """The child's loop: read a job, run it, write its value (or its exception), until stdin ends.
-    ``parent`` is the pid of the process that started this one: when it is gone, so is this one."""
+    ``parent`` is the pid of the process that started this one: when it is gone, so is this one.
+    (On Linux "gone" includes the end of the *thread* that started it: a :class:`HelperProcess` is
+    entered and left in one thread, as ``run_scan`` does.)"""
     import gc
     gc.disable()   # short-lived, builds many small objects and no cycles (as run_scan does)
-    if hasattr(signal, "SIGINT"):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl+C reaches the parent, which kills this
     _die_with_parent()
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    # the replies go out on a copy of fd 1, and fd 1 itself now points at stderr: nothing a job
-    # prints (print(), a C library, a program it starts) can corrupt them
-    stdin, stdout = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
-    sys.stdout.flush()
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
+    # jobs come in on a copy of fd 0 and replies go out on a copy of fd 1; fds 0 and 1 themselves
+    # now point at the null device: nothing a job does (print(), a C library, a program it starts
+    # and that inherits them) can read its next job or corrupt the replies
+    stdin, stdout = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    sys.stdout.flush()   # (into the null device: anything printed while this process started)
+    stdout.write(_READY)
+    stdout.flush()
     while True:
         head = _read_exactly(stdin, _HEADER.size)
         data = _read_exactly(stdin, _HEADER.unpack(head)[1]) if head is not None else None

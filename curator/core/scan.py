@@ -215,6 +215,9 @@ def _scan(dataset: Dataset, settings, progress, cancel, workers: int) -> ScanRes
                 "(pairs_truncated); the clusters themselves are complete.")
         watch.timings["near"] = round(watch.timings["near"] + time.perf_counter() - t0, 4)
     result.notes += contradiction_notes
+    if helper is not None and helper.failure:
+        result.notes.append(f"The scan's second process could not be used ({helper.failure}); "
+                            "the results are the same, only slower.")
 
     if settings.lint:
         with watch.step("lint"):

@@ -63,3 +63,21 @@ def out_of_memory(parent: int, *, progress=None, cancel=None) -> str:
 
 def echo(value, *, progress=None, cancel=None):
     return value, os.getpid()
+
+
+def read_stdin_in_a_program(*, progress=None, cancel=None) -> str:
+    """Starts a program that reads whatever its stdin holds (it inherits the helper's fd 0)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys; print(len(sys.stdin.buffer.read(3)))"],
+                          capture_output=True, text=True, timeout=30, check=False)
+    return done.stdout.strip()
+
+
+def hold_the_lock(seconds: int, *, progress=None, cancel=None) -> None:
+    """One C call that keeps the interpreter lock (libc sleep through ctypes.PyDLL): no Python
+    thread of this process runs meanwhile."""
+    import ctypes
+
+    ctypes.PyDLL(None).sleep(seconds)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from curator.core import helper as helper_module
 from curator.core import scan
 from curator.core.dataset import load_dataset
 from curator.core.helper import HelperProcess, Inline
@@ -163,14 +164,42 @@ def test_a_dead_helper_leaves_the_work_to_this_process():
     assert not _helpers()
 
 
-def test_what_a_job_prints_does_not_reach_the_replies(capfd):
+def test_what_a_job_prints_or_reads_does_not_reach_the_pipes(capfd):
     with HelperProcess() as helper:
         assert helper.submit("x", helper_jobs.scribble).result() == "fine"
+        assert helper.submit("x", helper_jobs.read_stdin_in_a_program).result() == "0"   # not the next job
         assert helper.submit("x", helper_jobs.answer, 3).result()[0] == 3
         assert helper.failure is None
-    err = capfd.readouterr().err
-    assert "garbage on fd 1" in err and "a child program prints" in err and "and print() too" in err
+    out, err = capfd.readouterr()
+    assert "garbage" not in out + err and "prints" not in out + err   # (nor the user's terminal)
     assert not _helpers()
+
+
+def test_output_while_the_helper_starts_is_skipped(monkeypatch):
+    # a sitecustomize or .pth file that prints runs before the helper's own code: its bytes come
+    # first on the reply pipe (they read as a 1.6 GB length, and the scan waited for ever)
+    monkeypatch.setattr(helper_module, "_BOOT", "import os; os.write(1, b'hi\\n' * 3); " + helper_module._BOOT)
+    with HelperProcess() as helper:
+        assert helper.submit("x", helper_jobs.answer, 5).result() == (5, helper._child.pid)
+        assert helper.failure is None
+
+
+def test_garbled_replies_stop_the_helper_and_the_jobs_run_here(monkeypatch):
+    monkeypatch.setattr(helper_module, "_OK", 7)   # the child's "ok" (0) now reads as junk here
+    with HelperProcess() as helper:
+        assert helper.submit("x", helper_jobs.answer, 6).result() == (6, os.getpid())
+        assert helper.garbled and "garbled" in helper.failure
+    assert not _helpers()
+
+
+def test_a_helper_that_never_gets_ready_is_stopped(monkeypatch):
+    monkeypatch.setattr(helper_module, "_BOOT", "import time; time.sleep(60)")   # stuck while starting
+    monkeypatch.setattr(helper_module, "READY_TIMEOUT", 1.0)
+    t0 = time.monotonic()
+    with HelperProcess() as helper:
+        assert helper.submit("x", helper_jobs.answer, 8).result() == (8, os.getpid())
+        assert "did not start within 1 s" in helper.failure
+    assert time.monotonic() - t0 < 10 and not _helpers()
 
 
 def test_a_helper_out_of_memory_or_an_argument_that_does_not_pickle_leaves_the_job_here():
@@ -269,9 +298,42 @@ def test_a_killed_parent_takes_its_helper_with_it():
     assert not _running(pid)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_parent_takes_its_helper_with_it_even_inside_a_long_c_call():
+    # the helper's own watch for its parent is Python, which cannot run while a C call holds the
+    # interpreter lock: the kernel kills it instead
+    code = (f"import sys, time; sys.path[:0] = {sys.path!r}; import helper_jobs\n"
+            "from curator.core.helper import HelperProcess\n"
+            "helper = HelperProcess().__enter__(); helper.submit('x', helper_jobs.answer, 1).result()\n"
+            "helper.submit('x', helper_jobs.hold_the_lock, 30)\n"
+            "print(helper._child.pid, flush=True); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        time.sleep(0.3)
+        assert _running(pid)
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+    deadline = time.monotonic() + 5
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid)
+
+
 def _running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_scan_says_when_its_second_process_could_not_be_used(sample_data, helper_always, monkeypatch):
+    ds = load_dataset(sample_data / "support_chat.jsonl")
+    assert not [n for n in run_scan(ds, workers=2).notes if "second process" in n]
+    monkeypatch.setattr(sys, "executable", "")
+    result = run_scan(ds, workers=2)
+    assert [n for n in result.notes if "second process could not be used (no Python executable" in n]
+    assert _doc(result)["contradictions"] == _doc(run_scan(ds, workers=1))["contradictions"]
