@@ -147,11 +147,7 @@ class HelperProcess(Inline):
         self._outbox.put(None)   # no more jobs: the child exits when it has answered the last one
         if exc_type is not None and child.poll() is None:
             child.kill()
-        try:
-            child.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        wait_or_kill(child, 60)
         for t in self._threads:
             t.join(timeout=5)
 
@@ -272,6 +268,15 @@ class HelperProcess(Inline):
         job._args = job._kwargs = None
         value, job.seconds = pickle.loads(payload)
         return value
+
+
+def wait_or_kill(child: subprocess.Popen, timeout: float) -> int:
+    """Wait up to ``timeout`` seconds for ``child`` to end, then kill it; its exit code."""
+    try:
+        return child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        return child.wait()
 
 
 def _read_exactly(stream, size: int) -> bytes | None:

@@ -57,6 +57,7 @@ def prepare_in_subprocess(path: str, *, reviewer: str | None, settings: dict | N
     import subprocess
     import threading
 
+    from curator.core.helper import wait_or_kill
     from curator.core.progress import Cancelled
 
     try:
@@ -104,11 +105,7 @@ def prepare_in_subprocess(path: str, *, reviewer: str | None, settings: dict | N
         if child.poll() is None:
             if cancel is not None and cancel.is_set():
                 child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            wait_or_kill(child, 10)
         reader.join(timeout=5)
         child.stdout.close()
     return final
