@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from curator.cli.common import decided, forget_decision
+    from curator.cli.common import decided, forget_decision, json_printed
 
     forget_decision()
     restore = _terminate_like_interrupt()
@@ -140,7 +140,21 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except KeyboardInterrupt as exc:
         print("interrupted", file=sys.stderr)
-        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+        code = EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+        if getattr(args, "json", False) and not json_printed():
+            # a script reads stdout whatever the exit code: the command's error object, as for
+            # its other errors ("file_error" says what happened; its own keys, empty)
+            from curator.cli.common import print_json_error
+
+            empty = getattr(args, "json_empty", None)
+            try:
+                print_json_error(getattr(args, "file", None),
+                                 "interrupted (SIGTERM)" if code == EXIT_TERMINATED else "interrupted (Ctrl+C)",
+                                 empty(args) if empty is not None else None)
+                sys.stdout.flush()
+            except (KeyboardInterrupt, BrokenPipeError):
+                pass
+        return code
     except BrokenPipeError:
         # The reader closed the pipe (``curator validate FILE | head``). That must not change the
         # verdict a CI job sees: return the exit code the command decided on before writing, or

@@ -121,10 +121,21 @@ def decided() -> int | None:
 
 def forget_decision() -> None:
     _verdict[0] = None
+    _json_printed[0] = False
+
+
+_json_printed = [False]
+
+
+def json_printed() -> bool:
+    """Whether this run has started writing its --json object (see :func:`print_json`)."""
+    return _json_printed[0]
 
 
 def print_json(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2))
+    text = json.dumps(obj, ensure_ascii=False, indent=2)
+    _json_printed[0] = True
+    sys.stdout.write(text)
     sys.stdout.write("\n")
 
 

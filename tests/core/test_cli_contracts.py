@@ -482,3 +482,30 @@ def test_every_json_object_of_a_command_has_the_same_keys_whatever_the_exit_code
     assert (doc["file"], doc["records"], doc["valid"], doc["invalid"], doc["file_error"]) == (str(invalid), 21, 20, 1, None)
     doc = json.loads(cli("review", str(good), "--approve", "2", "--json").stdout)
     assert (doc["file"], doc["format"], doc["records"], doc["file_error"]) == (str(good), "alpaca", 20, None)
+
+
+def test_an_interrupted_json_run_still_prints_its_error_object(tmp_path, capsys):
+    """SIGTERM (or Ctrl+C) in the middle of `scan --json`: exit 143 (130), "interrupted" on stderr,
+    and on stdout the scan's error object, as for its other errors (it printed nothing before)."""
+    import signal
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_scan_data import make_records, write_jsonl
+
+    from curator.cli import main
+
+    data = write_jsonl(tmp_path / "big.jsonl", make_records(30000)[0])
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)   # a late signal must not end pytest
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    try:
+        timer.start()
+        code = main(["scan", str(data), "--json"])
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGTERM, previous)
+    out, err = capsys.readouterr()
+    assert code == 143 and "interrupted" in err
+    doc = json.loads(out)
+    assert doc["file_error"] == "interrupted (SIGTERM)" and doc["file"] == str(data)
+    assert {"exact_duplicates", "near_duplicates", "contradictions", "lint", "timings"} <= set(doc)
