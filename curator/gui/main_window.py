@@ -147,7 +147,8 @@ def open_steps(settings: dict | None, *, child: bool, again: bool = False) -> li
                  (False, True): "Finding contradictions"}[(s.near, s.contradictions)]
         scan.append(Step("similar", title, frozenset({
             "Hashing shingles", "Computing MinHash signatures", "Finding candidate pairs", "Verifying candidate pairs",
-            "Finding near-duplicates", "Finding near-identical questions", "Comparing answers to the same question"})))
+            "Finding near-duplicates", "Finding near-identical questions", "Counting words and repeated sentences",
+            "Comparing answers to the same question"})))
     if s.lint:
         scan.append(Step("lint", "Checking for common problems (lint)", frozenset({"Checking records (lint)"})))
     table = Step("table", "Building the table", frozenset({"Building the table"}))

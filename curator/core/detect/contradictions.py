@@ -49,6 +49,7 @@ from .text import (
     word_profile,
 )
 
+COUNTING_LABEL = "Counting words and repeated sentences"
 MAX_GROUP = 40   # distinct answers compared per question; larger groups are reviewed as a whole
 
 
@@ -296,6 +297,9 @@ def find_contradictions(prompts: Sequence[str], responses: Sequence[str], lines:
         large_cluster=large_cluster)``. Meanwhile this thread counts the data's words and the
         answers' common sentences. None: they are found here.
     """
+    if near_prompts is not None and progress is not None:
+        # (the prompt pass, which reports its own steps, runs elsewhere: this is what runs here)
+        progress.update(done=0, total=None, label=COUNTING_LABEL)
     # one representative per (prompt, distinct normalised answer)
     by_prompt: dict[str, dict[str, int]] = {}
     for i, p in enumerate(prompts):
