@@ -169,6 +169,16 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
     return 0
 
 
+# how the summary line words each reason a record was left out ("3,665 duplicates", "1 duplicate")
+_LEFT_OUT = {"duplicate": ("duplicate", "duplicates"), "not_reviewed": ("not reviewed", "not reviewed"),
+             "fixed_invalid": ("invalid fix", "invalid fixes"), "unconvertible": ("unconvertible", "unconvertible")}
+
+
+def _left_out(reason: str, n: int) -> str:
+    one, many = _LEFT_OUT.get(reason, (reason, reason))
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def print_human(plan, out_dir: str, out=None) -> None:
     out = out or sys.stdout
     c = plan.counts()
@@ -177,7 +187,7 @@ def print_human(plan, out_dir: str, out=None) -> None:
               f"(format {plan.options.format}, eval fraction {plan.options.eval_fraction:g}, seed {plan.options.seed})\n")
     out.write(f"  include: {plan.include} — {plan.include_reason}\n")
     if c["excluded"]:
-        out.write("  left out: " + ", ".join(f"{n:,} {k}" for k, n in c["excluded"].items()) + "\n")
+        out.write("  left out: " + ", ".join(_left_out(k, n) for k, n in c["excluded"].items()) + "\n")
     if lk:
         out.write(f"  leakage check: no train/eval pair at or above {lk.threshold:g}; highest cross-split "
                   f"similarity {lk.max_score:.2f} ("

@@ -509,3 +509,12 @@ def test_an_interrupted_json_run_still_prints_its_error_object(tmp_path, capsys)
     doc = json.loads(out)
     assert doc["file_error"] == "interrupted (SIGTERM)" and doc["file"] == str(data)
     assert {"exact_duplicates", "near_duplicates", "contradictions", "lint", "timings"} <= set(doc)
+
+
+def test_export_summary_words_what_was_left_out():
+    # a trial read "left out: 3,665 duplicate"
+    from curator.cli.export import _left_out
+
+    assert [_left_out(k, n) for k, n in [("duplicate", 3665), ("duplicate", 1), ("rejected", 2),
+                                          ("not_reviewed", 5), ("fixed_invalid", 1), ("fixed_invalid", 2)]] \
+        == ["3,665 duplicates", "1 duplicate", "2 rejected", "5 not reviewed", "1 invalid fix", "2 invalid fixes"]
