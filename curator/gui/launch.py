@@ -19,7 +19,38 @@ def launch(argv: list[str]) -> int:
         print(f"curator: {problem}", file=sys.stderr)
         return 2
     app, _window = start(argv)
+    quit_on_interrupt(app)
     return app.exec()
+
+
+def quit_on_interrupt(app):
+    """Ctrl+C in the terminal that started the app closes its windows, as the window's own Quit
+    does (each asks about a Fix editor's unsaved typing), instead of a KeyboardInterrupt traceback
+    raised in whatever Qt callback ran next while the app went on. Returns what undoes it.
+
+    Python runs a signal handler only when it next runs Python code, and Qt's event loop is C++:
+    a timer wakes it four times a second."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def interrupted(signum, frame) -> None:
+        QTimer.singleShot(0, app.closeAllWindows)
+
+    try:
+        previous = signal.signal(signal.SIGINT, interrupted)
+    except (ValueError, OSError):   # not the main thread
+        return lambda: None
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+
+    def undo() -> None:
+        wake.stop()
+        wake.deleteLater()
+        signal.signal(signal.SIGINT, previous)
+
+    return undo
 
 
 def start(argv: list[str]):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 import sys
 import time
 
@@ -113,6 +114,9 @@ def prepare_in_subprocess(path: str, *, reviewer: str | None, settings: dict | N
 
 def main() -> int:
     gc.disable()   # a short-lived process building millions of objects: collections only cost time
+    # Ctrl+C in the app's terminal reaches this process too (same process group): the window
+    # decides (it closes, and stops this process); dying here made it redo the open in-process
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     req = json.loads(sys.stdin.readline())
     from curator import open_project
     from curator.core.scan import available_workers
