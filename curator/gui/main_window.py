@@ -154,7 +154,8 @@ def open_steps(settings: dict | None, *, child: bool, again: bool = False) -> li
     table = Step("table", "Building the table", frozenset({"Building the table"}))
     if not child:
         return [read, schema, *scan, table]
-    reload = Step("reload", "Loading the results into the window", read.labels | schema.labels)
+    reload = Step("reload", "Loading the results into the window", read.labels | schema.labels,
+                  label_suffix=" again, for the window")
     return [read, schema, *scan, reload, table]
 
 

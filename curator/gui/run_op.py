@@ -254,6 +254,9 @@ class Step:
     key: str
     title: str
     labels: frozenset[str]
+    # shown after the core's label while this step runs ("Checking schema" read in the step that
+    # loads a scanned file into the window is its second reading: " again")
+    label_suffix: str = ""
 
 
 @dataclass
@@ -307,6 +310,7 @@ class StepProgress(Progress):
                         self.unclaimed.append(label)
                 else:
                     self._move(found)
+                    label += self._steps[found].label_suffix
             self._state = ProgressState(done, total, label or self._state.label)
 
     def advance_to(self, key: str) -> None:

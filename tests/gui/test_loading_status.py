@@ -212,3 +212,15 @@ def test_a_json_array_file_is_read_in_the_first_step(tmp_path):
     with open_project(p, progress=steps):
         pass
     assert steps.visited[:2] == ["read", "schema"] and steps.unclaimed == []
+
+
+def test_the_second_reading_after_the_scan_process_says_so():
+    # a trial read "Checking schema… 47,104 / 60,000" under "Loading the results into the window"
+    # as the file being checked all over again for nothing
+    steps = StepProgress(open_steps(None, child=True))
+    steps.update(done=0, total=10, label="Reading lines")
+    assert steps.snapshot().label == "Reading lines"
+    steps.update(done=0, total=10, label="Normalising text")
+    steps.update(done=5, total=10, label="Checking schema")
+    state = steps.snapshot()
+    assert state.label == "Checking schema again, for the window" and steps.visited[-1] == "reload"
