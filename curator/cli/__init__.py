@@ -118,6 +118,29 @@ def main(argv: list[str] | None = None) -> int:
         from curator.gui.launch import launch
 
         return launch(argv[1:] if argv and argv[0] == "gui" else argv)
+    # SIGTERM is handled from here on, and Ctrl+C ends the same way ("interrupted", 130/143) also
+    # while the commands' modules are still being imported (a trial's Ctrl+C 0.1 s after starting
+    # got a traceback and exit -2; SIGTERM, -15)
+    restore = _terminate_like_interrupt()
+    try:
+        return _command(argv)
+    except KeyboardInterrupt as exc:   # before the command ran (its own interrupts: in _command)
+        print("interrupted", file=sys.stderr)
+        code = EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+        if "--json" in _before_double_dash(argv):
+            from curator.cli.common import print_json_error
+
+            print_json_error(None, _interrupted_message(code), {"command": None})
+        return code
+    finally:
+        restore()
+
+
+def _interrupted_message(code: int) -> str:
+    return "interrupted (SIGTERM)" if code == EXIT_TERMINATED else "interrupted (Ctrl+C)"
+
+
+def _command(argv: list[str]) -> int:
     parser = build_parser()
     _run_argv[:] = _before_double_dash(argv)
     _json_requested[0] = "--json" in _run_argv
@@ -133,7 +156,6 @@ def main(argv: list[str] | None = None) -> int:
     from curator.cli.common import decided, forget_decision, json_printed
 
     forget_decision()
-    restore = _terminate_like_interrupt()
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()   # a reader gone away shows here, not as "Exception ignored" at exit
@@ -148,8 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
             empty = getattr(args, "json_empty", None)
             try:
-                print_json_error(getattr(args, "file", None),
-                                 "interrupted (SIGTERM)" if code == EXIT_TERMINATED else "interrupted (Ctrl+C)",
+                print_json_error(getattr(args, "file", None), _interrupted_message(code),
                                  empty(args) if empty is not None else None)
                 sys.stdout.flush()
             except (KeyboardInterrupt, BrokenPipeError):
@@ -162,8 +183,6 @@ def main(argv: list[str] | None = None) -> int:
         _stop_writing()
         code = decided()
         return EXIT_USAGE if code is None else code
-    finally:
-        restore()
 
 
 # Ctrl-C and SIGTERM (what `timeout`, CI runners, docker stop and systemd send) end a command the

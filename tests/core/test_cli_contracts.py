@@ -518,3 +518,30 @@ def test_export_summary_words_what_was_left_out():
     assert [_left_out(k, n) for k, n in [("duplicate", 3665), ("duplicate", 1), ("rejected", 2),
                                           ("not_reviewed", 5), ("fixed_invalid", 1), ("fixed_invalid", 2)]] \
         == ["3,665 duplicates", "1 duplicate", "2 rejected", "5 not reviewed", "1 invalid fix", "2 invalid fixes"]
+
+
+def test_a_signal_while_the_commands_load_ends_like_any_interrupt(monkeypatch, capsys, tmp_path):
+    """SIGTERM 0.1 s after start, while the commands' modules load: 'interrupted' and exit 143 (a
+    trial got a traceback and -15 / -2), and with --json the error object."""
+    import signal
+
+    from curator import cli
+
+    # a command module whose import sends this process SIGTERM, as `timeout` or a CI runner would
+    pkg = tmp_path / "slowpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "loading.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n"
+                                    "def register(subparsers):\n    subparsers.add_parser('loading')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", [*cli.SUBCOMMAND_MODULES, "slowpkg.loading"])
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)   # without the fix: nothing, not pytest's end
+    try:
+        code = cli.main(["validate", "x.jsonl", "--json"])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for name in ("slowpkg.loading", "slowpkg"):
+            sys.modules.pop(name, None)
+    out, err = capsys.readouterr()
+    assert code == 143 and "interrupted" in err and "Traceback" not in err
+    assert json.loads(out)["file_error"] == "interrupted (SIGTERM)"
