@@ -122,22 +122,44 @@ def main(argv: list[str] | None = None) -> int:
     # while the commands' modules are still being imported (a trial's Ctrl+C 0.1 s after starting
     # got a traceback and exit -2; SIGTERM, -15)
     restore = _terminate_like_interrupt()
+    _running_args[0] = None
     try:
         return _command(argv)
-    except KeyboardInterrupt as exc:   # before the command ran (its own interrupts: in _command)
-        print("interrupted", file=sys.stderr)
-        code = EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
-        if "--json" in _before_double_dash(argv):
-            from curator.cli.common import print_json_error
-
-            print_json_error(None, _interrupted_message(code), {"command": None})
-        return code
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, argv, _running_args[0])
     finally:
         restore()
 
 
-def _interrupted_message(code: int) -> str:
-    return "interrupted (SIGTERM)" if code == EXIT_TERMINATED else "interrupted (Ctrl+C)"
+# the parsed arguments of the command running now (None while the commands' modules load and the
+# command line is parsed), for what an interrupt prints
+_running_args: list[argparse.Namespace | None] = [None]
+
+
+def _interrupted(exc: KeyboardInterrupt, argv: list[str], args: argparse.Namespace | None) -> int:
+    """Ctrl+C or SIGTERM, whenever it came: "interrupted" on stderr, 130 / 143, and with --json the
+    command's error object (its own keys, empty; ``"command": null`` before it was known), unless it
+    had already started its report: a script reads stdout whatever the exit code."""
+    print("interrupted", file=sys.stderr)
+    code = EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    if not (getattr(args, "json", False) if args is not None else "--json" in _before_double_dash(argv)):
+        return code
+    from curator.cli.common import json_printed, print_json_error
+
+    if args is None:
+        keys: dict | None = {"command": None}
+    elif json_printed():
+        return code
+    else:
+        empty = getattr(args, "json_empty", None)
+        keys = empty(args) if empty is not None else None
+    try:
+        print_json_error(getattr(args, "file", None),
+                         "interrupted (SIGTERM)" if code == EXIT_TERMINATED else "interrupted (Ctrl+C)", keys)
+        sys.stdout.flush()
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass
+    return code
 
 
 def _command(argv: list[str]) -> int:
@@ -153,28 +175,13 @@ def _command(argv: list[str]) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from curator.cli.common import decided, forget_decision, json_printed
+    from curator.cli.common import decided, forget_decision
 
     forget_decision()
+    _running_args[0] = args   # (after forget_decision: json_printed() is this run's)
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()   # a reader gone away shows here, not as "Exception ignored" at exit
-        return code
-    except KeyboardInterrupt as exc:
-        print("interrupted", file=sys.stderr)
-        code = EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
-        if getattr(args, "json", False) and not json_printed():
-            # a script reads stdout whatever the exit code: the command's error object, as for
-            # its other errors ("file_error" says what happened; its own keys, empty)
-            from curator.cli.common import print_json_error
-
-            empty = getattr(args, "json_empty", None)
-            try:
-                print_json_error(getattr(args, "file", None), _interrupted_message(code),
-                                 empty(args) if empty is not None else None)
-                sys.stdout.flush()
-            except (KeyboardInterrupt, BrokenPipeError):
-                pass
         return code
     except BrokenPipeError:
         # The reader closed the pipe (``curator validate FILE | head``). That must not change the
