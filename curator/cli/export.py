@@ -170,8 +170,9 @@ def _export(args: argparse.Namespace, f: float, progress) -> int:
 
 
 # how the summary line words each reason a record was left out ("3,665 duplicates", "1 duplicate")
+# (a reason not listed reads as it is: "2 rejected", "5 invalid")
 _LEFT_OUT = {"duplicate": ("duplicate", "duplicates"), "not_reviewed": ("not reviewed", "not reviewed"),
-             "fixed_invalid": ("invalid fix", "invalid fixes"), "unconvertible": ("unconvertible", "unconvertible")}
+             "fixed_invalid": ("invalid fix", "invalid fixes")}
 
 
 def _left_out(reason: str, n: int) -> str:
